@@ -40,9 +40,9 @@ def from_ms(ms: int) -> datetime:
 
 def validate(raw: bytes | str | dict[str, Any]) -> v1._Envelope | Invalid:
     try:
-        if isinstance(raw, dict):
-            return _ADAPTER.validate_python(raw)  # type: ignore[no-any-return]
-        return _ADAPTER.validate_json(raw)  # type: ignore[no-any-return]
+        # JSON mode always: strict date-times are RFC 3339 strings there (python mode wants objects).
+        text = orjson.dumps(raw) if isinstance(raw, dict) else raw
+        return _ADAPTER.validate_json(text)  # type: ignore[no-any-return]
     except ValidationError as exc:
         return _invalid(exc, raw)
 
