@@ -1,0 +1,74 @@
+"""Invariants of replay on generated months (Hypothesis picks the month and the perturbation)."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseflow.config.schemes import load_schemes
+from caseflow.config.units import parse_directory
+from caseflow.domain.rules import Rules
+from caseflow.replay.engine import replay
+from caseflow.replay.output import as_document
+from caseflow.replay.periods import make_period
+from caseflow.sample.generate import Shape, generate, units_yaml
+
+import yaml
+
+PERIOD = make_period("2026-10", None, None, None)
+SCHEMES = load_schemes()
+
+
+def month(seed: int) -> tuple[list[bytes], object]:
+    shape = Shape(cases=60, units=5, regions=2, seed=seed)
+    directory = parse_directory(yaml.safe_load(units_yaml(shape)), "generated")
+    return list(generate(shape)), directory
+
+
+def document(rules: Rules, lines: list[bytes], directory) -> dict:  # type: ignore[no-untyped-def]
+    doc = as_document(replay(lines, PERIOD, rules, directory, SCHEMES))
+    doc["rejected"] = sorted(orjson.dumps(r) for r in doc["rejected"])
+    return doc
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 10**6))
+def test_counts_add_up(rules: Rules, seed: int) -> None:
+    lines, directory = month(seed)
+    for unit, row in replay(lines, PERIOD, rules, directory, SCHEMES).indicators.units.items():
+        assert row["dispatched"] == row["due"] + row["pending"], unit
+        assert row["due"] == row["disposed"] + row["overdue_open"], unit
+        assert row["disposed"] == row["on_time"] + row["late_disposed"], unit
+        assert row["closed_on_time"] <= min(row["closed"], row["on_time"]), unit
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6), st.randoms(use_true_random=False))
+def test_reordering_within_the_lateness_bound_changes_nothing(rules: Rules, seed: int, rnd: random.Random) -> None:
+    lines, directory = month(seed)
+
+    def jittered(line: bytes) -> float:
+        at = datetime.fromisoformat(orjson.loads(line)["occurred_at"]).timestamp()
+        return at + rnd.uniform(0, 240)  # the generator delays up to 5 min: 4 more stays under 10
+
+    first_seen: dict[bytes, int] = {}
+    for i, line in enumerate(lines):
+        first_seen.setdefault(line, i)
+    originals = [line for i, line in enumerate(lines) if first_seen[line] == i]
+    shuffled = sorted(originals, key=jittered)
+    assert document(rules, shuffled, directory) == document(rules, originals, directory)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6), st.randoms(use_true_random=False))
+def test_duplicated_events_change_nothing(rules: Rules, seed: int, rnd: random.Random) -> None:
+    lines, directory = month(seed)
+    noisy = list(lines)
+    for _ in range(len(lines) // 5):
+        i = rnd.randrange(len(lines))
+        noisy.insert(rnd.randrange(noisy.index(lines[i]) + 1, len(noisy) + 1), lines[i])
+    assert document(rules, noisy, directory) == document(rules, lines, directory)
