@@ -11,6 +11,12 @@ from importlib import import_module
 # subcommand -> (module with add_arguments/run, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "replay": ("caseflow.replay.cli", "compute a period's indicators and scores from a file of events"),
+    "up": ("caseflow.infra.up", "start Kafka, PostgreSQL, the four services and a sample feed locally"),
+    "intake": ("caseflow.intake.main", "run the intake service (HTTP + raw intake topic)"),
+    "dispatch": ("caseflow.dispatch.main", "run the dispatch service (case state machine, deadlines)"),
+    "scoring": ("caseflow.scoring.main", "run the scoring service (indicators, schemes, HTTP API)"),
+    "notify": ("caseflow.notify.main", "run the notify service (probes and metrics; delivery to come)"),
+    "infra": ("caseflow.infra.infra_cli", "start the project's own Kafka and PostgreSQL and print their addresses"),
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from caseflow.config.units import Directory
-from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
+from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES, Indicators, Period
 from caseflow.replay.engine import ReplayResult
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -34,13 +34,22 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, SHANGHAI).isoformat()
 
 
-def as_document(result: ReplayResult) -> dict[str, Any]:
-    p = result.period
+def period_document(period: Period, indicators: Indicators, scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The canonical numbers of one period (SPEC section 9), shared by replay and scoring's API."""
     units: dict[str, Any] = {}
-    for unit, row in sorted(result.indicators.units.items()):
+    for unit, row in sorted(indicators.units.items()):
         entry: dict[str, Any] = {k: row[k] for k in (*UNIT_COUNTS, *UNIT_RATES)}
-        entry["scores"] = {scheme: by_unit[unit] for scheme, by_unit in result.scores.items()}
+        entry["scores"] = {scheme: by_unit[unit] for scheme, by_unit in sorted(scores.items())}
         units[unit] = entry
+    return {
+        "period": {"start": iso(period.start), "end": iso(period.end), "as_of": iso(period.as_of)},
+        "units": units,
+        "regions": {r: indicators.regions[r] for r in sorted(indicators.regions)},
+    }
+
+
+def as_document(result: ReplayResult) -> dict[str, Any]:
+    doc = period_document(result.period, result.indicators, result.scores)
     rejected: list[dict[str, Any]] = [
         {"event_id": r.event_id, "case_id": r.case_id, "occurred_at": iso(r.at), "reason": r.reason,
          "detail": r.detail}
@@ -51,12 +60,8 @@ def as_document(result: ReplayResult) -> dict[str, Any]:
          "detail": inv.describe()}
         for seq, inv in result.invalid
     ]
-    return {
-        "period": {"start": iso(p.start), "end": iso(p.end), "as_of": iso(p.as_of)},
-        "units": units,
-        "regions": {r: result.indicators.regions[r] for r in sorted(result.indicators.regions)},
-        "rejected": rejected,
-    }
+    doc["rejected"] = rejected
+    return doc
 
 
 def to_json(result: ReplayResult) -> bytes:

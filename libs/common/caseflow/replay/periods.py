@@ -35,6 +35,24 @@ def month_bounds(text: str) -> tuple[int, int]:
     return to_ms(start), to_ms(end)
 
 
+def named_bounds(text: str) -> tuple[int, int]:
+    """A day (2026-10-08), month (2026-10), quarter (2026-Q4) or year (2026), in Asia/Shanghai."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        start_ms = parse_instant(text, "period")
+        return start_ms, start_ms + 86_400_000
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return month_bounds(text)
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text)
+    if quarter:
+        year, q = int(quarter.group(1)), int(quarter.group(2))
+        first = month_bounds(f"{year}-{3 * q - 2:02d}")[0]
+        last = month_bounds(f"{year}-{3 * q:02d}")[1]
+        return first, last
+    if re.fullmatch(r"\d{4}", text):
+        return month_bounds(f"{text}-01")[0], month_bounds(f"{text}-12")[1]
+    raise PeriodError(f"period {text!r}: expected YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
+
+
 def make_period(period: str | None, start: str | None, end: str | None, as_of: str | None) -> Period:
     if period:
         if start or end:
