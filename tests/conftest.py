@@ -1,13 +1,56 @@
-"""Shared fixtures. Infrastructure fixtures (Kafka, PostgreSQL) live in tests/integration/conftest.py."""
+"""Shared fixtures. Real infrastructure (one Kafka broker, one PostgreSQL per run) starts lazily,
+only when a test asks for it; each such test gets its own topic prefix and database."""
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
 import pytest
 
 from caseflow.config.rules import load_rules
 from caseflow.domain.rules import Rules
+from caseflow.infra.settings import Settings
+from tests.infra import database_url, kafka_bootstrap
+
+CONTRACT = Path(__file__).parent / "fixtures" / "contract"
+_counter = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
 def rules() -> Rules:
     return load_rules()
+
+
+@pytest.fixture(scope="session")
+def kafka_servers() -> Iterator[str]:
+    with kafka_bootstrap() as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with database_url() as url:
+        yield url
+
+
+async def fresh_database(admin_url: str, name: str) -> str:
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base, _, _ = admin_url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture
+async def settings(kafka_servers: str, postgres_url: str) -> AsyncIterator[Settings]:
+    n = next(_counter)
+    url = await fresh_database(postgres_url, f"cf_t{os.getpid()}_{n}")
+    yield Settings(kafka_bootstrap_servers=kafka_servers, database_url=url, topic_prefix=f"t{os.getpid()}-{n}",
+                   api_keys="platform:test-platform-key,operator:test-operator-key")

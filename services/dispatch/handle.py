@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from caseflow.dispatch.ports import CaseStore
+
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.caselog import CaseLog, record
 from caseflow.domain.rules import Rules
-from caseflow.dispatch.ports import CaseStore
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord
+from caseflow.scoring.store import cases_for, save_on_case_snapshot
 from fastapi import Depends, FastAPI, HTTPException, Query
 
 from caseflow.config.rules import load_rules
@@ -21,7 +22,6 @@ from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
-from caseflow.scoring.store import cases_for, save_on_case_snapshot
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -47,7 +47,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     schemes = load_schemes(settings.schemes_dir)
     directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
 
-    def handler_for(pool: asyncpg.Pool):  # type: ignore[no-untyped-def]
+    def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
             for r in records:
                 await save_on_case_snapshot(conn, r.value or b"")

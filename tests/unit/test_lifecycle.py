@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from caseflow.domain.caselog import CaseLog, record
 from caseflow.domain.calendar import HOUR
+from caseflow.domain.caselog import CaseLog, record
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState

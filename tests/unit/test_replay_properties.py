@@ -6,6 +6,7 @@ import random
 from datetime import datetime
 
 import orjson
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,8 +17,6 @@ from caseflow.replay.engine import replay
 from caseflow.replay.output import as_document
 from caseflow.replay.periods import make_period
 from caseflow.sample.generate import Shape, generate, units_yaml
-
-import yaml
 
 PERIOD = make_period("2026-10", None, None, None)
 SCHEMES = load_schemes()

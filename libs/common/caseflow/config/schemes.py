@@ -24,7 +24,7 @@ def _term(raw: dict[str, Any], where: str) -> Term:
     return Term(
         weight=float(raw["weight"]),
         key=raw.get("key"),
-        ratio=tuple(raw["ratio"]) if "ratio" in raw else None,  # type: ignore[arg-type]
+        ratio=tuple(raw["ratio"]) if "ratio" in raw else None,
         manual=raw.get("manual"),
         steps_on=raw.get("steps_on"),
         steps=tuple((float(b), float(v)) for b, v in raw.get("steps", ())),

@@ -42,7 +42,7 @@ def validate(raw: bytes | str | dict[str, Any]) -> v1._Envelope | Invalid:
     try:
         # JSON mode always: strict date-times are RFC 3339 strings there (python mode wants objects).
         text = orjson.dumps(raw) if isinstance(raw, dict) else raw
-        return _ADAPTER.validate_json(text)  # type: ignore[no-any-return]
+        return _ADAPTER.validate_json(text)
     except ValidationError as exc:
         return _invalid(exc, raw)
 
@@ -111,7 +111,7 @@ def to_domain(e: v1._Envelope, seq: int) -> d.CaseEvent:
         "returned": d.AssignmentReturned, "suspended": d.AssignmentSuspended,
         "resumed": d.AssignmentResumed, "disposed": d.CaseDisposed,
     }
-    return unit_events[kind](*base, data.unit)  # type: ignore[no-any-return]
+    return unit_events[kind](*base, data.unit)
 
 
 def parse(raw: bytes | str | dict[str, Any], seq: int) -> d.CaseEvent | Invalid:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -124,7 +123,7 @@ def _count_visits(
             counts["satisfied"] += visit.result in satisfied_results
 
 
-def _count_assignment(counts, region, case, a, t: int, is_repeat: bool) -> None:  # type: ignore[no-untyped-def]
+def _count_assignment(counts, region, case, a, t: int, is_repeat: bool) -> None:
     deadline = asof.deadline_at(a, t)
     disposed_at = asof.disposed_at(a, t)
     suspended = asof.suspended_at(a, t)

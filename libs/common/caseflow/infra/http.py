@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hmac
-from collections.abc import Awaitable, Callable
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 import uvicorn
-from fastapi import Depends, FastAPI, Header, HTTPException, Response
+from fastapi import FastAPI, Header, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.infra.settings import Settings
@@ -53,8 +57,25 @@ def api_key_auth(settings: Settings) -> Callable[..., str]:
 
 
 
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after a graceful stop (exit status -15); a service that stopped
+    cleanly should exit 0, so the signal only starts the shutdown here."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.handle_exit, sig, None)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+
 async def serve(app: FastAPI, settings: Settings) -> None:
     """Serve until SIGTERM/SIGINT; uvicorn then runs the app's lifespan shutdown (consumers, pool)."""
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                             timeout_graceful_shutdown=20, lifespan="on")
-    await uvicorn.Server(config).serve()
+    await _Server(config).serve()
+    logging.getLogger("caseflow").info("%s stopped cleanly", app.title)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -28,10 +35,8 @@ async def ensure_topics(settings: Settings) -> None:
         wanted = [NewTopic(settings.topic(t), settings.partitions, 1) for t in TOPICS
                   if settings.topic(t) not in existing]
         if wanted:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass
     finally:
         await admin.close()
 
@@ -41,7 +46,7 @@ def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
                             enable_idempotence=True, linger_ms=2, **extra)
 
 
-class _SeekToStored(ConsumerRebalanceListener):  # type: ignore[misc]
+class _SeekToStored(ConsumerRebalanceListener):
     def __init__(self, owner: PostgresOffsetConsumer) -> None:
         self.owner = owner
 
@@ -127,10 +132,8 @@ class OutboxRelay:
         while not self._stopping.is_set():
             moved = await self.relay_once()
             if moved < self.batch:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), timeout=0.2)
-                except TimeoutError:
-                    pass
                 self.wakeup.clear()
 
     async def relay_once(self) -> int:

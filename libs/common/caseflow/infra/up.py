@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"""
 caseflow is up. API key for every call: {API_KEY}
   intake   {s['intake'].url}/docs        POST events: {s['intake'].url}/v1/events
-  scoring  {s['scoring'].url}/docs        e.g. curl -H 'X-API-Key: {API_KEY}' {s['scoring'].url}/v1/scoreboard/county-interim?period=2026-10
+  scoring  {s['scoring'].url}/docs
+           curl -H 'X-API-Key: {API_KEY}' '{s['scoring'].url}/v1/scoreboard/county-interim?period=2026-10'
   dispatch {s['dispatch'].url}/docs
   notify   {s['notify'].url}/healthz
   metrics  {s['intake'].url}/metrics (each service has /metrics, /healthz, /readyz)

@@ -1,0 +1,38 @@
+# The two commands a newcomer needs: `make up` (the whole stack locally) and `make test` (every test).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: setup up test lint unit bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+up: setup
+	$(BIN)/caseflow up
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# Everything: lint, then unit, integration and end-to-end tests on one real Kafka broker and one
+# PostgreSQL started for the run (or KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when given).
+test: setup lint
+	$(BIN)/caseflow infra --prepare
+	$(BIN)/pytest -p no:cacheprovider
+
+unit: setup
+	$(BIN)/pytest -q tests/unit
+
+bench: setup
+	$(BIN)/python benchmarks/replay_speed.py
+
+clean:
+	rm -rf $(VENV) var .cache
