@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from caseflow.dispatch.ports import CaseStore
-
 from caseflow.contract.mapping import Invalid, parse
+from caseflow.dispatch.ports import CaseStore
 from caseflow.domain.caselog import CaseLog, record
 from caseflow.domain.rules import Rules
 

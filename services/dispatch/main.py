@@ -8,11 +8,11 @@ from collections.abc import Sequence
 
 import asyncpg
 from aiokafka import ConsumerRecord
-from caseflow.dispatch.handle import Tally, Topics, apply_on_case_event
-from caseflow.dispatch.store import PostgresCaseStore
 from fastapi import Depends, FastAPI, HTTPException
 
 from caseflow.config.rules import load_rules
+from caseflow.dispatch.handle import Tally, Topics, apply_on_case_event
+from caseflow.dispatch.store import PostgresCaseStore
 from caseflow.infra.http import add_probes, api_key_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from caseflow.intake.ports import AcceptedIds, EventBus
 
 from caseflow.contract.mapping import Invalid, validate
+from caseflow.intake.ports import AcceptedIds, EventBus
 
 Status = Literal["accepted", "duplicate", "rejected"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from caseflow.intake.accept import accept_events
-from caseflow.intake.ports import AcceptedIds, EventBus
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
@@ -14,6 +12,8 @@ from pydantic import TypeAdapter
 from caseflow.contract import v1
 from caseflow.infra.http import add_probes, api_key_auth
 from caseflow.infra.settings import Settings
+from caseflow.intake.accept import accept_events
+from caseflow.intake.ports import AcceptedIds, EventBus
 
 EXAMPLE = {
     "event_id": "e-0004", "case_id": "YH-2026-100231", "type": "dispatched",

@@ -10,14 +10,14 @@ from collections.abc import AsyncIterator
 
 import orjson
 from aiokafka import AIOKafkaConsumer
-from caseflow.intake.adapters import KafkaEventBus, PostgresAcceptedIds
-from caseflow.intake.app import create_app
-from caseflow.intake.raw_topic import RawTopicForwarder
 from fastapi import FastAPI
 
 from caseflow.infra import db, kafka
 from caseflow.infra.http import serve
 from caseflow.infra.settings import Settings
+from caseflow.intake.adapters import KafkaEventBus, PostgresAcceptedIds
+from caseflow.intake.app import create_app
+from caseflow.intake.raw_topic import RawTopicForwarder
 
 EXAMPLES = """examples:
   caseflow intake                      # serve on CASEFLOW_PORT (default 8000)

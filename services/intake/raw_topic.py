@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
 from caseflow.intake.accept import accept_events
 from caseflow.intake.ports import AcceptedIds, EventBus
 

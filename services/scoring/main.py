@@ -9,7 +9,6 @@ from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord
-from caseflow.scoring.store import cases_for, save_on_case_snapshot
 from fastapi import Depends, FastAPI, HTTPException, Query
 
 from caseflow.config.rules import load_rules
@@ -22,6 +21,7 @@ from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
+from caseflow.scoring.store import cases_for, save_on_case_snapshot
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
