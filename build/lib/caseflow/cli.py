@@ -1,0 +1,52 @@
+"""The `caseflow` command: services, the local stack, and the offline tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from importlib import import_module
+
+# subcommand -> (module with add_arguments/run, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "replay": ("caseflow.replay.cli", "compute a period's indicators and scores from a file of events"),
+    "up": ("caseflow.infra.up", "start Kafka, PostgreSQL, the four services and a sample feed locally"),
+    "intake": ("caseflow.intake.main", "run the intake service (HTTP + raw intake topic)"),
+    "dispatch": ("caseflow.dispatch.main", "run the dispatch service (case state machine, deadlines)"),
+    "scoring": ("caseflow.scoring.main", "run the scoring service (indicators, schemes, HTTP API)"),
+    "notify": ("caseflow.notify.main", "run the notify service (probes and metrics; delivery to come)"),
+    "infra": ("caseflow.infra.infra_cli", "start the project's own Kafka and PostgreSQL and print their addresses"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="caseflow",
+        description="caseflow: case deadlines, unit indicators, scores and alerts for 数字城管 command centres.",
+        epilog="Run `caseflow COMMAND --help` for a command's options and examples.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = import_module(module_name)
+        p = sub.add_parser(name, help=help_text, description=help_text,
+                           epilog=getattr(module, "EXAMPLES", None),
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
+    if run is None:
+        parser.print_help()
+        return 2
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Build the core's Rules: calendar from chinesecalendar (+ an optional calendar file), time limits."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from caseflow.config.schemes import ConfigError
+from caseflow.domain.calendar import WorkingCalendar, date_to_day
+from caseflow.domain.events import Duration
+from caseflow.domain.rules import Rules, TimeLimitTable
+
+log = logging.getLogger(__name__)
+
+
+def package_calendar() -> tuple[set[int], set[int], set[int]]:
+    import chinese_calendar
+
+    holidays = {date_to_day(d) for d in chinese_calendar.holidays}
+    makeup = {date_to_day(d) for d in chinese_calendar.workdays}
+    years = {d.year for d in chinese_calendar.holidays}
+    return holidays, makeup, years
+
+
+def load_calendar(calendar_file: Path | None = None) -> WorkingCalendar:
+    """chinesecalendar's holidays and make-up days, overridden per year by a calendar file.
+
+    The file: `years: {2027: {holidays: [2027-01-01, ...], workdays: [2027-02-07, ...]}}`.
+    """
+    holidays, makeup, years = package_calendar()
+    if calendar_file is not None:
+        raw = yaml.safe_load(calendar_file.read_text("utf-8")) or {}
+        for year, spec in (raw.get("years") or {}).items():
+            year = int(year)
+            holidays = {d for d in holidays if _year(d) != year}
+            makeup = {d for d in makeup if _year(d) != year}
+            holidays |= {date_to_day(_date(x, calendar_file)) for x in spec.get("holidays", [])}
+            makeup |= {date_to_day(_date(x, calendar_file)) for x in spec.get("workdays", [])}
+            years.add(year)
+    return WorkingCalendar(frozenset(holidays), frozenset(makeup), frozenset(years))
+
+
+def _year(day: int) -> int:
+    from caseflow.domain.calendar import day_to_date
+
+    return day_to_date(day).year
+
+
+def _date(value: Any, where: Path) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def warn_if_fallback(calendar: WorkingCalendar, years: range) -> list[int]:
+    """Log loudly for every year in `years` that falls back to Monday-Friday; return them."""
+    missing = [y for y in years if calendar.is_fallback_year(y)]
+    for year in missing:
+        log.warning(
+            "calendar: no holiday schedule for %s; falling back to Monday-Friday. "
+            "Add the year to the calendar file (calendar_file) or upgrade chinesecalendar.", year,
+        )
+    return missing
+
+
+def load_time_limits(path: Path | None = None) -> TimeLimitTable:
+    if path is None:
+        text = resources.files("caseflow.config").joinpath("time-limits.yaml").read_text("utf-8")
+    else:
+        text = path.read_text("utf-8")
+    raw = yaml.safe_load(text) or {}
+    defaults = {k: Duration(float(v["value"]), v["unit"]) for k, v in (raw.get("defaults") or {}).items()}
+    entries = {
+        (str(e["major"]), str(e["minor"]), str(e.get("urgency", "*"))): Duration(float(e["value"]), e["unit"])
+        for e in raw.get("entries") or []
+    }
+    return TimeLimitTable(entries=entries, defaults=defaults or TimeLimitTable().defaults)
+
+
+def load_rules(calendar_file: Path | None = None, time_limits_file: Path | None = None) -> Rules:
+    return Rules(calendar=load_calendar(calendar_file), time_limits=load_time_limits(time_limits_file))

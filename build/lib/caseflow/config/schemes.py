@@ -1,0 +1,64 @@
+"""Scheme files: the built-in YAML files shipped with the package, plus a user's own folder."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from caseflow.domain.schemes import Scheme, Term
+
+
+class ConfigError(ValueError):
+    """A configuration file is wrong; the message names the file, the field and the fix."""
+
+
+def _term(raw: dict[str, Any], where: str) -> Term:
+    if "weight" not in raw:
+        raise ConfigError(f"{where}: every term needs a `weight`")
+    kinds = [k for k in ("key", "ratio", "manual", "steps_on") if k in raw]
+    if len(kinds) != 1:
+        raise ConfigError(f"{where}: a term needs exactly one of key, ratio, manual, steps_on (got {kinds})")
+    return Term(
+        weight=float(raw["weight"]),
+        key=raw.get("key"),
+        ratio=tuple(raw["ratio"]) if "ratio" in raw else None,
+        manual=raw.get("manual"),
+        steps_on=raw.get("steps_on"),
+        steps=tuple((float(b), float(v)) for b, v in raw.get("steps", ())),
+        steps_else=float(raw.get("steps_else", 0.0)),
+    )
+
+
+def parse_scheme(raw: dict[str, Any], where: str) -> Scheme:
+    if not isinstance(raw, dict) or "id" not in raw:
+        raise ConfigError(f"{where}: a scheme file is a mapping with at least `id`")
+    return Scheme(
+        id=str(raw["id"]),
+        name=str(raw.get("name", raw["id"])),
+        kind=str(raw.get("kind", "unit_score")),
+        periods=tuple(raw.get("periods", ("month",))),
+        rank_within=str(raw.get("rank_within", "all")),
+        terms=tuple(_term(t, f"{where} term {i + 1}") for i, t in enumerate(raw.get("terms", ()))),
+        grades=tuple((float(b), str(g)) for b, g in raw.get("grades", ())),
+        grade_else=raw.get("grade_else"),
+        indicators=tuple(raw.get("indicators", ())),
+        targets={str(k): float(v) for k, v in (raw.get("targets") or {}).items()},
+    )
+
+
+def load_schemes(extra_dir: Path | None = None) -> dict[str, Scheme]:
+    """Built-in schemes, then any *.yaml in extra_dir (a user's scheme replaces a built-in of the same id)."""
+    schemes: dict[str, Scheme] = {}
+    builtin = resources.files("caseflow.config").joinpath("schemes")
+    for entry in sorted(builtin.iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".yaml"):
+            scheme = parse_scheme(yaml.safe_load(entry.read_text("utf-8")), f"built-in {entry.name}")
+            schemes[scheme.id] = scheme
+    if extra_dir is not None:
+        for path in sorted(extra_dir.glob("*.yaml")):
+            scheme = parse_scheme(yaml.safe_load(path.read_text("utf-8")), str(path))
+            schemes[scheme.id] = scheme
+    return schemes

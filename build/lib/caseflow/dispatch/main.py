@@ -1,0 +1,71 @@
+"""`caseflow dispatch`: consume case events, keep each case's state and deadlines, publish snapshots."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from fastapi import Depends, FastAPI, HTTPException
+
+from caseflow.config.rules import load_rules
+from caseflow.dispatch.handle import Tally, Topics, apply_on_case_event
+from caseflow.dispatch.store import PostgresCaseStore
+from caseflow.infra.http import add_probes, api_key_auth, serve
+from caseflow.infra.service import consuming_lifespan, not_ready
+from caseflow.infra.settings import Settings
+
+EXAMPLES = """examples:
+  caseflow dispatch --port 8002
+Environment: KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, CASEFLOW_CALENDAR_FILE, CASEFLOW_TIME_LIMITS_FILE"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="HTTP port (default: CASEFLOW_PORT or 8000)")
+
+
+def bootstrap(settings: Settings) -> FastAPI:
+    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    topics = Topics(snapshots=settings.topic("case-snapshots"), dead_letter=settings.topic("dead-letter"))
+    tally = Tally()
+
+    def handler_for(pool: asyncpg.Pool):
+        async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+            store = PostgresCaseStore(conn)
+            for r in records:
+                await apply_on_case_event(store, r.value or b"", r.offset, rules, topics, tally)
+        return handle
+
+    lifespan = consuming_lifespan(settings, settings.topic("case-events"), "caseflow-dispatch", handler_for,
+                                  with_outbox=True)
+    app = FastAPI(title="caseflow dispatch", version="1", lifespan=lifespan)
+    app.state.ready = not_ready
+
+    async def ready() -> bool:
+        return bool(await app.state.ready())
+
+    add_probes(app, ready)
+    caller = Depends(api_key_auth(settings))
+
+    @app.get("/v1/cases/{case_id}", tags=["cases"], summary="a case's current state and rejected events")
+    async def get_case(case_id: str, who: str = caller) -> dict[str, object]:
+        pool: asyncpg.Pool = app.state.pool
+        row = await pool.fetchrow("SELECT version, snapshot FROM dispatch_cases WHERE case_id = $1", case_id)
+        if row is None:
+            raise HTTPException(404, f"no case {case_id!r}")
+        rejected = await pool.fetch("SELECT event_id, reason, detail FROM dispatch_rejections WHERE case_id = $1",
+                                    case_id)
+        import orjson
+
+        return {"version": row["version"], "snapshot": orjson.loads(row["snapshot"]),
+                "rejected": [dict(r) for r in rejected]}
+
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings(**({"port": args.port} if args.port else {}))
+    asyncio.run(serve(bootstrap(settings), settings))
+    return 0

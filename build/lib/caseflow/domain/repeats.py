@@ -1,0 +1,38 @@
+"""Repeat cases (重复案件, SPEC section 6)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from caseflow.domain.asof import filed_by
+from caseflow.domain.state import CaseState
+
+REPEAT_THRESHOLD = {"primary": 2, "key_area": 2, "secondary": 3, "backstreet": 4}
+
+
+def repeat_key(case: CaseState) -> tuple[str, str, str, str]:
+    return (case.major, case.minor, case.grid, case.road_grade)
+
+
+def counts_for_repeats(case: CaseState, excluded: frozenset[tuple[str, str]]) -> bool:
+    return case.category == "event" and (case.major, case.minor) not in excluded
+
+
+def repeat_cases(
+    cases: Iterable[CaseState], start: int, end: int, as_of: int, excluded: frozenset[tuple[str, str]]
+) -> set[str]:
+    """Ids of the cases that are repeats in period [start, end) evaluated at as_of."""
+    groups: dict[tuple[str, str, str, str], list[tuple[int, str]]] = defaultdict(list)
+    for case in cases:
+        if not (start <= case.reported_at < end and case.reported_at <= as_of):
+            continue
+        if counts_for_repeats(case, excluded) and filed_by(case, as_of):
+            groups[repeat_key(case)].append((case.reported_at, case.case_id))
+    repeats: set[str] = set()
+    for key, members in groups.items():
+        k = REPEAT_THRESHOLD.get(key[3], 3)
+        if len(members) >= k:
+            members.sort()
+            repeats.update(case_id for _, case_id in members[k - 1 :])
+    return repeats

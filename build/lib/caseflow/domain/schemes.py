@@ -1,0 +1,112 @@
+"""Scoring schemes (SPEC section 7) as data: weighted terms, ranking groups, grades."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+Row = Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Term:
+    """weight x value. A null value scores full marks (1) on a positive term, nothing on a negative one.
+
+    The value is one of: an indicator `key`; a `ratio` of two counts; a `manual` input (0..1,
+    entered by operators; missing scores 0 and is reported); or `steps` on a count: the first
+    (upper bound, value) pair whose bound is >= the count, else `steps_else`.
+    """
+
+    weight: float
+    key: str | None = None
+    ratio: tuple[str, str] | None = None
+    manual: str | None = None
+    steps_on: str | None = None
+    steps: tuple[tuple[float, float], ...] = ()
+    steps_else: float = 0.0
+
+    def value(self, row: Row, manual: Mapping[str, float]) -> float | None:
+        if self.key is not None:
+            return row.get(self.key)
+        if self.ratio is not None:
+            num, den = row[self.ratio[0]], row[self.ratio[1]]
+            return None if not den else num / den
+        if self.manual is not None:
+            return manual.get(self.manual)
+        count = row[self.steps_on] if self.steps_on else 0
+        return next((v for bound, v in self.steps if count <= bound), self.steps_else)
+
+
+@dataclass(frozen=True)
+class Scheme:
+    id: str
+    name: str
+    kind: str = "unit_score"  # unit_score | unit_listing | region_listing
+    periods: tuple[str, ...] = ("month",)
+    rank_within: str = "all"  # all | class
+    terms: tuple[Term, ...] = ()
+    grades: tuple[tuple[float, str], ...] = ()  # (lower bound, grade), highest first
+    grade_else: str | None = None
+    indicators: tuple[str, ...] = ()  # listing schemes: what they show
+    targets: Mapping[str, float] = field(default_factory=dict)  # key -> pass when >= target
+
+
+def score(scheme: Scheme, row: Row, manual: Mapping[str, float]) -> tuple[float, list[str]]:
+    total = 0.0
+    missing: list[str] = []
+    for term in scheme.terms:
+        value = term.value(row, manual)
+        if term.manual is not None and value is None:
+            missing.append(term.manual)
+            continue
+        if value is None:
+            value = 1.0 if term.weight > 0 else 0.0
+        total += term.weight * value
+    return total, missing
+
+
+def grade(scheme: Scheme, value: float) -> str | None:
+    for bound, name in scheme.grades:
+        if value >= bound:
+            return name
+    return scheme.grade_else
+
+
+def score_units(
+    scheme: Scheme,
+    rows: Mapping[str, Row],
+    unit_class: Mapping[str, int],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Score every unit and rank within the scheme's groups; units with due = 0 are not ranked."""
+    manual = manual or {}
+    results: dict[str, dict[str, Any]] = {}
+    groups: dict[Any, list[tuple[float, float, str]]] = defaultdict(list)
+    for unit, row in rows.items():
+        value, missing = score(scheme, row, manual.get(unit, {}))
+        result: dict[str, Any] = {"score": value}
+        if scheme.grades:
+            result["grade"] = grade(scheme, value)
+        if missing:
+            result["missing"] = missing
+        result["rank"] = None
+        results[unit] = result
+        if row["due"]:
+            group = unit_class.get(unit) if scheme.rank_within == "class" else "all"
+            groups[group].append((-round(value, 9), -(row["on_time_rate"] or 0.0), unit))
+    for members in groups.values():
+        members.sort()
+        for rank, (_, _, unit) in enumerate(members, start=1):
+            results[unit]["rank"] = rank
+    return results
+
+
+def passes(scheme: Scheme, row: Row) -> dict[str, bool | None]:
+    """Listing schemes with targets: pass/fail per target (None when the value is null)."""
+    out: dict[str, bool | None] = {}
+    for key, target in scheme.targets.items():
+        value = row.get(key)
+        out[key] = None if value is None else value >= target
+    return out

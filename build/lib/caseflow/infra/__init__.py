@@ -1,0 +1,1 @@
+"""Adapters and local infrastructure: Kafka, PostgreSQL, HTTP plumbing, settings."""

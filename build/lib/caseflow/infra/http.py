@@ -1,0 +1,81 @@
+"""HTTP plumbing every service shares: health, readiness, metrics, API-key auth, and the server loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Annotated
+
+import uvicorn
+from fastapi import FastAPI, Header, HTTPException, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from caseflow.infra.settings import Settings
+
+Check = Callable[[], Awaitable[bool]]
+
+
+def add_probes(app: FastAPI, ready: Check) -> None:
+    @app.get("/healthz", tags=["ops"], summary="the process is alive")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"], summary="dependencies reachable; ready for traffic")
+    async def readyz(response: Response) -> dict[str, str]:
+        ok = await ready()
+        response.status_code = 200 if ok else 503
+        return {"status": "ready" if ok else "not ready"}
+
+    @app.get("/metrics", tags=["ops"], summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def api_key_auth(settings: Settings) -> Callable[..., str]:
+    """A dependency: the caller's name for a valid key (Authorization: Bearer KEY or X-API-Key: KEY)."""
+    keys = settings.keys()
+
+    def authenticate(
+        authorization: Annotated[str | None, Header()] = None,
+        x_api_key: Annotated[str | None, Header()] = None,
+    ) -> str:
+        presented = x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
+        if not presented:
+            raise HTTPException(401, "missing credentials: send `Authorization: Bearer <key>` or `X-API-Key`",
+                                headers={"WWW-Authenticate": "Bearer"})
+        for key, name in keys.items():
+            if hmac.compare_digest(presented.encode(), key.encode()):
+                return name
+        raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+
+    return authenticate
+
+
+
+
+class _Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM after a graceful stop (exit status -15); a service that stopped
+    cleanly should exit 0, so the signal only starts the shutdown here."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.handle_exit, sig, None)
+        try:
+            yield
+        finally:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+
+async def serve(app: FastAPI, settings: Settings) -> None:
+    """Serve until SIGTERM/SIGINT; uvicorn then runs the app's lifespan shutdown (consumers, pool)."""
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                            timeout_graceful_shutdown=20, lifespan="on")
+    await _Server(config).serve()
+    logging.getLogger("caseflow").info("%s stopped cleanly", app.title)

@@ -1,0 +1,44 @@
+"""`caseflow infra`: start the project's own Kafka and PostgreSQL, print their addresses, stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+import time
+
+from caseflow.infra.kafka_local import LocalKafka, fetch, free_port
+from caseflow.infra.postgres_local import LocalPostgres, pg_bin
+
+EXAMPLES = """examples:
+  caseflow infra                 # Kafka on 19092, PostgreSQL on 15432, until Ctrl-C
+  caseflow infra --prepare       # only fetch the Kafka jars and install PostgreSQL (CI's first step)"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kafka-port", type=int, default=19092)
+    p.add_argument("--postgres-port", type=int, default=15432)
+    p.add_argument("--prepare", action="store_true", help="fetch and install only; start nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.prepare:
+        t = time.monotonic()
+        print(f"Kafka jars: {fetch()}  PostgreSQL: {pg_bin()}  ({time.monotonic() - t:.1f}s)")
+        return 0
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    t = time.monotonic()
+    kafka = LocalKafka(args.kafka_port, free_port(), name="infra").start()
+    print(f"Kafka up in {time.monotonic() - t:.1f}s", file=sys.stderr)
+    postgres = LocalPostgres(args.postgres_port, name="infra").start()
+    print(f"export KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap}\nexport DATABASE_URL={postgres.url}", flush=True)
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        kafka.stop()
+        postgres.stop()
+    return 0

@@ -1,0 +1,165 @@
+"""Kafka adapters: topics, an idempotent producer, and a consumer whose offsets live in PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from caseflow.infra import db
+from caseflow.infra.settings import TOPICS, Settings
+
+log = logging.getLogger(__name__)
+
+BatchHandler = Callable[[asyncpg.Connection, Sequence[ConsumerRecord[bytes, bytes]]], Awaitable[None]]
+
+
+async def ensure_topics(settings: Settings) -> None:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [NewTopic(settings.topic(t), settings.partitions, 1) for t in TOPICS
+                  if settings.topic(t) not in existing]
+        if wanted:
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()
+
+
+def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
+    return AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap_servers, acks="all",
+                            enable_idempotence=True, linger_ms=2, **extra)
+
+
+class _SeekToStored(ConsumerRebalanceListener):
+    def __init__(self, owner: PostgresOffsetConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: list[TopicPartition]) -> None:
+        await self.owner.drain()
+
+    async def on_partitions_assigned(self, assigned: list[TopicPartition]) -> None:
+        await self.owner.seek_stored(assigned)
+
+
+class PostgresOffsetConsumer:
+    """Consumes one topic in batches; each batch's effects and offsets commit in one transaction.
+
+    After any crash the batch is either wholly committed (offsets moved past it) or not at all
+    (redelivered), so handlers that are idempotent by event id give effectively-once results.
+    """
+
+    def __init__(self, settings: Settings, pool: asyncpg.Pool, topic: str, group: str, handler: BatchHandler,
+                 max_records: int = 500, after_commit: Callable[[], None] | None = None) -> None:
+        self.settings, self.pool, self.topic, self.group, self.handler = settings, pool, topic, group, handler
+        self.after_commit = after_commit
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False,
+            auto_offset_reset="earliest", max_poll_records=max_records, isolation_level="read_committed",
+        )
+        self._busy = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self.processed = 0
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        self.consumer.subscribe([self.topic], listener=_SeekToStored(self))
+
+    async def seek_stored(self, assigned: list[TopicPartition]) -> None:
+        async with self.pool.acquire() as conn:
+            stored = await db.load_offsets(conn, self.group, self.topic)
+        for tp in assigned:
+            if tp.partition in stored:
+                self.consumer.seek(tp, stored[tp.partition])
+            else:
+                await self.consumer.seek_to_beginning(tp)
+
+    async def drain(self) -> None:
+        async with self._busy:
+            pass
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            batches = await self.consumer.getmany(timeout_ms=200)
+            if not batches:
+                continue
+            async with self._busy:
+                records = [r for part in batches.values() for r in part]
+                offsets = {tp.partition: part[-1].offset + 1 for tp, part in batches.items()}
+                async with self.pool.acquire() as conn, conn.transaction():
+                    await self.handler(conn, records)
+                    await db.save_offsets(conn, self.group, self.topic, offsets)
+                self.processed += len(records)
+                if self.after_commit is not None:
+                    self.after_commit()
+                # Mirror to Kafka for lag tooling; the database copy is the one that counts.
+                try:
+                    await self.consumer.commit({tp: part[-1].offset + 1 for tp, part in batches.items()})
+                except Exception as exc:  # a rebalance in flight: the next batch commits again
+                    log.debug("offset mirror to Kafka skipped: %s", exc)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        async with self._busy:
+            await self.consumer.stop()
+
+
+class OutboxRelay:
+    """Sends outbox rows to Kafka, oldest first, deleting them once acknowledged."""
+
+    def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, batch: int = 1000) -> None:
+        self.pool, self.producer, self.batch = pool, producer, batch
+        self.wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self.sent = 0
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            moved = await self.relay_once()
+            if moved < self.batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=0.2)
+                self.wakeup.clear()
+
+    async def relay_once(self) -> int:
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self.batch)
+            if not rows:
+                return 0
+            futures = [
+                await self.producer.send(r["topic"], r["value"], key=r["key"].encode(),
+                                         headers=[(k, str(v).encode()) for k, v in _headers(r["headers"]).items()])
+                for r in rows
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        self.sent += len(rows)
+        return len(rows)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+
+def _headers(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, str):
+        import orjson
+
+        return dict(orjson.loads(raw))
+    return dict(raw or {})

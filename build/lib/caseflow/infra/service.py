@@ -1,0 +1,73 @@
+"""The shape every consuming service shares: pool + topics + producer + consumer (+ outbox relay) in a lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+from fastapi import FastAPI
+
+from caseflow.infra import db, kafka
+from caseflow.infra.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def consuming_lifespan(
+    settings: Settings, topic: str, group: str, handler_for: Callable[[asyncpg.Pool], kafka.BatchHandler],
+    with_outbox: bool,
+) -> Callable[[FastAPI], Any]:
+    """Start the pool, topics, the Postgres-offset consumer and (optionally) the outbox relay; stop them
+    cleanly on shutdown (the consumer finishes its batch and commits before the pool closes)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await db.connect(settings.database_url, settings.db_pool_size)
+        await kafka.ensure_topics(settings)
+        producer = kafka.producer(settings) if with_outbox else None
+        relay = None
+        if producer is not None:
+            await producer.start()
+            relay = kafka.OutboxRelay(pool, producer)
+        consumer = kafka.PostgresOffsetConsumer(settings, pool, topic, group, handler_for(pool),
+                                                after_commit=relay.wakeup.set if relay else None)
+        await consumer.start()
+        tasks = [asyncio.create_task(consumer.run(), name=f"{group}-consumer")]
+        if relay is not None:
+            tasks.append(asyncio.create_task(relay.run(), name=f"{group}-outbox"))
+        app.state.pool, app.state.consumer, app.state.relay = pool, consumer, relay
+
+        async def ready() -> bool:
+            if any(t.done() for t in tasks):
+                return False
+            try:
+                await pool.fetchval("SELECT 1")
+            except Exception:
+                return False
+            return True
+
+        app.state.ready = ready
+        try:
+            yield
+        finally:
+            await consumer.stop()
+            if relay is not None:
+                await relay.stop()
+            await asyncio.wait(tasks, timeout=10)
+            for task in tasks:
+                if task.done() and not task.cancelled() and task.exception():
+                    log.error("%s ended with %r", task.get_name(), task.exception())
+                task.cancel()
+            if producer is not None:
+                await producer.stop()
+            await pool.close()
+
+    return lifespan
+
+
+async def not_ready() -> bool:
+    return False

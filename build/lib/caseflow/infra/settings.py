@@ -1,0 +1,42 @@
+"""Settings for every service, from the environment (built once, in each service's bootstrap)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore", frozen=True)
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "CASEFLOW_KAFKA_BOOTSTRAP_SERVERS"))
+    database_url: str = Field(
+        "postgresql://caseflow@127.0.0.1:5432/caseflow",
+        validation_alias=AliasChoices("DATABASE_URL", "CASEFLOW_DATABASE_URL"))
+    topic_prefix: str = "caseflow"
+    partitions: int = 4
+    host: str = "127.0.0.1"
+    port: int = 8000
+    units_file: Path | None = None
+    calendar_file: Path | None = None
+    time_limits_file: Path | None = None
+    schemes_dir: Path | None = None
+    # "name:key" pairs, comma separated: the platforms (or operators) allowed to call the APIs.
+    api_keys: str = "platform:dev-platform-key"
+    max_body_bytes: int = 5_000_000
+    max_batch_events: int = 5000
+    db_pool_size: int = 10
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}.{name}"
+
+    def keys(self) -> dict[str, str]:
+        """key -> caller name."""
+        pairs = (item.split(":", 1) for item in self.api_keys.split(",") if ":" in item)
+        return {key.strip(): name.strip() for name, key in pairs}
+
+
+TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts")

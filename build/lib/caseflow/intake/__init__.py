@@ -1,0 +1,1 @@
+"""caseflow intake service."""

@@ -1,0 +1,55 @@
+"""Use case: accept a batch of raw events — validate each, answer duplicates, publish the valid ones."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import orjson
+
+from caseflow.contract.mapping import Invalid, validate
+from caseflow.intake.ports import AcceptedIds, EventBus
+
+Status = Literal["accepted", "duplicate", "rejected"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    index: int
+    status: Status
+    event_id: str | None = None
+    field: str | None = None
+    reason: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+
+async def accept_events(items: Sequence[Any], bus: EventBus, ids: AcceptedIds) -> list[Verdict]:
+    """Validate every item; publish each valid, new event once (in the given order); say what became of each."""
+    verdicts: list[Verdict | None] = [None] * len(items)
+    valid: list[tuple[int, str, str, bytes]] = []
+    for i, item in enumerate(items):
+        raw = item if isinstance(item, bytes | str) else orjson.dumps(item)
+        wire = validate(raw)
+        if isinstance(wire, Invalid):
+            verdicts[i] = Verdict(i, "rejected", wire.event_id, wire.field or "(body)", wire.reason)
+            continue
+        body = raw.encode() if isinstance(raw, str) else raw
+        valid.append((i, wire.event_id, wire.case_id, body))
+    known = await ids.known([event_id for _, event_id, _, _ in valid]) if valid else set()
+    fresh: list[tuple[int, str, str, bytes]] = []
+    in_batch: set[str] = set()
+    for i, event_id, case_id, body in valid:
+        if event_id in known or event_id in in_batch:
+            verdicts[i] = Verdict(i, "duplicate", event_id)
+        else:
+            in_batch.add(event_id)
+            fresh.append((i, event_id, case_id, body))
+    if fresh:
+        await bus.publish([(case_id, body) for _, _, case_id, body in fresh])
+        await ids.remember([(event_id, case_id) for _, event_id, case_id, _ in fresh])
+    for i, event_id, _, _ in fresh:
+        verdicts[i] = Verdict(i, "accepted", event_id)
+    return [v for v in verdicts if v is not None]

@@ -1,0 +1,32 @@
+"""Intake's adapters: Kafka for the event bus, PostgreSQL for accepted ids."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+import asyncpg
+from aiokafka import AIOKafkaProducer
+
+
+class KafkaEventBus:
+    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
+        self.producer, self.topic = producer, topic
+
+    async def publish(self, events: Sequence[tuple[str, bytes]]) -> None:
+        futures = [await self.producer.send(self.topic, body, key=case_id.encode()) for case_id, body in events]
+        await asyncio.gather(*futures)
+
+
+class PostgresAcceptedIds:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def known(self, event_ids: Sequence[str]) -> set[str]:
+        rows = await self.pool.fetch("SELECT event_id FROM intake_accepted WHERE event_id = ANY($1::text[])",
+                                     list(event_ids))
+        return {r["event_id"] for r in rows}
+
+    async def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
+        await self.pool.executemany(
+            "INSERT INTO intake_accepted (event_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", list(pairs))

@@ -1,0 +1,77 @@
+"""`caseflow intake`: wire intake's adapters and serve."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import sys
+from collections.abc import AsyncIterator
+
+import orjson
+from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
+
+from caseflow.infra import db, kafka
+from caseflow.infra.http import serve
+from caseflow.infra.settings import Settings
+from caseflow.intake.adapters import KafkaEventBus, PostgresAcceptedIds
+from caseflow.intake.app import create_app
+from caseflow.intake.raw_topic import RawTopicForwarder
+
+EXAMPLES = """examples:
+  caseflow intake                      # serve on CASEFLOW_PORT (default 8000)
+  caseflow intake --port 8001
+  caseflow intake --openapi > intake-openapi.json
+Environment: KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, CASEFLOW_API_KEYS="platform:KEY,...\""""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="HTTP port (default: CASEFLOW_PORT or 8000)")
+    p.add_argument("--openapi", action="store_true", help="print the OpenAPI schema and exit (starts nothing)")
+
+
+def bootstrap(settings: Settings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await db.connect(settings.database_url, settings.db_pool_size)
+        await kafka.ensure_topics(settings)
+        producer = kafka.producer(settings)
+        await producer.start()
+        app.state.bus = bus = KafkaEventBus(producer, settings.topic("case-events"))
+        app.state.ids = ids = PostgresAcceptedIds(pool)
+        consumer = AIOKafkaConsumer(settings.topic("intake-raw"), bootstrap_servers=settings.kafka_bootstrap_servers,
+                                    group_id="caseflow-intake-raw", enable_auto_commit=False,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        forwarder = RawTopicForwarder(consumer, producer, bus, ids, settings.topic("dead-letter"))
+        task = asyncio.create_task(forwarder.run())
+
+        async def ready() -> bool:
+            try:
+                await pool.fetchval("SELECT 1")
+            except Exception:
+                return False
+            return not task.done()
+
+        app.state.ready = ready
+        try:
+            yield
+        finally:
+            await forwarder.stop()
+            await asyncio.wait([task], timeout=5)
+            await consumer.stop()
+            await producer.stop()
+            await pool.close()
+
+    return create_app(settings, lifespan)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.openapi:
+        app = create_app(Settings())
+        sys.stdout.buffer.write(orjson.dumps(app.openapi(), option=orjson.OPT_INDENT_2) + b"\n")
+        return 0
+    settings = Settings(**({"port": args.port} if args.port else {"port": Settings().port}))
+    asyncio.run(serve(bootstrap(settings), settings))
+    return 0

@@ -1,0 +1,95 @@
+"""Fold an event stream into case states, then evaluate indicators and schemes for one period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from caseflow.config.units import Directory
+from caseflow.contract.mapping import Invalid, parse
+from caseflow.domain.caselog import CaseLog, record
+from caseflow.domain.indicators import Indicators, Period, evaluate
+from caseflow.domain.lifecycle import Rejection
+from caseflow.domain.rules import Rules
+from caseflow.domain.schemes import Scheme, score_units
+from caseflow.domain.state import CaseState
+
+
+@dataclass
+class CaseBook:
+    """Case logs by case_id, with global event_id dedup; the in-memory twin of dispatch's tables."""
+
+    rules: Rules
+    logs: dict[str, CaseLog] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+    invalid: list[tuple[int, Invalid]] = field(default_factory=list)
+    duplicates: int = 0
+
+    def add_raw(self, raw: bytes | str, seq: int, as_of: int | None = None) -> None:
+        event = parse(raw, seq)
+        if isinstance(event, Invalid):
+            self.invalid.append((seq, event))
+            return
+        if as_of is not None and event.at > as_of:
+            return
+        if event.event_id in self.seen:
+            self.duplicates += 1
+            return
+        self.seen.add(event.event_id)
+        log = self.logs.get(event.case_id) or CaseLog()
+        self.logs[event.case_id], _ = record(log, event, self.rules)
+
+    def cases(self) -> list[CaseState]:
+        return [log.state for log in self.logs.values() if log.state is not None]
+
+    def rejections(self, as_of: int) -> list[Rejection]:
+        found = [r for log in self.logs.values() for r in log.all_rejected if r.at <= as_of]
+        return sorted(found, key=lambda r: (r.at, r.event_id))
+
+
+@dataclass(frozen=True)
+class ReplayResult:
+    period: Period
+    indicators: Indicators
+    scores: dict[str, dict[str, dict[str, Any]]]  # scheme -> unit -> result
+    rejected: list[Rejection]
+    invalid: list[tuple[int, Invalid]]
+
+
+def evaluate_period(
+    cases: list[CaseState],
+    period: Period,
+    rules: Rules,
+    directory: Directory,
+    schemes: Mapping[str, Scheme],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+) -> tuple[Indicators, dict[str, dict[str, dict[str, Any]]]]:
+    """Indicators and every unit-score scheme for one period: the numbers replay and scoring share."""
+    indicators = evaluate(cases, period, rules, directory.units, directory.regions)
+    unit_class = directory.unit_class
+    scores = {
+        scheme_id: score_units(scheme, indicators.units, unit_class, manual)
+        for scheme_id, scheme in schemes.items()
+        if scheme.kind == "unit_score"
+    }
+    return indicators, scores
+
+
+def replay(
+    lines: Iterable[bytes],
+    period: Period,
+    rules: Rules,
+    directory: Directory,
+    schemes: Mapping[str, Scheme],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+    on_line: Callable[[int], None] | None = None,
+) -> ReplayResult:
+    book = CaseBook(rules)
+    for seq, line in enumerate(lines):
+        if on_line is not None:
+            on_line(len(line))
+        if line.strip():
+            book.add_raw(line, seq, period.as_of)
+    indicators, scores = evaluate_period(book.cases(), period, rules, directory, schemes, manual)
+    return ReplayResult(period, indicators, scores, book.rejections(period.as_of), book.invalid)

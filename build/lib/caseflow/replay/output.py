@@ -1,0 +1,153 @@
+"""Render a replay result: canonical JSON (SPEC section 9), a human table, or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import orjson
+
+from caseflow.config.units import Directory
+from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES, Indicators, Period
+from caseflow.replay.engine import ReplayResult
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+ZH = {
+    "dispatched": "派遣数", "returned": "回退数", "due": "应处置数", "disposed": "处置数",
+    "on_time": "按期处置数", "late_disposed": "超期处置数", "overdue_open": "超期未处置数",
+    "pending": "在办未到期数", "reworked": "返工案件数", "closed": "结案数",
+    "closed_on_time": "按期结案数", "extended": "延期案件数", "suspended": "挂账数",
+    "supervised": "督办数", "repeat": "重复案件数", "visits": "有效回访数", "satisfied": "满意数",
+    "disposal_rate": "处置率", "on_time_rate": "按期处置率", "close_rate": "结案率",
+    "on_time_close_rate": "按期结案率", "rework_rate": "返工率", "intact_rate": "完好率",
+    "repeat_rate": "重复案件率", "extension_rate": "延期案件率", "satisfaction_rate": "满意率",
+    "workload_ratio": "工作量比率", "reported": "上报数", "filed": "立案数",
+    "collector_filing_rate": "立案率", "active_discovery_rate": "问题主动发现率",
+    "resolution_rate": "问题解决率", "timely_resolution_rate": "问题及时解决率",
+}
+CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, SHANGHAI).isoformat()
+
+
+def period_document(period: Period, indicators: Indicators, scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The canonical numbers of one period (SPEC section 9), shared by replay and scoring's API."""
+    units: dict[str, Any] = {}
+    for unit, row in sorted(indicators.units.items()):
+        entry: dict[str, Any] = {k: row[k] for k in (*UNIT_COUNTS, *UNIT_RATES)}
+        entry["scores"] = {scheme: by_unit[unit] for scheme, by_unit in sorted(scores.items())}
+        units[unit] = entry
+    return {
+        "period": {"start": iso(period.start), "end": iso(period.end), "as_of": iso(period.as_of)},
+        "units": units,
+        "regions": {r: indicators.regions[r] for r in sorted(indicators.regions)},
+    }
+
+
+def as_document(result: ReplayResult) -> dict[str, Any]:
+    doc = period_document(result.period, result.indicators, result.scores)
+    rejected: list[dict[str, Any]] = [
+        {"event_id": r.event_id, "case_id": r.case_id, "occurred_at": iso(r.at), "reason": r.reason,
+         "detail": r.detail}
+        for r in result.rejected
+    ]
+    rejected += [
+        {"event_id": inv.event_id, "case_id": inv.case_id, "line": seq + 1, "reason": "invalid",
+         "detail": inv.describe()}
+        for seq, inv in result.invalid
+    ]
+    doc["rejected"] = rejected
+    return doc
+
+
+def to_json(result: ReplayResult) -> bytes:
+    return orjson.dumps(as_document(result), option=orjson.OPT_INDENT_2) + b"\n"
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def to_table(result: ReplayResult, directory: Directory) -> str:
+    doc = as_document(result)
+    out = io.StringIO()
+    p = doc["period"]
+    out.write(f"考核周期 period {p['start']} .. {p['end']}  统计截止 as-of {p['as_of']}\n\n")
+    cols = ["dispatched", "due", "disposed", "on_time", "overdue_open", "pending"]
+    head = ["单位 unit", "名称 name"] + [f"{ZH[c]} {c}" for c in cols] + [
+        "按期处置率 on_time_rate", "暂行办法 county-interim", "肃宁 suning-2011", "部门综合 standard"]
+    by_class: dict[Any, list[str]] = {}
+    for unit in doc["units"]:
+        known = directory.units.get(unit)
+        by_class.setdefault(known.unit_class if known else None, []).append(unit)
+    for cls in sorted(by_class, key=lambda c: (c is None, c)):
+        label = CLASS_ZH.get(cls, "未配置 unconfigured") if cls else "未配置 unconfigured"
+        out.write(f"== {label} class {cls or '-'} ==\n")
+        rows = []
+        units = by_class[cls]
+        units.sort(key=lambda u: (doc["units"][u]["scores"].get("county-interim", {}).get("rank") or 10**9, u))
+        for unit in units:
+            e = doc["units"][unit]
+            s = e["scores"]
+            known = directory.units.get(unit)
+            rows.append([unit, known.name if known else "?"] + [_fmt(e[c]) for c in cols] + [
+                _pct(e["on_time_rate"]),
+                _score(s.get("county-interim")), _score(s.get("suning-2011")), _score(s.get("standard-department")),
+            ])
+        out.write(_grid(head, rows))
+        out.write("\n")
+    out.write("== 区域 regions ==\n")
+    rhead = ["区域 region"] + [f"{ZH[k]} {k}" for k in REGION_KEYS]
+    rrows = [[r] + [(_pct(v) if k.endswith("rate") else _fmt(v)) for k, v in row.items()]
+             for r, row in doc["regions"].items()]
+    out.write(_grid(rhead, rrows))
+    out.write(f"\n拒收事件 rejected events: {len(doc['rejected'])}\n")
+    return out.getvalue()
+
+
+def _score(s: dict[str, Any] | None) -> str:
+    if not s:
+        return "-"
+    text = f"{s['score']:.2f}"
+    if s.get("grade"):
+        text += f" {s['grade']}"
+    return text + (f" #{s['rank']}" if s.get("rank") else " (未排名)")
+
+
+def _width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _grid(head: list[str], rows: list[list[str]]) -> str:
+    widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    lines = []
+    for row in [head, *rows]:
+        lines.append("  ".join(cell + " " * (w - _width(cell)) for cell, w in zip(row, widths, strict=True)))
+        if row is head:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def to_csv(result: ReplayResult) -> str:
+    doc = as_document(result)
+    schemes = sorted(result.scores)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    score_cols = [f"{s}.{k}" for s in schemes for k in ("score", "rank", "grade")]
+    writer.writerow(["unit", *UNIT_COUNTS, *UNIT_RATES, *score_cols])
+    for unit, e in doc["units"].items():
+        scores = [e["scores"][s].get(k) for s in schemes for k in ("score", "rank", "grade")]
+        writer.writerow([unit] + [e[k] for k in (*UNIT_COUNTS, *UNIT_RATES)] + ["" if v is None else v for v in scores])
+    return out.getvalue()

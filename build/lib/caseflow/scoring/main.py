@@ -1,0 +1,112 @@
+"""`caseflow scoring`: keep every case's latest snapshot and serve indicators, scores and rankings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import ConsumerRecord
+from fastapi import Depends, FastAPI, HTTPException, Query
+
+from caseflow.config.rules import load_rules
+from caseflow.config.schemes import load_schemes
+from caseflow.config.units import Directory, load_directory
+from caseflow.domain.indicators import Period
+from caseflow.infra.http import add_probes, api_key_auth, serve
+from caseflow.infra.service import consuming_lifespan, not_ready
+from caseflow.infra.settings import Settings
+from caseflow.replay.engine import evaluate_period
+from caseflow.replay.output import period_document
+from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
+from caseflow.scoring.store import cases_for, save_on_case_snapshot
+
+EXAMPLES = """examples:
+  caseflow scoring --port 8003
+  curl -H 'X-API-Key: KEY' localhost:8003/v1/periods/2026-10
+  curl -H 'X-API-Key: KEY' localhost:8003/v1/units/U-HW-LP/indicators?period=2026-11
+Environment: KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, CASEFLOW_UNITS_FILE, CASEFLOW_SCHEMES_DIR"""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--port", type=int, help="HTTP port (default: CASEFLOW_PORT or 8000)")
+
+
+def _period(period: str, as_of: str | None) -> Period:
+    try:
+        start, end = named_bounds(period)
+        return Period(start, end, parse_instant(as_of, "as_of") if as_of else end)
+    except PeriodError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+def bootstrap(settings: Settings) -> FastAPI:
+    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    schemes = load_schemes(settings.schemes_dir)
+    directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
+
+    def handler_for(pool: asyncpg.Pool):
+        async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+            for r in records:
+                await save_on_case_snapshot(conn, r.value or b"")
+        return handle
+
+    lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), "caseflow-scoring", handler_for,
+                                  with_outbox=False)
+    app = FastAPI(title="caseflow scoring", version="1", lifespan=lifespan,
+                  description="Unit and region indicators, scheme scores and rankings, for any period.")
+    app.state.ready = not_ready
+
+    async def ready() -> bool:
+        return bool(await app.state.ready())
+
+    add_probes(app, ready)
+    caller = Depends(api_key_auth(settings))
+
+    async def document(period: Period) -> dict[str, Any]:
+        cases = await cases_for(app.state.pool, period)
+        indicators, scores = evaluate_period(cases, period, rules, directory, schemes)
+        return period_document(period, indicators, scores)
+
+    @app.get("/v1/periods/{period}", tags=["indicators"],
+             summary="every unit's and region's indicators and scores (the replay numbers)")
+    async def get_period(period: str, as_of: str | None = Query(None), who: str = caller) -> dict[str, Any]:
+        return await document(_period(period, as_of))
+
+    @app.get("/v1/units/{unit}/indicators", tags=["indicators"], summary="one unit's indicators and scores")
+    async def get_unit(unit: str, period: str = Query(..., examples=["2026-10"]), as_of: str | None = Query(None),
+                       who: str = caller) -> dict[str, Any]:
+        doc = await document(_period(period, as_of))
+        if unit not in doc["units"]:
+            raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {period}")
+        return {"period": doc["period"], "unit": unit, **doc["units"][unit]}
+
+    @app.get("/v1/regions", tags=["indicators"], summary="region indicators")
+    async def get_regions(period: str = Query(...), as_of: str | None = Query(None),
+                          who: str = caller) -> dict[str, Any]:
+        doc = await document(_period(period, as_of))
+        return {"period": doc["period"], "regions": doc["regions"]}
+
+    @app.get("/v1/scoreboard/{scheme}", tags=["scores"], summary="a scheme's ranking (per class or across all)")
+    async def get_scoreboard(scheme: str, period: str = Query(...), as_of: str | None = Query(None),
+                             who: str = caller) -> dict[str, Any]:
+        if scheme not in schemes or schemes[scheme].kind != "unit_score":
+            known = sorted(s for s, v in schemes.items() if v.kind == "unit_score")
+            raise HTTPException(404, f"no scoring scheme {scheme!r}; known: {', '.join(known)}")
+        doc = await document(_period(period, as_of))
+        rows = [{"unit": u, "class": directory.unit_class.get(u), **e["scores"][scheme]}
+                for u, e in doc["units"].items()]
+        rows.sort(key=lambda r: (r["class"] or 9 if schemes[scheme].rank_within == "class" else 0,
+                                 r["rank"] or 10**9, r["unit"]))
+        return {"period": doc["period"], "scheme": scheme, "rank_within": schemes[scheme].rank_within,
+                "rows": rows}
+
+    return app
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings(**({"port": args.port} if args.port else {}))
+    asyncio.run(serve(bootstrap(settings), settings))
+    return 0
