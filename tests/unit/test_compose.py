@@ -44,7 +44,7 @@ def test_service_env_vars_are_settings_the_code_reads() -> None:
         unknown = set(env) - known
         assert not unknown, f"{name}: env vars the code does not read: {unknown}"
         assert env["CASEFLOW_PORT"] == "8000"
-        host, _, container = COMPOSE["services"][name]["ports"][0].partition(":")
+        _host, _, container = COMPOSE["services"][name]["ports"][0].partition(":")
         assert container == env["CASEFLOW_PORT"]
 
 
