@@ -1,0 +1,144 @@
+"""Alert planning (SPEC section 8): which alerts a case has raised by instant `now`, with stable ids.
+
+Every alert is decided from the case's facts as they stood at the alert's own instant, so the
+answer for `now` never depends on when it is asked: live (wall clock) and replay (event time)
+get the same alerts, and a restart that asks again gets the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from caseflow.domain import asof
+from caseflow.domain import deadlines as dl
+from caseflow.domain.calendar import HOUR
+from caseflow.domain.rules import Rules
+from caseflow.domain.state import Assignment, CaseState
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    warning_fraction: float = 0.8
+    repeat_interval: int = 4 * HOUR  # overdue reminders, wall time
+    max_reminders: int = 50  # per level: a bound, so a forgotten case cannot alert forever
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    alert_id: str
+    type: str  # deadline_warning | overdue | supervision | resolved
+    case_id: str
+    assignment: int  # seq of the assignment within its case
+    unit: str
+    level: int  # 0 warning; 1 unit; 2 leadership + command centre; 3 supervision
+    at: int  # the instant the alert is due (event time or deadline arithmetic)
+    reason: str = ""
+    reminder: int = 0
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        if self.type == "supervision":
+            return ("unit", "command_centre")
+        return {0: ("unit",), 1: ("unit",), 2: ("leadership", "command_centre"), 3: ("supervision",)}.get(
+            self.level, ("unit",))
+
+
+def alert_id(kind: str, case_id: str, assignment: str, level: str) -> str:
+    digest = hashlib.sha256(f"{kind}|{case_id}|{assignment}|{level}".encode()).hexdigest()
+    return digest[:24]
+
+
+def _alert(kind: str, case: CaseState, a: Assignment, cycle: int, level: int, at: int, reason: str = "",
+           reminder: int = 0, tag: str = "") -> Alert:
+    key = f"{a.seq}.{cycle}"
+    level_key = f"{level}.{reminder}{tag}"
+    return Alert(alert_id(kind, case.case_id, key, level_key), kind, case.case_id, a.seq, a.unit, level, at,
+                 reason, reminder)
+
+
+def _cycles(a: Assignment) -> list[tuple[int, int, int]]:
+    """(cycle number, start, end) of each dispatch/rework cycle; end is exclusive (or a big number)."""
+    starts = [a.dispatched_at] + [at for at, disposed in a.disposals if not disposed]
+    ends = starts[1:] + [2**62]
+    return [(i, s, e) for i, (s, e) in enumerate(zip(starts, ends, strict=True))]
+
+
+def _open_at(a: Assignment, t: int) -> bool:
+    return a.dispatched_at <= t and not asof.returned_by(a, t) and asof.disposed_at(a, t) is None
+
+
+def _allowance_at(a: Assignment, start: int, t: int, rules: Rules) -> int:
+    used = dl.measure(a.kind, start, asof.deadline_at(a, t), rules.calendar)
+    for s, e in a.suspensions:
+        if e is not None and start <= s and e <= t:
+            used -= dl.measure(a.kind, s, e, rules.calendar)
+    return max(0, used)
+
+
+def _shift(kind: str, t: int, amount: int, rules: Rules) -> int:
+    return t + amount if kind == "calendar" else rules.calendar.add_working(t, amount)
+
+
+def plan_alerts(case: CaseState, now: int, rules: Rules, policy: AlertPolicy = AlertPolicy()) -> list[Alert]:
+    """Every alert of this case due at or before `now` (sorted by instant, then id)."""
+    alerts: list[Alert] = []
+    for a in case.assignments:
+        for cycle, start, end in _cycles(a):
+            alerts += _assignment_alerts(case, a, cycle, start, min(end, now + 1), rules, policy)
+        reworks = [at for at, disposed in a.disposals if not disposed]
+        if len(reworks) >= 2 and reworks[1] <= now:
+            alerts.append(_alert("supervision", case, a, 0, 1, reworks[1], "second_rework"))
+    for i, at in enumerate(case.supervisions):
+        holder = asof.last_assignment_at(case, at)
+        if at <= now and holder is not None:
+            alerts.append(_alert("supervision", case, holder, 0, 1, at, "supervised", tag=f"-event{i}"))
+    return sorted((x for x in alerts if x.at <= now), key=lambda x: (x.at, x.alert_id))
+
+
+def _assignment_alerts(case: CaseState, a: Assignment, cycle: int, start: int, stop: int, rules: Rules,
+                       policy: AlertPolicy) -> list[Alert]:
+    """Warning, overdue levels with reminders, automatic supervision and resolution, within [start, stop)."""
+    out: list[Alert] = []
+    entries = [(since, d) for since, d in a.deadlines if start <= since < stop]
+    if not entries:
+        return out
+    raised = False
+    for i, (since, deadline) in enumerate(entries):
+        until = entries[i + 1][0] if i + 1 < len(entries) else stop
+        allowance = _allowance_at(a, start, since, rules)
+        rest = round(allowance * (1 - policy.warning_fraction))
+        warn = max(since, deadline - rest if a.kind == "calendar" else rules.calendar.subtract_working(deadline, rest))
+        if not any(x.type == "deadline_warning" for x in out) and warn < until and warn < deadline:
+            if _open_at(a, warn) and not asof.suspended_at(a, warn):
+                out.append(_alert("deadline_warning", case, a, cycle, 0, warn, "80% of the limit elapsed"))
+                raised = True
+        levels = [(1, deadline), (2, _shift(a.kind, deadline, allowance // 2, rules)),
+                  (3, _shift(a.kind, deadline, allowance, rules))]
+        for n, (level, begins) in enumerate(levels):
+            level_end = levels[n + 1][1] if n + 1 < len(levels) else 2**62
+            t = max(begins, since)
+            for reminder in range(policy.max_reminders):
+                if t >= until or t >= level_end:
+                    break
+                if not _open_at(a, t) or asof.suspended_at(a, t) or asof.deadline_at(a, t) > t:
+                    break
+                out.append(_alert("overdue", case, a, cycle, level, t, f"overdue level {level}", reminder))
+                raised = True
+                if level == 3 and reminder == 0:
+                    out.append(_alert("supervision", case, a, cycle, 3, t, "overdue by the whole limit"))
+                t += policy.repeat_interval
+    if raised:
+        ended = _resolution_instant(case, a, start, stop)
+        if ended is not None:
+            out.append(_alert("resolved", case, a, cycle, 0, ended, "disposed, returned or closed"))
+    return out
+
+
+def _resolution_instant(case: CaseState, a: Assignment, start: int, stop: int) -> int | None:
+    candidates = [at for at, disposed in a.disposals if disposed and start <= at < stop]
+    if a.returned_at is not None and start <= a.returned_at < stop:
+        candidates.append(a.returned_at)
+    if case.closed_at is not None and start <= case.closed_at < stop:
+        candidates.append(case.closed_at)
+    return min(candidates) if candidates else None
