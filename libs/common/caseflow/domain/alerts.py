@@ -60,7 +60,7 @@ def _alert(kind: str, case: CaseState, a: Assignment, cycle: int, level: int, at
 def _cycles(a: Assignment) -> list[tuple[int, int, int]]:
     """(cycle number, start, end) of each dispatch/rework cycle; end is exclusive (or a big number)."""
     starts = [a.dispatched_at] + [at for at, disposed in a.disposals if not disposed]
-    ends = starts[1:] + [2**62]
+    ends = [*starts[1:], 2**62]
     return [(i, s, e) for i, (s, e) in enumerate(zip(starts, ends, strict=True))]
 
 
@@ -109,10 +109,10 @@ def _assignment_alerts(case: CaseState, a: Assignment, cycle: int, start: int, s
         allowance = _allowance_at(a, start, since, rules)
         rest = round(allowance * (1 - policy.warning_fraction))
         warn = max(since, deadline - rest if a.kind == "calendar" else rules.calendar.subtract_working(deadline, rest))
-        if not any(x.type == "deadline_warning" for x in out) and warn < until and warn < deadline:
-            if _open_at(a, warn) and not asof.suspended_at(a, warn):
-                out.append(_alert("deadline_warning", case, a, cycle, 0, warn, "80% of the limit elapsed"))
-                raised = True
+        first_warning = not any(x.type == "deadline_warning" for x in out)
+        if first_warning and warn < min(until, deadline) and _open_at(a, warn) and not asof.suspended_at(a, warn):
+            out.append(_alert("deadline_warning", case, a, cycle, 0, warn, "80% of the limit elapsed"))
+            raised = True
         levels = [(1, deadline), (2, _shift(a.kind, deadline, allowance // 2, rules)),
                   (3, _shift(a.kind, deadline, allowance, rules))]
         for n, (level, begins) in enumerate(levels):
