@@ -14,6 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query
 from caseflow.config.rules import load_rules
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
+from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.indicators import Period
 from caseflow.infra.http import add_probes, api_key_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
@@ -21,6 +22,7 @@ from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
+from caseflow.scoring.alerting import raise_on_case_changed, run_deadline_clock, wall_clock_ms
 from caseflow.scoring.store import cases_for, save_on_case_snapshot
 
 EXAMPLES = """examples:
@@ -47,14 +49,23 @@ def bootstrap(settings: Settings) -> FastAPI:
     schemes = load_schemes(settings.schemes_dir)
     directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
 
+    policy = AlertPolicy()
+    alerts_topic = settings.topic("alerts")
+
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+            now = wall_clock_ms()
             for r in records:
-                await save_on_case_snapshot(conn, r.value or b"")
+                state = await save_on_case_snapshot(conn, r.value or b"")
+                if state is not None:
+                    await raise_on_case_changed(conn, state, now, rules, policy, alerts_topic)
         return handle
 
+    async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
+        await run_deadline_clock(pool, rules, policy, alerts_topic, stopping, wake)
+
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), "caseflow-scoring", handler_for,
-                                  with_outbox=False)
+                                  with_outbox=True, background=clock)
     app = FastAPI(title="caseflow scoring", version="1", lifespan=lifespan,
                   description="Unit and region indicators, scheme scores and rankings, for any period.")
     app.state.ready = not_ready

@@ -10,8 +10,9 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
 
 
-async def save_on_case_snapshot(conn: asyncpg.Connection, raw: bytes) -> bool:
-    """Keep the snapshot unless a newer version is already stored (redeliveries and reordering are no-ops)."""
+async def save_on_case_snapshot(conn: asyncpg.Connection, raw: bytes) -> CaseState | None:
+    """Keep the snapshot unless a newer version is already stored (redeliveries and reordering are no-ops).
+    Returns the state when it was newer."""
     version, state = snapshot.decode(raw)
     status = await conn.execute(
         "INSERT INTO scoring_cases (case_id, version, snapshot, reported_at, last_event_at) "
@@ -20,7 +21,7 @@ async def save_on_case_snapshot(conn: asyncpg.Connection, raw: bytes) -> bool:
         "reported_at = EXCLUDED.reported_at, last_event_at = EXCLUDED.last_event_at "
         "WHERE scoring_cases.version < EXCLUDED.version",
         state.case_id, version, raw.decode(), from_ms(state.reported_at), from_ms(snapshot.last_event_at(state)))
-    return status.endswith("1")
+    return state if status.endswith("1") else None
 
 
 async def cases_for(pool: asyncpg.Pool, period: Period) -> list[CaseState]:

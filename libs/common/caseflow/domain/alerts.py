@@ -142,3 +142,15 @@ def _resolution_instant(case: CaseState, a: Assignment, start: int, stop: int) -
     if case.closed_at is not None and start <= case.closed_at < stop:
         candidates.append(case.closed_at)
     return min(candidates) if candidates else None
+
+
+def next_alert_at(case: CaseState, now: int, rules: Rules, policy: AlertPolicy = AlertPolicy(),
+                  horizon: int = 7 * 24 * HOUR) -> int | None:
+    """When to plan this case again: its next alert after `now`, or `now + horizon` while any
+    assignment is open (limits can be long), or None once nothing can fire any more."""
+    upcoming = [a.at for a in plan_alerts(case, now + horizon, rules, policy) if a.at > now]
+    if upcoming:
+        return min(upcoming)
+    if any(a.is_open for a in case.assignments):
+        return now + horizon
+    return None

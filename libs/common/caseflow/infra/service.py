@@ -5,21 +5,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 import asyncpg
 from fastapi import FastAPI
 
 from caseflow.infra import db, kafka
-from caseflow.infra.settings import Settings
+from caseflow.infra.outbox import OutboxRelay
+from caseflow.infra.settings import TOPICS, Settings
 
 log = logging.getLogger(__name__)
 
 
+Background = Callable[[asyncpg.Pool, asyncio.Event, asyncio.Event | None], Coroutine[Any, Any, None]]
+
+
 def consuming_lifespan(
     settings: Settings, topic: str, group: str, handler_for: Callable[[asyncpg.Pool], kafka.BatchHandler],
-    with_outbox: bool,
+    with_outbox: bool, background: Background | None = None,
 ) -> Callable[[FastAPI], Any]:
     """Start the pool, topics, the Postgres-offset consumer and (optionally) the outbox relay; stop them
     cleanly on shutdown (the consumer finishes its batch and commits before the pool closes)."""
@@ -32,13 +36,18 @@ def consuming_lifespan(
         relay = None
         if producer is not None:
             await producer.start()
-            relay = kafka.OutboxRelay(pool, producer)
+            relay = OutboxRelay(pool, producer, settings.kafka_bootstrap_servers, group,
+                                [settings.topic(t) for t in TOPICS])
         consumer = kafka.PostgresOffsetConsumer(settings, pool, topic, group, handler_for(pool),
                                                 after_commit=relay.wakeup.set if relay else None)
         await consumer.start()
         tasks = [asyncio.create_task(consumer.run(), name=f"{group}-consumer")]
         if relay is not None:
             tasks.append(asyncio.create_task(relay.run(), name=f"{group}-outbox"))
+        stopping = asyncio.Event()
+        if background is not None:
+            wake = relay.wakeup if relay else None
+            tasks.append(asyncio.create_task(background(pool, stopping, wake), name=f"{group}-background"))
         app.state.pool, app.state.consumer, app.state.relay = pool, consumer, relay
 
         async def ready() -> bool:
@@ -54,6 +63,7 @@ def consuming_lifespan(
         try:
             yield
         finally:
+            stopping.set()
             await consumer.stop()
             if relay is not None:
                 await relay.stop()

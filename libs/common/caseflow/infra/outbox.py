@@ -1,0 +1,138 @@
+"""The outbox relay: rows committed with the state that produced them, sent to Kafka exactly once.
+
+One relay per source holds a PostgreSQL advisory lock. Each message carries its outbox id in a
+header and goes to an explicitly computed partition, in id order. After a crash (sent, but the rows
+not yet deleted) the relay reads back the newest message of its own in every partition and skips the
+rows Kafka already has, so no message is ever written twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+from collections import defaultdict
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
+
+log = logging.getLogger(__name__)
+_partitioner = DefaultPartitioner()
+
+
+class OutboxRelay:
+    def __init__(self, pool: asyncpg.Pool, producer: AIOKafkaProducer, bootstrap: str, source: str,
+                 topics: list[str], batch: int = 1000) -> None:
+        self.pool, self.producer, self.bootstrap, self.source = pool, producer, bootstrap, source
+        self.topics, self.batch = topics, batch
+        self.wakeup = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._sent_upto: dict[tuple[str, int], int] = {}
+        self._partitions: dict[str, list[int]] = {}
+        self.sent = 0
+
+    async def run(self) -> None:
+        lock_key = zlib.crc32(self.source.encode())
+        async with self.pool.acquire() as conn:
+            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
+                if self._stopping.is_set():
+                    return
+                await asyncio.sleep(0.5)  # another replica relays; take over if it dies
+            try:
+                for topic in self.topics:
+                    self._partitions[topic] = sorted(await self.producer.partitions_for(topic))
+                await self._recover()
+                while not self._stopping.is_set():
+                    moved = await self._relay_once(conn)
+                    if moved < self.batch:
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self.wakeup.wait(), timeout=0.2)
+                        self.wakeup.clear()
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
+
+    def _partition(self, topic: str, key: bytes) -> int:
+        parts = self._partitions[topic]
+        return int(_partitioner(key, parts, parts))
+
+    async def _recover(self) -> None:
+        """The newest outbox id of ours already in each partition (scanning back past other writers)."""
+        consumer = AIOKafkaConsumer(bootstrap_servers=self.bootstrap, enable_auto_commit=False,
+                                    isolation_level="read_committed")
+        await consumer.start()
+        try:
+            tps = [TopicPartition(t, p) for t in self.topics for p in self._partitions[t]]
+            ends = await consumer.end_offsets(tps)
+            firsts = await consumer.beginning_offsets(tps)
+            for tp in tps:
+                if ends[tp] > firsts[tp]:
+                    found = await _last_of_source(consumer, tp, self.source, firsts[tp], ends[tp])
+                    if found is not None:
+                        self._sent_upto[(tp.topic, tp.partition)] = found
+        finally:
+            await consumer.stop()
+        if self._sent_upto:
+            log.info("outbox %s: resuming after %s", self.source, self._sent_upto)
+
+    async def _relay_once(self, conn: asyncpg.Connection) -> int:
+        rows = await conn.fetch("SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1", self.batch)
+        if not rows:
+            return 0
+        futures = []
+        newest: dict[tuple[str, int], int] = defaultdict(int)
+        for r in rows:
+            key = r["key"].encode()
+            p = self._partition(r["topic"], key)
+            if r["id"] <= self._sent_upto.get((r["topic"], p), 0):
+                continue  # Kafka has it already: sent just before a crash
+            headers = [("outbox-source", self.source.encode()), ("outbox-id", str(r["id"]).encode())]
+            headers += [(k, str(v).encode()) for k, v in _headers(r["headers"]).items()]
+            futures.append(await self.producer.send(r["topic"], r["value"], key=key, partition=p, headers=headers))
+            newest[(r["topic"], p)] = max(newest[(r["topic"], p)], r["id"])
+        await asyncio.gather(*futures)
+        self._sent_upto.update(newest)
+        await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
+        self.sent += len(futures)
+        return len(rows)
+
+    async def stop(self) -> None:
+        self._stopping.set()
+
+
+async def _last_of_source(consumer: AIOKafkaConsumer, tp: TopicPartition, source: str, first: int,
+                          end: int) -> int | None:
+    consumer.assign([tp])
+    step = 200
+    upper = end
+    while upper > first:
+        lower = max(first, upper - step)
+        consumer.seek(tp, lower)
+        best: int | None = None
+        while True:
+            batch = await consumer.getmany(tp, timeout_ms=1000)
+            records = batch.get(tp, [])
+            if not records:
+                break
+            for rec in records:
+                if rec.offset >= upper:
+                    break
+                heads = dict(rec.headers or ())
+                if heads.get("outbox-source") == source.encode():
+                    best = max(best or 0, int(heads["outbox-id"]))
+            if records[-1].offset >= upper - 1:
+                break
+        if best is not None:
+            return best
+        upper = lower
+        step *= 4
+    return None
+
+
+def _headers(raw: object) -> dict[str, object]:
+    if isinstance(raw, str):
+        import orjson
+
+        return dict(orjson.loads(raw))
+    return dict(raw or {})  # type: ignore[call-overload]

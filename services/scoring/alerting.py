@@ -1,0 +1,87 @@
+"""Scoring's deadline clock: plan a case's alerts (the core decides), raise the new ones exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+import asyncpg
+import orjson
+
+from caseflow.contract import snapshot
+from caseflow.contract.mapping import from_ms
+from caseflow.domain.alerts import Alert, AlertPolicy, next_alert_at, plan_alerts
+from caseflow.domain.rules import Rules
+from caseflow.domain.state import CaseState
+from caseflow.replay.output import iso
+
+log = logging.getLogger(__name__)
+
+
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def alert_message(alert: Alert) -> bytes:
+    return orjson.dumps({
+        "alert_id": alert.alert_id, "type": alert.type, "case_id": alert.case_id, "assignment": alert.assignment,
+        "unit": alert.unit, "level": alert.level, "due_at": iso(alert.at), "reason": alert.reason,
+        "reminder": alert.reminder, "recipients": list(alert.recipients)})
+
+
+async def raise_on_case_changed(conn: asyncpg.Connection, state: CaseState, now: int, rules: Rules,
+                                policy: AlertPolicy, topic: str) -> int:
+    """Raise the alerts of `state` due by `now` not raised before; set the case's next timer. In the
+    caller's transaction, so alerts, timers and offsets commit together."""
+    alerts = plan_alerts(state, now, rules, policy)
+    raised = 0
+    if alerts:
+        rows = await conn.fetch(
+            "INSERT INTO alerts_raised (alert_id, case_id, unit, type, level, due_at, body) "
+            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], "
+            "$7::jsonb[]) ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id",
+            [a.alert_id for a in alerts], [a.case_id for a in alerts], [a.unit for a in alerts],
+            [a.type for a in alerts], [a.level for a in alerts], [from_ms(a.at) for a in alerts],
+            [alert_message(a).decode() for a in alerts])
+        fresh = {r["alert_id"] for r in rows}
+        new = [a for a in alerts if a.alert_id in fresh]
+        if new:
+            await conn.executemany("INSERT INTO outbox (topic, key, value) VALUES ($1, $2, $3)",
+                                   [(topic, a.unit, alert_message(a)) for a in new])
+        raised = len(new)
+    following = next_alert_at(state, now, rules, policy)
+    if following is None:
+        await conn.execute("DELETE FROM alert_timers WHERE case_id = $1", state.case_id)
+    else:
+        await conn.execute(
+            "INSERT INTO alert_timers (case_id, next_at) VALUES ($1, $2) "
+            "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at", state.case_id, from_ms(following))
+    return raised
+
+
+async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str,
+                             stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 200) -> None:
+    """Every second (or sooner), plan the cases whose timers are due. Safe with several replicas
+    (SKIP LOCKED); after a restart the timers in PostgreSQL pick up where the clock stopped."""
+    while not stopping.is_set():
+        due = await tick(pool, rules, policy, topic, wall_clock_ms(), batch)
+        if due:
+            if wake is not None:
+                wake.set()
+            continue
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=1.0)
+
+
+async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            "SELECT t.case_id, c.snapshot FROM alert_timers t JOIN scoring_cases c USING (case_id) "
+            "WHERE t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
+            from_ms(now), batch)
+        for row in rows:
+            _, state = snapshot.decode(row["snapshot"].encode())
+            await raise_on_case_changed(conn, state, now, rules, policy, topic)
+    return len(rows)
