@@ -12,7 +12,7 @@ from fastapi import Depends, FastAPI, HTTPException
 
 from caseflow.config.rules import load_rules
 from caseflow.dispatch.handle import Tally, Topics, apply_on_case_event
-from caseflow.dispatch.store import PostgresCaseStore
+from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
 from caseflow.infra.http import add_probes, api_key_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
@@ -38,7 +38,7 @@ def bootstrap(settings: Settings) -> FastAPI:
                 await apply_on_case_event(store, r.value or b"", r.offset, rules, topics, tally)
         return handle
 
-    lifespan = consuming_lifespan(settings, settings.topic("case-events"), "caseflow-dispatch", handler_for,
+    lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True)
     app = FastAPI(title="caseflow dispatch", version="1", lifespan=lifespan)
     app.state.ready = not_ready

@@ -12,6 +12,8 @@ from caseflow.contract.mapping import from_ms
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.state import CaseState
 
+OUTBOX_SOURCE = "caseflow-dispatch"  # the consumer group: its relay sends these rows
+
 
 class PostgresCaseStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
@@ -49,5 +51,6 @@ class PostgresCaseStore:
                 [(r.event_id, r.case_id, from_ms(r.at), r.reason, r.detail) for r in rejections])
 
     async def emit(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None:
-        await self.conn.execute("INSERT INTO outbox (topic, key, value, headers) VALUES ($1, $2, $3, $4::jsonb)",
-                                topic, key, value, orjson.dumps(headers).decode())
+        await self.conn.execute(
+            "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
+            OUTBOX_SOURCE, topic, key, value, orjson.dumps(headers).decode())

@@ -18,6 +18,7 @@ from caseflow.domain.state import CaseState
 from caseflow.replay.output import iso
 
 log = logging.getLogger(__name__)
+OUTBOX_SOURCE = "caseflow-scoring"  # the consumer group: its relay sends these rows
 
 
 def wall_clock_ms() -> int:
@@ -48,8 +49,8 @@ async def raise_on_case_changed(conn: asyncpg.Connection, state: CaseState, now:
         fresh = {r["alert_id"] for r in rows}
         new = [a for a in alerts if a.alert_id in fresh]
         if new:
-            await conn.executemany("INSERT INTO outbox (topic, key, value) VALUES ($1, $2, $3)",
-                                   [(topic, a.unit, alert_message(a)) for a in new])
+            await conn.executemany("INSERT INTO outbox (source, topic, key, value) VALUES ($1, $2, $3, $4)",
+                                   [(OUTBOX_SOURCE, topic, a.unit, alert_message(a)) for a in new])
         raised = len(new)
     following = next_alert_at(state, now, rules, policy)
     if following is None:

@@ -22,7 +22,7 @@ from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
-from caseflow.scoring.alerting import raise_on_case_changed, run_deadline_clock, wall_clock_ms
+from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_case_changed, run_deadline_clock, wall_clock_ms
 from caseflow.scoring.store import cases_for, save_on_case_snapshot
 
 EXAMPLES = """examples:
@@ -64,7 +64,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         await run_deadline_clock(pool, rules, policy, alerts_topic, stopping, wake)
 
-    lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), "caseflow-scoring", handler_for,
+    lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True, background=clock)
     app = FastAPI(title="caseflow scoring", version="1", lifespan=lifespan,
                   description="Unit and region indicators, scheme scores and rankings, for any period.")

@@ -77,7 +77,9 @@ class OutboxRelay:
             log.info("outbox %s: resuming after %s", self.source, self._sent_upto)
 
     async def _relay_once(self, conn: asyncpg.Connection) -> int:
-        rows = await conn.fetch("SELECT id, topic, key, value, headers FROM outbox ORDER BY id LIMIT $1", self.batch)
+        rows = await conn.fetch(
+            "SELECT id, topic, key, value, headers FROM outbox WHERE source = $1 ORDER BY id LIMIT $2",
+            self.source, self.batch)
         if not rows:
             return 0
         futures = []

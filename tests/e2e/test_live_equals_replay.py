@@ -1,0 +1,132 @@
+"""The live pipeline equals replay on a generated month, also when dispatch and scoring are killed -9."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from caseflow.infra.kafka_local import free_port
+from caseflow.infra.settings import Settings
+from caseflow.infra.stack import SERVICES, Services
+from caseflow.sample.generate import Shape, generate, units_yaml
+from tests.e2e.test_walking_skeleton import KEY, env_of
+
+pytestmark = pytest.mark.e2e
+SHAPE = Shape(cases=400, units=10, regions=3, seed=99)
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], Path, dict]:  # type: ignore[type-arg]
+    d = tmp_path_factory.mktemp("live")
+    units = d / "units.yaml"
+    units.write_text(units_yaml(SHAPE), "utf-8")
+    lines = list(generate(SHAPE))
+    events = d / "events.jsonl"
+    events.write_bytes(b"".join(lines))
+    out = subprocess.run([sys.executable, "-m", "caseflow.cli", "replay", "--input", str(events), "--units",
+                          str(units), "--period", "2026-10"], capture_output=True, check=True)
+    return lines, units, orjson.loads(out.stdout)
+
+
+@pytest.fixture
+def stack(settings: Settings, month, tmp_path: Path) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+    services = Services(env_of(settings, month[1]), {n: free_port() for n in SERVICES}, tmp_path / "logs")
+    try:
+        yield services.start(("intake", "dispatch", "scoring"))
+    finally:
+        services.stop_all()
+
+
+def post_all(intake: str, lines: list[bytes], chunk: int = 150, pause: float = 0.0) -> None:
+    with httpx.Client(timeout=60, headers=KEY) as client:
+        for i in range(0, len(lines), chunk):
+            r = client.post(f"{intake}/v1/events:ndjson", content=b"".join(lines[i:i + chunk]))
+            assert r.status_code in (200, 207), r.text
+            time.sleep(pause)
+
+
+def converge(scoring: str, expected: dict, timeout: float = 120.0) -> dict:  # type: ignore[type-arg]
+    want = {k: expected[k] for k in ("period", "units", "regions")}
+    deadline = time.monotonic() + timeout
+    got: dict = {}  # type: ignore[type-arg]
+    while time.monotonic() < deadline:
+        got = httpx.get(f"{scoring}/v1/periods/2026-10", headers=KEY, timeout=30).json()
+        if got == want:
+            return got
+        time.sleep(1)
+    diff = [u for u in want["units"] if got.get("units", {}).get(u) != want["units"][u]]
+    raise AssertionError(f"live never equalled replay; differing units: {diff[:5]}")
+
+
+async def rejections(url: str) -> set[tuple[str, str]]:
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT event_id, reason FROM dispatch_rejections")
+        return {(r["event_id"], r["reason"]) for r in rows}
+    finally:
+        await conn.close()
+
+
+async def alert_ids(settings: Settings) -> list[str]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        topic = settings.topic("alerts")
+        tps = [TopicPartition(topic, p) for p in range(settings.partitions)]
+        consumer.assign(tps)
+        ends = await consumer.end_offsets(tps)
+        ids: list[str] = []
+        async def behind() -> bool:
+            return any([await consumer.position(tp) < ends[tp] for tp in tps])
+
+        while await behind():
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                ids += [orjson.loads(r.value)["alert_id"] for r in records]
+        return ids
+    finally:
+        await consumer.stop()
+
+
+async def test_generated_month_live_equals_replay(stack: Services, settings: Settings, month) -> None:  # type: ignore[no-untyped-def]
+    lines, _, expected = month
+    await asyncio.to_thread(post_all, stack.running["intake"].url, lines)
+    await asyncio.to_thread(converge, stack.running["scoring"].url, expected)
+    replay_rejected = {(r["event_id"], r["reason"]) for r in expected["rejected"] if r["reason"] != "invalid"}
+    assert await rejections(settings.database_url) == replay_rejected
+    ids = await alert_ids(settings)
+    assert ids and len(ids) == len(set(ids))
+
+
+async def test_kill_9_dispatch_and_scoring_while_streaming(stack: Services, settings: Settings, month) -> None:  # type: ignore[no-untyped-def]
+    lines, _, expected = month
+    feeder = threading.Thread(target=post_all, args=(stack.running["intake"].url, lines, 60, 0.05))
+    feeder.start()
+    rnd = random.Random(5)
+    kills = 0
+    while feeder.is_alive() or kills < 6:
+        await asyncio.sleep(rnd.uniform(0.3, 1.5))
+        victim = ("dispatch", "scoring")[kills % 2]
+        stack.kill(victim)
+        kills += 1
+        await asyncio.sleep(rnd.uniform(0.0, 0.5))
+        stack.start_one(victim)
+        await asyncio.to_thread(stack.wait_ready, (victim,))
+    feeder.join()
+    await asyncio.to_thread(converge, stack.running["scoring"].url, expected)
+    ids = await alert_ids(settings)
+    assert ids and len(ids) == len(set(ids)), f"{len(ids) - len(set(ids))} duplicate alert ids after {kills} kills"
+    replay_rejected = {(r["event_id"], r["reason"]) for r in expected["rejected"] if r["reason"] != "invalid"}
+    assert await rejections(settings.database_url) == replay_rejected
