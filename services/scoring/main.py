@@ -16,13 +16,15 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.indicators import Period
-from caseflow.infra.http import add_probes, api_key_auth, serve
+from caseflow.infra.http import add_probes, api_key_auth, operator_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
 from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_case_changed, run_deadline_clock, wall_clock_ms
+from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
+from caseflow.scoring.overdue import open_overdue
 from caseflow.scoring.store import cases_for, save_on_case_snapshot
 
 EXAMPLES = """examples:
@@ -76,20 +78,49 @@ def bootstrap(settings: Settings) -> FastAPI:
     add_probes(app, ready)
     caller = Depends(api_key_auth(settings))
 
-    async def document(period: Period) -> dict[str, Any]:
+    operators = Depends(operator_auth(settings))
+
+    async def document(name: str, as_of: str | None) -> dict[str, Any]:
+        period = _period(name, as_of)
         cases = await cases_for(app.state.pool, period)
-        indicators, scores = evaluate_period(cases, period, rules, directory, schemes)
+        manual = await manual_inputs(app.state.pool, name)
+        indicators, scores = evaluate_period(cases, period, rules, directory, schemes, manual)
         return period_document(period, indicators, scores)
 
     @app.get("/v1/periods/{period}", tags=["indicators"],
              summary="every unit's and region's indicators and scores (the replay numbers)")
     async def get_period(period: str, as_of: str | None = Query(None), who: str = caller) -> dict[str, Any]:
-        return await document(_period(period, as_of))
+        return await document(period, as_of)
+
+    @app.get("/v1/units/{unit}/overdue", tags=["indicators"], summary="a unit's open overdue cases, now")
+    async def get_overdue(unit: str, who: str = caller) -> dict[str, Any]:
+        return {"unit": unit, "cases": await open_overdue(app.state.pool, unit, wall_clock_ms(), rules)}
+
+    @app.get("/v1/units/{unit}/history", tags=["indicators"], summary="one unit's indicators period by period")
+    async def get_history(unit: str, periods: str = Query(..., examples=["2026-08,2026-09,2026-10"]),
+                          who: str = caller) -> dict[str, Any]:
+        names = [p.strip() for p in periods.split(",") if p.strip()][:24]
+        rows = []
+        for name in names:
+            doc = await document(name, None)
+            rows.append({"period": name, **doc["units"].get(unit, {})})
+        return {"unit": unit, "history": rows}
+
+    @app.put("/v1/evaluations/{period}/{unit}", tags=["scores"],
+             summary="enter a unit's manual `other` evaluation (operators only; audited)")
+    async def put_other(period: str, unit: str, body: EvaluationIn, who: str = operators) -> dict[str, Any]:
+        _period(period, None)
+        return await put_evaluation(app.state.pool, period, unit, body, who)
+
+    @app.get("/v1/evaluations/{period}", tags=["scores"], summary="manual evaluations and their audit trail")
+    async def get_evaluations(period: str, who: str = caller) -> dict[str, Any]:
+        return {"period": period, "current": await manual_inputs(app.state.pool, period),
+                "audit": await audit_trail(app.state.pool, period)}
 
     @app.get("/v1/units/{unit}/indicators", tags=["indicators"], summary="one unit's indicators and scores")
     async def get_unit(unit: str, period: str = Query(..., examples=["2026-10"]), as_of: str | None = Query(None),
                        who: str = caller) -> dict[str, Any]:
-        doc = await document(_period(period, as_of))
+        doc = await document(period, as_of)
         if unit not in doc["units"]:
             raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {period}")
         return {"period": doc["period"], "unit": unit, **doc["units"][unit]}
@@ -97,7 +128,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     @app.get("/v1/regions", tags=["indicators"], summary="region indicators")
     async def get_regions(period: str = Query(...), as_of: str | None = Query(None),
                           who: str = caller) -> dict[str, Any]:
-        doc = await document(_period(period, as_of))
+        doc = await document(period, as_of)
         return {"period": doc["period"], "regions": doc["regions"]}
 
     @app.get("/v1/scoreboard/{scheme}", tags=["scores"], summary="a scheme's ranking (per class or across all)")
@@ -106,7 +137,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         if scheme not in schemes or schemes[scheme].kind != "unit_score":
             known = sorted(s for s, v in schemes.items() if v.kind == "unit_score")
             raise HTTPException(404, f"no scoring scheme {scheme!r}; known: {', '.join(known)}")
-        doc = await document(_period(period, as_of))
+        doc = await document(period, as_of)
         rows = [{"unit": u, "class": directory.unit_class.get(u), **e["scores"][scheme]}
                 for u, e in doc["units"].items()]
         rows.sort(key=lambda r: (r["class"] or 9 if schemes[scheme].rank_within == "class" else 0,

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 import uvicorn
-from fastapi import FastAPI, Header, HTTPException, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.infra.settings import Settings
@@ -71,6 +71,19 @@ class _Server(uvicorn.Server):
         finally:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
+
+
+def operator_auth(settings: Settings) -> Callable[..., str]:
+    """Like api_key_auth, but only callers named in CASEFLOW_OPERATORS (default: `operator`) pass."""
+    authenticate = api_key_auth(settings)
+    allowed = {name.strip() for name in settings.operators.split(",") if name.strip()}
+
+    def authorize(who: str = Depends(authenticate)) -> str:
+        if who not in allowed:
+            raise HTTPException(403, f"{who!r} may not do this: operator role required")
+        return who
+
+    return authorize
 
 
 async def serve(app: FastAPI, settings: Settings) -> None:

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     schemes_dir: Path | None = None
     # "name:key" pairs, comma separated: the platforms (or operators) allowed to call the APIs.
     api_keys: str = "platform:dev-platform-key"
+    operators: str = "operator"  # caller names (from api_keys) with the operator role
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
     db_pool_size: int = 10

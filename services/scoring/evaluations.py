@@ -1,0 +1,43 @@
+"""Manual evaluations (suning-2011's `other`, 0..1): entered by operators, every change audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+from pydantic import BaseModel, Field
+
+
+class EvaluationIn(BaseModel):
+    other: float = Field(ge=0, le=1, description="部门评价和社会评价 (department and public evaluation), 0..1")
+    note: str = Field("", max_length=500, description="why; kept in the audit trail")
+
+
+async def put_evaluation(pool: asyncpg.Pool, period: str, unit: str, body: EvaluationIn, who: str) -> dict[str, Any]:
+    async with pool.acquire() as conn, conn.transaction():
+        previous = await conn.fetchval(
+            "SELECT value FROM manual_evaluations WHERE period = $1 AND unit = $2 AND key = 'other' FOR UPDATE",
+            period, unit)
+        await conn.execute(
+            "INSERT INTO manual_evaluations (period, unit, key, value, entered_by) VALUES ($1, $2, 'other', $3, $4) "
+            "ON CONFLICT (period, unit, key) DO UPDATE SET value = EXCLUDED.value, entered_by = EXCLUDED.entered_by, "
+            "entered_at = now()", period, unit, body.other, who)
+        await conn.execute(
+            "INSERT INTO manual_evaluations_audit (period, unit, key, value, previous, entered_by, note) "
+            "VALUES ($1, $2, 'other', $3, $4, $5, $6)", period, unit, body.other, previous, who, body.note)
+    return {"period": period, "unit": unit, "other": body.other, "previous": previous, "entered_by": who}
+
+
+async def manual_inputs(pool: asyncpg.Pool, period: str) -> dict[str, dict[str, float]]:
+    rows = await pool.fetch("SELECT unit, key, value FROM manual_evaluations WHERE period = $1", period)
+    out: dict[str, dict[str, float]] = {}
+    for r in rows:
+        out.setdefault(r["unit"], {})[r["key"]] = r["value"]
+    return out
+
+
+async def audit_trail(pool: asyncpg.Pool, period: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT unit, key, value, previous, entered_by, note, entered_at FROM manual_evaluations_audit "
+        "WHERE period = $1 ORDER BY id", period)
+    return [{**dict(r), "entered_at": r["entered_at"].isoformat()} for r in rows]
