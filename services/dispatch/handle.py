@@ -1,13 +1,16 @@
-"""Use case: apply consumed case events to their cases — the same CaseLog fold that replay runs."""
+"""Use case: apply a batch of consumed case events to their cases — the CaseLog fold replay runs too."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from caseflow.contract.mapping import Invalid, parse
-from caseflow.dispatch.ports import CaseStore
+from caseflow.dispatch.ports import CaseStore, Outgoing
 from caseflow.domain.caselog import CaseLog, record
+from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
+from caseflow.domain.state import CaseState
 
 
 @dataclass(frozen=True)
@@ -24,32 +27,58 @@ class Tally:
     invalid: int = 0
 
 
-async def apply_on_case_event(store: CaseStore, raw: bytes, arrival: int, rules: Rules, topics: Topics,
-                              tally: Tally) -> None:
-    event = parse(raw, arrival)
-    if isinstance(event, Invalid):
-        tally.invalid += 1
-        await store.emit(topics.dead_letter, event.case_id or "", raw,
-                         {"reason": "invalid", "field": event.field, "detail": event.reason})
-        return
-    if await store.is_known(event.event_id):
-        tally.duplicates += 1
-        return
+def rebuild(stored: list[tuple[int, bytes]], rules: Rules) -> CaseLog:
     log = CaseLog()
-    for seq, stored in await store.events_of(event.case_id):
-        earlier = parse(stored, seq)
-        if not isinstance(earlier, Invalid):
-            log, _ = record(log, earlier, rules)
-    before = log.state
-    log, outcome = record(log, event, rules)
-    await store.append(event.case_id, arrival, event.event_id, raw)
-    await store.set_rejections(event.case_id, log.all_rejected)
-    if outcome != "applied":
-        tally.rejected += 1
-        reason = next(r for r in log.all_rejected if r.event_id == event.event_id)
-        await store.emit(topics.dead_letter, event.case_id, raw,
-                         {"reason": reason.reason, "detail": reason.detail, "event_id": event.event_id})
-    if log.state is not None and log.state != before:
-        tally.applied += outcome == "applied"
-        message = await store.save_snapshot(log.state)
-        await store.emit(topics.snapshots, event.case_id, message, {})
+    for arrival, raw in stored:
+        event = parse(raw, arrival)
+        if not isinstance(event, Invalid):
+            log, _ = record(log, event, rules)
+    return log
+
+
+async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, int]], rules: Rules, topics: Topics,
+                               tally: Tally) -> None:
+    """`batch` is (raw event, arrival = Kafka offset) in partition order. Duplicates are no-ops;
+    rejections change no state and go to the dead-letter topic; each touched case gets one new snapshot."""
+    outgoing: list[Outgoing] = []
+    events: list[tuple[CaseEvent, bytes]] = []
+    for raw, arrival in batch:
+        event = parse(raw, arrival)
+        if isinstance(event, Invalid):
+            tally.invalid += 1
+            outgoing.append((topics.dead_letter, event.case_id or "", raw,
+                             {"reason": "invalid", "field": event.field, "detail": event.reason}))
+        else:
+            events.append((event, raw))
+    known = await store.known_ids([e.event_id for e, _ in events]) if events else set()
+    fresh: list[tuple[CaseEvent, bytes]] = []
+    for event, raw in events:
+        if event.event_id in known:
+            tally.duplicates += 1
+        else:
+            known.add(event.event_id)
+            fresh.append((event, raw))
+    stored = await store.events_of(sorted({e.case_id for e, _ in fresh})) if fresh else {}
+    logs = {case_id: rebuild(rows, rules) for case_id, rows in stored.items()}
+    before = {case_id: (log.state, log.all_rejected) for case_id, log in logs.items()}
+    for event, raw in fresh:
+        log, outcome = record(logs.get(event.case_id) or CaseLog(), event, rules)
+        logs[event.case_id] = log
+        if outcome == "applied":
+            tally.applied += 1
+        else:
+            tally.rejected += 1
+            reason = next(r for r in log.all_rejected if r.event_id == event.event_id)
+            outgoing.append((topics.dead_letter, event.case_id, raw,
+                             {"reason": reason.reason, "detail": reason.detail, "event_id": event.event_id}))
+    await store.append([(e.case_id, e.seq, e.event_id, raw) for e, raw in fresh])
+    touched = [c for c, log in logs.items() if (log.state, log.all_rejected) != before.get(c, (None, ()))]
+    await store.set_rejections({c: logs[c].all_rejected for c in touched})
+    changed: list[CaseState] = []
+    for c in touched:
+        state = logs[c].state
+        if state is not None and state != before.get(c, (None, ()))[0]:
+            changed.append(state)
+    for state, message in zip(changed, await store.save_snapshots(changed), strict=True):
+        outgoing.append((topics.snapshots, state.case_id, message, {}))
+    await store.emit(outgoing)

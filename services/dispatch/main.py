@@ -11,7 +11,7 @@ from aiokafka import ConsumerRecord
 from fastapi import Depends, FastAPI, HTTPException
 
 from caseflow.config.rules import load_rules
-from caseflow.dispatch.handle import Tally, Topics, apply_on_case_event
+from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
 from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
 from caseflow.infra.http import add_probes, api_key_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
@@ -33,9 +33,8 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            store = PostgresCaseStore(conn)
-            for r in records:
-                await apply_on_case_event(store, r.value or b"", r.offset, rules, topics, tally)
+            await apply_on_case_events(PostgresCaseStore(conn), [(r.value or b"", r.offset) for r in records], rules,
+                                       topics, tally)
         return handle
 
     lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,

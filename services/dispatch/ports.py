@@ -2,25 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.state import CaseState
 
+Outgoing = tuple[str, str, bytes, dict[str, str]]  # topic, key, value, headers
+
 
 class CaseStore(Protocol):
-    async def is_known(self, event_id: str) -> bool: ...
+    async def known_ids(self, event_ids: Sequence[str]) -> set[str]: ...
 
-    async def events_of(self, case_id: str) -> list[tuple[int, bytes]]:
-        """(arrival, raw) of every stored event of the case, in arrival order."""
+    async def events_of(self, case_ids: Sequence[str]) -> dict[str, list[tuple[int, bytes]]]:
+        """(arrival, raw) of every stored event of each case, in arrival order."""
 
-    async def append(self, case_id: str, arrival: int, event_id: str, raw: bytes) -> None: ...
+    async def append(self, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
+        """Store (case_id, arrival, event_id, raw) rows."""
 
-    async def save_snapshot(self, state: CaseState) -> bytes:
-        """Store the case's new state under the next version; returns the snapshot message to publish."""
+    async def save_snapshots(self, states: Sequence[CaseState]) -> list[bytes]:
+        """Store each case's new state under its next version; returns the snapshot messages to publish."""
 
-    async def set_rejections(self, case_id: str, rejections: Sequence[Rejection]) -> None: ...
+    async def set_rejections(self, rejections: Mapping[str, Sequence[Rejection]]) -> None:
+        """Replace the rejections of each given case."""
 
-    async def emit(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None:
-        """Queue a message in the outbox (sent to Kafka after the transaction commits)."""
+    async def emit(self, messages: Sequence[Outgoing]) -> None:
+        """Queue messages in the outbox (sent to Kafka after the transaction commits)."""

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import asyncpg
 import orjson
 
 from caseflow.contract import snapshot
 from caseflow.contract.mapping import from_ms
+from caseflow.dispatch.ports import Outgoing
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.state import CaseState
 
@@ -19,38 +21,51 @@ class PostgresCaseStore:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self.conn = conn
 
-    async def is_known(self, event_id: str) -> bool:
-        return bool(await self.conn.fetchval("SELECT 1 FROM dispatch_events WHERE event_id = $1", event_id))
+    async def known_ids(self, event_ids: Sequence[str]) -> set[str]:
+        rows = await self.conn.fetch("SELECT event_id FROM dispatch_events WHERE event_id = ANY($1::text[])",
+                                     list(event_ids))
+        return {r["event_id"] for r in rows}
 
-    async def events_of(self, case_id: str) -> list[tuple[int, bytes]]:
+    async def events_of(self, case_ids: Sequence[str]) -> dict[str, list[tuple[int, bytes]]]:
         rows = await self.conn.fetch(
-            "SELECT arrival, raw FROM dispatch_events WHERE case_id = $1 ORDER BY arrival", case_id)
-        return [(r["arrival"], bytes(r["raw"])) for r in rows]
+            "SELECT case_id, arrival, raw FROM dispatch_events WHERE case_id = ANY($1::text[]) "
+            "ORDER BY case_id, arrival", list(case_ids))
+        out: dict[str, list[tuple[int, bytes]]] = defaultdict(list)
+        for r in rows:
+            out[r["case_id"]].append((r["arrival"], bytes(r["raw"])))
+        return {c: out.get(c, []) for c in case_ids}
 
-    async def append(self, case_id: str, arrival: int, event_id: str, raw: bytes) -> None:
-        await self.conn.execute(
-            "INSERT INTO dispatch_events (case_id, arrival, event_id, raw) VALUES ($1, $2, $3, $4)",
-            case_id, arrival, event_id, raw)
+    async def append(self, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
+        if rows:
+            await self.conn.copy_records_to_table("dispatch_events", records=list(rows),
+                                                  columns=["case_id", "arrival", "event_id", "raw"])
 
-    async def save_snapshot(self, state: CaseState) -> bytes:
-        version = await self.conn.fetchval(
-            "INSERT INTO dispatch_cases (case_id, version, snapshot) VALUES ($1, 1, '{}') "
+    async def save_snapshots(self, states: Sequence[CaseState]) -> list[bytes]:
+        if not states:
+            return []
+        rows = await self.conn.fetch(
+            "INSERT INTO dispatch_cases (case_id, version, snapshot) SELECT c, 1, '{}' FROM unnest($1::text[]) c "
             "ON CONFLICT (case_id) DO UPDATE SET version = dispatch_cases.version + 1, updated_at = now() "
-            "RETURNING version", state.case_id)
-        message = snapshot.encode(state, version)
-        await self.conn.execute("UPDATE dispatch_cases SET snapshot = $2::jsonb WHERE case_id = $1",
-                                state.case_id, message.decode())
-        return message
+            "RETURNING case_id, version", [s.case_id for s in states])
+        versions = {r["case_id"]: r["version"] for r in rows}
+        messages = [snapshot.encode(s, versions[s.case_id]) for s in states]
+        await self.conn.execute(
+            "UPDATE dispatch_cases d SET snapshot = u.s::jsonb FROM unnest($1::text[], $2::text[]) u(c, s) "
+            "WHERE d.case_id = u.c", [s.case_id for s in states], [m.decode() for m in messages])
+        return messages
 
-    async def set_rejections(self, case_id: str, rejections: Sequence[Rejection]) -> None:
-        await self.conn.execute("DELETE FROM dispatch_rejections WHERE case_id = $1", case_id)
-        if rejections:
+    async def set_rejections(self, rejections: Mapping[str, Sequence[Rejection]]) -> None:
+        if not rejections:
+            return
+        await self.conn.execute("DELETE FROM dispatch_rejections WHERE case_id = ANY($1::text[])", list(rejections))
+        rows = [(r.event_id, r.case_id, from_ms(r.at), r.reason, r.detail) for rs in rejections.values() for r in rs]
+        if rows:
             await self.conn.executemany(
                 "INSERT INTO dispatch_rejections (event_id, case_id, occurred_at, reason, detail) "
-                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING",
-                [(r.event_id, r.case_id, from_ms(r.at), r.reason, r.detail) for r in rejections])
+                "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING", rows)
 
-    async def emit(self, topic: str, key: str, value: bytes, headers: dict[str, str]) -> None:
-        await self.conn.execute(
-            "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
-            OUTBOX_SOURCE, topic, key, value, orjson.dumps(headers).decode())
+    async def emit(self, messages: Sequence[Outgoing]) -> None:
+        if messages:
+            await self.conn.executemany(
+                "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
+                [(OUTBOX_SOURCE, t, k, v, orjson.dumps(h).decode()) for t, k, v, h in messages])
