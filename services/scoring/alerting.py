@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 
 import asyncpg
 import orjson
@@ -32,11 +33,11 @@ def alert_message(alert: Alert) -> bytes:
         "reminder": alert.reminder, "recipients": list(alert.recipients)})
 
 
-async def raise_on_case_changed(conn: asyncpg.Connection, state: CaseState, now: int, rules: Rules,
-                                policy: AlertPolicy, topic: str) -> int:
-    """Raise the alerts of `state` due by `now` not raised before; set the case's next timer. In the
-    caller's transaction, so alerts, timers and offsets commit together."""
-    alerts = plan_alerts(state, now, rules, policy)
+async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[CaseState], now: int, rules: Rules,
+                                 policy: AlertPolicy, topic: str) -> int:
+    """Raise the alerts of these cases due by `now` and not raised before; set each case's next timer.
+    In the caller's transaction, so alerts, timers and offsets commit together."""
+    alerts = [a for state in states for a in plan_alerts(state, now, rules, policy)]
     raised = 0
     if alerts:
         rows = await conn.fetch(
@@ -52,13 +53,16 @@ async def raise_on_case_changed(conn: asyncpg.Connection, state: CaseState, now:
             await conn.executemany("INSERT INTO outbox (source, topic, key, value) VALUES ($1, $2, $3, $4)",
                                    [(OUTBOX_SOURCE, topic, a.unit, alert_message(a)) for a in new])
         raised = len(new)
-    following = next_alert_at(state, now, rules, policy)
-    if following is None:
-        await conn.execute("DELETE FROM alert_timers WHERE case_id = $1", state.case_id)
-    else:
+    timers = [(s.case_id, next_alert_at(s, now, rules, policy)) for s in states]
+    done = [c for c, t in timers if t is None]
+    if done:
+        await conn.execute("DELETE FROM alert_timers WHERE case_id = ANY($1::text[])", done)
+    pending = [(c, from_ms(t)) for c, t in timers if t is not None]
+    if pending:
         await conn.execute(
-            "INSERT INTO alert_timers (case_id, next_at) VALUES ($1, $2) "
-            "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at", state.case_id, from_ms(following))
+            "INSERT INTO alert_timers (case_id, next_at) SELECT * FROM unnest($1::text[], $2::timestamptz[]) "
+            "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at",
+            [c for c, _ in pending], [t for _, t in pending])
     return raised
 
 
@@ -82,7 +86,6 @@ async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str
             "SELECT t.case_id, c.snapshot FROM alert_timers t JOIN scoring_cases c USING (case_id) "
             "WHERE t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
             from_ms(now), batch)
-        for row in rows:
-            _, state = snapshot.decode(row["snapshot"].encode())
-            await raise_on_case_changed(conn, state, now, rules, policy, topic)
+        states = [snapshot.decode(row["snapshot"].encode())[1] for row in rows]
+        await raise_on_cases_changed(conn, states, now, rules, policy, topic)
     return len(rows)

@@ -22,10 +22,10 @@ from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
-from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_case_changed, run_deadline_clock, wall_clock_ms
+from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_cases_changed, run_deadline_clock, wall_clock_ms
 from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
 from caseflow.scoring.overdue import open_overdue
-from caseflow.scoring.store import cases_for, save_on_case_snapshot
+from caseflow.scoring.store import cases_for, save_on_case_snapshots
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -56,11 +56,8 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            now = wall_clock_ms()
-            for r in records:
-                state = await save_on_case_snapshot(conn, r.value or b"")
-                if state is not None:
-                    await raise_on_case_changed(conn, state, now, rules, policy, alerts_topic)
+            states = await save_on_case_snapshots(conn, [r.value or b"" for r in records])
+            await raise_on_cases_changed(conn, states, wall_clock_ms(), rules, policy, alerts_topic)
         return handle
 
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:

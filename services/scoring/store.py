@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import asyncpg
 
 from caseflow.contract import snapshot
@@ -10,18 +12,27 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
 
 
-async def save_on_case_snapshot(conn: asyncpg.Connection, raw: bytes) -> CaseState | None:
-    """Keep the snapshot unless a newer version is already stored (redeliveries and reordering are no-ops).
-    Returns the state when it was newer."""
-    version, state = snapshot.decode(raw)
-    status = await conn.execute(
+async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]) -> list[CaseState]:
+    """Keep each snapshot unless a newer version is already stored (redeliveries and reordering are
+    no-ops). Returns the states that were newer, one per case."""
+    latest: dict[str, tuple[int, CaseState, bytes]] = {}
+    for raw in raws:
+        version, state = snapshot.decode(raw)
+        if state.case_id not in latest or latest[state.case_id][0] < version:
+            latest[state.case_id] = (version, state, raw)
+    if not latest:
+        return []
+    items = list(latest.values())
+    rows = await conn.fetch(
         "INSERT INTO scoring_cases (case_id, version, snapshot, reported_at, last_event_at) "
-        "VALUES ($1, $2, $3::jsonb, $4, $5) "
+        "SELECT * FROM unnest($1::text[], $2::int[], $3::jsonb[], $4::timestamptz[], $5::timestamptz[]) "
         "ON CONFLICT (case_id) DO UPDATE SET version = EXCLUDED.version, snapshot = EXCLUDED.snapshot, "
         "reported_at = EXCLUDED.reported_at, last_event_at = EXCLUDED.last_event_at "
-        "WHERE scoring_cases.version < EXCLUDED.version",
-        state.case_id, version, raw.decode(), from_ms(state.reported_at), from_ms(snapshot.last_event_at(state)))
-    return state if status.endswith("1") else None
+        "WHERE scoring_cases.version < EXCLUDED.version RETURNING case_id",
+        [s.case_id for _, s, _ in items], [v for v, _, _ in items], [r.decode() for _, _, r in items],
+        [from_ms(s.reported_at) for _, s, _ in items], [from_ms(snapshot.last_event_at(s)) for _, s, _ in items])
+    saved = {r["case_id"] for r in rows}
+    return [s for _, s, _ in items if s.case_id in saved]
 
 
 async def cases_for(pool: asyncpg.Pool, period: Period) -> list[CaseState]:
