@@ -12,7 +12,10 @@ _MIGRATION_LOCK = 0x0CA5EF10
 
 
 async def connect(url: str, size: int = 10) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=size, command_timeout=60)
+    # Custom plans: asyncpg prepares statements, and a generic plan made while a table was still empty
+    # (a fresh deployment) keeps sequential scans long after the table has grown.
+    pool = await asyncpg.create_pool(url, min_size=1, max_size=size, command_timeout=60,
+                                     server_settings={"plan_cache_mode": "force_custom_plan", "jit": "off"})
     assert pool is not None
     await migrate(pool)
     return pool

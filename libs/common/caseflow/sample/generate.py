@@ -31,6 +31,7 @@ class Shape:
     year: int = 2026
     month: int = 10
     seed: int = 7
+    start: datetime | None = None  # overrides year/month: the 28 days from this instant
 
 
 def unit_ids(shape: Shape) -> list[tuple[str, int]]:
@@ -138,7 +139,7 @@ def generate(shape: Shape) -> Iterator[bytes]:
     rng = random.Random(shape.seed)
     units = unit_ids(shape)
     regions = region_ids(shape)
-    start = datetime(shape.year, shape.month, 1, tzinfo=SHANGHAI)
+    start = shape.start or datetime(shape.year, shape.month, 1, tzinfo=SHANGHAI)
     span_minutes = 28 * 24 * 60
     deliveries: list[tuple[datetime, int, dict[str, Any]]] = []
     serial = 0
