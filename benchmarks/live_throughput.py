@@ -38,6 +38,7 @@ KEY = "bench-key"
 
 
 POSTED: dict[str, float] = {}
+PROBES: list[float] = []
 
 
 def post_bulk(url: str, lines: list[bytes], chunk: int, rate: float, done: threading.Event) -> None:
@@ -165,6 +166,7 @@ def main() -> int:
             kafka.stop()
         if postgres is not None:
             postgres.stop()
+    PROBES.extend(samples)
     samples.sort()
     p50 = statistics.median(samples)
     p99 = samples[min(len(samples) - 1, int(len(samples) * 0.99))]
@@ -172,6 +174,7 @@ def main() -> int:
     base_rate = len(lines) / baseline
     print(f"offered {args.rate:,.0f} events/s; {len(lines)} events, {cases} cases done in {seconds:.1f} s "
           f"-> {rate:,.0f} events/s through to scoring")
+    print("probe latencies (ms, in order):", [round(x * 1000) for x in PROBES])
     print(f"intake took the events at {len(lines) / POSTED['seconds']:,.0f} events/s")
     print(f"ack -> visible in scoring under load: p50 {p50 * 1000:.0f} ms  p99 {p99 * 1000:.0f} ms "
           f"({len(samples)} probes)")

@@ -67,7 +67,7 @@ async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[Case
 
 
 async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str,
-                             stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 200) -> None:
+                             stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 50) -> None:
     """Every second (or sooner), plan the cases whose timers are due. Safe with several replicas
     (SKIP LOCKED); after a restart the timers in PostgreSQL pick up where the clock stopped."""
     while not stopping.is_set():

@@ -65,15 +65,16 @@ class PostgresOffsetConsumer:
     """
 
     def __init__(self, settings: Settings, pool: asyncpg.Pool, topic: str, group: str, handler: BatchHandler,
-                 max_records: int = 500, after_commit: Callable[[], None] | None = None) -> None:
+                 after_commit: Callable[[], None] | None = None) -> None:
         self.settings, self.pool, self.topic, self.group, self.handler = settings, pool, topic, group, handler
         self.after_commit = after_commit
         self.consumer = AIOKafkaConsumer(
             bootstrap_servers=settings.kafka_bootstrap_servers, group_id=group, enable_auto_commit=False,
-            auto_offset_reset="earliest", max_poll_records=max_records, isolation_level="read_committed",
+            auto_offset_reset="earliest", max_poll_records=settings.consumer_batch, isolation_level="read_committed",
         )
         self._busy = asyncio.Lock()
         self._stopping = asyncio.Event()
+        self.assigned = asyncio.Event()  # set once the group gave this member its partitions
         self.processed = 0
 
     async def start(self) -> None:
@@ -88,6 +89,7 @@ class PostgresOffsetConsumer:
                 self.consumer.seek(tp, stored[tp.partition])
             else:
                 await self.consumer.seek_to_beginning(tp)
+        self.assigned.set()
 
     async def drain(self) -> None:
         async with self._busy:

@@ -32,6 +32,7 @@ class OutboxRelay:
         self._sent_upto: dict[tuple[str, int], int] = {}
         self._partitions: dict[str, list[int]] = {}
         self.sent = 0
+        self.recovered = asyncio.Event()  # set once this relay holds the lock and knows what Kafka has
 
     async def run(self) -> None:
         lock_key = zlib.crc32(self.source.encode())
@@ -44,6 +45,7 @@ class OutboxRelay:
                 for topic in self.topics:
                     self._partitions[topic] = sorted(await self.producer.partitions_for(topic))
                 await self._recover()
+                self.recovered.set()
                 while not self._stopping.is_set():
                     moved = await self._relay_once(conn)
                     if moved < self.batch:

@@ -51,7 +51,9 @@ def consuming_lifespan(
         app.state.pool, app.state.consumer, app.state.relay = pool, consumer, relay
 
         async def ready() -> bool:
-            if any(t.done() for t in tasks):
+            if any(t.done() for t in tasks) or not consumer.assigned.is_set():
+                return False
+            if relay is not None and not relay.recovered.is_set():
                 return False
             try:
                 await pool.fetchval("SELECT 1")

@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
     db_pool_size: int = 10
+    consumer_batch: int = 200  # records per consumed batch (one transaction); smaller batches, lower latency
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}.{name}"
