@@ -180,7 +180,8 @@ def main() -> int:
           f"({len(samples)} probes)")
     print(f"baseline raw aiokafka produce+consume: {base_rate:,.0f} events/s; pipeline / baseline = "
           f"{rate / base_rate:.3f}")
-    report = {"offered_events_per_second": args.rate, "events": len(lines), "cases": cases, "seconds": seconds, "events_per_second": rate,
+    report = {"offered_events_per_second": args.rate, "probe_latencies_ms": [round(x * 1000) for x in PROBES],
+              "events": len(lines), "cases": cases, "seconds": seconds, "events_per_second": rate,
               "latency_p50_ms": p50 * 1000, "latency_p99_ms": p99 * 1000, "probes": len(samples),
               "baseline_raw_kafka_events_per_second": base_rate, "ratio_to_baseline": rate / base_rate,
               "machine": platform.platform(), "cpus": os.cpu_count()}
