@@ -1,0 +1,56 @@
+"""`caseflow up` as a newcomer runs it: its own Kafka and PostgreSQL, the services, a sample feed,
+URLs that answer, and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import psutil
+import pytest
+
+from caseflow.infra.kafka_local import free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def test_up_then_ctrl_c() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
+    base = free_port()
+    cmd = [sys.executable, "-m", "caseflow.cli", "up", "--cases", "40", "--base-port", str(base),
+           "--kafka-port", str(free_port()), "--postgres-port", str(free_port())]
+    up = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                          start_new_session=True)
+    children: list[psutil.Process] = []
+    try:
+        lines = []
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            line = up.stdout.readline() if up.stdout else ""
+            lines.append(line)
+            if "Ctrl-C stops everything" in line or up.poll() is not None:
+                break
+        text = "".join(lines)
+        assert "caseflow is up" in text, text
+        key = re.search(r"API key for every call: (\S+)", text).group(1)  # type: ignore[union-attr]
+        scoreboard = re.search(r"curl -H '[^']+' '([^']+)'", text).group(1)  # type: ignore[union-attr]
+        r = httpx.get(scoreboard, headers={"X-API-Key": key}, timeout=30)
+        assert r.status_code == 200 and r.json()["rows"], r.text
+        assert httpx.get(f"http://127.0.0.1:{base}/docs").status_code == 200
+        children = psutil.Process(up.pid).children(recursive=True)
+        assert len(children) >= 6  # java, postgres (+ runuser), four services
+        os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends to the foreground group
+        assert up.wait(60) == 0
+        _gone, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive, f"left behind: {[p.info for p in alive]}"
+    finally:
+        if up.poll() is None:
+            os.killpg(up.pid, signal.SIGKILL)
+        for p in children:
+            if p.is_running():
+                p.kill()
