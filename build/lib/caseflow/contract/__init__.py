@@ -1,1 +1,0 @@
-"""Contract v1: the dispatch platform's wire format, validated, and mapped to domain events."""

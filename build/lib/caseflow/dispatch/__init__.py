@@ -1,1 +1,0 @@
-"""caseflow dispatch service."""

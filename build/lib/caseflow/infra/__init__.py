@@ -1,1 +1,0 @@
-"""Adapters and local infrastructure: Kafka, PostgreSQL, HTTP plumbing, settings."""

@@ -1,1 +1,0 @@
-"""caseflow intake service."""

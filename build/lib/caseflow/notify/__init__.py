@@ -1,1 +1,0 @@
-"""caseflow notify service."""
