@@ -27,8 +27,8 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from caseflow.infra.kafka_local import LocalKafka, free_port
-from caseflow.infra.postgres_local import LocalPostgres
+from caseflow.infra.kafka_local import free_port
+from caseflow.infra.local import local_infra
 from caseflow.infra.stack import Services
 from caseflow.replay.output import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
@@ -129,43 +129,31 @@ def main() -> int:
     shape = Shape(cases=args.cases, units=30, regions=6, seed=3, start=now - timedelta(days=28))
     lines = list(generate(shape))
     cases = len({orjson.loads(line)["case_id"] for line in lines if b'"reported"' in line})
-    kafka = postgres = None
-    services = None
-    try:
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if not bootstrap:
-            kafka = LocalKafka(free_port(), free_port(), name="bench").start()
-            bootstrap = kafka.bootstrap
-        db = os.environ.get("DATABASE_URL")
-        if not db:
-            postgres = LocalPostgres(free_port(), name="bench").start()
-            db = postgres.url
+    with local_infra("bench") as infra:
+        bootstrap, db = infra.kafka_bootstrap_servers, infra.database_url
         units = ROOT / "var" / "bench" / "live-units.yaml"
         units.parent.mkdir(parents=True, exist_ok=True)
         units.write_text(units_yaml(shape), "utf-8")
         env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": db, "CASEFLOW_API_KEYS": f"bench:{KEY}",
                "CASEFLOW_UNITS_FILE": str(units), "CASEFLOW_TOPIC_PREFIX": f"bench{os.getpid()}"}
         services = Services(env, {n: free_port() for n in ("intake", "dispatch", "scoring")},
-                            ROOT / "var" / "bench" / "logs").start(("intake", "dispatch", "scoring"))
-        intake = services.running["intake"].url
-        posted = threading.Event()
-        samples: list[float] = []
-        start = time.perf_counter()
-        feeder = threading.Thread(target=post_bulk, args=(intake, lines, args.chunk, args.rate, posted))
-        feeder.start()
-        asyncio.run(probe_latency(intake, db, posted, samples))
-        feeder.join()
-        while not asyncio.run(caught_up(db, cases + len(samples))):
-            time.sleep(0.2)
-        seconds = time.perf_counter() - start
-        baseline = asyncio.run(raw_kafka_baseline(bootstrap, lines))
-    finally:
-        if services is not None:
+                            ROOT / "var" / "bench" / "logs")
+        try:
+            services.start(("intake", "dispatch", "scoring"))
+            intake = services.running["intake"].url
+            posted = threading.Event()
+            samples: list[float] = []
+            start = time.perf_counter()
+            feeder = threading.Thread(target=post_bulk, args=(intake, lines, args.chunk, args.rate, posted))
+            feeder.start()
+            asyncio.run(probe_latency(intake, db, posted, samples))
+            feeder.join()
+            while not asyncio.run(caught_up(db, cases + len(samples))):
+                time.sleep(0.2)
+            seconds = time.perf_counter() - start
+            baseline = asyncio.run(raw_kafka_baseline(bootstrap, lines))
+        finally:
             services.stop_all()
-        if kafka is not None:
-            kafka.stop()
-        if postgres is not None:
-            postgres.stop()
     PROBES.extend(samples)
     samples.sort()
     p50 = statistics.median(samples)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import signal
 import sys
 import tempfile
@@ -12,9 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from caseflow.infra.kafka_local import LocalKafka, free_port
+from caseflow.infra.local import Infra, local_infra
 from caseflow.infra.paths import var_dir
-from caseflow.infra.postgres_local import LocalPostgres
 from caseflow.infra.stack import SERVICES, Services
 from caseflow.sample.generate import Shape, generate, units_yaml
 
@@ -55,29 +53,32 @@ def feed(intake_url: str, cases: int, units_path: Path) -> int:
 def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    kafka = postgres = None
     services = None
     try:
-        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if not bootstrap:
-            print(f"starting Kafka on 127.0.0.1:{args.kafka_port} ...", file=sys.stderr)
-            kafka = LocalKafka(args.kafka_port, free_port(), name="up").start()
-            bootstrap = kafka.bootstrap
-        database = os.environ.get("DATABASE_URL")
-        if not database:
-            print(f"starting PostgreSQL on 127.0.0.1:{args.postgres_port} ...", file=sys.stderr)
-            postgres = LocalPostgres(args.postgres_port, name="up").start()
-            database = postgres.url
-        units_path = Path(tempfile.gettempdir()) / "caseflow-up-units.yaml"
-        units_path.write_text(units_yaml(Shape(units=12, regions=4)), "utf-8")
-        ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
-        env = {"KAFKA_BOOTSTRAP_SERVERS": bootstrap, "DATABASE_URL": database,
-               "CASEFLOW_UNITS_FILE": str(units_path), "CASEFLOW_API_KEYS": f"local:{API_KEY}"}
-        services = Services(env, ports, var_dir() / "up" / "logs").start()
-        if not args.no_feed:
-            feed(services.running["intake"].url, args.cases, units_path)
-        s = services.running
-        print(f"""
+        with local_infra("up", args.kafka_port, args.postgres_port) as infra:
+            units_path = Path(tempfile.gettempdir()) / "caseflow-up-units.yaml"
+            units_path.write_text(units_yaml(Shape(units=12, regions=4)), "utf-8")
+            ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+            env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers, "DATABASE_URL": infra.database_url,
+                   "CASEFLOW_UNITS_FILE": str(units_path), "CASEFLOW_API_KEYS": f"local:{API_KEY}"}
+            services = Services(env, ports, var_dir() / "up" / "logs")
+            try:
+                services.start()
+                if not args.no_feed:
+                    feed(services.running["intake"].url, args.cases, units_path)
+                print(_banner(services, infra), flush=True)
+                stop.wait()
+            finally:
+                print("\nstopping ...", file=sys.stderr)
+                services.stop_all()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _banner(services: Services, infra: Infra) -> str:
+    s = services.running
+    return f"""
 caseflow is up. API key for every call: {API_KEY}
   intake   {s['intake'].url}/docs        POST events: {s['intake'].url}/v1/events
   scoring  {s['scoring'].url}/docs
@@ -85,17 +86,5 @@ caseflow is up. API key for every call: {API_KEY}
   dispatch {s['dispatch'].url}/docs
   notify   {s['notify'].url}/healthz
   metrics  {s['intake'].url}/metrics (each service has /metrics, /healthz, /readyz)
-  Kafka {bootstrap}   PostgreSQL {database}   logs {var_dir() / 'up' / 'logs'}
-Ctrl-C stops everything.""", flush=True)
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        print("\nstopping ...", file=sys.stderr)
-        if services is not None:
-            services.stop_all()
-        if kafka is not None:
-            kafka.stop()
-        if postgres is not None:
-            postgres.stop()
-    return 0
+  Kafka {infra.kafka_bootstrap_servers}   PostgreSQL {infra.database_url}   logs {var_dir() / 'up' / 'logs'}
+Ctrl-C stops everything."""
