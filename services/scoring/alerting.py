@@ -33,26 +33,31 @@ def alert_message(alert: Alert) -> bytes:
         "reminder": alert.reminder, "recipients": list(alert.recipients)})
 
 
+async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic: str) -> int:
+    """Record the alerts not raised before and queue them for Kafka; returns how many were new."""
+    if not alerts:
+        return 0
+    rows = await conn.fetch(
+        "INSERT INTO alerts_raised (alert_id, case_id, unit, type, level, due_at, body) "
+        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], "
+        "$7::jsonb[]) ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id",
+        [a.alert_id for a in alerts], [a.case_id for a in alerts], [a.unit for a in alerts],
+        [a.type for a in alerts], [a.level for a in alerts], [from_ms(a.at) for a in alerts],
+        [alert_message(a).decode() for a in alerts])
+    fresh = {r["alert_id"] for r in rows}
+    new = [a for a in alerts if a.alert_id in fresh]
+    if new:
+        await conn.executemany("INSERT INTO outbox (source, topic, key, value) VALUES ($1, $2, $3, $4)",
+                               [(OUTBOX_SOURCE, topic, a.unit, alert_message(a)) for a in new])
+    return len(new)
+
+
 async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[CaseState], now: int, rules: Rules,
                                  policy: AlertPolicy, topic: str) -> int:
     """Raise the alerts of these cases due by `now` and not raised before; set each case's next timer.
     In the caller's transaction, so alerts, timers and offsets commit together."""
     alerts = [a for state in states for a in plan_alerts(state, now, rules, policy)]
-    raised = 0
-    if alerts:
-        rows = await conn.fetch(
-            "INSERT INTO alerts_raised (alert_id, case_id, unit, type, level, due_at, body) "
-            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], "
-            "$7::jsonb[]) ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id",
-            [a.alert_id for a in alerts], [a.case_id for a in alerts], [a.unit for a in alerts],
-            [a.type for a in alerts], [a.level for a in alerts], [from_ms(a.at) for a in alerts],
-            [alert_message(a).decode() for a in alerts])
-        fresh = {r["alert_id"] for r in rows}
-        new = [a for a in alerts if a.alert_id in fresh]
-        if new:
-            await conn.executemany("INSERT INTO outbox (source, topic, key, value) VALUES ($1, $2, $3, $4)",
-                                   [(OUTBOX_SOURCE, topic, a.unit, alert_message(a)) for a in new])
-        raised = len(new)
+    raised = await raise_alerts(conn, alerts, topic)
     timers = [(s.case_id, next_alert_at(s, now, rules, policy)) for s in states]
     done = [c for c, t in timers if t is None]
     if done:

@@ -25,6 +25,7 @@ from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
 from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_cases_changed, run_deadline_clock, wall_clock_ms
 from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
 from caseflow.scoring.overdue import open_overdue
+from caseflow.scoring.period_alerts import run_period_alerts
 from caseflow.scoring.store import cases_for, save_on_case_snapshots
 
 EXAMPLES = """examples:
@@ -61,7 +62,8 @@ def bootstrap(settings: Settings) -> FastAPI:
         return handle
 
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
-        await run_deadline_clock(pool, rules, policy, alerts_topic, stopping, wake)
+        await asyncio.gather(run_deadline_clock(pool, rules, policy, alerts_topic, stopping, wake),
+                             run_period_alerts(pool, rules, directory, alerts_topic, stopping))
 
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True, background=clock)

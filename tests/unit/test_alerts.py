@@ -107,3 +107,28 @@ def test_later_plans_extend_earlier_ones(rules: Rules, seed: int, rnd: random.Ra
     t2 = t1 + rnd.randrange(5 * 86_400_000)
     for case in cases.values():
         assert set(plan_alerts(case, t1, rules)) <= set(plan_alerts(case, t2, rules))
+
+
+def test_repeat_case_alert_once_the_group_is_filed(rules: Rules) -> None:
+    from caseflow.domain.alerts import plan_repeat_alerts
+
+    def case(cid: str, reported: str, filed: str) -> CaseState:
+        return state(rules, [ev("reported", cid, reported, grid="G9", road_grade="primary"),
+                             ev("filed", cid, filed)])
+
+    first = case("R1", "2026-10-05 09:00", "2026-10-05 11:00")
+    second = case("R2", "2026-10-05 10:00", "2026-10-05 10:30")  # filed before the first one
+    start, end = ms("2026-10-01 00:00"), ms("2026-11-01 00:00")
+    assert plan_repeat_alerts([first, second], start, end, ms("2026-10-05 10:45"), rules) == []
+    alerts = plan_repeat_alerts([first, second], start, end, ms("2026-10-06 00:00"), rules)
+    assert [(a.case_id, a.at, a.reason) for a in alerts] == [("R2", ms("2026-10-05 11:00"), "repeat_case")]
+
+
+def test_unit_below_its_on_time_target(rules: Rules) -> None:
+    from caseflow.domain.alerts import plan_unit_rate_alerts
+
+    rows = {"U1": {"due": 12, "on_time_rate": 0.75}, "U2": {"due": 9, "on_time_rate": 0.1},
+            "U3": {"due": 40, "on_time_rate": 0.95}, "U4": {"due": 0, "on_time_rate": None}}
+    alerts = plan_unit_rate_alerts(rows, 0, 1000, {"U3": 0.99}, 0.9)
+    assert [a.unit for a in alerts] == ["U1", "U3"]
+    assert len({a.alert_id for a in alerts}) == 2

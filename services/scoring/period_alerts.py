@@ -1,0 +1,53 @@
+"""Alerts that need a whole month of cases: repeat cases, and units below their on-time target."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import asyncpg
+
+from caseflow.config.units import Directory
+from caseflow.domain.alerts import plan_repeat_alerts, plan_unit_rate_alerts
+from caseflow.domain.indicators import Period, evaluate
+from caseflow.domain.rules import Rules
+from caseflow.replay.output import iso
+from caseflow.replay.periods import month_bounds
+from caseflow.scoring.alerting import raise_alerts, wall_clock_ms
+from caseflow.scoring.store import cases_for
+
+log = logging.getLogger(__name__)
+DEFAULT_ON_TIME_TARGET = 0.9
+
+
+def unit_targets(directory: Directory) -> dict[str, float]:
+    """`targets: {on_time_rate: 0.95}` on a unit in the units file."""
+    out = {}
+    for unit in directory.units.values():
+        target = (unit.extra.get("targets") or {}).get("on_time_rate")
+        if isinstance(target, int | float):
+            out[unit.id] = float(target)
+    return out
+
+
+async def raise_period_alerts(pool: asyncpg.Pool, rules: Rules, directory: Directory, topic: str, now: int) -> int:
+    start, end = month_bounds(iso(now)[:7])
+    period = Period(start, end, now)
+    cases = await cases_for(pool, period)
+    alerts = plan_repeat_alerts(cases, start, end, now, rules)
+    rows = evaluate(cases, period, rules, directory.units, directory.regions).units
+    alerts += plan_unit_rate_alerts(rows, start, now, unit_targets(directory), DEFAULT_ON_TIME_TARGET)
+    async with pool.acquire() as conn, conn.transaction():
+        return await raise_alerts(conn, alerts, topic)
+
+
+async def run_period_alerts(pool: asyncpg.Pool, rules: Rules, directory: Directory, topic: str,
+                            stopping: asyncio.Event, every: float = 60.0) -> None:
+    while not stopping.is_set():
+        try:
+            await raise_period_alerts(pool, rules, directory, topic, wall_clock_ms())
+        except Exception:  # a bad minute must not stop the clock; the next run retries
+            log.exception("period alerts failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=every)

@@ -1,0 +1,48 @@
+"""Month-wide alerts on real PostgreSQL: repeat cases and a unit below its on-time target, raised once."""
+
+from __future__ import annotations
+
+import orjson
+
+from caseflow.config.units import parse_directory
+from caseflow.contract import snapshot
+from caseflow.domain.rules import Rules
+from caseflow.infra import db
+from caseflow.infra.settings import Settings
+from caseflow.replay.engine import CaseBook
+from caseflow.scoring.period_alerts import raise_period_alerts
+from caseflow.scoring.store import save_on_case_snapshots
+from tests.support.events import ev, ms
+
+
+def month_events() -> list[dict]:  # type: ignore[type-arg]
+    events = []
+    for i in range(12):  # U1: 12 late cases -> on_time_rate 0 with 12 due
+        c = f"L{i}"
+        events += [ev("reported", c, "2026-10-12 08:00", grid=f"G{i}"), ev("filed", c, "2026-10-12 08:10"),
+                   ev("dispatched", c, "2026-10-12 09:00", unit="U1", time_limit={"value": 1, "unit": "hours"}),
+                   ev("disposed", c, "2026-10-12 15:00", unit="U1")]
+    for c, at in (("R1", "2026-10-13 09:00"), ("R2", "2026-10-13 10:00")):  # a repeat on a primary road
+        events += [ev("reported", c, at, grid="GR", road_grade="primary"), ev("filed", c, at[:11] + "11:00")]
+    return events
+
+
+async def test_period_alerts_raised_once(settings: Settings, rules: Rules) -> None:
+    book = CaseBook(rules)
+    for seq, event in enumerate(month_events()):
+        book.add_raw(orjson.dumps(event), seq)
+    pool = await db.connect(settings.database_url)
+    try:
+        async with pool.acquire() as conn:
+            await save_on_case_snapshots(conn, [snapshot.encode(s, 1) for s in book.cases()])
+        directory = parse_directory({"units": [{"id": "U1", "class": 1, "targets": {"on_time_rate": 0.95}}]}, "t")
+        now = ms("2026-10-20 12:00")
+        assert await raise_period_alerts(pool, rules, directory, "alerts", now) == 2
+        assert await raise_period_alerts(pool, rules, directory, "alerts", now + 60_000) == 0
+        rows = await pool.fetch("SELECT case_id, unit, body FROM alerts_raised ORDER BY case_id")
+        reasons = sorted(orjson.loads(r["body"])["reason"].split(" ")[0] for r in rows)
+        assert reasons == ["month-to-date", "repeat_case"]
+        assert {r["case_id"] for r in rows} == {"", "R2"}
+        assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'alerts'") == 2
+    finally:
+        await pool.close()
