@@ -11,6 +11,7 @@ from caseflow.domain.caselog import CaseLog, record
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
+from caseflow.infra.metrics import DEAD_LETTERS, EVENT_AGE
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def rebuild(stored: list[tuple[int, bytes]], rules: Rules) -> CaseLog:
 
 
 async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, int]], rules: Rules, topics: Topics,
-                               tally: Tally) -> None:
+                               tally: Tally, now_ms: int = 0) -> None:
     """`batch` is (raw event, arrival = Kafka offset) in partition order. Duplicates are no-ops;
     rejections change no state and go to the dead-letter topic; each touched case gets one new snapshot."""
     outgoing: list[Outgoing] = []
@@ -46,6 +47,7 @@ async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, in
         event = parse(raw, arrival)
         if isinstance(event, Invalid):
             tally.invalid += 1
+            DEAD_LETTERS.labels("dispatch", "invalid").inc()
             outgoing.append((topics.dead_letter, event.case_id or "", raw,
                              {"reason": "invalid", "field": event.field, "detail": event.reason}))
         else:
@@ -66,9 +68,11 @@ async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, in
         logs[event.case_id] = log
         if outcome == "applied":
             tally.applied += 1
+            EVENT_AGE.labels("dispatch").observe(max(0.0, (now_ms - event.at) / 1000))
         else:
             tally.rejected += 1
             reason = next(r for r in log.all_rejected if r.event_id == event.event_id)
+            DEAD_LETTERS.labels("dispatch", reason.reason).inc()
             outgoing.append((topics.dead_letter, event.case_id, raw,
                              {"reason": reason.reason, "detail": reason.detail, "event_id": event.event_id}))
     await store.append([(e.case_id, e.seq, e.event_id, raw) for e, raw in fresh])

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import time
 from collections.abc import Sequence
+from datetime import datetime
 
 import asyncpg
 from aiokafka import ConsumerRecord
 from fastapi import Depends, FastAPI, HTTPException
 
-from caseflow.config.rules import load_rules
+from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
 from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
 from caseflow.infra.http import add_probes, api_key_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
+from caseflow.replay.output import SHANGHAI
 
 EXAMPLES = """examples:
   caseflow dispatch --port 8002
@@ -28,13 +31,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def bootstrap(settings: Settings) -> FastAPI:
     rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    this_year = datetime.now(SHANGHAI).year
+    warn_if_fallback(rules.calendar, range(this_year, this_year + 2))
     topics = Topics(snapshots=settings.topic("case-snapshots"), dead_letter=settings.topic("dead-letter"))
     tally = Tally()
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
             await apply_on_case_events(PostgresCaseStore(conn), [(r.value or b"", r.offset) for r in records], rules,
-                                       topics, tally)
+                                       topics, tally, int(time.time() * 1000))
         return handle
 
     lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,

@@ -11,6 +11,7 @@ from pydantic import TypeAdapter
 
 from caseflow.contract import v1
 from caseflow.infra.http import add_probes, api_key_auth
+from caseflow.infra.metrics import INTAKE_VERDICTS
 from caseflow.infra.settings import Settings
 from caseflow.intake.accept import accept_events
 from caseflow.intake.ports import AcceptedIds, EventBus
@@ -61,6 +62,8 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
         ids: AcceptedIds = request.app.state.ids
         verdicts = await accept_events(items, bus, ids)
         counts = {s: sum(v.status == s for v in verdicts) for s in ("accepted", "duplicate", "rejected")}
+        for verdict, n in counts.items():
+            INTAKE_VERDICTS.labels(verdict).inc(n)
         status = 422 if counts["rejected"] == len(verdicts) else 207 if counts["rejected"] else 200
         return JSONResponse(
             {"accepted": counts["accepted"], "duplicates": counts["duplicate"], "rejected": counts["rejected"],

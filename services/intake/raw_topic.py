@@ -8,6 +8,7 @@ import logging
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from caseflow.infra.metrics import DEAD_LETTERS
 from caseflow.intake.accept import accept_events
 from caseflow.intake.ports import AcceptedIds, EventBus
 
@@ -32,6 +33,7 @@ class RawTopicForwarder:
             dead = []
             for verdict in verdicts:
                 if verdict.status == "rejected":
+                    DEAD_LETTERS.labels("intake", "invalid").inc()
                     r = records[verdict.index]
                     headers = [("reason", (verdict.reason or "").encode()), ("field", (verdict.field or "").encode()),
                                ("source", f"{r.topic}/{r.partition}/{r.offset}".encode())]

@@ -16,6 +16,7 @@ from caseflow.contract.mapping import from_ms
 from caseflow.domain.alerts import Alert, AlertPolicy, next_alert_at, plan_alerts
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
+from caseflow.infra.metrics import ALERTS_RAISED
 from caseflow.replay.output import iso
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,8 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
         [alert_message(a).decode() for a in alerts])
     fresh = {r["alert_id"] for r in rows}
     new = [a for a in alerts if a.alert_id in fresh]
+    for a in new:
+        ALERTS_RAISED.labels(a.type, str(a.level)).inc()
     if new:
         await conn.executemany("INSERT INTO outbox (source, topic, key, value) VALUES ($1, $2, $3, $4)",
                                [(OUTBOX_SOURCE, topic, a.unit, alert_message(a)) for a in new])

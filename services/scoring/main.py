@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord
 from fastapi import Depends, FastAPI, HTTPException, Query
 
-from caseflow.config.rules import load_rules
+from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.alerts import AlertPolicy
@@ -20,7 +21,7 @@ from caseflow.infra.http import add_probes, api_key_auth, operator_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
-from caseflow.replay.output import period_document
+from caseflow.replay.output import SHANGHAI, period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
 from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_cases_changed, run_deadline_clock, wall_clock_ms
 from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
@@ -49,6 +50,8 @@ def _period(period: str, as_of: str | None) -> Period:
 
 def bootstrap(settings: Settings) -> FastAPI:
     rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    this_year = datetime.now(SHANGHAI).year
+    warn_if_fallback(rules.calendar, range(this_year, this_year + 2))
     schemes = load_schemes(settings.schemes_dir)
     directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
 

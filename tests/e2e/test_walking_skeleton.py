@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import httpx
 import pytest
 
+from caseflow.config.rules import load_calendar
 from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
 from caseflow.infra.stack import SERVICES, Services
+from caseflow.replay.output import SHANGHAI
 from tests.conftest import CONTRACT
 
 KEY = {"X-API-Key": "test-platform-key"}
@@ -63,6 +66,19 @@ def test_example_case_reaches_the_scoreboard(stack: Services) -> None:
 
     again = httpx.post(f"{intake}/v1/events:ndjson", content=body, headers=KEY, timeout=30)
     assert again.status_code == 200 and again.json()["duplicates"] == 9
+
+    def metric(service: str, name: str) -> float:
+        text = httpx.get(f"{stack.running[service].url}/metrics").text
+        return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(name))
+
+    assert metric("intake", 'caseflow_intake_events_total{verdict="accepted"}') == 9
+    assert metric("intake", 'caseflow_intake_events_total{verdict="duplicate"}') == 9
+    assert metric("dispatch", "caseflow_events_consumed_total") == 9
+    assert metric("dispatch", "caseflow_messages_produced_total") >= 1
+    assert metric("scoring", "caseflow_events_consumed_total") >= 1
+    next_year = datetime.now(SHANGHAI).year + 1
+    expected = 1 if load_calendar().is_fallback_year(next_year) else 0
+    assert metric("dispatch", f'caseflow_calendar_fallback{{year="{next_year}"}}') == expected
 
 
 def test_probes_metrics_auth_and_clean_shutdown(stack: Services) -> None:

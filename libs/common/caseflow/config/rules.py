@@ -62,7 +62,11 @@ def _date(value: Any, where: Path) -> date:
 
 def warn_if_fallback(calendar: WorkingCalendar, years: range) -> list[int]:
     """Log loudly for every year in `years` that falls back to Monday-Friday; return them."""
+    from caseflow.infra.metrics import CALENDAR_FALLBACK
+
     missing = [y for y in years if calendar.is_fallback_year(y)]
+    for year in years:
+        CALENDAR_FALLBACK.labels(str(year)).set(1 if year in missing else 0)
     for year in missing:
         log.warning(
             "calendar: no holiday schedule for %s; falling back to Monday-Friday. "

@@ -19,7 +19,7 @@ from aiokafka import (
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from caseflow.infra import db
+from caseflow.infra import db, metrics
 from caseflow.infra.settings import TOPICS, Settings
 
 log = logging.getLogger(__name__)
@@ -103,10 +103,17 @@ class PostgresOffsetConsumer:
             async with self._busy:
                 records = [r for part in batches.values() for r in part]
                 offsets = {tp.partition: part[-1].offset + 1 for tp, part in batches.items()}
-                async with self.pool.acquire() as conn, conn.transaction():
-                    await self.handler(conn, records)
-                    await db.save_offsets(conn, self.group, self.topic, offsets)
+                with metrics.BATCH_SECONDS.labels(self.group).time():
+                    async with self.pool.acquire() as conn, conn.transaction():
+                        await self.handler(conn, records)
+                        await db.save_offsets(conn, self.group, self.topic, offsets)
                 self.processed += len(records)
+                metrics.EVENTS_CONSUMED.labels(self.group, self.topic).inc(len(records))
+                for tp, part in batches.items():
+                    high = self.consumer.highwater(tp)
+                    if high is not None:
+                        metrics.CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
+                            max(0, high - part[-1].offset - 1))
                 if self.after_commit is not None:
                     self.after_commit()
                 # Mirror to Kafka for lag tooling; the database copy is the one that counts.

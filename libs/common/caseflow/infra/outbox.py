@@ -18,6 +18,8 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
+from caseflow.infra import metrics
+
 log = logging.getLogger(__name__)
 _partitioner = DefaultPartitioner()
 
@@ -82,6 +84,7 @@ class OutboxRelay:
         rows = await conn.fetch(
             "SELECT id, topic, key, value, headers FROM outbox WHERE source = $1 ORDER BY id LIMIT $2",
             self.source, self.batch)
+        metrics.OUTBOX_PENDING.labels(self.source).set(len(rows))
         if not rows:
             return 0
         futures = []
@@ -97,6 +100,8 @@ class OutboxRelay:
             newest[(r["topic"], p)] = max(newest[(r["topic"], p)], r["id"])
         await asyncio.gather(*futures)
         self._sent_upto.update(newest)
+        for r in rows:
+            metrics.MESSAGES_PRODUCED.labels(self.source, r["topic"]).inc()
         await conn.execute("DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows])
         self.sent += len(futures)
         return len(rows)

@@ -1,0 +1,23 @@
+"""Prometheus metrics every service shares (served on /metrics). Labels stay bounded: service, topic,
+partition, reason code, alert type and level, verdict."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS_CONSUMED = Counter("caseflow_events_consumed_total", "records consumed and committed",
+                          ["service", "topic"])
+MESSAGES_PRODUCED = Counter("caseflow_messages_produced_total", "messages written to Kafka by the outbox relay",
+                            ["service", "topic"])
+DEAD_LETTERS = Counter("caseflow_dead_letters_total", "events sent to the dead-letter topic", ["service", "reason"])
+BATCH_SECONDS = Histogram("caseflow_batch_seconds", "time to apply and commit one consumed batch", ["service"],
+                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+CONSUMER_LAG = Gauge("caseflow_consumer_lag", "records behind the partition's high watermark",
+                     ["service", "topic", "partition"])
+EVENT_AGE = Histogram("caseflow_event_age_seconds", "now minus occurred_at when dispatch applies an event",
+                      ["service"], buckets=(1, 5, 30, 60, 300, 1800, 3600, 86400, 604800))
+INTAKE_VERDICTS = Counter("caseflow_intake_events_total", "events received by intake, by verdict", ["verdict"])
+ALERTS_RAISED = Counter("caseflow_alerts_raised_total", "alerts raised (new alert ids)", ["type", "level"])
+OUTBOX_PENDING = Gauge("caseflow_outbox_pending", "outbox rows not yet relayed", ["service"])
+CALENDAR_FALLBACK = Gauge("caseflow_calendar_fallback", "1 when a year has no holiday schedule (Mon-Fri used)",
+                          ["year"])
