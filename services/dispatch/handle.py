@@ -5,19 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import orjson
+
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.dispatch.ports import CaseStore, Outgoing
+from caseflow.domain.autodispatch import DispatchProposed, ResponsibilityTable, propose_on_case_filed
 from caseflow.domain.caselog import CaseLog, record
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra.metrics import DEAD_LETTERS, EVENT_AGE
+from caseflow.replay.output import iso
 
 
 @dataclass(frozen=True)
 class Topics:
     snapshots: str
     dead_letter: str
+    proposals: str = ""
 
 
 @dataclass
@@ -26,6 +31,11 @@ class Tally:
     rejected: int = 0
     duplicates: int = 0
     invalid: int = 0
+
+
+def _proposal_message(p: DispatchProposed) -> bytes:
+    return orjson.dumps({"type": "dispatch_proposed", "case_id": p.case_id, "unit": p.unit, "major": p.major,
+                         "minor": p.minor, "region": p.region, "filed_at": iso(p.at)})
 
 
 def rebuild(stored: list[tuple[int, bytes]], rules: Rules) -> CaseLog:
@@ -38,7 +48,7 @@ def rebuild(stored: list[tuple[int, bytes]], rules: Rules) -> CaseLog:
 
 
 async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, int]], rules: Rules, topics: Topics,
-                               tally: Tally, now_ms: int = 0) -> None:
+                               tally: Tally, now_ms: int = 0, table: ResponsibilityTable | None = None) -> None:
     """`batch` is (raw event, arrival = Kafka offset) in partition order. Duplicates are no-ops;
     rejections change no state and go to the dead-letter topic; each touched case gets one new snapshot."""
     outgoing: list[Outgoing] = []
@@ -64,8 +74,13 @@ async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, in
     logs = {case_id: rebuild(rows, rules) for case_id, rows in stored.items()}
     before = {case_id: (log.state, log.all_rejected) for case_id, log in logs.items()}
     for event, raw in fresh:
-        log, outcome = record(logs.get(event.case_id) or CaseLog(), event, rules)
+        previous = logs.get(event.case_id) or CaseLog()
+        log, outcome = record(previous, event, rules)
         logs[event.case_id] = log
+        if table is not None and outcome == "applied" and log.state is not None:
+            proposal = propose_on_case_filed(previous.state, log.state, table)
+            if proposal is not None:
+                outgoing.append((topics.proposals, proposal.case_id, _proposal_message(proposal), {}))
         if outcome == "applied":
             tally.applied += 1
             EVENT_AGE.labels("dispatch").observe(max(0.0, (now_ms - event.at) / 1000))

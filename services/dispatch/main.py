@@ -12,6 +12,7 @@ import asyncpg
 from aiokafka import ConsumerRecord
 from fastapi import Depends, FastAPI, HTTPException
 
+from caseflow.config.responsibility import load_responsibility
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
 from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
@@ -33,13 +34,15 @@ def bootstrap(settings: Settings) -> FastAPI:
     rules = load_rules(settings.calendar_file, settings.time_limits_file)
     this_year = datetime.now(SHANGHAI).year
     warn_if_fallback(rules.calendar, range(this_year, this_year + 2))
-    topics = Topics(snapshots=settings.topic("case-snapshots"), dead_letter=settings.topic("dead-letter"))
+    topics = Topics(snapshots=settings.topic("case-snapshots"), dead_letter=settings.topic("dead-letter"),
+                    proposals=settings.topic("dispatch-proposals"))
+    table = load_responsibility(settings.responsibility_file) if settings.responsibility_file else None
     tally = Tally()
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
             await apply_on_case_events(PostgresCaseStore(conn), [(r.value or b"", r.offset) for r in records], rules,
-                                       topics, tally, int(time.time() * 1000))
+                                       topics, tally, int(time.time() * 1000), table)
         return handle
 
     lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,

@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     calendar_file: Path | None = None
     time_limits_file: Path | None = None
     schemes_dir: Path | None = None
+    responsibility_file: Path | None = None  # auto-dispatch proposals: (minor code x region) -> unit
     # "name:key" pairs, comma separated: the platforms (or operators) allowed to call the APIs.
     api_keys: str = "platform:dev-platform-key"
     operators: str = "operator"  # caller names (from api_keys) with the operator role
@@ -41,4 +42,4 @@ class Settings(BaseSettings):
         return {key.strip(): name.strip() for name, key in pairs}
 
 
-TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts")
+TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts", "dispatch-proposals")
