@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -145,12 +145,3 @@ class WorkingCalendar:
                     t = w_start
             day -= 1
             t = day_start(day + 1)
-
-
-def monday_to_friday() -> WorkingCalendar:
-    """A calendar that knows no holidays: the fallback for years nobody has published."""
-    return WorkingCalendar()
-
-
-def days_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
