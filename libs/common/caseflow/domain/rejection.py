@@ -1,0 +1,20 @@
+"""A rejected event: the reason code and a sentence for the dead-letter record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from caseflow.domain.events import CaseEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    event_id: str
+    case_id: str
+    at: int
+    reason: str
+    detail: str = ""
+
+
+def reject(event: CaseEvent, reason: str, detail: str) -> Rejection:
+    return Rejection(event.event_id, event.case_id, event.at, reason, detail)
