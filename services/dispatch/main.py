@@ -16,7 +16,7 @@ from caseflow.config.responsibility import load_responsibility
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
 from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
-from caseflow.infra.http import add_probes, api_key_auth, serve
+from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
 from caseflow.replay.output import SHANGHAI
@@ -54,6 +54,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         return bool(await app.state.ready())
 
     add_probes(app, ready)
+    add_http_metrics(app, "dispatch")
     caller = Depends(api_key_auth(settings))
 
     @app.get("/v1/cases/{case_id}", tags=["cases"], summary="a case's current state and rejected events")

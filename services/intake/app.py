@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from caseflow.contract import v1
-from caseflow.infra.http import add_probes, api_key_auth
+from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth
 from caseflow.infra.metrics import INTAKE_VERDICTS
 from caseflow.infra.settings import Settings
 from caseflow.intake.accept import accept_events
@@ -38,6 +38,7 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
         return bool(await app.state.ready())
 
     add_probes(app, ready)
+    add_http_metrics(app, "intake")
     caller = Depends(api_key_auth(settings))
 
     async def body_of(request: Request) -> bytes:

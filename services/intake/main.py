@@ -13,7 +13,7 @@ from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
 from caseflow.infra import db, kafka
-from caseflow.infra.http import serve
+from caseflow.infra.http import serve, watch_runtime
 from caseflow.infra.settings import Settings
 from caseflow.intake.adapters import KafkaEventBus, PostgresAcceptedIds
 from caseflow.intake.app import create_app
@@ -46,6 +46,8 @@ def bootstrap(settings: Settings) -> FastAPI:
         await consumer.start()
         forwarder = RawTopicForwarder(consumer, producer, bus, ids, settings.topic("dead-letter"))
         task = asyncio.create_task(forwarder.run())
+        stopping = asyncio.Event()
+        watcher = asyncio.create_task(watch_runtime("intake", pool, stopping))
 
         async def ready() -> bool:
             try:
@@ -59,7 +61,8 @@ def bootstrap(settings: Settings) -> FastAPI:
             yield
         finally:
             await forwarder.stop()
-            await asyncio.wait([task], timeout=5)
+            stopping.set()
+            await asyncio.wait([task, watcher], timeout=5)
             await consumer.stop()
             await producer.stop()
             await pool.close()

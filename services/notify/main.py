@@ -7,7 +7,7 @@ import asyncio
 
 from fastapi import FastAPI
 
-from caseflow.infra.http import add_probes, serve
+from caseflow.infra.http import add_http_metrics, add_probes, serve
 from caseflow.infra.settings import Settings
 
 EXAMPLES = """examples:
@@ -25,6 +25,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         return True
 
     add_probes(app, ready)
+    add_http_metrics(app, "notify")
     return app
 
 

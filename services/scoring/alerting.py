@@ -48,7 +48,7 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
     fresh = {r["alert_id"] for r in rows}
     new = [a for a in alerts if a.alert_id in fresh]
     for a in new:
-        ALERTS_RAISED.labels(a.type, str(a.level)).inc()
+        ALERTS_RAISED.labels(a.type, str(a.level), a.unit).inc()
     if new:
         await conn.executemany("INSERT INTO outbox (source, topic, key, value) VALUES ($1, $2, $3, $4)",
                                [(OUTBOX_SOURCE, topic, a.unit, alert_message(a)) for a in new])

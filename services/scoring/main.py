@@ -17,7 +17,7 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.indicators import Period
-from caseflow.infra.http import add_probes, api_key_auth, operator_auth, serve
+from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth, operator_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import evaluate_period
@@ -78,6 +78,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         return bool(await app.state.ready())
 
     add_probes(app, ready)
+    add_http_metrics(app, "scoring")
     caller = Depends(api_key_auth(settings))
 
     operators = Depends(operator_auth(settings))

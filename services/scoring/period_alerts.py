@@ -10,8 +10,9 @@ import asyncpg
 
 from caseflow.config.units import Directory
 from caseflow.domain.alerts import plan_repeat_alerts, plan_unit_rate_alerts
-from caseflow.domain.indicators import Period, evaluate
+from caseflow.domain.indicators import Indicators, Period, evaluate
 from caseflow.domain.rules import Rules
+from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNIT_OVERDUE_OPEN
 from caseflow.replay.output import iso
 from caseflow.replay.periods import month_bounds
 from caseflow.scoring.alerting import raise_alerts, wall_clock_ms
@@ -31,12 +32,29 @@ def unit_targets(directory: Directory) -> dict[str, float]:
     return out
 
 
+def publish_gauges(indicators: Indicators, directory: Directory) -> None:
+    """Month-to-date business gauges for Grafana (labels: configured or active units and regions)."""
+    for unit, row in indicators.units.items():
+        known = directory.units.get(unit)
+        cls = str(known.unit_class) if known else "unconfigured"
+        rate = row["on_time_rate"]
+        UNIT_ON_TIME_RATE.labels(unit, cls).set(float("nan") if rate is None else float(rate))
+        UNIT_OVERDUE_OPEN.labels(unit, cls).set(float(row["overdue_open"] or 0))
+        UNIT_DUE.labels(unit, cls).set(float(row["due"] or 0))
+    for region, row in indicators.regions.items():
+        for key in ("resolution_rate", "timely_resolution_rate"):
+            value = row[key]
+            REGION_RATE.labels(region, key).set(float("nan") if value is None else float(value))
+
+
 async def raise_period_alerts(pool: asyncpg.Pool, rules: Rules, directory: Directory, topic: str, now: int) -> int:
     start, end = month_bounds(iso(now)[:7])
     period = Period(start, end, now)
     cases = await cases_for(pool, period)
     alerts = plan_repeat_alerts(cases, start, end, now, rules)
-    rows = evaluate(cases, period, rules, directory.units, directory.regions).units
+    indicators = evaluate(cases, period, rules, directory.units, directory.regions)
+    rows = indicators.units
+    publish_gauges(indicators, directory)
     alerts += plan_unit_rate_alerts(rows, start, now, unit_targets(directory), DEFAULT_ON_TIME_TARGET)
     async with pool.acquire() as conn, conn.transaction():
         return await raise_alerts(conn, alerts, topic)

@@ -8,7 +8,7 @@ import hmac
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Response
@@ -92,3 +92,38 @@ async def serve(app: FastAPI, settings: Settings) -> None:
                             timeout_graceful_shutdown=20, lifespan="on")
     await _Server(config).serve()
     logging.getLogger("caseflow").info("%s stopped cleanly", app.title)
+
+
+def add_http_metrics(app: FastAPI, service: str) -> None:
+    """RED metrics per route template (bounded labels), status included."""
+    from starlette.requests import Request
+
+    from caseflow.infra.metrics import HTTP_REQUESTS, HTTP_SECONDS
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Any) -> Any:
+        started = asyncio.get_running_loop().time()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = request.scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            HTTP_REQUESTS.labels(service, request.method, template, str(status)).inc()
+            HTTP_SECONDS.labels(service, template).observe(asyncio.get_running_loop().time() - started)
+
+
+async def watch_runtime(service: str, pool: object | None, stopping: asyncio.Event) -> None:
+    """Event-loop lag and DB pool use, twice a second."""
+    from caseflow.infra.metrics import DB_POOL_IN_USE, LOOP_LAG
+
+    loop = asyncio.get_running_loop()
+    while not stopping.is_set():
+        before = loop.time()
+        await asyncio.sleep(0.5)
+        LOOP_LAG.labels(service).set(max(0.0, loop.time() - before - 0.5))
+        if pool is not None:
+            size, idle = pool.get_size(), pool.get_idle_size()  # type: ignore[attr-defined]
+            DB_POOL_IN_USE.labels(service).set(size - idle)

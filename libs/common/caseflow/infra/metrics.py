@@ -17,7 +17,18 @@ CONSUMER_LAG = Gauge("caseflow_consumer_lag", "records behind the partition's hi
 EVENT_AGE = Histogram("caseflow_event_age_seconds", "now minus occurred_at when dispatch applies an event",
                       ["service"], buckets=(1, 5, 30, 60, 300, 1800, 3600, 86400, 604800))
 INTAKE_VERDICTS = Counter("caseflow_intake_events_total", "events received by intake, by verdict", ["verdict"])
-ALERTS_RAISED = Counter("caseflow_alerts_raised_total", "alerts raised (new alert ids)", ["type", "level"])
+ALERTS_RAISED = Counter("caseflow_alerts_raised_total", "alerts raised (new alert ids)", ["type", "level", "unit"])
+HTTP_REQUESTS = Counter("caseflow_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
+HTTP_SECONDS = Histogram("caseflow_http_request_seconds", "HTTP request latency", ["service", "route"],
+                         buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
+DB_POOL_IN_USE = Gauge("caseflow_db_pool_in_use", "PostgreSQL connections checked out", ["service"])
+LOOP_LAG = Gauge("caseflow_event_loop_lag_seconds", "how late the event loop ran a 0.5 s timer", ["service"])
+UNIT_ON_TIME_RATE = Gauge("caseflow_unit_on_time_rate", "month-to-date on_time_rate (NaN when due = 0)",
+                          ["unit", "class"])
+UNIT_OVERDUE_OPEN = Gauge("caseflow_unit_overdue_open", "month-to-date overdue_open", ["unit", "class"])
+UNIT_DUE = Gauge("caseflow_unit_due", "month-to-date due", ["unit", "class"])
+REGION_RATE = Gauge("caseflow_region_rate", "month-to-date region resolution rates (NaN when no due)",
+                    ["region", "rate"])
 OUTBOX_PENDING = Gauge("caseflow_outbox_pending", "outbox rows not yet relayed", ["service"])
 CALENDAR_FALLBACK = Gauge("caseflow_calendar_fallback", "1 when a year has no holiday schedule (Mon-Fri used)",
                           ["year"])

@@ -12,6 +12,7 @@ import asyncpg
 from fastapi import FastAPI
 
 from caseflow.infra import db, kafka
+from caseflow.infra.http import watch_runtime
 from caseflow.infra.outbox import OutboxRelay
 from caseflow.infra.settings import TOPICS, Settings
 
@@ -45,6 +46,7 @@ def consuming_lifespan(
         if relay is not None:
             tasks.append(asyncio.create_task(relay.run(), name=f"{group}-outbox"))
         stopping = asyncio.Event()
+        tasks.append(asyncio.create_task(watch_runtime(group, pool, stopping), name=f"{group}-runtime"))
         if background is not None:
             wake = relay.wakeup if relay else None
             tasks.append(asyncio.create_task(background(pool, stopping, wake), name=f"{group}-background"))
