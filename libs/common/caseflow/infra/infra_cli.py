@@ -10,10 +10,11 @@ import time
 
 from caseflow.infra.kafka_local import LocalKafka, fetch, free_port
 from caseflow.infra.postgres_local import LocalPostgres, pg_bin
+from caseflow.infra.prometheus_local import prometheus_bin
 
 EXAMPLES = """examples:
   caseflow infra                 # Kafka on 19092, PostgreSQL on 15432, until Ctrl-C
-  caseflow infra --prepare       # only fetch the Kafka jars and install PostgreSQL (CI's first step)"""
+  caseflow infra --prepare       # only fetch Kafka's jars, install PostgreSQL and Prometheus (CI's first step)"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -25,7 +26,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.prepare:
         t = time.monotonic()
-        print(f"Kafka jars: {fetch()}  PostgreSQL: {pg_bin()}  ({time.monotonic() - t:.1f}s)")
+        print(f"Kafka jars: {fetch()}  PostgreSQL: {pg_bin()}  Prometheus: {prometheus_bin()}  "
+              f"({time.monotonic() - t:.1f}s)")
         return 0
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
