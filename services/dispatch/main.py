@@ -14,11 +14,13 @@ from fastapi import Depends, FastAPI, HTTPException
 
 from caseflow.config.responsibility import load_responsibility
 from caseflow.config.rules import load_rules, warn_if_fallback
-from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
+from caseflow.dispatch.consume import dispatch_batch
+from caseflow.dispatch.handle import Tally, Topics
 from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
 from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
+from caseflow.infra.tracing import setup_tracing
 from caseflow.replay.output import SHANGHAI
 
 EXAMPLES = """examples:
@@ -31,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def bootstrap(settings: Settings) -> FastAPI:
+    setup_tracing("dispatch")
     rules = load_rules(settings.calendar_file, settings.time_limits_file)
     this_year = datetime.now(SHANGHAI).year
     warn_if_fallback(rules.calendar, range(this_year, this_year + 2))
@@ -41,8 +44,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            await apply_on_case_events(PostgresCaseStore(conn), [(r.value or b"", r.offset) for r in records], rules,
-                                       topics, tally, int(time.time() * 1000), table)
+            await dispatch_batch(PostgresCaseStore(conn), records, rules, topics, tally, int(time.time() * 1000), table)
         return handle
 
     lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,

@@ -8,13 +8,19 @@ from collections.abc import Sequence
 import asyncpg
 from aiokafka import AIOKafkaProducer
 
+from caseflow.infra.tracing import as_kafka, current_headers, tracer
+
 
 class KafkaEventBus:
     def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
         self.producer, self.topic = producer, topic
 
     async def publish(self, events: Sequence[tuple[str, bytes]]) -> None:
-        futures = [await self.producer.send(self.topic, body, key=case_id.encode()) for case_id, body in events]
+        futures = []
+        for case_id, body in events:
+            with tracer().start_as_current_span("intake.event", attributes={"case_id": case_id}):
+                headers = as_kafka(current_headers())
+                futures.append(await self.producer.send(self.topic, body, key=case_id.encode(), headers=headers))
         await asyncio.gather(*futures)
 
 

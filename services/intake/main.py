@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from caseflow.infra import db, kafka
 from caseflow.infra.http import serve, watch_runtime
 from caseflow.infra.settings import Settings
+from caseflow.infra.tracing import setup_tracing
 from caseflow.intake.adapters import KafkaEventBus, PostgresAcceptedIds
 from caseflow.intake.app import create_app
 from caseflow.intake.raw_topic import RawTopicForwarder
@@ -32,6 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def bootstrap(settings: Settings) -> FastAPI:
+    setup_tracing("intake")
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await db.connect(settings.database_url, settings.db_pool_size)

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import asyncpg
 import orjson
@@ -34,7 +34,8 @@ def alert_message(alert: Alert) -> bytes:
         "reminder": alert.reminder, "recipients": list(alert.recipients)})
 
 
-async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic: str) -> int:
+async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic: str,
+                       trace_headers: Mapping[str, dict[str, str]] | None = None) -> int:
     """Record the alerts not raised before and queue them for Kafka; returns how many were new."""
     if not alerts:
         return 0
@@ -50,17 +51,21 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
     for a in new:
         ALERTS_RAISED.labels(a.type, str(a.level), a.unit).inc()
     if new:
-        await conn.executemany("INSERT INTO outbox (source, topic, key, value) VALUES ($1, $2, $3, $4)",
-                               [(OUTBOX_SOURCE, topic, a.unit, alert_message(a)) for a in new])
+        headers = trace_headers or {}
+        await conn.executemany(
+            "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
+            [(OUTBOX_SOURCE, topic, a.unit, alert_message(a), orjson.dumps(headers.get(a.case_id, {})).decode())
+             for a in new])
     return len(new)
 
 
 async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[CaseState], now: int, rules: Rules,
-                                 policy: AlertPolicy, topic: str) -> int:
+                                 policy: AlertPolicy, topic: str,
+                                 trace_headers: Mapping[str, dict[str, str]] | None = None) -> int:
     """Raise the alerts of these cases due by `now` and not raised before; set each case's next timer.
     In the caller's transaction, so alerts, timers and offsets commit together."""
     alerts = [a for state in states for a in plan_alerts(state, now, rules, policy)]
-    raised = await raise_alerts(conn, alerts, topic)
+    raised = await raise_alerts(conn, alerts, topic, trace_headers)
     timers = [(s.case_id, next_alert_at(s, now, rules, policy)) for s in states]
     done = [c for c, t in timers if t is None]
     if done:

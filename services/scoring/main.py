@@ -20,6 +20,7 @@ from caseflow.domain.indicators import Period
 from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth, operator_auth, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
+from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import SHANGHAI, period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
@@ -49,6 +50,7 @@ def _period(period: str, as_of: str | None) -> Period:
 
 
 def bootstrap(settings: Settings) -> FastAPI:
+    setup_tracing("scoring")
     rules = load_rules(settings.calendar_file, settings.time_limits_file)
     this_year = datetime.now(SHANGHAI).year
     warn_if_fallback(rules.calendar, range(this_year, this_year + 2))
@@ -60,8 +62,13 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            states = await save_on_case_snapshots(conn, [r.value or b"" for r in records])
-            await raise_on_cases_changed(conn, states, wall_clock_ms(), rules, policy, alerts_topic)
+            spans, headers = start_consumer_spans("scoring.snapshot", records)
+            try:
+                states = await save_on_case_snapshots(conn, [r.value or b"" for r in records])
+                await raise_on_cases_changed(conn, states, wall_clock_ms(), rules, policy, alerts_topic, headers)
+            finally:
+                for span in spans:
+                    span.end()
         return handle
 
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:

@@ -1,0 +1,51 @@
+"""A consumed batch, traced: one span per event (child of intake's), and every message the batch
+emits for a case carries the trace of that case's latest event."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
+from caseflow.dispatch.ports import CaseStore, Outgoing
+from caseflow.domain.autodispatch import ResponsibilityTable
+from caseflow.domain.lifecycle import Rejection
+from caseflow.domain.rules import Rules
+from caseflow.domain.state import CaseState
+from caseflow.infra.tracing import start_consumer_spans
+
+
+class TracedStore:
+    """Delegates to the real store; adds trace headers to outgoing messages by key (case id)."""
+
+    def __init__(self, store: CaseStore, headers_by_key: Mapping[str, dict[str, str]]) -> None:
+        self.store, self.headers_by_key = store, headers_by_key
+
+    async def known_ids(self, event_ids: Sequence[str]) -> set[str]:
+        return await self.store.known_ids(event_ids)
+
+    async def events_of(self, case_ids: Sequence[str]) -> dict[str, list[tuple[int, bytes]]]:
+        return await self.store.events_of(case_ids)
+
+    async def append(self, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
+        await self.store.append(rows)
+
+    async def save_snapshots(self, states: Sequence[CaseState]) -> list[bytes]:
+        return await self.store.save_snapshots(states)
+
+    async def set_rejections(self, rejections: Mapping[str, Sequence[Rejection]]) -> None:
+        await self.store.set_rejections(rejections)
+
+    async def emit(self, messages: Sequence[Outgoing]) -> None:
+        await self.store.emit([(t, k, v, {**self.headers_by_key.get(k, {}), **h}) for t, k, v, h in messages])
+
+
+async def dispatch_batch(store: CaseStore, records: Sequence[Any], rules: Rules, topics: Topics, tally: Tally,
+                         now_ms: int, table: ResponsibilityTable | None) -> None:
+    spans, headers = start_consumer_spans("dispatch.event", records)
+    try:
+        await apply_on_case_events(TracedStore(store, headers), [(r.value or b"", r.offset) for r in records],
+                                   rules, topics, tally, now_ms, table)
+    finally:
+        for span in spans:
+            span.end()
