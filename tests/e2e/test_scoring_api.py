@@ -51,3 +51,9 @@ def test_scoring_api(stack: Services) -> None:  # noqa: F811
     assert board["rows"][0]["unit"] == "U-HW-LP" and board["rows"][0]["grade"]
     assert httpx.get(f"{scoring}/v1/scoreboard/nope", params={"period": "2026-11"}, headers=KEY).status_code == 404
     assert httpx.get(f"{scoring}/v1/periods/2026-13", headers=KEY).status_code == 422
+
+    notify = stack.running["notify"].url
+    received = wait_for(lambda: httpx.get(f"{notify}/v1/units/U-HW-LP/alerts", headers=KEY).json()["alerts"])
+    assert {a["case_id"] for a in received} == {"OPEN-1"}
+    assert {"deadline_warning", "overdue"} <= {a["type"] for a in received}
+    assert len({a["alert_id"] for a in received}) == len(received)

@@ -21,6 +21,7 @@ from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import context_from, start_consumer_spans
 from caseflow.intake.adapters import KafkaEventBus
+from caseflow.notify.inbox import store_on_alerts_raised
 from caseflow.scoring.alerting import raise_on_cases_changed
 from caseflow.scoring.store import save_on_case_snapshots
 from tests.service.test_dispatch_handle import MemoryStore
@@ -79,7 +80,13 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
         for span in scoring_spans:
             span.end()
         assert raised >= 1
-        alert_headers = [orjson.loads(r["headers"]) for r in await pool.fetch("SELECT headers FROM outbox")]
+        outbox = await pool.fetch("SELECT key, value, headers FROM outbox ORDER BY id")
+        alert_headers = [orjson.loads(r["headers"]) for r in outbox]
+        first = outbox[0]
+        alert = {"value": first["value"], "key": first["key"].encode(),
+                 "headers": [(k, v.encode()) for k, v in alert_headers[0].items()]}
+        async with pool.acquire() as conn, conn.transaction():
+            assert await store_on_alerts_raised(conn, [record(alert, 0), record(alert, 1)]) == 1  # once per id
     finally:
         await pool.close()
 
@@ -92,3 +99,6 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
     assert scoring.context.trace_id == intake.context.trace_id
     alert_ctx = trace.get_current_span(context_from([(k, v.encode()) for k, v in alert_headers[0].items()]))
     assert alert_ctx.get_span_context().span_id == scoring.context.span_id
+    notify = [s for s in spans.get_finished_spans() if s.name == "notify.alert"][0]
+    assert notify.parent is not None and notify.parent.span_id == scoring.context.span_id
+    assert notify.context.trace_id == intake.context.trace_id
