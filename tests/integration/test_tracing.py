@@ -99,6 +99,6 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
     assert scoring.context.trace_id == intake.context.trace_id
     alert_ctx = trace.get_current_span(context_from([(k, v.encode()) for k, v in alert_headers[0].items()]))
     assert alert_ctx.get_span_context().span_id == scoring.context.span_id
-    notify = [s for s in spans.get_finished_spans() if s.name == "notify.alert"][0]
+    notify = next(s for s in spans.get_finished_spans() if s.name == "notify.alert")
     assert notify.parent is not None and notify.parent.span_id == scoring.context.span_id
     assert notify.context.trace_id == intake.context.trace_id
