@@ -20,6 +20,7 @@ def prometheus_bin() -> str:
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
         raise RuntimeError("Prometheus is not installed: run `sudo apt-get install -y prometheus`")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, capture_output=True)
     subprocess.run(["apt-get", "install", "-y", "-qq", "prometheus"], check=True, env=env, capture_output=True)
     found = shutil.which("prometheus")
     if not found:
