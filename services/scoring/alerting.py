@@ -84,7 +84,11 @@ async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPoli
     """Every second (or sooner), plan the cases whose timers are due. Safe with several replicas
     (SKIP LOCKED); after a restart the timers in PostgreSQL pick up where the clock stopped."""
     while not stopping.is_set():
-        due = await tick(pool, rules, policy, topic, wall_clock_ms(), batch)
+        try:
+            due = await tick(pool, rules, policy, topic, wall_clock_ms(), batch)
+        except Exception:  # PostgreSQL away: the timers are still there when it is back
+            log.exception("deadline clock tick failed; retrying")
+            due = 0
         if due:
             if wake is not None:
                 wake.set()

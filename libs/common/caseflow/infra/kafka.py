@@ -75,6 +75,7 @@ class PostgresOffsetConsumer:
         self._busy = asyncio.Lock()
         self._stopping = asyncio.Event()
         self.assigned = asyncio.Event()  # set once the group gave this member its partitions
+        self.retry_pause = 1.0
         self.processed = 0
 
     async def start(self) -> None:
@@ -91,6 +92,15 @@ class PostgresOffsetConsumer:
                 await self.consumer.seek_to_beginning(tp)
         self.assigned.set()
 
+    async def _rewind(self, partitions: list[TopicPartition]) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.seek_stored(partitions)
+                return
+            except Exception:
+                log.warning("cannot read stored offsets yet; retrying")
+                await asyncio.sleep(self.retry_pause)
+
     async def drain(self) -> None:
         async with self._busy:
             pass
@@ -103,10 +113,19 @@ class PostgresOffsetConsumer:
             async with self._busy:
                 records = [r for part in batches.values() for r in part]
                 offsets = {tp.partition: part[-1].offset + 1 for tp, part in batches.items()}
-                with metrics.BATCH_SECONDS.labels(self.group).time():
-                    async with self.pool.acquire() as conn, conn.transaction():
-                        await self.handler(conn, records)
-                        await db.save_offsets(conn, self.group, self.topic, offsets)
+                try:
+                    with metrics.BATCH_SECONDS.labels(self.group).time():
+                        async with self.pool.acquire() as conn, conn.transaction():
+                            await self.handler(conn, records)
+                            await db.save_offsets(conn, self.group, self.topic, offsets)
+                except Exception:
+                    # Nothing of the batch was committed (one transaction). Retry it from the stored
+                    # offsets after a pause: PostgreSQL may be restarting; the consumer never gives up.
+                    metrics.BATCH_FAILURES.labels(self.group).inc()
+                    log.exception("batch of %d records failed; retrying from the committed offsets", len(records))
+                    await asyncio.sleep(self.retry_pause)
+                    await self._rewind(list(batches))
+                    continue
                 self.processed += len(records)
                 metrics.EVENTS_CONSUMED.labels(self.group, self.topic).inc(len(records))
                 for tp, part in batches.items():

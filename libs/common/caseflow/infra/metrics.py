@@ -12,6 +12,8 @@ MESSAGES_PRODUCED = Counter("caseflow_messages_produced_total", "messages writte
 DEAD_LETTERS = Counter("caseflow_dead_letters_total", "events sent to the dead-letter topic", ["service", "reason"])
 BATCH_SECONDS = Histogram("caseflow_batch_seconds", "time to apply and commit one consumed batch", ["service"],
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+BATCH_FAILURES = Counter("caseflow_batch_failures_total", "consumed batches that failed and were retried",
+                         ["service"])
 CONSUMER_LAG = Gauge("caseflow_consumer_lag", "records behind the partition's high watermark",
                      ["service", "topic", "partition"])
 EVENT_AGE = Histogram("caseflow_event_age_seconds", "now minus occurred_at when dispatch applies an event",

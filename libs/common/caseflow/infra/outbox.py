@@ -37,6 +37,16 @@ class OutboxRelay:
         self.recovered = asyncio.Event()  # set once this relay holds the lock and knows what Kafka has
 
     async def run(self) -> None:
+        """Relay until stopped; after an error (PostgreSQL or Kafka away) start over: lock, recover, relay."""
+        while not self._stopping.is_set():
+            try:
+                await self._run_locked()
+            except Exception:
+                self.recovered.clear()
+                log.exception("outbox relay %s failed; restarting in 1 s", self.source)
+                await asyncio.sleep(1.0)
+
+    async def _run_locked(self) -> None:
         lock_key = zlib.crc32(self.source.encode())
         async with self.pool.acquire() as conn:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
@@ -55,7 +65,8 @@ class OutboxRelay:
                             await asyncio.wait_for(self.wakeup.wait(), timeout=0.2)
                         self.wakeup.clear()
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
+                with contextlib.suppress(Exception):
+                    await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
 
     def _partition(self, topic: str, key: bytes) -> int:
         parts = self._partitions[topic]
