@@ -76,6 +76,7 @@ class PostgresOffsetConsumer:
         self._stopping = asyncio.Event()
         self.assigned = asyncio.Event()  # set once the group gave this member its partitions
         self.retry_pause = 1.0
+        metrics.BATCH_FAILURES.labels(group)  # the series exists (at 0) before any failure
         self.processed = 0
 
     async def start(self) -> None:
