@@ -11,11 +11,15 @@ import asyncpg
 import orjson
 
 from caseflow.infra.tracing import headers_for, start_consumer_spans
+from caseflow.notify.channels import Routing
 
 log = logging.getLogger(__name__)
 
 
-async def store_on_alerts_raised(conn: asyncpg.Connection, records: Sequence[Any]) -> int:
+async def store_on_alerts_raised(conn: asyncpg.Connection, records: Sequence[Any],
+                                 routing: Routing | None = None) -> int:
+    """New alerts go to the inbox and, routed to their receivers, into the delivery queue — in the
+    consumer's transaction, once per alert_id: a redelivered alert adds nothing."""
     spans, _ = start_consumer_spans("notify.alert", records)
     try:
         rows = []
@@ -35,7 +39,19 @@ async def store_on_alerts_raised(conn: asyncpg.Connection, records: Sequence[Any
             "INSERT INTO notify_inbox (alert_id, unit, case_id, body, traceparent) "
             "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[]) "
             "ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id", *columns)
-        return len(result)
+        fresh = {r["alert_id"] for r in result}
+        if routing is not None and fresh:
+            queued = []
+            for alert_id, unit, case_id, body, _ in rows:
+                if alert_id in fresh:
+                    recipients = orjson.loads(body).get("recipients") or ["unit"]
+                    queued += [(alert_id, r.id, unit, case_id, r.channel.type)
+                               for r in routing.receivers(unit, recipients)]
+            if queued:
+                await conn.executemany(
+                    "INSERT INTO notify_deliveries (alert_id, receiver, unit, case_id, channel_type) "
+                    "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING", queued)
+        return len(fresh)
     finally:
         for span in spans:
             span.end()

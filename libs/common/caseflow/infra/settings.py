@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
     db_pool_size: int = 10
+    delivery_timeout_seconds: float = 5.0  # notify: one HTTP attempt
+    delivery_give_up_seconds: float = 3600.0  # notify: stop retrying a delivery after this long
     consumer_batch: int = 200  # records per consumed batch (one transaction); smaller batches, lower latency
 
     def topic(self, name: str) -> str:

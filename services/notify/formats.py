@@ -1,0 +1,77 @@
+"""Message formats and signatures (pure: the caller supplies the time).
+
+- webhook: JSON alert; header `X-Caseflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`
+  so the receiver can verify it and reject replays (old t); `X-Caseflow-Alert-Id` for its own dedup.
+- dingtalk: custom robot markdown message; with a secret, the signed URL
+  `&timestamp=<ms>&sign=<urlencoded base64 HMAC-SHA256 of "<ms>\\n<secret>">` (DingTalk's scheme).
+- wecom: group robot markdown message (the robot key is in its URL).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from caseflow.notify.channels import Channel
+
+TYPE_ZH = {"deadline_warning": "即将超期预警", "overdue": "超期告警", "supervision": "督办", "resolved": "已处置"}
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    url: str
+    body: bytes
+    headers: dict[str, str]
+
+
+def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def verify_webhook(secret: str, header: str, body: bytes, now: int, tolerance: int = 300) -> bool:
+    """What a receiver does: recompute, compare in constant time, refuse stale timestamps."""
+    try:
+        parts = dict(p.split("=", 1) for p in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(now - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(webhook_signature(secret, timestamp, body), header)
+
+
+def dingtalk_url(url: str, secret: str, timestamp_ms: int) -> str:
+    if not secret:
+        return url
+    digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
+    sign = urllib.parse.quote_plus(base64.b64encode(digest).decode())
+    return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp_ms}&sign={sign}"
+
+
+def markdown(alert: dict[str, Any]) -> tuple[str, str]:
+    title = f"【{TYPE_ZH.get(alert['type'], alert['type'])}】案件 {alert.get('case_id') or '-'}"
+    lines = [f"### {title}", f"- 责任单位: {alert.get('unit') or '-'}", f"- 级别: {alert.get('level')}",
+             f"- 时间: {alert.get('due_at')}", f"- 原因: {alert.get('reason', '')}"]
+    return title, "\n".join(lines)
+
+
+def render(channel: Channel, alert: dict[str, Any], now_ms: int) -> Request:
+    if channel.type == "webhook":
+        body = orjson.dumps(alert)
+        headers = {"content-type": "application/json", "x-caseflow-alert-id": str(alert["alert_id"])}
+        if channel.secret:
+            headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
+        return Request(channel.url, body, headers)
+    title, text = markdown(alert)
+    if channel.type == "dingtalk":
+        body = orjson.dumps({"msgtype": "markdown", "markdown": {"title": title, "text": text}})
+        return Request(dingtalk_url(channel.url, channel.secret, now_ms), body, {"content-type": "application/json"})
+    body = orjson.dumps({"msgtype": "markdown", "markdown": {"content": text}})
+    return Request(channel.url, body, {"content-type": "application/json"})

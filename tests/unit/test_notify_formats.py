@@ -1,0 +1,74 @@
+"""notify's pure parts: signatures a receiver can verify, DingTalk's signed URL, WeCom/DingTalk bodies,
+routing by recipient role, and the retry policy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import urllib.parse
+
+import orjson
+import pytest
+
+from caseflow.notify.channels import Channel, ChannelError, parse_routing
+from caseflow.notify.formats import dingtalk_url, render, verify_webhook
+from caseflow.notify.retry import RetryPolicy, next_delay
+
+ALERT = {"alert_id": "a1", "type": "overdue", "case_id": "C1", "unit": "U1", "level": 1,
+         "due_at": "2026-11-03T11:30:00+08:00", "reason": "overdue level 1", "recipients": ["unit"]}
+
+
+def test_webhook_signature_verifies_and_rejects_tampering_and_replays() -> None:
+    req = render(Channel("webhook", "http://r/hook", "s3cret"), ALERT, 1_790_000_000_000)
+    sig = req.headers["x-caseflow-signature"]
+    assert verify_webhook("s3cret", sig, req.body, now=1_790_000_010)
+    assert not verify_webhook("s3cret", sig, req.body + b" ", now=1_790_000_010)
+    assert not verify_webhook("wrong", sig, req.body, now=1_790_000_010)
+    assert not verify_webhook("s3cret", sig, req.body, now=1_790_000_000 + 3600)  # stale: a replay
+    assert orjson.loads(req.body) == ALERT and req.headers["x-caseflow-alert-id"] == "a1"
+
+
+def test_dingtalk_signed_url_follows_its_scheme() -> None:
+    url = dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=T", "SEC", 1_700_000_000_000)
+    query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
+    expected = base64.b64encode(hmac.new(b"SEC", b"1700000000000\nSEC", hashlib.sha256).digest()).decode()
+    assert query["timestamp"] == ["1700000000000"] and query["sign"] == [expected]
+    assert query["access_token"] == ["T"]
+
+
+def test_robot_bodies_are_markdown_in_chinese() -> None:
+    ding = orjson.loads(render(Channel("dingtalk", "http://d?x=1"), ALERT, 0).body)
+    assert ding["msgtype"] == "markdown" and "超期告警" in ding["markdown"]["title"]
+    wecom = orjson.loads(render(Channel("wecom", "http://w"), ALERT, 0).body)
+    assert wecom["msgtype"] == "markdown" and "责任单位: U1" in wecom["markdown"]["content"]
+
+
+def test_routing_by_role() -> None:
+    routing = parse_routing({
+        "units": [{"id": "U1", "channels": [{"type": "webhook", "url": "http://u1"}],
+                   "leadership_channels": [{"type": "wecom", "url": "http://lead"}]}],
+        "command_centre": {"channels": [{"type": "dingtalk", "url": "http://cc"}]}})
+    assert [r.id for r in routing.receivers("U1", ["unit"])] == ["U1:unit:0"]
+    assert [r.id for r in routing.receivers("U1", ["leadership", "command_centre"])] == [
+        "U1:leadership:0", "command_centre:0"]
+    assert routing.channel_of("U1:leadership:0") == Channel("wecom", "http://lead")
+    assert routing.channel_of("U1:unit:5") is None
+    with pytest.raises(ChannelError, match="needs `type`"):
+        parse_routing({"units": [{"id": "U2", "channels": [{"type": "fax", "url": "x"}]}]})
+
+
+@pytest.mark.parametrize(("attempt", "status", "retry_after", "elapsed", "expected"), [
+    (1, None, None, 0, 0.5),      # timeout: retry after half..all of 1 s (jitter 0 -> half)
+    (3, 503, None, 10, 2.0),      # 4 s backoff, jitter 0 -> 2 s
+    (2, 429, 30.0, 10, 30.0),     # Retry-After wins when longer
+    (2, 408, None, 10, 1.0),
+    (1, 410, None, 0, None),      # gone: no retry
+    (1, 400, None, 0, None),
+    (1, 200, None, 0, None),
+    (5, 500, None, 3599, None),   # past give_up_after
+    (30, 500, None, 0, 150.0),    # capped at max_delay (300), jitter 0 -> 150
+])
+def test_retry_policy(attempt: int, status: int | None, retry_after: float | None, elapsed: float,
+                      expected: float | None) -> None:
+    assert next_delay(RetryPolicy(), attempt, status, retry_after, elapsed, jitter=0.0) == expected
