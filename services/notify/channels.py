@@ -3,6 +3,7 @@
 Units file keys notify reads (the contract allows keys of our own):
     units:
       - id: U-HW-LP
+        quiet_hours: {start: "22:00", end: "07:00"}   # local time; level-3 alerts still go out
         channels: [{type: webhook, url: "https://…", secret: "…"}, {type: dingtalk, url: "…", secret: "…"}]
         leadership_channels: [{type: wecom, url: "…"}]
     command_centre: {channels: [...]}
@@ -12,8 +13,11 @@ Units file keys notify reads (the contract allows keys of our own):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
+
+from caseflow.notify.grouping import QuietHours
 
 CHANNEL_TYPES = ("webhook", "dingtalk", "wecom")
 
@@ -39,6 +43,7 @@ class Routing:
     leadership_channels: Mapping[str, tuple[Channel, ...]]
     command_centre: tuple[Channel, ...] = ()
     supervision: tuple[Channel, ...] = ()
+    quiet_hours: Mapping[str, QuietHours] = field(default_factory=dict)
 
     def channel_of(self, receiver_id: str) -> Channel | None:
         """The channel a stored delivery points at (None once the configuration dropped it)."""
@@ -89,4 +94,13 @@ def parse_routing(raw: Mapping[str, Any]) -> Routing:
                                                      f"units[{u['id']}].leadership_channels") for u in units},
         command_centre=_channels((raw.get("command_centre") or {}).get("channels"), "command_centre.channels"),
         supervision=_channels((raw.get("supervision") or {}).get("channels"), "supervision.channels"),
+        quiet_hours={str(u["id"]): _quiet(u["quiet_hours"], f"units[{u['id']}].quiet_hours")
+                     for u in units if u.get("quiet_hours")},
     )
+
+
+def _quiet(raw: Any, where: str) -> QuietHours:
+    try:
+        return QuietHours(time.fromisoformat(str(raw["start"])), time.fromisoformat(str(raw["end"])))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ChannelError(f'{where}: expected {{start: "22:00", end: "07:00"}}') from exc

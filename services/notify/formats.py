@@ -75,3 +75,23 @@ def render(channel: Channel, alert: dict[str, Any], now_ms: int) -> Request:
         return Request(dingtalk_url(channel.url, channel.secret, now_ms), body, {"content-type": "application/json"})
     body = orjson.dumps({"msgtype": "markdown", "markdown": {"content": text}})
     return Request(channel.url, body, {"content-type": "application/json"})
+
+
+def render_group(channel: Channel, alerts: list[dict[str, Any]], now_ms: int) -> Request:
+    """One message for several alerts of one receiver (a grouping window); one alert renders as itself."""
+    if len(alerts) == 1:
+        return render(channel, alerts[0], now_ms)
+    if channel.type == "webhook":
+        body = orjson.dumps({"alerts": alerts})
+        headers = {"content-type": "application/json",
+                   "x-caseflow-alert-id": ",".join(str(a["alert_id"]) for a in alerts)}
+        if channel.secret:
+            headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
+        return Request(channel.url, body, headers)
+    title = f"【告警汇总】{len(alerts)} 条"
+    text = "\n\n".join(markdown(a)[1] for a in alerts)
+    if channel.type == "dingtalk":
+        body = orjson.dumps({"msgtype": "markdown", "markdown": {"title": title, "text": f"## {title}\n\n{text}"}})
+        return Request(dingtalk_url(channel.url, channel.secret, now_ms), body, {"content-type": "application/json"})
+    body = orjson.dumps({"msgtype": "markdown", "markdown": {"content": f"## {title}\n\n{text}"}})
+    return Request(channel.url, body, {"content-type": "application/json"})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -48,7 +49,8 @@ def bootstrap(settings: Settings) -> FastAPI:
         return handle
 
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
-        await run_delivery(pool, routing, policy, stopping, settings.delivery_timeout_seconds)
+        await run_delivery(pool, routing, policy, stopping, settings.delivery_timeout_seconds,
+                           timedelta(seconds=settings.notify_group_seconds))
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,
                                   with_outbox=False, background=deliver)

@@ -10,6 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 
@@ -115,5 +116,45 @@ async def test_deliveries_retry_give_up_and_record(settings: Settings, receivers
         slow_first = next(a for a in attempts if a["receiver"] == "U1:unit:2" and a["attempt"] == 1)
         assert slow_first["status_code"] is None and "Timeout" in slow_first["error"]
         assert state.calls["/gone"] == 1  # a 410 is never retried
+    finally:
+        await pool.close()
+
+
+async def test_grouping_window_and_silence(settings: Settings, receivers: tuple[str, Receivers]) -> None:
+    base, state = receivers
+    routing = parse_routing({"units": [{"id": "U1", "channels": [{"type": "webhook", "url": base + "/group"}]}]})
+    window = timedelta(seconds=1.5)
+    pool = await db.connect(settings.database_url)
+    bodies: list[bytes] = []
+
+    async def keep(request: httpx.Request) -> None:
+        bodies.append(request.content)
+
+    try:
+        async with httpx.AsyncClient(timeout=2, event_hooks={"request": [keep]}) as client:
+            async def round_() -> None:
+                await deliver_due(pool, routing, client, RetryPolicy(), random.Random(1), window)
+
+            async with pool.acquire() as conn, conn.transaction():
+                await store_on_alerts_raised(conn, [alert_record("G1", 0)], routing)
+            await round_()
+            assert state.calls["/group"] == 1  # the first alert goes at once
+            async with pool.acquire() as conn, conn.transaction():
+                await store_on_alerts_raised(conn, [alert_record("G2", 1), alert_record("G3", 2)], routing)
+            await round_()
+            assert state.calls["/group"] == 1  # within the window: held
+            await asyncio.sleep(1.6)
+            await round_()
+            assert state.calls["/group"] == 2  # together, one message
+            assert [a["alert_id"] for a in orjson.loads(bodies[-1])["alerts"]] == ["G2", "G3"]
+
+            await pool.execute("INSERT INTO notify_silences (unit, case_id, until, created_by, reason) "
+                               "VALUES ('U1', 'C1', now() + interval '1 hour', 'operator', 'on site already')")
+            async with pool.acquire() as conn, conn.transaction():
+                await store_on_alerts_raised(conn, [alert_record("G4", 3)], routing)
+            await asyncio.sleep(1.6)
+            await round_()
+            assert state.calls["/group"] == 2
+            assert await pool.fetchval("SELECT status FROM notify_deliveries WHERE alert_id = 'G4'") == "silenced"
     finally:
         await pool.close()

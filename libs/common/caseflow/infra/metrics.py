@@ -34,3 +34,5 @@ REGION_RATE = Gauge("caseflow_region_rate", "month-to-date region resolution rat
 OUTBOX_PENDING = Gauge("caseflow_outbox_pending", "outbox rows not yet relayed", ["service"])
 CALENDAR_FALLBACK = Gauge("caseflow_calendar_fallback", "1 when a year has no holiday schedule (Mon-Fri used)",
                           ["year"])
+DELIVERIES = Counter("caseflow_notify_deliveries_total", "alert deliveries finished, by channel and outcome",
+                     ["channel", "outcome"])
