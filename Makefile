@@ -25,7 +25,7 @@ lint: setup
 # Everything: lint, then unit, integration and end-to-end tests on one real Kafka broker and one
 # PostgreSQL started for the run (or KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when given).
 test: setup lint
-	$(BIN)/caseflow infra --prepare
+	$(BIN)/caseflow infra --prepare --browser
 	$(BIN)/pytest -p no:cacheprovider
 
 unit: setup

@@ -21,6 +21,21 @@ import orjson
 from caseflow.notify.channels import Channel
 
 TYPE_ZH = {"deadline_warning": "即将超期预警", "overdue": "超期告警", "supervision": "督办", "resolved": "已处置"}
+REASON_ZH = {
+    "80% of the limit elapsed": "处置时限已用 80%",
+    "overdue level 1": "超期（一级：责任单位）",
+    "overdue level 2": "超期过半个时限（二级：单位领导、指挥中心）",
+    "overdue level 3": "超期达整个时限（三级：督办）",
+    "overdue by the whole limit": "超期达整个时限，自动督办",
+    "supervised": "督办",
+    "second_rework": "同一派遣二次返工，自动督办",
+    "repeat_case": "重复案件，自动督办",
+    "disposed, returned or closed": "已处置、回退或结案",
+}
+
+
+def reason_zh(reason: str) -> str:
+    return REASON_ZH.get(reason, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +73,7 @@ def dingtalk_url(url: str, secret: str, timestamp_ms: int) -> str:
 def markdown(alert: dict[str, Any]) -> tuple[str, str]:
     title = f"【{TYPE_ZH.get(alert['type'], alert['type'])}】案件 {alert.get('case_id') or '-'}"
     lines = [f"### {title}", f"- 责任单位: {alert.get('unit') or '-'}", f"- 级别: {alert.get('level')}",
-             f"- 时间: {alert.get('due_at')}", f"- 原因: {alert.get('reason', '')}"]
+             f"- 时间: {alert.get('due_at')}", f"- 原因: {reason_zh(str(alert.get('reason', '')))}"]
     return title, "\n".join(lines)
 
 

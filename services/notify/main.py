@@ -1,5 +1,6 @@
-"""`caseflow notify`: consumes the alerts topic into its inbox (once per alert_id, traced).
-Delivery to units (webhooks, robots, live feed) is the open issue "Notify"."""
+"""`caseflow notify`: consumes the alerts topic into its inbox (once per alert_id, traced), delivers to
+each unit's channels (webhook, DingTalk, WeCom) with grouping, quiet hours, silences, retries and
+escalation, and serves a live feed and page per unit."""
 
 from __future__ import annotations
 
@@ -7,25 +8,29 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
 import asyncpg
 import yaml
 from aiokafka import ConsumerRecord
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import FastAPI
 
-from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth, serve
+from caseflow.infra.http import add_http_metrics, add_probes, serve
 from caseflow.infra.service import consuming_lifespan, not_ready
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
+from caseflow.notify.api import add_routes
 from caseflow.notify.channels import Routing, parse_routing
 from caseflow.notify.deliver import run_delivery
+from caseflow.notify.escalate import run_escalation
 from caseflow.notify.inbox import store_on_alerts_raised
 from caseflow.notify.retry import RetryPolicy
 
 EXAMPLES = """examples:
   caseflow notify --port 8004
-  curl -H 'X-API-Key: KEY' localhost:8004/v1/units/U-HW-LP/alerts"""
+  curl -H 'X-API-Key: KEY' localhost:8004/v1/units/U-HW-LP/alerts
+  open http://localhost:8004/units/U-HW-LP?token=UNIT_TOKEN      (the unit's live page)
+Environment: CASEFLOW_UNITS_FILE (channels, leadership_channels, quiet_hours), CASEFLOW_UNIT_TOKENS,
+CASEFLOW_NOTIFY_GROUP_SECONDS, CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS, CASEFLOW_DELIVERY_*"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -49,8 +54,10 @@ def bootstrap(settings: Settings) -> FastAPI:
         return handle
 
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
-        await run_delivery(pool, routing, policy, stopping, settings.delivery_timeout_seconds,
-                           timedelta(seconds=settings.notify_group_seconds))
+        await asyncio.gather(
+            run_delivery(pool, routing, policy, stopping, settings.delivery_timeout_seconds,
+                         timedelta(seconds=settings.notify_group_seconds)),
+            run_escalation(pool, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping))
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,
                                   with_outbox=False, background=deliver)
@@ -62,37 +69,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     add_probes(app, ready)
     add_http_metrics(app, "notify")
-    caller = Depends(api_key_auth(settings))
-
-    @app.get("/v1/units/{unit}/alerts", tags=["alerts"], summary="alerts received for a unit, newest first")
-    async def unit_alerts(unit: str, limit: int = 100, who: str = caller) -> dict[str, Any]:
-        rows = await app.state.pool.fetch(
-            "SELECT body, received_at FROM notify_inbox WHERE unit = $1 ORDER BY received_at DESC LIMIT $2",
-            unit, min(max(limit, 1), 1000))
-        import orjson
-
-        return {"unit": unit, "alerts": [{**orjson.loads(r["body"]), "received_at": r["received_at"].isoformat()}
-                                         for r in rows]}
-
-    @app.get("/v1/deliveries", tags=["alerts"], summary="deliveries and their attempts, by unit or case")
-    async def deliveries(unit: str | None = None, case_id: str | None = None, who: str = caller) -> dict[str, Any]:
-        if not unit and not case_id:
-            raise HTTPException(422, "give unit=… or case_id=…")
-        rows = await app.state.pool.fetch(
-            "SELECT alert_id, receiver, unit, case_id, channel_type, status, attempts, last_code, last_error "
-            "FROM notify_deliveries WHERE ($1::text IS NULL OR unit = $1) AND ($2::text IS NULL OR case_id = $2) "
-            "ORDER BY alert_id, receiver LIMIT 1000", unit, case_id)
-        attempts = await app.state.pool.fetch(
-            "SELECT alert_id, receiver, attempt, status_code, error, latency_ms, at FROM notify_attempts "
-            "WHERE alert_id = ANY($1::text[]) ORDER BY id", list({r["alert_id"] for r in rows}))
-        by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for a in attempts:
-            by_key.setdefault((a["alert_id"], a["receiver"]), []).append(
-                {"attempt": a["attempt"], "status_code": a["status_code"], "error": a["error"],
-                 "latency_ms": a["latency_ms"], "at": a["at"].isoformat()})
-        return {"deliveries": [{**dict(r), "attempts_detail": by_key.get((r["alert_id"], r["receiver"]), [])}
-                               for r in rows]}
-
+    add_routes(app, settings)
     return app
 
 

@@ -10,7 +10,7 @@ import time
 
 from caseflow.infra.kafka_local import LocalKafka, fetch, free_port
 from caseflow.infra.postgres_local import LocalPostgres, pg_bin
-from caseflow.infra.prometheus_local import prometheus_bin
+from caseflow.infra.prometheus_local import ensure_browser, prometheus_bin
 
 EXAMPLES = """examples:
   caseflow infra                 # Kafka on 19092, PostgreSQL on 15432, until Ctrl-C
@@ -21,12 +21,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kafka-port", type=int, default=19092)
     p.add_argument("--postgres-port", type=int, default=15432)
     p.add_argument("--prepare", action="store_true", help="fetch and install only; start nothing")
+    p.add_argument("--browser", action="store_true", help="with --prepare: also Debian's chromium + chromium-driver "
+                                                           "(the live page's browser test)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.prepare:
         t = time.monotonic()
-        print(f"Kafka jars: {fetch()}  PostgreSQL: {pg_bin()}  Prometheus: {prometheus_bin()}  "
+        browser = ""
+        if args.browser:
+            browser = f"  Chromium: {ensure_browser()}"
+        print(f"Kafka jars: {fetch()}  PostgreSQL: {pg_bin()}  Prometheus: {prometheus_bin()}{browser}  "
               f"({time.monotonic() - t:.1f}s)")
         return 0
     stop = threading.Event()

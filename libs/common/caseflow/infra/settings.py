@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     delivery_timeout_seconds: float = 5.0  # notify: one HTTP attempt
     delivery_give_up_seconds: float = 3600.0  # notify: stop retrying a delivery after this long
+    notify_escalate_after_seconds: float = 1800.0  # notify: unacknowledged overdue alerts go up after this
+    unit_tokens: str = ""  # notify: "UNIT:token,..." — each unit reads only its own alerts and live feed
     notify_group_seconds: float = 5.0  # notify: later alerts for a receiver within this go out as one message
     consumer_batch: int = 200  # records per consumed batch (one transaction); smaller batches, lower latency
 

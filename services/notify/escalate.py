@@ -1,0 +1,58 @@
+"""Escalation: an overdue alert nobody acknowledged within the delay goes to the unit's leadership and
+the command centre, once (a new alert with its own stable id)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from datetime import timedelta
+from types import SimpleNamespace
+
+import asyncpg
+import orjson
+
+from caseflow.notify.channels import Routing
+from caseflow.notify.inbox import store_on_alerts_raised
+
+log = logging.getLogger(__name__)
+
+
+def escalation_of(alert: dict[str, object], delay: timedelta) -> dict[str, object]:
+    escalated_id = hashlib.sha256(f"escalation|{alert['alert_id']}".encode()).hexdigest()[:24]
+    minutes = int(delay.total_seconds() // 60)
+    return {**alert, "alert_id": escalated_id, "level": 2, "recipients": ["leadership", "command_centre"],
+            "reason": f"未确认超期告警升级 (unacknowledged for {minutes} min): {alert.get('reason', '')}",
+            "escalated_from": alert["alert_id"]}
+
+
+async def escalate_unacknowledged(pool: asyncpg.Pool, routing: Routing, delay: timedelta) -> int:
+    async with pool.acquire() as conn, conn.transaction():
+        rows = await conn.fetch(
+            "SELECT i.alert_id, i.body FROM notify_inbox i "
+            "LEFT JOIN notify_acks a USING (alert_id) LEFT JOIN notify_escalations e USING (alert_id) "
+            "WHERE i.body->>'type' = 'overdue' AND (i.body->>'level')::int = 1 "
+            "AND i.received_at <= now() - $1::interval "
+            "AND a.alert_id IS NULL AND e.alert_id IS NULL "
+            "ORDER BY i.received_at LIMIT 200 FOR UPDATE OF i SKIP LOCKED",
+            delay)
+        escalations = [escalation_of(orjson.loads(r["body"]), delay) for r in rows]
+        if not escalations:
+            return 0
+        records = [SimpleNamespace(value=orjson.dumps(e), key=str(e["unit"]).encode(), headers=[], offset=-1)
+                   for e in escalations]
+        await store_on_alerts_raised(conn, records, routing)
+        await conn.executemany("INSERT INTO notify_escalations (alert_id, escalated_id) VALUES ($1, $2)",
+                               [(r["alert_id"], e["alert_id"]) for r, e in zip(rows, escalations, strict=True)])
+        return len(escalations)
+
+
+async def run_escalation(pool: asyncpg.Pool, routing: Routing, delay: timedelta, stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
+        try:
+            await escalate_unacknowledged(pool, routing, delay)
+        except Exception:
+            log.exception("escalation round failed; retrying")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), timeout=min(5.0, max(0.5, delay.total_seconds() / 4)))

@@ -1,0 +1,137 @@
+"""Notify through real processes: an alert raised by the pipeline reaches a local webhook (HMAC
+verified), appears on the unit's live page in headless Chromium, can be acknowledged; an
+unacknowledged overdue alert escalates to leadership; tokens keep units apart; silences need operators."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+import yaml
+
+from caseflow.infra.kafka_local import free_port
+from caseflow.infra.settings import Settings
+from caseflow.infra.stack import SERVICES, Services
+from caseflow.notify.formats import verify_webhook
+from tests.conftest import CONTRACT
+from tests.e2e.test_walking_skeleton import KEY, env_of, wait_for
+from tests.support.events import ev
+
+pytestmark = pytest.mark.e2e
+SECRET, TOKEN = "hook-secret", "hw-lp-token"
+OPERATOR = {"X-API-Key": "test-operator-key"}
+
+
+@pytest.fixture
+def hook() -> Iterator[tuple[str, list[tuple[str, dict, bool]]]]:  # type: ignore[type-arg]
+    got: list[tuple[str, dict, bool]] = []  # type: ignore[type-arg]
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            ok = verify_webhook(SECRET, self.headers.get("x-caseflow-signature", ""), body, int(time.time()))
+            got.append((self.path, orjson.loads(body), ok))
+            self.send_response(200 if ok else 401)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", got
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def stack(settings: Settings, tmp_path: Path, hook) -> Iterator[Services]:  # type: ignore[no-untyped-def]
+    base, _ = hook
+    units = yaml.safe_load((CONTRACT / "units.example.yaml").read_text())
+    units["units"][0]["channels"] = [{"type": "webhook", "url": f"{base}/unit", "secret": SECRET}]
+    units["units"][0]["leadership_channels"] = [{"type": "webhook", "url": f"{base}/leadership", "secret": SECRET}]
+    path = tmp_path / "units.yaml"
+    path.write_text(yaml.safe_dump(units, allow_unicode=True))
+    env = {**env_of(settings, path), "CASEFLOW_UNIT_TOKENS": f"U-HW-LP:{TOKEN},U-SZ-01:other-token",
+           "CASEFLOW_NOTIFY_GROUP_SECONDS": "1", "CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS": "3"}
+    services = Services(env, {n: free_port() for n in SERVICES}, tmp_path / "logs")
+    try:
+        yield services.start()
+    finally:
+        services.stop_all()
+
+
+def browser():  # type: ignore[no-untyped-def]
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _, got = hook
+    intake, notify = stack.running["intake"].url, stack.running["notify"].url
+    assert httpx.get(f"{notify}/v1/units/U-HW-LP/feed", params={"token": "other-token"}).status_code == 403
+    assert httpx.get(f"{notify}/v1/units/U-HW-LP/feed").status_code == 401
+
+    driver = browser()
+    try:
+        driver.get(f"{notify}/units/U-HW-LP?token={TOKEN}")
+        wait_for(lambda: "实时连接正常" in driver.find_element("id", "status").text, timeout=20)
+        events = [ev("reported", "OPEN-9", "2026-11-03 09:00"),
+                  ev("dispatched", "OPEN-9", "2026-11-03 09:30", unit="U-HW-LP",
+                     time_limit={"value": 2, "unit": "working_hours"})]
+        r = httpx.post(f"{intake}/v1/events:ndjson", content=b"".join(orjson.dumps(e) + b"\n" for e in events),
+                       headers=KEY, timeout=30)
+        assert r.status_code == 200
+        row = wait_for(lambda: driver.find_elements("css selector", "tr.overdue"), timeout=30)[0]
+        assert "OPEN-9" in row.text and "已超期" in row.text
+        driver.save_screenshot(str(tmp_path / "unit-page.png"))
+    finally:
+        driver.quit()
+
+    wait_for(lambda: any(path == "/unit" for path, _, _ in got), timeout=30)
+    assert all(ok for _, _, ok in got)
+    unit_alerts = [a for path, body, _ in got if path == "/unit" for a in body.get("alerts", [body])]
+    assert {a["case_id"] for a in unit_alerts} == {"OPEN-9"}
+    assert len({a["alert_id"] for a in unit_alerts}) == len(unit_alerts)  # nothing twice
+
+    alerts = httpx.get(f"{notify}/v1/units/U-HW-LP/alerts", headers=KEY).json()["alerts"]
+    warning = next(a for a in alerts if a["type"] == "deadline_warning")
+    assert httpx.post(f"{notify}/v1/alerts/{warning['alert_id']}/ack", params={"token": "other-token"}
+                      ).status_code == 403
+    assert httpx.post(f"{notify}/v1/alerts/{warning['alert_id']}/ack", headers={"Authorization": f"Bearer {TOKEN}"}
+                      ).json()["acked_by"] == "unit:U-HW-LP"
+
+    def escalations() -> list[dict]:  # type: ignore[type-arg]
+        sent = [a for path, b, _ in got if path == "/leadership" for a in b.get("alerts", [b])]
+        return [a for a in sent if a.get("escalated_from")]
+
+    escalated = wait_for(escalations, timeout=30)
+    assert all(a["level"] == 2 and a["type"] == "overdue" for a in escalated)
+    acked = {warning["alert_id"]}
+    assert not acked & {a["escalated_from"] for a in escalated}
+
+    silence = {"unit": "U-HW-LP", "until": "2030-01-01T00:00:00+08:00", "reason": "整改中"}
+    assert httpx.post(f"{notify}/v1/silences", json=silence, headers=KEY).status_code == 403
+    made = httpx.post(f"{notify}/v1/silences", json=silence, headers=OPERATOR)
+    assert made.status_code == 200 and made.json()["created_by"] == "operator"
+    listed = httpx.get(f"{notify}/v1/silences", headers=KEY).json()["silences"]
+    assert [(s["unit"], s["reason"]) for s in listed] == [("U-HW-LP", "整改中")]
+    deliveries = httpx.get(f"{notify}/v1/deliveries", params={"case_id": "OPEN-9"}, headers=KEY).json()
+    assert deliveries["deliveries"] and all(d["attempts_detail"] for d in deliveries["deliveries"]
+                                            if d["status"] == "delivered")
