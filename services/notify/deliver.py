@@ -1,8 +1,9 @@
 """The delivery worker: sends due deliveries, records every attempt, retries or gives up by the policy.
 
 State lives in PostgreSQL (FOR UPDATE SKIP LOCKED, so replicas share the work and a restart resumes).
-HTTP gives at-least-once: a crash after the receiver answered but before the row was updated sends
-again, with the same `X-Caseflow-Alert-Id` for the receiver to drop it."""
+A delivery is committed as `sending` before its HTTP request and as delivered/failed after it. Only a
+crash during the request itself leaves doubt: such rows are sent again after a grace period, flagged
+`redelivery: true` with the same alert_id (and `X-Caseflow-Alert-Id`), so the receiver can drop it."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ import asyncpg
 import httpx
 import orjson
 
-from caseflow.infra.metrics import DELIVERIES
+from caseflow.infra.metrics import DELIVERIES, REDELIVERIES
 from caseflow.notify.channels import Routing
 from caseflow.notify.formats import render_group
 from caseflow.notify.grouping import Pending, Silence, plan_receiver
@@ -59,7 +60,8 @@ async def deliver_due(pool: asyncpg.Pool, routing: Routing, client: httpx.AsyncC
     one message per receiver, every attempt recorded. Returns how many deliveries it looked at."""
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            "SELECT d.alert_id, d.receiver, d.unit, d.case_id, d.channel_type, d.attempts, d.first_try_at, i.body "
+            "SELECT d.alert_id, d.receiver, d.unit, d.case_id, d.channel_type, d.attempts, d.first_try_at, "
+            "d.redelivery, i.body "
             "FROM notify_deliveries d JOIN notify_inbox i USING (alert_id) "
             "WHERE d.status = 'pending' AND d.next_at <= now() ORDER BY d.next_at LIMIT $1 "
             "FOR UPDATE OF d SKIP LOCKED", batch)
@@ -88,15 +90,41 @@ async def deliver_due(pool: asyncpg.Pool, routing: Routing, client: httpx.AsyncC
                     receiver, [p.alert_id for p in plan.waiting], plan.wait_until)
             if plan.send:
                 sends.append((receiver, [by_id[p.alert_id] for p in plan.send]))
-        results = await asyncio.gather(*(_send(client, routing, receiver, [orjson.loads(m["body"]) for m in members])
-                                         for receiver, members in sends))
+                # Committed before the request: a crash during it leaves `sending`, never a silent resend.
+                await conn.execute(
+                    "UPDATE notify_deliveries SET status = 'sending', sending_since = now() "
+                    "WHERE receiver = $1 AND alert_id = ANY($2::text[])", receiver, [p.alert_id for p in plan.send])
+    results = await asyncio.gather(*(_send(client, routing, receiver, [_body(m) for m in members])
+                                     for receiver, members in sends))
+    async with pool.acquire() as conn, conn.transaction():
         for (receiver, members), (code, error, latency, response) in zip(sends, results, strict=True):
             await _record(conn, receiver, members, code, error, latency, response, policy, rnd)
             if code is not None and 200 <= code < 300:
                 await conn.execute(
                     "INSERT INTO notify_receivers (receiver, last_sent_at) VALUES ($1, now()) "
                     "ON CONFLICT (receiver) DO UPDATE SET last_sent_at = now()", receiver)
-        return len(rows)
+    return len(rows)
+
+
+def _body(row: Any) -> dict[str, Any]:
+    body: dict[str, Any] = orjson.loads(row["body"])
+    if row["redelivery"]:
+        body["redelivery"] = True  # sent before a crash, maybe received: drop it if you have its alert_id
+    return body
+
+
+async def recover_interrupted(pool: asyncpg.Pool, grace: timedelta) -> int:
+    """Deliveries left `sending` by a process that died mid-request go out again, flagged, after `grace`
+    (longer than any request can take, so a live sender is never doubled)."""
+    status = await pool.execute(
+        "UPDATE notify_deliveries SET status = 'pending', redelivery = true, next_at = now() "
+        "WHERE status = 'sending' AND sending_since < now() - $1::interval", grace)
+    recovered = int(status.split()[-1])
+    if recovered:
+        log.warning("%d deliveries were interrupted by a crash; sending them again, flagged as redelivery",
+                    recovered)
+        REDELIVERIES.inc(recovered)
+    return recovered
 
 
 async def _finish(conn: asyncpg.Connection, receiver: str, alert_ids: list[str], status: str) -> None:
@@ -139,6 +167,7 @@ async def run_delivery(pool: asyncpg.Pool, routing: Routing, policy: RetryPolicy
     async with httpx.AsyncClient(timeout=timeout) as client:
         while not stopping.is_set():
             try:
+                await recover_interrupted(pool, timedelta(seconds=timeout + 5))
                 sent = await deliver_due(pool, routing, client, policy, rnd, window)
             except Exception:
                 log.exception("delivery round failed; retrying")

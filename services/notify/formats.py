@@ -81,6 +81,8 @@ def render(channel: Channel, alert: dict[str, Any], now_ms: int) -> Request:
     if channel.type == "webhook":
         body = orjson.dumps(alert)
         headers = {"content-type": "application/json", "x-caseflow-alert-id": str(alert["alert_id"])}
+        if alert.get("redelivery"):
+            headers["x-caseflow-redelivery"] = "true"
         if channel.secret:
             headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
         return Request(channel.url, body, headers)

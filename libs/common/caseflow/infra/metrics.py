@@ -36,3 +36,5 @@ CALENDAR_FALLBACK = Gauge("caseflow_calendar_fallback", "1 when a year has no ho
                           ["year"])
 DELIVERIES = Counter("caseflow_notify_deliveries_total", "alert deliveries finished, by channel and outcome",
                      ["channel", "outcome"])
+REDELIVERIES = Counter("caseflow_notify_redeliveries_total",
+                       "deliveries interrupted by a crash mid-request and sent again, flagged")
