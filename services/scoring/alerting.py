@@ -94,7 +94,16 @@ async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPoli
                 wake.set()
             continue
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), timeout=1.0)
+            await asyncio.wait_for(stopping.wait(), timeout=await _until_next_timer(pool))
+
+
+async def _until_next_timer(pool: asyncpg.Pool) -> float:
+    """Sleep until the earliest timer (alerts fire on time), at most 1 s (new timers may come sooner)."""
+    try:
+        seconds = await pool.fetchval("SELECT extract(epoch FROM min(next_at) - now()) FROM alert_timers")
+    except Exception:
+        return 1.0
+    return 1.0 if seconds is None else min(1.0, max(0.01, float(seconds)))
 
 
 async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:

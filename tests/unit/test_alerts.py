@@ -132,3 +132,12 @@ def test_unit_below_its_on_time_target(rules: Rules) -> None:
     alerts = plan_unit_rate_alerts(rows, 0, 1000, {"U3": 0.99}, 0.9)
     assert [a.unit for a in alerts] == ["U1", "U3"]
     assert len({a.alert_id for a in alerts}) == 2
+
+
+def test_zero_allowance_still_tells_the_unit(rules: Rules) -> None:
+    # Dispatched at 19:00 with a deadline at 19:30: no working time in between, so every level
+    # starts at the deadline; the unit still gets its level-1 alert.
+    s = state(rules, [ev("reported", C, "2026-09-29 18:50"),
+                      ev("dispatched", C, "2026-09-29 19:00", unit="U1", deadline_at="2026-09-29T19:30:00+08:00")])
+    levels = sorted({(a.type, a.level) for a in plan_alerts(s, ms("2026-09-29 19:30"), rules)})
+    assert ("overdue", 1) in levels and ("overdue", 3) in levels

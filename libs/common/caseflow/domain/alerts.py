@@ -122,7 +122,9 @@ def _assignment_alerts(case: CaseState, a: Assignment, cycle: int, start: int, s
             level_end = levels[n + 1][1] if n + 1 < len(levels) else 2**62
             t = max(begins, since)
             for reminder in range(policy.max_reminders):
-                if t >= until or t >= level_end:
+                # A level's first alert goes out even when the next level starts at the same instant
+                # (a zero allowance): the unit must hear of it; only its reminders stop there.
+                if t >= until or (reminder > 0 and t >= level_end):
                     break
                 if not _open_at(a, t) or asof.suspended_at(a, t) or asof.deadline_at(a, t) > t:
                     break
