@@ -29,6 +29,13 @@ pytestmark = pytest.mark.e2e
 UNITS = [f"U{i:02d}" for i in range(12)]
 
 
+class Backlogged(ThreadingHTTPServer):
+    """The stdlib default backlog (5) drops concurrent connections (1 s SYN retries): a real receiver has more."""
+
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, Counter[str]]]:
     received: Counter[str] = Counter()  # unflagged arrivals per path|alert_id
@@ -49,7 +56,7 @@ def receiver() -> Iterator[tuple[str, Counter[str]]]:
             self.send_header("content-length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server = Backlogged(("127.0.0.1", free_port()), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", received

@@ -28,6 +28,13 @@ SECRET, TOKEN = "hook-secret", "hw-lp-token"
 OPERATOR = {"X-API-Key": "test-operator-key"}
 
 
+class Backlogged(ThreadingHTTPServer):
+    """The stdlib default backlog (5) drops concurrent connections (1 s SYN retries): a real receiver has more."""
+
+    request_queue_size = 256
+    daemon_threads = True
+
+
 @pytest.fixture
 def hook() -> Iterator[tuple[str, list[tuple[str, dict, bool]]]]:  # type: ignore[type-arg]
     got: list[tuple[str, dict, bool]] = []  # type: ignore[type-arg]
@@ -44,7 +51,7 @@ def hook() -> Iterator[tuple[str, list[tuple[str, dict, bool]]]]:  # type: ignor
             self.send_header("content-length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server = Backlogged(("127.0.0.1", free_port()), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", got

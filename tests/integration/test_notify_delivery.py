@@ -30,6 +30,13 @@ from caseflow.notify.retry import RetryPolicy
 SECRET = "receiver-secret"
 
 
+class Backlogged(ThreadingHTTPServer):
+    """The stdlib default backlog (5) drops concurrent connections (1 s SYN retries): a real receiver has more."""
+
+    request_queue_size = 256
+    daemon_threads = True
+
+
 class Receivers:
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
@@ -69,7 +76,7 @@ def receivers() -> Iterator[tuple[str, Receivers]]:
             self.send_header("content-length", "0")
             self.end_headers()
 
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    server = Backlogged(("127.0.0.1", free_port()), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
