@@ -17,8 +17,8 @@ from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.dispatch.consume import dispatch_batch
 from caseflow.dispatch.handle import Tally, Topics
 from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
-from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth, serve
-from caseflow.infra.service import consuming_lifespan, not_ready
+from caseflow.infra.http import api_key_auth, serve, service_app
+from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.replay.output import SHANGHAI
@@ -49,14 +49,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True)
-    app = FastAPI(title="caseflow dispatch", version="1", lifespan=lifespan)
-    app.state.ready = not_ready
-
-    async def ready() -> bool:
-        return bool(await app.state.ready())
-
-    add_probes(app, ready)
-    add_http_metrics(app, "dispatch")
+    app = service_app("dispatch", lifespan)
     caller = Depends(api_key_auth(settings))
 
     @app.get("/v1/cases/{case_id}", tags=["cases"], summary="a case's current state and rejected events")

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from caseflow.contract import v1
-from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth
+from caseflow.infra.http import api_key_auth, service_app
 from caseflow.infra.metrics import INTAKE_VERDICTS
 from caseflow.infra.settings import Settings
 from caseflow.intake.accept import accept_events
@@ -28,17 +28,9 @@ VERDICTS_EXAMPLE = {"accepted": 1, "duplicates": 0, "rejected": 1, "results": [
 
 def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
     """The API. Its lifespan puts `bus` (EventBus), `ids` (AcceptedIds) and `ready` on app.state."""
-    app = FastAPI(title="caseflow intake", version="1",
-                  description="Accepts the dispatch platform's case lifecycle events (contract v1) and puts "
-                              "valid ones on Kafka keyed by case. Every event gets its own verdict.",
-                  lifespan=lifespan)
-    app.state.ready = _not_ready
-
-    async def ready() -> bool:
-        return bool(await app.state.ready())
-
-    add_probes(app, ready)
-    add_http_metrics(app, "intake")
+    app = service_app("intake", lifespan,
+                      "Accepts the dispatch platform's case lifecycle events (contract v1) and puts valid ones "
+                      "on Kafka keyed by case. Every event gets its own verdict.")
     caller = Depends(api_key_auth(settings))
 
     async def body_of(request: Request) -> bytes:
@@ -117,6 +109,3 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
     app.openapi = openapi  # type: ignore[method-assign]
     return app
 
-
-async def _not_ready() -> bool:
-    return False

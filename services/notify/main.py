@@ -14,8 +14,8 @@ import yaml
 from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
-from caseflow.infra.http import add_http_metrics, add_probes, serve
-from caseflow.infra.service import consuming_lifespan, not_ready
+from caseflow.infra.http import serve, service_app
+from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.notify.api import add_routes
@@ -61,14 +61,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,
                                   with_outbox=False, background=deliver)
-    app = FastAPI(title="caseflow notify", version="1", lifespan=lifespan)
-    app.state.ready = not_ready
-
-    async def ready() -> bool:
-        return bool(await app.state.ready())
-
-    add_probes(app, ready)
-    add_http_metrics(app, "notify")
+    app = service_app("notify", lifespan)
     add_routes(app, settings)
     return app
 

@@ -17,8 +17,8 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.indicators import Period
-from caseflow.infra.http import add_http_metrics, add_probes, api_key_auth, operator_auth, serve
-from caseflow.infra.service import consuming_lifespan, not_ready
+from caseflow.infra.http import api_key_auth, operator_auth, serve, service_app
+from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.replay.engine import evaluate_period
@@ -77,15 +77,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True, background=clock)
-    app = FastAPI(title="caseflow scoring", version="1", lifespan=lifespan,
-                  description="Unit and region indicators, scheme scores and rankings, for any period.")
-    app.state.ready = not_ready
-
-    async def ready() -> bool:
-        return bool(await app.state.ready())
-
-    add_probes(app, ready)
-    add_http_metrics(app, "scoring")
+    app = service_app("scoring", lifespan, "Unit and region indicators, scheme scores and rankings, for any period.")
     caller = Depends(api_key_auth(settings))
 
     operators = Depends(operator_auth(settings))

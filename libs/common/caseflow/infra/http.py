@@ -19,6 +19,24 @@ from caseflow.infra.settings import Settings
 Check = Callable[[], Awaitable[bool]]
 
 
+def service_app(name: str, lifespan: Any = None, description: str = "") -> FastAPI:
+    """A service's FastAPI app with /healthz, /readyz, /metrics and HTTP metrics. Its lifespan sets
+    `app.state.ready` (an async check) once the service's dependencies are up; until then /readyz is 503."""
+    app = FastAPI(title=f"caseflow {name}", version="1", lifespan=lifespan, description=description)
+
+    async def not_ready_yet() -> bool:
+        return False
+
+    app.state.ready = not_ready_yet
+
+    async def ready() -> bool:
+        return bool(await app.state.ready())
+
+    add_probes(app, ready)
+    add_http_metrics(app, name)
+    return app
+
+
 def add_probes(app: FastAPI, ready: Check) -> None:
     @app.get("/healthz", tags=["ops"], summary="the process is alive")
     async def healthz() -> dict[str, str]:

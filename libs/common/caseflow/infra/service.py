@@ -81,7 +81,3 @@ def consuming_lifespan(
             await pool.close()
 
     return lifespan
-
-
-async def not_ready() -> bool:
-    return False
