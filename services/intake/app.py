@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+import asyncpg
 import orjson
+from aiokafka.errors import KafkaError
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
@@ -53,7 +56,12 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
                                      "split the batch")
         bus: EventBus = request.app.state.bus
         ids: AcceptedIds = request.app.state.ids
-        verdicts = await accept_events(items, bus, ids)
+        try:
+            verdicts = await asyncio.wait_for(accept_events(items, bus, ids), settings.intake_store_timeout)
+        except (TimeoutError, KafkaError, asyncpg.PostgresError, OSError) as exc:
+            # Nothing in this request was acknowledged: the platform keeps it and sends it again.
+            raise HTTPException(503, f"cannot store events right now ({type(exc).__name__}); retry later",
+                                headers={"Retry-After": "5"}) from exc
         counts = {s: sum(v.status == s for v in verdicts) for s in ("accepted", "duplicate", "rejected")}
         for verdict, n in counts.items():
             INTAKE_VERDICTS.labels(verdict).inc(n)

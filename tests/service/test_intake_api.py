@@ -131,3 +131,29 @@ def test_openapi_names_every_event_type_with_an_example() -> None:
     mapping = event["discriminator"]["mapping"]
     assert set(mapping) == {"reported", "verified", "filed", "invalidated", "dispatched", "returned", "extended",
                             "suspended", "resumed", "disposed", "reworked", "closed", "supervised", "visited"}
+
+
+class DownBus(FakeBus):
+    async def publish(self, events: Sequence[tuple[str, bytes]]) -> None:
+        from aiokafka.errors import KafkaConnectionError
+
+        raise KafkaConnectionError("broker down")
+
+
+def test_storage_down_is_503_with_retry_after_and_acknowledges_nothing() -> None:
+    ids = FakeIds()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.bus, app.state.ids = DownBus(), ids
+
+        async def ready() -> bool:
+            return True
+
+        app.state.ready = ready
+        yield
+
+    with TestClient(create_app(Settings(api_keys="platform:k1"), lifespan)) as client:
+        r = client.post("/v1/events", content=EXAMPLES[0], headers=KEY)
+    assert r.status_code == 503 and r.headers["retry-after"] == "5" and "KafkaConnectionError" in r.text
+    assert not ids.ids  # not remembered: the resend will be accepted, not called a duplicate

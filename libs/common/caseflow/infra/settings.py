@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     operators: str = "operator"  # caller names (from api_keys) with the operator role
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
+    intake_store_timeout: float = 10.0  # intake: Kafka + PostgreSQL must take a request within this, else 503
     db_pool_size: int = 10
     delivery_timeout_seconds: float = 5.0  # notify: one HTTP attempt
     delivery_give_up_seconds: float = 3600.0  # notify: stop retrying a delivery after this long
