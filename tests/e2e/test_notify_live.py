@@ -139,6 +139,11 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
     assert made.status_code == 200 and made.json()["created_by"] == "operator"
     listed = httpx.get(f"{notify}/v1/silences", headers=KEY).json()["silences"]
     assert [(s["unit"], s["reason"]) for s in listed] == [("U-HW-LP", "整改中")]
+    wrong = httpx.get(f"{notify}/v1/units/U-HW-LP/feed", params={"token": "guess-" + TOKEN})
+    assert wrong.status_code == 403 and TOKEN not in wrong.text
+    logs = "".join(svc.log_path.read_text(errors="replace") for svc in stack.running.values())
+    for secret in (SECRET, TOKEN, "other-token", "test-platform-key", "test-operator-key"):
+        assert secret not in logs, "a secret reached the logs"
     deliveries = httpx.get(f"{notify}/v1/deliveries", params={"case_id": "OPEN-9"}, headers=KEY).json()
     assert deliveries["deliveries"] and all(d["attempts_detail"] for d in deliveries["deliveries"]
                                             if d["status"] == "delivered")
