@@ -13,7 +13,7 @@ import orjson
 
 from caseflow.contract import snapshot
 from caseflow.contract.mapping import from_ms
-from caseflow.domain.alerts import Alert, AlertPolicy, next_alert_at, plan_alerts
+from caseflow.domain.alerts import Alert, AlertPolicy, plan_with_next
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra.metrics import ALERTS_RAISED
@@ -64,9 +64,9 @@ async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[Case
                                  trace_headers: Mapping[str, dict[str, str]] | None = None) -> int:
     """Raise the alerts of these cases due by `now` and not raised before; set each case's next timer.
     In the caller's transaction, so alerts, timers and offsets commit together."""
-    alerts = [a for state in states for a in plan_alerts(state, now, rules, policy)]
-    raised = await raise_alerts(conn, alerts, topic, trace_headers)
-    timers = [(s.case_id, next_alert_at(s, now, rules, policy)) for s in states]
+    plans = [(state.case_id, *plan_with_next(state, now, rules, policy)) for state in states]
+    raised = await raise_alerts(conn, [a for _, due, _ in plans for a in due], topic, trace_headers)
+    timers = [(case_id, following) for case_id, _, following in plans]
     done = [c for c, t in timers if t is None]
     if done:
         await conn.execute("DELETE FROM alert_timers WHERE case_id = ANY($1::text[])", done)

@@ -141,3 +141,17 @@ def test_zero_allowance_still_tells_the_unit(rules: Rules) -> None:
                       ev("dispatched", C, "2026-09-29 19:00", unit="U1", deadline_at="2026-09-29T19:30:00+08:00")])
     levels = sorted({(a.type, a.level) for a in plan_alerts(s, ms("2026-09-29 19:30"), rules)})
     assert ("overdue", 1) in levels and ("overdue", 3) in levels
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10**6), st.integers(ms("2026-10-02 00:00"), ms("2026-10-30 00:00")))
+def test_one_pass_gives_the_due_alerts_and_the_next_instant(rules: Rules, seed: int, now: int) -> None:
+    from caseflow.domain.alerts import plan_with_next
+
+    for case in _month_cases(rules, seed).values():
+        due, following = plan_with_next(case, now, rules)
+        assert due == plan_alerts(case, now, rules)
+        horizon = 7 * 24 * 3_600_000
+        later = [a.at for a in plan_alerts(case, now + horizon, rules) if a.at > now]
+        still_open = any(a.is_open for a in case.assignments)
+        assert following == (min(later) if later else now + horizon if still_open else None)

@@ -149,16 +149,19 @@ def _resolution_instant(case: CaseState, a: Assignment, start: int, stop: int) -
     return min(candidates) if candidates else None
 
 
-def next_alert_at(case: CaseState, now: int, rules: Rules, policy: AlertPolicy = AlertPolicy(),
-                  horizon: int = 7 * 24 * HOUR) -> int | None:
-    """When to plan this case again: its next alert after `now`, or `now + horizon` while any
-    assignment is open (limits can be long), or None once nothing can fire any more."""
-    upcoming = [a.at for a in plan_alerts(case, now + horizon, rules, policy) if a.at > now]
+def plan_with_next(case: CaseState, now: int, rules: Rules, policy: AlertPolicy = AlertPolicy(),
+                   horizon: int = 7 * 24 * HOUR) -> tuple[list[Alert], int | None]:
+    """The alerts due by `now`, and when to plan this case again — from one planning pass.
+
+    Next: the first alert after `now`, or `now + horizon` while any assignment is open (limits can be
+    long), or None once nothing can fire any more. Planning further ahead and cutting at `now` gives
+    exactly the alerts due by `now`, since every alert depends only on facts up to its own instant."""
+    ahead = plan_alerts(case, now + horizon, rules, policy)
+    due = [a for a in ahead if a.at <= now]
+    upcoming = [a.at for a in ahead if a.at > now]
     if upcoming:
-        return min(upcoming)
-    if any(a.is_open for a in case.assignments):
-        return now + horizon
-    return None
+        return due, min(upcoming)
+    return due, (now + horizon if any(a.is_open for a in case.assignments) else None)
 
 
 def plan_repeat_alerts(cases: Sequence[CaseState], start: int, end: int, now: int, rules: Rules) -> list[Alert]:
