@@ -10,7 +10,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import asyncpg
@@ -24,16 +24,11 @@ from caseflow.infra.settings import Settings
 from caseflow.infra.stack import SERVICES, Services
 from tests.e2e.test_walking_skeleton import KEY, env_of
 from tests.support.events import ev
+from tests.support.receivers import serving
 
 pytestmark = pytest.mark.e2e
 UNITS = [f"U{i:02d}" for i in range(12)]
 
-
-class Backlogged(ThreadingHTTPServer):
-    """The stdlib default backlog (5) drops concurrent connections (1 s SYN retries): a real receiver has more."""
-
-    request_queue_size = 256
-    daemon_threads = True
 
 
 @pytest.fixture
@@ -56,12 +51,8 @@ def receiver() -> Iterator[tuple[str, Counter[str]]]:
             self.send_header("content-length", "0")
             self.end_headers()
 
-    server = Backlogged(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", received
-    finally:
-        server.shutdown()
+    with serving(Handler) as base:
+        yield base, received
 
 
 @pytest.fixture

@@ -4,10 +4,9 @@ unacknowledged overdue alert escalates to leadership; tokens keep units apart; s
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
@@ -22,17 +21,12 @@ from caseflow.notify.formats import verify_webhook
 from tests.conftest import CONTRACT
 from tests.e2e.test_walking_skeleton import KEY, env_of, wait_for
 from tests.support.events import ev
+from tests.support.receivers import serving
 
 pytestmark = pytest.mark.e2e
 SECRET, TOKEN = "hook-secret", "hw-lp-token"
 OPERATOR = {"X-API-Key": "test-operator-key"}
 
-
-class Backlogged(ThreadingHTTPServer):
-    """The stdlib default backlog (5) drops concurrent connections (1 s SYN retries): a real receiver has more."""
-
-    request_queue_size = 256
-    daemon_threads = True
 
 
 @pytest.fixture
@@ -51,12 +45,8 @@ def hook() -> Iterator[tuple[str, list[tuple[str, dict, bool]]]]:  # type: ignor
             self.send_header("content-length", "0")
             self.end_headers()
 
-    server = Backlogged(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", got
-    finally:
-        server.shutdown()
+    with serving(Handler) as base:
+        yield base, got
 
 
 @pytest.fixture

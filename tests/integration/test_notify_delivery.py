@@ -11,7 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from types import SimpleNamespace
 
 import httpx
@@ -19,22 +19,16 @@ import orjson
 import pytest
 
 from caseflow.infra import db
-from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
 from caseflow.notify.channels import parse_routing
 from caseflow.notify.deliver import deliver_due
 from caseflow.notify.formats import verify_webhook
 from caseflow.notify.inbox import store_on_alerts_raised
 from caseflow.notify.retry import RetryPolicy
+from tests.support.receivers import serving
 
 SECRET = "receiver-secret"
 
-
-class Backlogged(ThreadingHTTPServer):
-    """The stdlib default backlog (5) drops concurrent connections (1 s SYN retries): a real receiver has more."""
-
-    request_queue_size = 256
-    daemon_threads = True
 
 
 class Receivers:
@@ -76,13 +70,8 @@ def receivers() -> Iterator[tuple[str, Receivers]]:
             self.send_header("content-length", "0")
             self.end_headers()
 
-    server = Backlogged(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", state
-    finally:
-        server.shutdown()
+    with serving(Handler) as base:
+        yield base, state
 
 
 def alert_record(alert_id: str, offset: int) -> SimpleNamespace:
