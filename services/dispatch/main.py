@@ -1,4 +1,5 @@
-"""`caseflow dispatch`: consume case events, keep each case's state and deadlines, publish snapshots."""
+"""`caseflow dispatch`: consume case events, archive them, keep each case's state and deadlines,
+publish snapshots."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.dispatch.consume import dispatch_batch
 from caseflow.dispatch.handle import Tally, Topics
 from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
+from caseflow.infra.archive import archive_records
 from caseflow.infra.http import api_key_auth, serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
@@ -44,6 +46,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+            await archive_records(conn, records)
             await dispatch_batch(PostgresCaseStore(conn), records, rules, topics, tally, int(time.time() * 1000), table)
         return handle
 

@@ -13,7 +13,7 @@ from aiokafka import ConsumerRecord
 from fastapi import Depends, FastAPI, HTTPException, Query
 
 from caseflow.config.rules import load_rules, warn_if_fallback
-from caseflow.config.schemes import load_schemes
+from caseflow.config.schemes import load_schemes, scheme_versions
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.indicators import Period
@@ -26,9 +26,11 @@ from caseflow.replay.output import SHANGHAI, period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
 from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_cases_changed, run_deadline_clock, wall_clock_ms
 from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
+from caseflow.scoring.months import CloseRefused, CloseRequest, close_month, closed_month, served
 from caseflow.scoring.overdue import open_overdue
 from caseflow.scoring.period_alerts import run_period_alerts
 from caseflow.scoring.store import cases_for, save_on_case_snapshots
+from caseflow.version import code_version
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -90,9 +92,42 @@ def bootstrap(settings: Settings) -> FastAPI:
         return period_document(period, indicators, scores)
 
     @app.get("/v1/periods/{period}", tags=["indicators"],
-             summary="every unit's and region's indicators and scores (the replay numbers)")
-    async def get_period(period: str, as_of: str | None = Query(None), who: str = caller) -> dict[str, Any]:
+             summary="every unit's and region's indicators and scores (the replay numbers); a closed month "
+                     "is served as closed unless recompute=true")
+    async def get_period(period: str, as_of: str | None = Query(None), recompute: bool = Query(False),
+                         who: str = caller) -> dict[str, Any]:
+        if as_of is None and not recompute:
+            record = await closed_month(app.state.pool, period)
+            if record is not None:
+                return served(record)
         return await document(period, as_of)
+
+    @app.get("/v1/periods/{period}/cases", tags=["indicators"],
+             summary="the case states (snapshots) behind a unit's numbers in a period, for audits")
+    async def get_period_cases(period: str, unit: str = Query(...), as_of: str | None = Query(None),
+                               who: str = caller) -> dict[str, Any]:
+        states = await cases_for(app.state.pool, _period(period, as_of))
+        return {"unit": unit, "cases": [s for s in states if any(a.unit == unit for a in s.assignments)]}
+
+    @app.get("/v1/months/{period}", tags=["months"], summary="a closed month: its stored document and hash")
+    async def get_month(period: str, who: str = caller) -> dict[str, Any]:
+        record = await closed_month(app.state.pool, period)
+        if record is None:
+            raise HTTPException(404, f"{period} is not closed")
+        return record
+
+    @app.post("/v1/months/{period}/close", tags=["months"], status_code=201,
+              summary="close a month with its audited result (operators only; once)")
+    async def post_close(period: str, body: CloseRequest, who: str = operators) -> dict[str, Any]:
+        bounds = _period(period, None)
+        if bounds.end > wall_clock_ms():
+            raise HTTPException(409, f"{period} has not ended yet; close it after its end")
+        live = await document(period, None)
+        try:
+            return await close_month(app.state.pool, period, body, live, scheme_versions(schemes),
+                                     code_version(), who)
+        except CloseRefused as exc:
+            raise HTTPException(exc.status, exc.detail) from exc
 
     @app.get("/v1/units/{unit}/overdue", tags=["indicators"], summary="a unit's open overdue cases, now")
     async def get_overdue(unit: str, who: str = caller) -> dict[str, Any]:

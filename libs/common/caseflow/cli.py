@@ -10,7 +10,10 @@ from importlib import import_module
 
 # subcommand -> (module with add_arguments/run, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "replay": ("caseflow.replay.cli", "compute a period's indicators and scores from a file of events"),
+    "replay": ("caseflow.replay.cli", "compute a period's indicators and scores from a file, Kafka or the archive"),
+    "audit": ("caseflow.replay.audit_cli", "replay a month and compare every number with live scoring"),
+    "close-month": ("caseflow.replay.close_cli", "freeze an audited month (hash, scheme and code versions)"),
+    "report": ("caseflow.replay.report_cli", "write a month's workbook (xlsx) and charts (PNG, HTML)"),
     "up": ("caseflow.infra.up", "start Kafka, PostgreSQL, the four services and a sample feed locally"),
     "intake": ("caseflow.intake.main", "run the intake service (HTTP + raw intake topic)"),
     "dispatch": ("caseflow.dispatch.main", "run the dispatch service (case state machine, deadlines)"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
 
 from caseflow.domain.schemes import Scheme, Term
@@ -62,3 +65,13 @@ def load_schemes(extra_dir: Path | None = None) -> dict[str, Scheme]:
             scheme = parse_scheme(yaml.safe_load(path.read_text("utf-8")), str(path))
             schemes[scheme.id] = scheme
     return schemes
+
+
+def scheme_version(scheme: Scheme) -> str:
+    """A content fingerprint of a scheme as loaded (any change to a weight, term or grade changes it)."""
+    body = orjson.dumps(dataclasses.asdict(scheme), option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(body).hexdigest()[:16]
+
+
+def scheme_versions(schemes: dict[str, Scheme]) -> dict[str, str]:
+    return {sid: scheme_version(s) for sid, s in sorted(schemes.items())}

@@ -110,3 +110,32 @@ def passes(scheme: Scheme, row: Row) -> dict[str, bool | None]:
         value = row.get(key)
         out[key] = None if value is None else value >= target
     return out
+
+
+@dataclass(frozen=True)
+class TermResult:
+    label: str  # the indicator key, `a/b` for a ratio, the manual input's name, or `steps(count)`
+    weight: float
+    value: float | None  # as the formula read it (None: null, scored as the term's rule says)
+    points: float
+
+
+def term_results(scheme: Scheme, row: Row, manual: Mapping[str, float]) -> list[TermResult]:
+    """Every term of a unit's score, as `score` adds them up (for reports that show the formula)."""
+    out: list[TermResult] = []
+    for term in scheme.terms:
+        value = term.value(row, manual)
+        if term.key is not None:
+            label = term.key
+        elif term.ratio is not None:
+            label = f"{term.ratio[0]}/{term.ratio[1]}"
+        elif term.manual is not None:
+            label = term.manual
+        else:
+            label = f"steps({term.steps_on})"
+        if value is None:
+            points = 0.0 if term.manual is not None or term.weight < 0 else term.weight
+        else:
+            points = term.weight * value
+        out.append(TermResult(label, term.weight, value, points))
+    return out

@@ -9,6 +9,7 @@ from typing import Any
 from caseflow.config.units import Directory
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.caselog import CaseLog, record
+from caseflow.domain.events import CaseEvent
 from caseflow.domain.indicators import Indicators, Period, evaluate
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
@@ -27,7 +28,9 @@ class CaseBook:
     duplicates: int = 0
 
     def add_raw(self, raw: bytes | str, seq: int, as_of: int | None = None) -> None:
-        event = parse(raw, seq)
+        self.add(parse(raw, seq), seq, as_of)
+
+    def add(self, event: CaseEvent | Invalid, seq: int, as_of: int | None = None) -> None:
         if isinstance(event, Invalid):
             self.invalid.append((seq, event))
             return
@@ -91,5 +94,16 @@ def replay(
             on_line(len(line))
         if line.strip():
             book.add_raw(line, seq, period.as_of)
+    return result_of(book, period, rules, directory, schemes, manual)
+
+
+def result_of(
+    book: CaseBook,
+    period: Period,
+    rules: Rules,
+    directory: Directory,
+    schemes: Mapping[str, Scheme],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+) -> ReplayResult:
     indicators, scores = evaluate_period(book.cases(), period, rules, directory, schemes, manual)
     return ReplayResult(period, indicators, scores, book.rejections(period.as_of), book.invalid)

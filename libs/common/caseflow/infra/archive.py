@@ -1,0 +1,145 @@
+"""The event archive: every record of the case-events topic in PostgreSQL, by month, append-only.
+
+Dispatch writes it in the same transaction as its consumer offsets, so each record is archived
+exactly once. Readers get the records back in the order `replay` from Kafka sees them.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import AsyncIterator, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import asyncpg
+import orjson
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+_PARTITION_LOCK = 0x0CA5EF11
+
+
+@dataclass(frozen=True, slots=True)
+class Archived:
+    """One record of the topic, wherever it was read from (Kafka or the archive)."""
+
+    timestamp: int  # ms
+    partition: int
+    offset: int
+    raw: bytes
+
+
+def month_of(ms: int) -> date:
+    local = datetime.fromtimestamp(ms / 1000, SHANGHAI)
+    return date(local.year, local.month, 1)
+
+
+def _next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def partition_name(first: date) -> str:
+    return f"event_archive_{first.year:04d}{first.month:02d}"
+
+
+async def ensure_partitions(conn: asyncpg.Connection, months: set[date]) -> None:
+    for first in sorted(months):
+        name = partition_name(first)
+        if await conn.fetchval("SELECT to_regclass($1)", name) is not None:
+            continue
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _PARTITION_LOCK)
+        lower = datetime(first.year, first.month, 1, tzinfo=SHANGHAI)
+        upper_day = _next_month(first)
+        upper = datetime(upper_day.year, upper_day.month, 1, tzinfo=SHANGHAI)
+        await conn.execute(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF event_archive "
+                           f"FOR VALUES FROM ('{lower.isoformat()}') TO ('{upper.isoformat()}')")
+
+
+def _ids(raw: bytes) -> tuple[str | None, str | None]:
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    event_id, case_id = doc.get("event_id"), doc.get("case_id")
+    return (event_id if isinstance(event_id, str) else None, case_id if isinstance(case_id, str) else None)
+
+
+async def archive_records(conn: asyncpg.Connection, records: Sequence[Any]) -> None:
+    """Append consumed ConsumerRecords (inside the caller's transaction)."""
+    if not records:
+        return
+    await ensure_partitions(conn, {month_of(r.timestamp) for r in records})
+    rows = []
+    for r in records:
+        raw = r.value or b""
+        event_id, case_id = _ids(raw)
+        rows.append((datetime.fromtimestamp(r.timestamp / 1000, UTC), r.topic, r.partition, r.offset,
+                     event_id, case_id, raw))
+    await conn.copy_records_to_table(
+        "event_archive", records=rows,
+        columns=["arrived_at", "topic", "partition", "offset", "event_id", "case_id", "raw"])
+
+
+def merge_key(a: Archived) -> tuple[int, int]:
+    return (a.timestamp, a.partition)
+
+
+def merged(streams: Sequence[Iterator[Archived]]) -> Iterator[Archived]:
+    """One order for every source: partitions merged by record timestamp (ties by partition), each
+    partition kept in offset order even where its timestamps go backwards."""
+    return heapq.merge(*streams, key=merge_key)
+
+
+async def merged_async(streams: Sequence[AsyncIterator[Archived]]) -> AsyncIterator[Archived]:
+    """`merged` for async streams (heapq.merge pops heads the same way, so both give one order)."""
+    heads: list[tuple[tuple[int, int], int, Archived]] = []
+    for i, stream in enumerate(streams):
+        first = await anext(stream, None)
+        if first is not None:
+            heads.append((merge_key(first), i, first))
+    heapq.heapify(heads)
+    while heads:
+        _, i, item = heads[0]
+        yield item
+        following = await anext(streams[i], None)
+        if following is None:
+            heapq.heappop(heads)
+        else:
+            heapq.heapreplace(heads, (merge_key(following), i, following))
+
+
+async def count(pool: asyncpg.Pool, topic: str, since: int | None, until: int | None) -> int:
+    return int(await pool.fetchval(
+        "SELECT count(*) FROM event_archive WHERE topic = $1 AND arrived_at >= $2 AND arrived_at < $3",
+        topic, *_bounds(since, until)))
+
+
+def _bounds(since: int | None, until: int | None) -> tuple[datetime, datetime]:
+    low = datetime.fromtimestamp((since or 0) / 1000, UTC)
+    high = datetime.fromtimestamp(until / 1000, UTC) if until is not None else datetime(9999, 1, 1,
+                                                                                                 tzinfo=UTC)
+    return low, high
+
+
+async def read_partition(pool: asyncpg.Pool, topic: str, partition: int, since: int | None,
+                         until: int | None, chunk: int = 5000) -> AsyncIterator[Archived]:
+    """One partition in offset order, paged by offset (no long-lived cursor)."""
+    low, high = _bounds(since, until)
+    after = -1
+    while True:
+        rows = await pool.fetch(
+            'SELECT arrived_at, "offset", raw FROM event_archive WHERE topic = $1 AND partition = $2 '
+            'AND "offset" > $3 AND arrived_at >= $4 AND arrived_at < $5 ORDER BY "offset" LIMIT $6',
+            topic, partition, after, low, high, chunk)
+        for r in rows:
+            yield Archived(int(r["arrived_at"].timestamp() * 1000), partition, r["offset"], bytes(r["raw"]))
+        if len(rows) < chunk:
+            return
+        after = rows[-1]["offset"]
+
+
+async def partitions_of(pool: asyncpg.Pool, topic: str) -> list[int]:
+    rows = await pool.fetch("SELECT DISTINCT partition FROM event_archive WHERE topic = $1 ORDER BY 1", topic)
+    return [r["partition"] for r in rows]

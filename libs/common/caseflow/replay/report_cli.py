@@ -1,0 +1,78 @@
+"""`caseflow report`: a month's workbook and charts, from the same sources as replay."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from caseflow.config.schemes import ConfigError, scheme_version
+from caseflow.replay.cli import add_config_arguments, load_config
+from caseflow.replay.engine import result_of
+from caseflow.replay.loading import fold
+from caseflow.replay.output import SHANGHAI, iso
+from caseflow.replay.periods import PeriodError
+from caseflow.replay.report_data import Report, case_lines, month_period, months_needed, ranking, region_targets
+from caseflow.replay.sources import SourceError
+from caseflow.version import code_version
+
+EXAMPLES = """examples:
+  caseflow report --input events.jsonl --units units.yaml --period 2026-10 --scheme county-interim --out report.xlsx
+  caseflow report --from-archive --units units.yaml --period 2026-10 --scheme standard-department --out oct.xlsx
+Writes the workbook and, beside it, a folder of charts (PNG) and report.html (--charts to choose it).
+The month before (环比), the same month a year before (同比) and a six-month trend are replayed from the
+same source in the same pass; months the source does not cover show as empty."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_config_arguments(p, period_help="the month to report, YYYY-MM (Asia/Shanghai)")
+    p.add_argument("--scheme", default="county-interim", help="the unit scoring scheme to rank by")
+    p.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
+    p.add_argument("--charts", type=Path, help="folder for the PNG charts and report.html (default: OUT-charts)")
+
+
+def run(args: argparse.Namespace) -> int:
+    from caseflow.replay.report_charts import write_charts
+    from caseflow.replay.report_xlsx import write_workbook
+
+    if not args.period:
+        print("caseflow report: --period is required (e.g. --period 2026-10)", file=sys.stderr)
+        return 2
+    try:
+        period, directory, rules, schemes, source = load_config(args)
+        scheme = schemes.get(args.scheme)
+        if scheme is None or scheme.kind != "unit_score":
+            known = ", ".join(sorted(s for s, v in schemes.items() if v.kind == "unit_score"))
+            raise ConfigError(f"--scheme {args.scheme!r} is not a unit scoring scheme; known: {known}")
+        months = months_needed(args.period)
+        periods = [month_period(m) for m in months[:-1]] + [period]
+        books = fold(source, [p.as_of for p in periods], rules, progress=not args.no_progress)
+    except (PeriodError, ConfigError, SourceError) as exc:
+        print(f"caseflow report: {exc}", file=sys.stderr)
+        return 2
+    results = [result_of(b, p, rules, directory, schemes) for b, p in zip(books, periods, strict=True)]
+    current = results[-1]
+    overdue, reworked = case_lines(books[-1].cases(), period)
+    report = Report(
+        month=args.period, scheme=scheme, current=current, previous=results[-2], last_year=results[0],
+        trend=list(zip(months[1:], results[1:], strict=True)), ranking=ranking(current, scheme, directory, {}),
+        region_targets=region_targets(schemes), unit_class=directory.unit_class, overdue=overdue, reworked=reworked)
+    about = {
+        "考核周期 period": f"{iso(period.start)} .. {iso(period.end)}", "统计截止 as-of": iso(period.as_of),
+        "考核办法 scheme": f"{scheme.name} ({scheme.id}) version {scheme_version(scheme)}",
+        "数据来源 source": source.describe(), "程序版本 code": code_version(),
+        "生成时间 generated": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
+        "拒收事件 rejected": str(len(current.rejected) + len(current.invalid)),
+    }
+    try:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        write_workbook(report, args.out, about)
+        charts = write_charts(report, args.charts or args.out.with_name(args.out.stem + "-charts"))
+    except OSError as exc:
+        print(f"caseflow report: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out}")
+    for path in charts:
+        print(f"wrote {path}")
+    return 0

@@ -1,0 +1,130 @@
+"""What a monthly report shows, computed from replays: the month, the month before, the same month a
+year before, a six-month trend, and the overdue and reworked cases. Pure; the writers only lay it out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from caseflow.config.units import Directory
+from caseflow.domain import asof
+from caseflow.domain.indicators import Period
+from caseflow.domain.schemes import Scheme, TermResult, term_results
+from caseflow.domain.state import CaseState
+from caseflow.replay.engine import ReplayResult
+from caseflow.replay.periods import month_bounds
+
+TREND_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    unit: str
+    case_id: str
+    assignment: int
+    dispatched_at: int
+    deadline: int
+    disposed_at: int | None
+    status: str  # 超期未处置 overdue open | 超期处置 disposed late | 按期处置 on time | 在办 pending
+    reworks: int
+
+
+@dataclass(frozen=True)
+class RankRow:
+    unit: str
+    name: str
+    unit_class: int | None
+    rank: int | None
+    score: float
+    grade: str | None
+    terms: list[TermResult]
+    missing: list[str]
+
+
+@dataclass(frozen=True)
+class Report:
+    month: str
+    scheme: Scheme
+    current: ReplayResult
+    previous: ReplayResult  # 环比
+    last_year: ReplayResult  # 同比
+    trend: list[tuple[str, ReplayResult]]  # oldest first, ends with the month
+    ranking: dict[int | None, list[RankRow]]  # class (None: ranked across all) -> rows by rank
+    region_targets: dict[str, float]
+    unit_class: Mapping[str, int]
+    overdue: list[CaseLine]
+    reworked: list[CaseLine]
+
+
+def shift_month(month: str, by: int) -> str:
+    year, mon = (int(x) for x in month.split("-"))
+    index = year * 12 + (mon - 1) + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_needed(month: str) -> list[str]:
+    """Every month a report evaluates: the trend (which includes the previous month) and last year's."""
+    trend = [shift_month(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
+    return [shift_month(month, -12), *trend]
+
+
+def month_period(month: str, as_of: int | None = None) -> Period:
+    start, end = month_bounds(month)
+    return Period(start, end, end if as_of is None else as_of)
+
+
+def ranking(result: ReplayResult, scheme: Scheme, directory: Directory,
+            manual: Mapping[str, Mapping[str, float]]) -> dict[int | None, list[RankRow]]:
+    scores = result.scores[scheme.id]
+    groups: dict[int | None, list[RankRow]] = {}
+    for unit, row in result.indicators.units.items():
+        known = directory.units.get(unit)
+        cls = directory.unit_class.get(unit) if scheme.rank_within == "class" else None
+        s = scores[unit]
+        groups.setdefault(cls, []).append(RankRow(
+            unit, known.name if known else "?", directory.unit_class.get(unit), s["rank"], s["score"],
+            s.get("grade"), term_results(scheme, row, manual.get(unit, {})), s.get("missing", [])))
+    for rows in groups.values():
+        rows.sort(key=lambda r: (r.rank is None, r.rank or 0, -r.score, r.unit))
+    return dict(sorted(groups.items(), key=lambda kv: (kv[0] is None, kv[0] or 0)))
+
+
+def case_lines(cases: Sequence[CaseState], period: Period) -> tuple[list[CaseLine], list[CaseLine]]:
+    """The month's assignments that were (or are) overdue, and those reworked, as of the period's as-of."""
+    t = period.as_of
+    overdue: list[CaseLine] = []
+    reworked: list[CaseLine] = []
+    for case in cases:
+        for a in case.assignments:
+            if not period.contains(a.dispatched_at) or asof.returned_by(a, t):
+                continue
+            deadline, disposed = asof.deadline_at(a, t), asof.disposed_at(a, t)
+            late = disposed is not None and disposed > deadline
+            open_late = disposed is None and not asof.suspended_at(a, t) and deadline <= t
+            status = ("超期处置" if late else "按期处置") if disposed is not None else (
+                "超期未处置" if open_late else "在办")
+            reworks = sum(1 for at, ok in a.disposals if not ok and at <= t)
+            line = CaseLine(a.unit, case.case_id, a.seq, a.dispatched_at, deadline, disposed, status, reworks)
+            if late or open_late:
+                overdue.append(line)
+            if reworks:
+                reworked.append(line)
+    def order(c: CaseLine) -> tuple[str, int, str]:
+        return (c.unit, c.dispatched_at, c.case_id)
+    return sorted(overdue, key=order), sorted(reworked, key=order)
+
+
+def region_targets(schemes: Mapping[str, Scheme]) -> dict[str, float]:
+    targets: dict[str, float] = {}
+    for scheme in schemes.values():
+        if scheme.kind == "region_listing":
+            targets.update(scheme.targets)
+    return targets
+
+
+def change(now: Any, before: Any) -> float | None:
+    """环比/同比 as a difference (rates: percentage points as a fraction; counts: the count)."""
+    if now is None or before is None:
+        return None
+    return float(now) - float(before)

@@ -1,0 +1,75 @@
+"""The scoring service's HTTP API, as the audit tools use it."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import httpx
+import orjson
+
+from caseflow.contract.snapshot import decode_case
+from caseflow.domain.state import CaseState
+
+
+class ScoringError(RuntimeError):
+    """Scoring could not be asked; the message says what to fix."""
+
+
+class ScoringClient:
+    def __init__(self, url: str | None, api_key: str | None) -> None:
+        self.url = (url or os.environ.get("CASEFLOW_SCORING_URL") or "http://127.0.0.1:8003").rstrip("/")
+        key = api_key or os.environ.get("CASEFLOW_API_KEY") or ""
+        if not key:
+            raise ScoringError("scoring needs an API key: --api-key KEY or CASEFLOW_API_KEY")
+        self.http = httpx.Client(base_url=self.url, headers={"X-API-Key": key}, timeout=120)
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise ScoringError(f"cannot reach scoring at {self.url} ({exc}); set --scoring-url") from exc
+        if response.status_code in (401, 403):
+            raise ScoringError(f"scoring refused the API key ({response.status_code}: {_detail(response)})")
+        return response
+
+    def _json(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self._call(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise ScoringError(f"scoring answered {response.status_code} to {method} {path}: {_detail(response)}")
+        return response.json()
+
+    def period(self, name: str, as_of: str | None) -> dict[str, Any]:
+        params = {"recompute": "true", **({"as_of": as_of} if as_of else {})}
+        doc: dict[str, Any] = self._json("GET", f"/v1/periods/{name}", params=params)
+        return doc
+
+    def manual(self, name: str) -> dict[str, dict[str, float]]:
+        current: dict[str, dict[str, float]] = self._json("GET", f"/v1/evaluations/{name}")["current"]
+        return current
+
+    def cases(self, name: str, unit: str, as_of: str | None) -> list[CaseState]:
+        params = {"unit": unit, **({"as_of": as_of} if as_of else {})}
+        body = self._json("GET", f"/v1/periods/{name}/cases", params=params)
+        return [decode_case(orjson.loads(orjson.dumps(c))) for c in body["cases"]]
+
+    def month(self, name: str) -> dict[str, Any] | None:
+        response = self._call("GET", f"/v1/months/{name}")
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise ScoringError(f"scoring answered {response.status_code}: {_detail(response)}")
+        record: dict[str, Any] = response.json()
+        return record
+
+    def close(self, name: str, body: dict[str, Any]) -> tuple[int, Any]:
+        response = self._call("POST", f"/v1/months/{name}/close", content=orjson.dumps(body),
+                              headers={"Content-Type": "application/json"})
+        return response.status_code, response.json()
+
+
+def _detail(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("detail", response.text))
+    except ValueError:
+        return response.text[:300]

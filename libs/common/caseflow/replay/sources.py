@@ -1,0 +1,168 @@
+"""Where a replay reads its events: a file, the case-events topic (a time range), or the archive.
+
+Kafka and the archive are read in one order (partitions merged by record timestamp, each in offset
+order), so both give the same stream; a file is read in its line order. Reading Kafka uses no
+consumer group (partitions are assigned by hand), so the live consumers are never disturbed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from caseflow.infra import archive
+from caseflow.infra.archive import Archived
+from caseflow.replay.periods import PeriodError, parse_instant
+
+
+class SourceError(ValueError):
+    """The source cannot be opened; the message says which option to fix."""
+
+
+@dataclass(frozen=True)
+class Source:
+    kind: str  # file | kafka | archive
+    path: Path | None = None
+    bootstrap: str = ""
+    database_url: str = ""
+    topic: str = ""
+    since: int | None = None  # record timestamps, ms; None = from the beginning
+    until: int | None = None  # exclusive; None = up to the end when reading starts
+
+    def describe(self) -> str:
+        if self.kind == "file":
+            return f"file {self.path}"
+        where = self.bootstrap if self.kind == "kafka" else "PostgreSQL archive"
+        return f"{self.kind} {self.topic} ({where})"
+
+
+def add_source_arguments(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("event source (exactly one)")
+    one = g.add_mutually_exclusive_group(required=True)
+    one.add_argument("--input", type=Path, help="a file of events, one contract-v1 JSON object per line")
+    one.add_argument("--from-kafka", action="store_true",
+                     help="the case-events topic (KAFKA_BOOTSTRAP_SERVERS; read without a consumer group)")
+    one.add_argument("--from-archive", action="store_true", help="the PostgreSQL event archive (DATABASE_URL)")
+    g.add_argument("--kafka", help="bootstrap servers (default: KAFKA_BOOTSTRAP_SERVERS)")
+    g.add_argument("--database-url", help="PostgreSQL URL (default: DATABASE_URL)")
+    g.add_argument("--topic", help="topic name as written in the archive / on Kafka "
+                                   "(default: $CASEFLOW_TOPIC_PREFIX.case-events, prefix `caseflow`)")
+    g.add_argument("--since", help="Kafka/archive: records timestamped at or after this (default: all)")
+    g.add_argument("--until", help="Kafka/archive: records timestamped before this (default: up to the end)")
+
+
+def source_from_args(args: argparse.Namespace) -> Source:
+    if args.input is not None:
+        if args.since or args.until:
+            raise SourceError("--since/--until select records on Kafka or in the archive; a file is read whole")
+        return Source("file", path=args.input)
+    try:
+        since = parse_instant(args.since, "since") if args.since else None
+        until = parse_instant(args.until, "until") if args.until else None
+    except PeriodError as exc:
+        raise SourceError(str(exc)) from exc
+    topic = args.topic or f"{os.environ.get('CASEFLOW_TOPIC_PREFIX', 'caseflow')}.case-events"
+    if args.from_kafka:
+        bootstrap = args.kafka or os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or ""
+        if not bootstrap:
+            raise SourceError("--from-kafka needs --kafka HOST:PORT or KAFKA_BOOTSTRAP_SERVERS")
+        return Source("kafka", bootstrap=bootstrap, topic=topic, since=since, until=until)
+    url = args.database_url or os.environ.get("DATABASE_URL") or ""
+    if not url:
+        raise SourceError("--from-archive needs --database-url or DATABASE_URL")
+    return Source("archive", database_url=url, topic=topic, since=since, until=until)
+
+
+Progress = Callable[[int | None], Callable[[int], None]]  # given a total (or None), returns an advance(n)
+
+
+async def read(source: Source, progress: Progress) -> AsyncIterator[bytes]:
+    """Every event of the source, in replay order."""
+    if source.kind == "file":
+        assert source.path is not None
+        try:
+            handle = source.path.open("rb")
+            size = source.path.stat().st_size
+        except OSError as exc:
+            raise SourceError(f"cannot read --input {source.path}: {exc.strerror}") from exc
+        advance = progress(size)
+        with handle:
+            for line in handle:
+                advance(len(line))
+                yield line
+    elif source.kind == "kafka":
+        async for item in _read_kafka(source, progress):
+            yield item
+    else:
+        async for item in _read_archive(source, progress):
+            yield item
+
+
+async def _read_archive(source: Source, progress: Progress) -> AsyncIterator[bytes]:
+    try:
+        pool = await asyncpg.create_pool(source.database_url, min_size=1, max_size=4)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise SourceError(f"cannot connect to the archive database: {exc}") from exc
+    assert pool is not None
+    try:
+        if await pool.fetchval("SELECT to_regclass('event_archive')") is None:
+            raise SourceError("that database has no event_archive table (is it caseflow's DATABASE_URL?)")
+        advance = progress(await archive.count(pool, source.topic, source.since, source.until))
+        parts = await archive.partitions_of(pool, source.topic)
+        streams = [archive.read_partition(pool, source.topic, p, source.since, source.until) for p in parts]
+        async for item in archive.merged_async(streams):
+            advance(1)
+            yield item.raw
+    finally:
+        await pool.close()
+
+
+async def _read_kafka(source: Source, progress: Progress) -> AsyncIterator[bytes]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=source.bootstrap, group_id=None, enable_auto_commit=False,
+                                isolation_level="read_committed", max_partition_fetch_bytes=4 << 20)
+    try:
+        await consumer.start()
+    except Exception as exc:
+        raise SourceError(f"cannot reach Kafka at {source.bootstrap}: {exc}") from exc
+    try:
+        found = consumer.partitions_for_topic(source.topic) if source.topic in await consumer.topics() else None
+        if not found:
+            raise SourceError(f"no topic {source.topic!r} on {source.bootstrap} (check --topic)")
+        tps = [TopicPartition(source.topic, p) for p in sorted(found)]
+        consumer.assign(tps)
+        starts = await _offsets_at(consumer, tps, source.since, default=await consumer.beginning_offsets(tps))
+        ends = await _offsets_at(consumer, tps, source.until, default=await consumer.end_offsets(tps))
+        advance = progress(sum(max(0, ends[tp] - starts[tp]) for tp in tps))
+        for tp in tps:
+            consumer.seek(tp, starts[tp])
+        streams = [_partition(consumer, tp, ends[tp]) for tp in tps if ends[tp] > starts[tp]]
+        async for item in archive.merged_async(streams):
+            advance(1)
+            yield item.raw
+    finally:
+        await consumer.stop()
+
+
+async def _offsets_at(consumer: AIOKafkaConsumer, tps: list[TopicPartition], at: int | None,
+                      default: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+    if at is None:
+        return default
+    found = await consumer.offsets_for_times({tp: at for tp in tps})
+    ends = await consumer.end_offsets(tps)
+    return {tp: (found[tp].offset if found.get(tp) is not None else ends[tp]) for tp in tps}
+
+
+async def _partition(consumer: AIOKafkaConsumer, tp: TopicPartition, end: int) -> AsyncIterator[Archived]:
+    # Stop on the position, not on a record: control records (transactions) have offsets but no record.
+    while await consumer.position(tp) < end:
+        batches = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
+        for record in batches.get(tp, []):
+            if record.offset >= end:
+                return
+            yield Archived(record.timestamp, tp.partition, record.offset, record.value or b"")

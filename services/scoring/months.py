@@ -1,0 +1,80 @@
+"""Closed months: an audited period document frozen with its content hash and the versions behind it.
+
+Closing checks, on the server, that the submitted (replayed) document equals what scoring computes
+live and that both sides used the same schemes; afterwards the stored document is what the period
+API serves, whatever later changes to configuration or code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import asyncpg
+import orjson
+from pydantic import BaseModel, Field
+
+
+class CloseRequest(BaseModel):
+    document: dict[str, Any] = Field(description="the replayed period document (`caseflow replay --format json`)")
+    scheme_versions: dict[str, str] = Field(description="scheme id -> fingerprint used by the replay")
+    replay_code_version: str = Field(max_length=200)
+    source: str = Field(max_length=500, description="where the replay read its events")
+
+
+class CloseRefused(Exception):
+    def __init__(self, status: int, detail: Any) -> None:
+        super().__init__(str(detail))
+        self.status, self.detail = status, detail
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    return orjson.dumps({k: document[k] for k in ("period", "units", "regions")}, option=orjson.OPT_SORT_KEYS)
+
+
+def content_hash(document: dict[str, Any]) -> str:
+    return "sha256:" + hashlib.sha256(canonical(document)).hexdigest()
+
+
+def _record(row: asyncpg.Record) -> dict[str, Any]:
+    return {"period": row["period"], "content_hash": row["content_hash"],
+            "scheme_versions": orjson.loads(row["scheme_versions"]), "code_version": row["code_version"],
+            "source": row["source"], "closed_by": row["closed_by"], "closed_at": row["closed_at"].isoformat(),
+            "document": orjson.loads(row["document"])}
+
+
+async def closed_month(pool: asyncpg.Pool, period: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT * FROM closed_months WHERE period = $1", period)
+    return None if row is None else _record(row)
+
+
+async def close_month(pool: asyncpg.Pool, period: str, body: CloseRequest, live: dict[str, Any],
+                      schemes_live: dict[str, str], code_version: str, who: str) -> dict[str, Any]:
+    if body.scheme_versions != schemes_live:
+        differing = sorted(k for k in set(body.scheme_versions) | set(schemes_live)
+                           if body.scheme_versions.get(k) != schemes_live.get(k))
+        raise CloseRefused(409, {"error": "scheme versions differ between the replay and scoring",
+                                 "schemes": differing})
+    if canonical(body.document) != canonical(live):
+        raise CloseRefused(409, {"error": "the replayed document differs from scoring's live numbers; "
+                                          "run `caseflow audit` to see where"})
+    digest = content_hash(body.document)
+    versions = f"scoring {code_version}; replay {body.replay_code_version}"
+    row = await pool.fetchrow(
+        "INSERT INTO closed_months (period, document, content_hash, scheme_versions, code_version, source, "
+        "closed_by) VALUES ($1, $2::jsonb, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (period) DO NOTHING RETURNING *",
+        period, canonical(body.document).decode(), digest, orjson.dumps(schemes_live).decode(), versions,
+        body.source, who)
+    if row is None:
+        existing = await closed_month(pool, period)
+        raise CloseRefused(409, {"error": f"{period} is already closed", "closed": _summary(existing)})
+    return _record(row)
+
+
+def _summary(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if record is None else {k: v for k, v in record.items() if k != "document"}
+
+
+def served(record: dict[str, Any]) -> dict[str, Any]:
+    """The stored document as the period API serves it, with where it came from."""
+    return {**record["document"], "closed": _summary(record)}

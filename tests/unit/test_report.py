@@ -1,0 +1,120 @@
+"""`caseflow report` on three generated months: the workbook opens with openpyxl and its numbers are
+the replay JSON's; 环比 against the month before; charts and the HTML page are written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from openpyxl import load_workbook
+
+from caseflow.sample.generate import Shape, generate, units_yaml
+from tests.unit.test_replay_cli import caseflow
+
+SHAPES = [Shape(cases=250, units=9, regions=3, seed=40 + m, month=m) for m in (8, 9, 10)]
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    d = tmp_path_factory.mktemp("report")
+    (d / "units.yaml").write_text(units_yaml(SHAPES[0]), "utf-8")
+    with (d / "events.jsonl").open("wb") as f:
+        for shape in SHAPES:
+            f.writelines(generate(shape))
+    out = caseflow("report", "--input", d / "events.jsonl", "--units", d / "units.yaml", "--period", "2026-10",
+                   "--scheme", "county-interim", "--out", d / "report.xlsx")
+    assert out.returncode == 0, out.stderr
+    return d / "events.jsonl", d / "units.yaml", d
+
+
+def replay(events: Path, units: Path, month: str) -> dict[str, Any]:
+    out = caseflow("replay", "--input", events, "--units", units, "--period", month)
+    assert out.returncode == 0, out.stderr
+    doc: dict[str, Any] = orjson.loads(out.stdout)
+    return doc
+
+
+def rows(ws: Any, header_row: int) -> list[dict[str, Any]]:
+    head = [c.value for c in ws[header_row]]
+    return [dict(zip(head, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=header_row + 1)]
+
+
+def test_ranking_sheet_has_every_term_and_the_replay_scores(months: tuple[Path, Path, Path]) -> None:
+    events, units, d = months
+    doc = replay(events, units, "2026-10")
+    ws = load_workbook(d / "report.xlsx")["排名 ranking"]
+    assert ws.freeze_panes == "C3"
+    ranked = rows(ws, 2)
+    assert {r["单位 unit"] for r in ranked} == set(doc["units"])
+    for r in ranked:
+        expected = doc["units"][r["单位 unit"]]["scores"]["county-interim"]
+        assert r["总分 score"] == pytest.approx(expected["score"], rel=1e-14)
+        assert r["排名 rank"] == expected["rank"]
+    for row in ws.iter_rows(min_row=3, values_only=True):
+        terms = row[4:4 + 3 * 4]
+        assert sum(terms[2::3]) == pytest.approx(row[4 + 3 * 4], abs=1e-9)  # the points add up to the score
+    disposal = next(c for c in ws[2] if str(c.value).startswith("处置率"))
+    assert ws.cell(3, disposal.column).number_format == "0.00%"
+
+
+def test_regions_marked_against_targets(months: tuple[Path, Path, Path]) -> None:
+    events, units, d = months
+    doc = replay(events, units, "2026-10")
+    ws = load_workbook(d / "report.xlsx")["区域 regions"]
+    for r in rows(ws, 1):
+        region = doc["regions"][r["区域 region"]]
+        assert r["立案率 collector_filing_rate"] == pytest.approx(region["collector_filing_rate"])
+        verdict = r["立案率 目标 target ≥70%"]
+        assert verdict == ("达标 pass" if region["collector_filing_rate"] >= 0.7 else "未达标 fail")
+        timely = r["问题及时解决率 目标 target ≥98%"]
+        assert timely == ("达标 pass" if region["timely_resolution_rate"] >= 0.98 else "未达标 fail")
+
+
+def test_month_over_month_and_year_over_year(months: tuple[Path, Path, Path]) -> None:
+    events, units, d = months
+    now, before = replay(events, units, "2026-10"), replay(events, units, "2026-09")
+    ws = load_workbook(d / "report.xlsx")["环比同比 changes"]
+    checked = 0
+    for r in rows(ws, 2):
+        unit, key = r["单位 unit"], r["指标 indicator"].split()[-1]
+        # Excel keeps 15-17 significant digits (openpyxl writes %.16g): equal to that precision.
+        assert r["本月 this month"] == pytest.approx(now["units"][unit][key], rel=1e-14)
+        assert r["上月 last month"] == pytest.approx(before["units"][unit][key], rel=1e-14)
+        if r["本月 this month"] is not None and r["上月 last month"] is not None:
+            assert r["环比 MoM"] == pytest.approx(now["units"][unit][key] - before["units"][unit][key])
+            checked += 1
+        assert r["去年同月 last year"] in (0, None)  # no events in 2025-10
+    assert checked > 20
+
+
+def test_case_lists_match_the_counts(months: tuple[Path, Path, Path]) -> None:
+    events, units, d = months
+    doc = replay(events, units, "2026-10")
+    wb = load_workbook(d / "report.xlsx")
+    overdue = rows(wb["超期案件 overdue"], 1)
+    reworked = rows(wb["返工案件 reworked"], 1)
+    for unit, entry in doc["units"].items():
+        assert sum(r["单位 unit"] == unit for r in overdue) == entry["late_disposed"] + entry["overdue_open"]
+        assert sum(r["单位 unit"] == unit for r in reworked) == entry["reworked"]
+    assert overdue and reworked
+
+
+def test_charts_and_page(months: tuple[Path, Path, Path]) -> None:
+    _, _, d = months
+    charts = d / "report-charts"
+    names = {p.name for p in charts.iterdir()}
+    assert {"ranking-1.png", "ranking-2.png", "ranking-3.png", "trend.png", "regions.png", "report.html"} <= names
+    for png in charts.glob("*.png"):
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+    page = (charts / "report.html").read_text("utf-8")
+    assert "<img src='trend.png'" in page and "区域指标" in page
+
+
+def test_unknown_scheme_is_a_clear_error(months: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    events, units, _ = months
+    out = caseflow("report", "--input", events, "--units", units, "--period", "2026-10", "--scheme", "nope",
+                   "--out", tmp_path / "x.xlsx")
+    assert out.returncode == 2 and "--scheme 'nope'" in out.stderr and "county-interim" in out.stderr
+    assert not (tmp_path / "x.xlsx").exists()
