@@ -131,7 +131,9 @@ async def _read_kafka(source: Source, progress: Progress) -> AsyncIterator[bytes
     except Exception as exc:
         raise SourceError(f"cannot reach Kafka at {source.bootstrap}: {exc}") from exc
     try:
-        found = consumer.partitions_for_topic(source.topic) if source.topic in await consumer.topics() else None
+        # The consumer's own metadata holds only assigned topics; ask the cluster (what topics() does).
+        cluster = await consumer._client.fetch_all_metadata()
+        found = cluster.partitions_for_topic(source.topic)
         if not found:
             raise SourceError(f"no topic {source.topic!r} on {source.bootstrap} (check --topic)")
         tps = [TopicPartition(source.topic, p) for p in sorted(found)]

@@ -1,0 +1,99 @@
+"""Audit comparison (pure) and the one replay order Kafka and the archive share."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from caseflow.domain.indicators import Period
+from caseflow.domain.rules import Rules
+from caseflow.infra.archive import Archived, merged, merged_async
+from caseflow.replay.audit import Difference, cases_behind, compare
+from caseflow.replay.audit_cli import render
+from caseflow.replay.engine import CaseBook
+from caseflow.replay.periods import month_bounds
+from tests.support.events import ev, lines
+
+
+def doc(on_time: int, score: float, region_rate: float | None) -> dict[str, object]:
+    return {"period": {}, "units": {"U-1": {"on_time": on_time, "due": 4,
+                                            "scores": {"county-interim": {"score": score, "rank": 1}}}},
+            "regions": {"R-1": {"resolution_rate": region_rate}}}
+
+
+def test_equal_documents_have_no_differences() -> None:
+    assert compare(doc(3, 90.0, 0.5), doc(3, 90.0, 0.5)) == []
+
+
+def test_differences_name_scope_id_key_and_both_values() -> None:
+    found = compare(doc(3, 90.0, 0.5), doc(2, 80.0, None))
+    assert found == [
+        Difference("unit", "U-1", "on_time", 3, 2),
+        Difference("unit", "U-1", "scores.county-interim.score", 90.0, 80.0),
+        Difference("region", "R-1", "resolution_rate", 0.5, None),
+    ]
+    text = render(found, "header")
+    assert "VERDICT: 3 DIFFERENCE(S) in 1 unit(s) and 1 region(s)" in text
+    assert "unit U-1  on_time: replay 3  live 2" in text and "live null" in text
+
+
+def test_a_unit_missing_on_one_side_is_a_difference_per_key() -> None:
+    left = doc(3, 90.0, 0.5)
+    right = {**left, "units": {}}
+    assert {d.key for d in compare(left, right)} == {"on_time", "due", "scores.county-interim.score",
+                                                    "scores.county-interim.rank"}
+
+
+H2 = {"time_limit": {"value": 2, "unit": "hours"}}
+
+
+def _book(events: list[dict[str, object]], rules: Rules) -> CaseBook:
+    book = CaseBook(rules)
+    for seq, line in enumerate(lines(events)):
+        book.add_raw(line, seq)
+    return book
+
+
+def test_cases_behind_a_count_are_the_cases_whose_contribution_differs(rules: Rules) -> None:
+    common = []
+    for case in ("A", "B", "C"):
+        common += [ev("reported", case, "2026-10-12 08:00"), ev("filed", case, "2026-10-12 08:10"),
+                   ev("dispatched", case, "2026-10-12 09:00", unit="U1", **H2)]
+    replayed = _book([*common, ev("disposed", "A", "2026-10-12 10:00", unit="U1"),
+                      ev("disposed", "B", "2026-10-12 10:00", unit="U1")], rules).cases()
+    live = _book([*common, ev("disposed", "A", "2026-10-12 10:00", unit="U1")], rules).cases()
+    period = Period(*month_bounds("2026-10"), month_bounds("2026-10")[1])
+    on_time = Difference("unit", "U1", "on_time", 2, 1)
+    assert cases_behind(on_time, replayed, live, period, rules) == ("B",)
+    rate = Difference("unit", "U1", "on_time_rate", 2 / 3, 1 / 3)
+    assert cases_behind(rate, replayed, live, period, rules) == ("B",)
+    score = Difference("unit", "U1", "scores.county-interim.score", 90.0, 80.0)
+    assert cases_behind(score, replayed, live, period, rules) == ("B",)  # the states differ
+    assert cases_behind(Difference("region", "R", "filed", 1, 2), replayed, live, period, rules) == ()
+
+
+def _partitions(draw_ts: list[list[int]]) -> list[list[Archived]]:
+    return [[Archived(ts, p, o, f"{p}:{o}".encode()) for o, ts in enumerate(tss)] for p, tss in enumerate(draw_ts)]
+
+
+async def _aiter(items: list[Archived]) -> AsyncIterator[Archived]:
+    for item in items:
+        yield item
+
+
+@given(st.lists(st.lists(st.integers(0, 50), max_size=30), max_size=5))
+def test_kafka_and_archive_merge_alike_and_keep_each_partition_in_offset_order(ts: list[list[int]]) -> None:
+    parts = _partitions(ts)
+    sync = list(merged([iter(p) for p in parts]))
+
+    async def collect() -> list[Archived]:
+        return [a async for a in merged_async([_aiter(p) for p in parts])]
+
+    assert asyncio.run(collect()) == sync
+    assert sorted(sync, key=lambda a: (a.partition, a.offset)) == [a for p in parts for a in p]
+    for p in range(len(parts)):
+        offsets = [a.offset for a in sync if a.partition == p]
+        assert offsets == sorted(offsets)
