@@ -12,8 +12,14 @@ from caseflow.infra.tracing import as_kafka, current_headers, tracer
 
 
 class KafkaEventBus:
-    def __init__(self, producer: AIOKafkaProducer, topic: str) -> None:
-        self.producer, self.topic = producer, topic
+    def __init__(self, producer: AIOKafkaProducer, topic: str, dead_letter_topic: str) -> None:
+        self.producer, self.topic, self.dead_letter_topic = producer, topic, dead_letter_topic
+
+    async def dead_letter(self, rejected: Sequence[tuple[bytes, dict[str, str]]]) -> None:
+        futures = [await self.producer.send(self.dead_letter_topic, raw,
+                                            headers=[(k, v.encode()) for k, v in headers.items()])
+                   for raw, headers in rejected]
+        await asyncio.gather(*futures)
 
     async def publish(self, events: Sequence[tuple[str, bytes]]) -> None:
         futures = []

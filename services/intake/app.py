@@ -29,6 +29,12 @@ VERDICTS_EXAMPLE = {"accepted": 1, "duplicates": 0, "rejected": 1, "results": [
     {"index": 1, "status": "rejected", "event_id": "e-0005", "field": "data.unit", "reason": "Field required"}]}
 
 
+def _raw(item: Any) -> bytes:
+    if isinstance(item, bytes):
+        return item
+    return item.encode() if isinstance(item, str) else orjson.dumps(item)
+
+
 def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
     """The API. Its lifespan puts `bus` (EventBus), `ids` (AcceptedIds) and `ready` on app.state."""
     app = service_app("intake", lifespan,
@@ -48,7 +54,7 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
                 raise HTTPException(413, f"body exceeds the limit of {settings.max_body_bytes} bytes; split the batch")
         return bytes(body)
 
-    async def answer(items: list[Any], request: Request) -> JSONResponse:
+    async def answer(items: list[Any], request: Request, who: str) -> JSONResponse:
         if not items:
             raise HTTPException(422, "no events in the body")
         if len(items) > settings.max_batch_events:
@@ -58,6 +64,11 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
         ids: AcceptedIds = request.app.state.ids
         try:
             verdicts = await asyncio.wait_for(accept_events(items, bus, ids), settings.intake_store_timeout)
+            # Rejected messages are answered *and* kept, with the reason, for whoever fixes the sender.
+            await asyncio.wait_for(bus.dead_letter([
+                (_raw(items[v.index]), {"reason": v.reason or "invalid", "field": v.field or "",
+                                        "source": f"http/{who}"})
+                for v in verdicts if v.status == "rejected"]), settings.intake_store_timeout)
         except (TimeoutError, KafkaError, asyncpg.PostgresError, OSError) as exc:
             # Nothing in this request was acknowledged: the platform keeps it and sends it again.
             raise HTTPException(503, f"cannot store events right now ({type(exc).__name__}); retry later",
@@ -87,7 +98,7 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
             parsed = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise HTTPException(422, f"body is not JSON: {exc}") from exc
-        return await answer(parsed if isinstance(parsed, list) else [parsed], request)
+        return await answer(parsed if isinstance(parsed, list) else [parsed], request, who)
 
     @app.post("/v1/events:ndjson", tags=["events"], summary="Submit newline-delimited events (bulk resend)",
               responses={207: {"description": "some lines rejected"}, 413: {"description": "too large"},
@@ -96,7 +107,7 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
                   "schema": {"type": "string"}, "example": orjson.dumps(EXAMPLE).decode() + "\n"}}}})
     async def post_ndjson(request: Request, who: str = caller) -> JSONResponse:
         body = await body_of(request)
-        return await answer([line for line in body.split(b"\n") if line.strip()], request)
+        return await answer([line for line in body.split(b"\n") if line.strip()], request, who)
 
     original = app.openapi
 

@@ -40,7 +40,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         await kafka.ensure_topics(settings)
         producer = kafka.producer(settings)
         await producer.start()
-        app.state.bus = bus = KafkaEventBus(producer, settings.topic("case-events"))
+        app.state.bus = bus = KafkaEventBus(producer, settings.topic("case-events"), settings.topic("dead-letter"))
         app.state.ids = ids = PostgresAcceptedIds(pool)
         consumer = AIOKafkaConsumer(settings.topic("intake-raw"), bootstrap_servers=settings.kafka_bootstrap_servers,
                                     group_id="caseflow-intake-raw", enable_auto_commit=False,

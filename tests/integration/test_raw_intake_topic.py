@@ -68,3 +68,76 @@ async def test_raw_topic_forwards_and_dead_letters(settings: Settings) -> None:
     assert reasons[BAD[1]]["field"] == b"data"
     assert reasons[BAD[2]]["field"] == b"data.unit"
     assert all(h["reason"] and h["source"].startswith(settings.topic("intake-raw").encode()) for h in reasons.values())
+
+
+def hostile_corpus(n: int, seed: int = 11) -> list[bytes]:
+    """Mutations of valid events (wrong types, missing fields, control characters, deep nesting, huge
+    numbers, truncation, bad encodings, 900 KB fields), each with its own event_id."""
+    import random
+
+    import orjson
+
+    rnd = random.Random(seed)
+    base = [orjson.loads(line) for line in GOOD]
+    weird: list[Any] = [None, True, 1e308, -(10**30), "", "\x00", "\u202e", "x" * 900_000, [], {}, [[[]]], 7]
+    out: list[bytes] = []
+    for i in range(n):
+        event = {**rnd.choice(base), "event_id": f"fz-{i}"}
+        event["data"] = dict(event.get("data", {}))
+        kind = i % 9
+        if kind == 0:
+            event[rnd.choice(["case_id", "type", "occurred_at", "data"])] = rnd.choice(weird)
+        elif kind == 1:
+            event.pop(rnd.choice(["case_id", "type", "occurred_at", "data"]))
+        elif kind == 2:
+            event["data"][rnd.choice(["unit", "source", "result", "time_limit", "major"])] = rnd.choice(weird)
+        elif kind == 3:
+            event["case_id"] = "c" + "".join(chr(rnd.randrange(0, 32)) for _ in range(3))
+        elif kind == 4:
+            depth = rnd.choice([50, 500, 5000])
+            deep = b"[" * depth + b"1" + b"]" * depth if rnd.random() < 0.5 else b'{"k":' * depth + b"1" + b"}" * depth
+            out.append(orjson.dumps(event)[:-1] + b',"deep":' + deep + b"}")
+            continue
+        elif kind == 5:
+            out.append(orjson.dumps(event)[: rnd.randrange(1, 60)])  # truncated
+            continue
+        elif kind == 6:
+            out.append(orjson.dumps(event).decode().encode("utf-16"))  # wrongly encoded
+            continue
+        elif kind == 7:
+            out.append(bytes(rnd.randrange(256) for _ in range(rnd.randrange(0, 300))))  # noise
+            continue
+        else:
+            event["occurred_at"] = rnd.choice(["2026-13-40T99:00:00+08:00", "yesterday", "2026-11-02T09:12:00"])
+        try:
+            out.append(orjson.dumps(event))
+        except (orjson.JSONEncodeError, TypeError):  # e.g. a number beyond 64 bits
+            import json
+
+            out.append(json.dumps(event).encode())
+    return out
+
+
+async def test_hostile_messages_all_dead_letter_with_reasons_and_the_consumer_keeps_going(settings: Settings) -> None:
+    corpus = hostile_corpus(180)
+    last = (b'{"event_id":"fz-last","case_id":"FZ-1","type":"closed","occurred_at":"2026-11-02T09:12:00+08:00",'
+            b'"data":{}}')
+    await kafka.ensure_topics(settings)
+    producer = kafka.producer(settings, max_request_size=2 << 20)
+    await producer.start()
+    try:
+        for raw in [*corpus, last]:
+            await producer.send_and_wait(settings.topic("intake-raw"), raw, key=b"platform")
+    finally:
+        await producer.stop()
+    with TestClient(bootstrap(settings)):
+        forwarded = await drain(settings, "case-events", 1, timeout=60)
+        while not any(r.value == last for r in forwarded):
+            more = await drain(settings, "case-events", len(forwarded) + 1, timeout=30)
+            assert len(more) > len(forwarded), "the consumer stopped before the last message"
+            forwarded = more
+        dead = await drain(settings, "dead-letter", len(corpus) + 1 - len(forwarded), timeout=60)
+    assert len(forwarded) + len(dead) == len(corpus) + 1  # every message went one way or the other
+    assert all(dict(r.headers)["reason"] for r in dead)
+    assert len(dead) > 150  # nearly all are invalid; the few forwarded are valid mutations
+

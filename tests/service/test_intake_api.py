@@ -22,9 +22,13 @@ EXAMPLES = (CONTRACT / "examples.jsonl").read_bytes().splitlines()
 class FakeBus:
     def __init__(self) -> None:
         self.published: list[tuple[str, bytes]] = []
+        self.dead: list[tuple[bytes, dict[str, str]]] = []
 
     async def publish(self, events: Sequence[tuple[str, bytes]]) -> None:
         self.published += events
+
+    async def dead_letter(self, rejected: Sequence[tuple[bytes, dict[str, str]]]) -> None:
+        self.dead += rejected
 
 
 class FakeIds:
@@ -82,6 +86,17 @@ def test_mixed_batch_is_207_with_the_field_and_reason(wired) -> None:  # type: i
     assert r.json()["results"][1] == {"index": 1, "status": "rejected", "event_id": "e-0004", "field": "data.unit",
                                       "reason": "Field required"}
     assert len(bus.published) == 1
+    assert bus.dead == [(orjson.dumps(bad), {"reason": "Field required", "field": "data.unit",
+                                             "source": "http/platform"})]
+
+
+def test_control_characters_in_ids_are_rejected_by_field_not_stored(wired) -> None:  # type: ignore[no-untyped-def]
+    client, bus = wired
+    event = orjson.loads(EXAMPLES[0])
+    r = client.post("/v1/events", content=orjson.dumps({**event, "event_id": "a\u0000b"}), headers=KEY)
+    assert r.status_code == 422 and r.json()["results"][0]["field"] == "event_id"
+    assert "control characters" in r.json()["results"][0]["reason"]
+    assert bus.published == [] and len(bus.dead) == 1
 
 
 @pytest.mark.parametrize(("body", "field"), [

@@ -58,10 +58,19 @@ def _invalid(exc: ValidationError, raw: Any) -> Invalid:
         field, reason = "type", f"unknown event type; expected one of {', '.join(v1.EVENT_TYPES)}"
     elif first.get("type") == "union_tag_not_found":
         field, reason = "type", "Field required"
+    elif first.get("type") == "string_pattern_mismatch" and "x00" in str(first.get("ctx", {}).get("pattern", "")):
+        reason = "control characters (U+0000-U+001F, U+007F) are not allowed in identifiers and codes"
     ids = raw if isinstance(raw, dict) else _loose_ids(raw)
-    event_id = ids.get("event_id") if isinstance(ids.get("event_id"), str) else None
-    case_id = ids.get("case_id") if isinstance(ids.get("case_id"), str) else None
+    event_id = _printable(ids.get("event_id"))
+    case_id = _printable(ids.get("case_id"))
     return Invalid(reason=reason, field=field, event_id=event_id, case_id=case_id)
+
+
+def _printable(value: Any) -> str | None:
+    """An id worth echoing back (and keying a dead letter by): a string without control characters."""
+    if not isinstance(value, str) or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        return None
+    return value[:200]
 
 
 def _loose_ids(raw: bytes | str) -> dict[str, Any]:

@@ -6,8 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
-Code = Annotated[str, Field(min_length=1)]
-UnitId = Annotated[str, Field(min_length=1, max_length=64)]
+# Identifiers travel into databases, logs, URLs and robot messages: no control characters (a NUL
+# cannot even be stored in PostgreSQL text). The contract's schema is silent; see docs/decisions.md.
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Code = Annotated[str, Field(min_length=1, pattern=PRINTABLE)]
+UnitId = Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
 Instant = Annotated[AwareDatetime, Field(strict=True)]
 Number = StrictInt | StrictFloat
 
@@ -69,8 +72,8 @@ class VisitedData(_Data):
 
 class _Envelope(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
-    event_id: Annotated[str, Field(min_length=1, max_length=128)]
-    case_id: Annotated[str, Field(min_length=1, max_length=64)]
+    event_id: Annotated[str, Field(min_length=1, max_length=128, pattern=PRINTABLE)]
+    case_id: Annotated[str, Field(min_length=1, max_length=64, pattern=PRINTABLE)]
     occurred_at: Instant
 
 
