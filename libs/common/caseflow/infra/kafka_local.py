@@ -71,6 +71,7 @@ class LocalKafka:
     name: str = "default"
     heap: str = "768m"
     process: subprocess.Popen[bytes] | None = None
+    _log_from: int = 0
 
     @property
     def bootstrap(self) -> str:
@@ -113,7 +114,9 @@ class LocalKafka:
                                        capture_output=True, text=True)
             if formatted.returncode != 0:
                 raise RuntimeError(f"formatting Kafka storage failed: {formatted.stdout}{formatted.stderr}")
-        logfile = (self.home / "broker.log").open("ab")
+        log_path = self.home / "broker.log"
+        self._log_from = log_path.stat().st_size if log_path.exists() else 0  # a restart appends to the log
+        logfile = log_path.open("ab")
         self.process = subprocess.Popen(
             [*java, f"-Xmx{self.heap}", "-Xms256m", "-XX:+UseG1GC", "-cp", classpath, "kafka.Kafka", str(props)],
             stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True,
@@ -129,7 +132,9 @@ class LocalKafka:
         return self
 
     def _started(self) -> bool:
-        return b"Kafka Server started" in (self.home / "broker.log").read_bytes()
+        with (self.home / "broker.log").open("rb") as log:
+            log.seek(self._log_from)
+            return b"Kafka Server started" in log.read()
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.process is None or self.process.poll() is not None:
