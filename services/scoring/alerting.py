@@ -74,15 +74,32 @@ async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[Case
     if pending:
         await conn.execute(
             "INSERT INTO alert_timers (case_id, next_at) SELECT * FROM unnest($1::text[], $2::timestamptz[]) "
-            "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at",
+            "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = '{}'",
             [c for c, _ in pending], [t for _, t in pending])
     return raised
 
 
+async def schedule_on_cases_changed(conn: asyncpg.Connection, states: Sequence[CaseState], now: int,
+                                    trace_headers: Mapping[str, dict[str, str]] | None = None) -> None:
+    """Make the changed cases' timers due now (in the snapshot batch's transaction): the clock plans
+    and raises their alerts right after the commit, so a burst of alerts never delays the snapshots."""
+    if not states:
+        return
+    headers = trace_headers or {}
+    await conn.execute(
+        "INSERT INTO alert_timers (case_id, next_at, trace) "
+        "SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[]) "
+        "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = EXCLUDED.trace",
+        [s.case_id for s in states], [from_ms(now)] * len(states),
+        [orjson.dumps(headers.get(s.case_id, {})).decode() for s in states])
+
+
 async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str,
-                             stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 50) -> None:
-    """Every second (or sooner), plan the cases whose timers are due. Safe with several replicas
-    (SKIP LOCKED); after a restart the timers in PostgreSQL pick up where the clock stopped."""
+                             stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 20,
+                             nudged: asyncio.Event | None = None) -> None:
+    """Every second, or as soon as `nudged` (a snapshot batch committed), plan the cases whose timers
+    are due. Safe with several replicas (SKIP LOCKED); after a restart the timers in PostgreSQL pick
+    up where the clock stopped. Small batches: planning runs on the consumer's event loop."""
     while not stopping.is_set():
         try:
             due = await tick(pool, rules, policy, topic, wall_clock_ms(), batch)
@@ -93,8 +110,20 @@ async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPoli
             if wake is not None:
                 wake.set()
             continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), timeout=await _until_next_timer(pool))
+        await _sleep(stopping, nudged, await _until_next_timer(pool))
+
+
+async def _sleep(stopping: asyncio.Event, nudged: asyncio.Event | None, timeout: float) -> None:
+    waits = [asyncio.ensure_future(stopping.wait())]
+    if nudged is not None:
+        waits.append(asyncio.ensure_future(nudged.wait()))
+    _, pending = await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    for task in pending:
+        task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await asyncio.gather(*pending)
+    if nudged is not None:
+        nudged.clear()
 
 
 async def _until_next_timer(pool: asyncpg.Pool) -> float:
@@ -109,9 +138,10 @@ async def _until_next_timer(pool: asyncpg.Pool) -> float:
 async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            "SELECT t.case_id, c.snapshot FROM alert_timers t JOIN scoring_cases c USING (case_id) "
+            "SELECT t.case_id, t.trace, c.snapshot FROM alert_timers t JOIN scoring_cases c USING (case_id) "
             "WHERE t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
             from_ms(now), batch)
         states = [snapshot.decode(row["snapshot"].encode())[1] for row in rows]
-        await raise_on_cases_changed(conn, states, now, rules, policy, topic)
+        traces = {row["case_id"]: orjson.loads(row["trace"]) for row in rows if row["trace"] != "{}"}
+        await raise_on_cases_changed(conn, states, now, rules, policy, topic, traces)
     return len(rows)

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 from aiokafka import ConsumerRecord
@@ -24,11 +24,12 @@ from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import SHANGHAI, period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
-from caseflow.scoring.alerting import OUTBOX_SOURCE, raise_on_cases_changed, run_deadline_clock, wall_clock_ms
+from caseflow.scoring.alerting import OUTBOX_SOURCE, run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
 from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
 from caseflow.scoring.months import CloseRefused, CloseRequest, close_month, closed_month, served
 from caseflow.scoring.overdue import open_overdue
 from caseflow.scoring.period_alerts import run_period_alerts
+from caseflow.scoring.standing import run_standing, standing
 from caseflow.scoring.store import cases_for, save_on_case_snapshots
 from caseflow.version import code_version
 
@@ -67,18 +68,26 @@ def bootstrap(settings: Settings) -> FastAPI:
             spans, headers = start_consumer_spans("scoring.snapshot", records)
             try:
                 states = await save_on_case_snapshots(conn, [r.value or b"" for r in records])
-                await raise_on_cases_changed(conn, states, wall_clock_ms(), rules, policy, alerts_topic, headers)
+                await schedule_on_cases_changed(conn, states, wall_clock_ms(), headers)
             finally:
                 for span in spans:
                     span.end()
         return handle
 
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
-        await asyncio.gather(run_deadline_clock(pool, rules, policy, alerts_topic, stopping, wake),
-                             run_period_alerts(pool, rules, directory, alerts_topic, stopping))
+        await asyncio.gather(run_deadline_clock(pool, rules, policy, alerts_topic, stopping, wake, nudged=changed),
+                             run_period_alerts(pool, rules, directory, alerts_topic, stopping),
+                             run_standing(pool, rules, directory, schemes, stopping, restate, wall_clock_ms))
+
+    # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.
+    changed, restate = asyncio.Event(), asyncio.Event()
+
+    def committed() -> None:
+        changed.set()
+        restate.set()
 
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
-                                  with_outbox=True, background=clock)
+                                  with_outbox=True, background=clock, after_commit=committed)
     app = service_app("scoring", lifespan, "Unit and region indicators, scheme scores and rankings, for any period.")
     caller = Depends(api_key_auth(settings))
 
@@ -101,6 +110,15 @@ def bootstrap(settings: Settings) -> FastAPI:
             if record is not None:
                 return served(record)
         return await document(period, as_of)
+
+    @app.get("/v1/current/{kind}", tags=["indicators"],
+             summary="the current day, month, quarter or year, kept up to date as events arrive")
+    async def get_current(kind: Literal["day", "month", "quarter", "year"], who: str = caller) -> dict[str, Any]:
+        doc = await standing(app.state.pool, kind)
+        if doc is None:
+            raise HTTPException(503, f"the current {kind} has not been computed yet; retry in a few seconds",
+                                headers={"Retry-After": "2"})
+        return doc
 
     @app.get("/v1/periods/{period}/cases", tags=["indicators"],
              summary="the case states (snapshots) behind a unit's numbers in a period, for audits")

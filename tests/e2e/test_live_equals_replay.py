@@ -17,9 +17,16 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from caseflow.config.rules import load_rules
+from caseflow.config.schemes import load_schemes
+from caseflow.config.units import load_directory
+from caseflow.domain.indicators import Period
 from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
 from caseflow.infra.stack import SERVICES, Services
+from caseflow.replay.engine import replay
+from caseflow.replay.output import period_document
+from caseflow.replay.periods import named_bounds, parse_instant
 from caseflow.sample.generate import Shape, generate, units_yaml
 from tests.e2e.test_walking_skeleton import KEY, env_of
 
@@ -100,10 +107,29 @@ async def alert_ids(settings: Settings) -> list[str]:
         await consumer.stop()
 
 
+def standing_equals_replay(scoring: str, lines: list[bytes], units: Path, kind: str, timeout: float = 90) -> None:
+    """The standing document of the current `kind` equals replay as of the instant it was computed."""
+    directory, rules, schemes = load_directory(units), load_rules(), load_schemes()
+    deadline = time.monotonic() + timeout
+    while True:
+        r = httpx.get(f"{scoring}/v1/current/{kind}", headers=KEY, timeout=30)
+        if r.status_code == 200:
+            doc = r.json()
+            start, end = named_bounds(doc["period_name"])
+            result = replay(lines, Period(start, end, parse_instant(doc["period"]["as_of"], "as_of")), rules,
+                            directory, schemes)
+            want = orjson.loads(orjson.dumps(period_document(result.period, result.indicators, result.scores)))
+            if {k: doc[k] for k in ("period", "units", "regions")} == want:
+                return
+        assert time.monotonic() < deadline, f"the standing {kind} never equalled replay"
+        time.sleep(2)
+
+
 async def test_generated_month_live_equals_replay(stack: Services, settings: Settings, month) -> None:  # type: ignore[no-untyped-def]
-    lines, _, expected = month
+    lines, units, expected = month
     await asyncio.to_thread(post_all, stack.running["intake"].url, lines)
     await asyncio.to_thread(converge, stack.running["scoring"].url, expected)
+    await asyncio.to_thread(standing_equals_replay, stack.running["scoring"].url, lines, units, "quarter")
     replay_rejected = {(r["event_id"], r["reason"]) for r in expected["rejected"] if r["reason"] != "invalid"}
     assert await rejections(settings.database_url) == replay_rejected
     ids = await alert_ids(settings)

@@ -22,7 +22,7 @@ from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import context_from, start_consumer_spans
 from caseflow.intake.adapters import KafkaEventBus
 from caseflow.notify.inbox import store_on_alerts_raised
-from caseflow.scoring.alerting import raise_on_cases_changed
+from caseflow.scoring.alerting import schedule_on_cases_changed, tick
 from caseflow.scoring.store import save_on_case_snapshots
 from tests.service.test_dispatch_handle import MemoryStore
 from tests.support.events import ev, ms
@@ -59,7 +59,7 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
     producer = CapturingProducer()
     events = [ev("reported", "T1", "2026-11-03 09:00"),
               ev("dispatched", "T1", "2026-11-03 09:30", unit="U1", time_limit={"value": 1, "unit": "hours"})]
-    await KafkaEventBus(producer, "case-events").publish([("T1", orjson.dumps(e)) for e in events])  # type: ignore[arg-type]
+    await KafkaEventBus(producer, "case-events", "dead-letter").publish([("T1", orjson.dumps(e)) for e in events])  # type: ignore[arg-type]
     assert all(dict(m["headers"]).get("traceparent") for m in producer.sent)
 
     store = MemoryStore()
@@ -75,11 +75,11 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
         scoring_spans, headers = start_consumer_spans("scoring.snapshot", [record(snap, 0)])
         async with pool.acquire() as conn, conn.transaction():
             states = await save_on_case_snapshots(conn, [snap["value"]])
-            raised = await raise_on_cases_changed(conn, states, ms("2026-11-03 12:00"), rules, AlertPolicy(),
-                                                  "alerts", headers)
+            await schedule_on_cases_changed(conn, states, ms("2026-11-03 12:00"), headers)
         for span in scoring_spans:
             span.end()
-        assert raised >= 1
+        # The clock plans the changed case after the commit, carrying the change's trace to its alerts.
+        assert await tick(pool, rules, AlertPolicy(), "alerts", ms("2026-11-03 12:00"), 20) == 1
         outbox = await pool.fetch("SELECT key, value, headers FROM outbox ORDER BY id")
         alert_headers = [orjson.loads(r["headers"]) for r in outbox]
         first = outbox[0]

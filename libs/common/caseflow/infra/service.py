@@ -24,7 +24,7 @@ Background = Callable[[asyncpg.Pool, asyncio.Event, asyncio.Event | None], Corou
 
 def consuming_lifespan(
     settings: Settings, topic: str, group: str, handler_for: Callable[[asyncpg.Pool], kafka.BatchHandler],
-    with_outbox: bool, background: Background | None = None,
+    with_outbox: bool, background: Background | None = None, after_commit: Callable[[], None] | None = None,
 ) -> Callable[[FastAPI], Any]:
     """Start the pool, topics, the Postgres-offset consumer and (optionally) the outbox relay; stop them
     cleanly on shutdown (the consumer finishes its batch and commits before the pool closes)."""
@@ -39,8 +39,14 @@ def consuming_lifespan(
             await producer.start()
             relay = OutboxRelay(pool, producer, settings.kafka_bootstrap_servers, group,
                                 [settings.topic(t) for t in TOPICS])
+        hooks = [h for h in (relay.wakeup.set if relay else None, after_commit) if h is not None]
+
+        def committed() -> None:
+            for hook in hooks:
+                hook()
+
         consumer = kafka.PostgresOffsetConsumer(settings, pool, topic, group, handler_for(pool),
-                                                after_commit=relay.wakeup.set if relay else None)
+                                                after_commit=committed if hooks else None)
         await consumer.start()
         tasks = [asyncio.create_task(consumer.run(), name=f"{group}-consumer")]
         if relay is not None:

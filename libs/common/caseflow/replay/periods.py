@@ -66,3 +66,10 @@ def make_period(period: str | None, start: str | None, end: str | None, as_of: s
         raise PeriodError("--end must be after --start")
     t = parse_instant(as_of, "--as-of") if as_of else e
     return Period(s, e, t)
+
+
+def current_periods(now: int) -> dict[str, str]:
+    """The day, month, quarter and year (Asia/Shanghai) that contain the instant `now` (ms)."""
+    local = datetime.fromtimestamp(now / 1000, SHANGHAI)
+    return {"day": f"{local:%Y-%m-%d}", "month": f"{local:%Y-%m}",
+            "quarter": f"{local.year}-Q{(local.month - 1) // 3 + 1}", "year": f"{local.year}"}

@@ -1,0 +1,100 @@
+"""Standing indicators: the current day, month, quarter and year, re-evaluated as snapshots arrive
+(debounced per kind) and as time passes (overdue counts move with the clock), stored in PostgreSQL.
+
+Each is the period's document as of the instant it was computed: what `caseflow replay --period P
+--as-of <as_of>` gives for the same events. One replica refreshes at a time (advisory lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import asyncpg
+import orjson
+
+from caseflow.config.units import Directory
+from caseflow.contract.mapping import from_ms
+from caseflow.domain.indicators import Period
+from caseflow.domain.rules import Rules
+from caseflow.domain.schemes import Scheme
+from caseflow.replay.engine import evaluate_period
+from caseflow.replay.output import period_document
+from caseflow.replay.periods import current_periods, named_bounds
+from caseflow.scoring.evaluations import manual_inputs
+from caseflow.scoring.store import cases_for
+
+log = logging.getLogger(__name__)
+KINDS = ("day", "month", "quarter", "year")
+# Seconds between refreshes of a kind while snapshots keep coming; bigger periods cost more.
+MIN_INTERVAL = {"day": 1.0, "month": 2.0, "quarter": 15.0, "year": 30.0}
+MAX_AGE = 60.0  # refreshed at least this often anyway: time alone turns pending into overdue
+_LOCK = 0x0CA5EF12
+
+
+async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: Rules, directory: Directory,
+                  schemes: Mapping[str, Scheme]) -> dict[str, float]:
+    """Evaluate and store the named kinds as of `now`; returns the seconds each took."""
+    names = current_periods(now)
+    took: dict[str, float] = {}
+    for kind in kinds:
+        began = time.perf_counter()
+        start, end = named_bounds(names[kind])
+        period = Period(start, end, now)
+        cases = await cases_for(pool, period)
+        manual = await manual_inputs(pool, names[kind])
+        # CPU-bound: off the event loop, so the consumer keeps taking snapshots meanwhile.
+        indicators, scores = await asyncio.to_thread(evaluate_period, cases, period, rules, directory, schemes,
+                                                     manual)
+        document = period_document(period, indicators, scores)
+        took[kind] = time.perf_counter() - began
+        await pool.execute(
+            "INSERT INTO scoring_standing (kind, period, as_of, document, seconds) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT (kind) DO UPDATE SET period = EXCLUDED.period, as_of = EXCLUDED.as_of, "
+            "document = EXCLUDED.document, computed_at = now(), seconds = EXCLUDED.seconds",
+            kind, names[kind], from_ms(now), orjson.dumps(document).decode(), took[kind])
+    return took
+
+
+async def standing(pool: asyncpg.Pool, kind: str) -> dict[str, Any] | None:
+    row = await pool.fetchrow("SELECT * FROM scoring_standing WHERE kind = $1", kind)
+    if row is None:
+        return None
+    return {"kind": kind, "period_name": row["period"], "computed_at": row["computed_at"].isoformat(),
+            "seconds": row["seconds"], **orjson.loads(row["document"])}
+
+
+def due_kinds(last: Mapping[str, float], dirty: set[str], clock: float) -> tuple[str, ...]:
+    """Which kinds to refresh now: changed ones past their interval, and any older than MAX_AGE."""
+    return tuple(k for k in KINDS if (k in dirty and clock - last.get(k, -1e9) >= MIN_INTERVAL[k])
+                 or clock - last.get(k, -1e9) >= MAX_AGE)
+
+
+async def run_standing(pool: asyncpg.Pool, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
+                       stopping: asyncio.Event, changed: asyncio.Event, now_ms: Callable[[], int]) -> None:
+    last: dict[str, float] = {}
+    dirty = set(KINDS)
+    while not stopping.is_set():
+        kinds = due_kinds(last, dirty, time.monotonic())
+        if kinds:
+            try:
+                async with pool.acquire() as conn:
+                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LOCK):
+                        try:
+                            await refresh(pool, kinds, now_ms(), rules, directory, schemes)
+                        finally:
+                            await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK)
+                for k in kinds:
+                    last[k] = time.monotonic()
+                dirty -= set(kinds)
+            except Exception:  # PostgreSQL away: try again on the next round
+                log.exception("standing indicators refresh failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed.wait(), timeout=1.0)
+        if changed.is_set():
+            changed.clear()
+            dirty = set(KINDS)
