@@ -71,3 +71,40 @@ def test_duplicated_events_change_nothing(rules: Rules, seed: int, rnd: random.R
         i = rnd.randrange(len(lines))
         noisy.insert(rnd.randrange(noisy.index(lines[i]) + 1, len(noisy) + 1), lines[i])
     assert document(rules, noisy, directory) == document(rules, lines, directory)
+
+
+def _nonsense(rnd: random.Random, lines: list[bytes], n: int) -> list[tuple[int, bytes]]:
+    """Semantically impossible events (SPEC section 2), each placed right after a real event of its case."""
+    out = []
+    for k in range(n):
+        i = rnd.randrange(len(lines))
+        real = orjson.loads(lines[i])
+        at, case = real["occurred_at"], real["case_id"]
+        kind = rnd.choice(["wrong_unit", "unknown_case", "rework_undisposed", "resume_unsuspended"])
+        event: dict[str, object] = {"event_id": f"nonsense-{k}", "case_id": case, "occurred_at": at}
+        if kind == "wrong_unit":
+            event.update(type="disposed", data={"unit": "U-NOBODY"})
+        elif kind == "unknown_case":
+            event.update(case_id=f"GHOST-{k}", type="closed", data={})
+        elif kind == "rework_undisposed":
+            event.update(type="reworked", data={"unit": "U-NOBODY"})
+        else:
+            event.update(type="resumed", data={"unit": "U-NOBODY"})
+        out.append((i + 1, orjson.dumps(event) + b"\n"))
+    return out
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 10**6), st.randoms(use_true_random=False))
+def test_semantic_nonsense_is_rejected_and_leaves_every_indicator_unchanged(rules: Rules, seed: int,
+                                                                           rnd: random.Random) -> None:
+    lines, directory = month(seed)
+    noisy = list(lines)
+    inserted = _nonsense(rnd, lines, 12)
+    for position, line in sorted(inserted, reverse=True):
+        noisy.insert(position, line)
+    clean, dirty = document(rules, lines, directory), document(rules, noisy, directory)
+    assert {k: dirty[k] for k in ("period", "units", "regions")} == {k: clean[k] for k in ("period", "units",
+                                                                                         "regions")}
+    rejected = {orjson.loads(r)["event_id"] for r in dirty["rejected"]}
+    assert {orjson.loads(line)["event_id"] for _, line in inserted} <= rejected

@@ -64,7 +64,7 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 @dataclass
 class LocalKafka:
-    """One broker+controller process; `start()` formats fresh storage under var/kafka/<name>."""
+    """One broker+controller process; `start()` formats fresh storage under var/kafka/<name>-<port>."""
 
     port: int
     controller_port: int
@@ -79,7 +79,7 @@ class LocalKafka:
 
     @property
     def home(self) -> Path:
-        return var_dir() / "kafka" / self.name
+        return var_dir() / "kafka" / f"{self.name}-{self.port}"  # two brokers of one name never share storage
 
     def _properties(self) -> str:
         return "\n".join([
