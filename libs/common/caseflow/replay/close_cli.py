@@ -41,6 +41,10 @@ def _show_closed(record: dict[str, object]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.as_of:
+        print("caseflow close-month: a month is closed as of its end; --as-of is for replay and audit",
+              file=sys.stderr)
+        return 2
     args.period = args.month
     try:
         client = ScoringClient(args.scoring_url, args.api_key)

@@ -103,6 +103,13 @@ def _cell_color(value: object, target: float | None) -> str:
     return f"background:hsl({int(120 * float(value))},70%,80%)"
 
 
+def _title(stem: str) -> str:
+    if stem.startswith("ranking-"):
+        cls = stem.split("-", 1)[1]
+        return f"排名图 ranking — {CLASS_ZH.get(int(cls), '') if cls.isdigit() else '全部单位'}"
+    return {"trend": "按期处置率趋势 on-time rate trend", "regions": "区域指标热力表 region heat table"}.get(stem, stem)
+
+
 def write_charts(report: Report, out: Path) -> list[Path]:
     """PNG charts and report.html into the folder `out`; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
@@ -127,7 +134,7 @@ def write_charts(report: Report, out: Path) -> list[Path]:
             f"{'-' if row[k] is None else f'{float(row[k]):.1%}'}</td>" for k in RATE_KEYS)  # type: ignore[arg-type]
         parts.append(f"<tr><td>{e(region)}</td>{cells}</tr>")
     parts.append("</table>")
-    parts += [f"<h2>{e(p.stem)}</h2><img src='{e(p.name)}' alt='{e(p.stem)}'>" for p in pngs]
+    parts += [f"<h2>{e(_title(p.stem))}</h2><img src='{e(p.name)}' alt='{e(p.stem)}'>" for p in pngs]
     page = out / "report.html"
     page.write_text("\n".join(parts), "utf-8")
     return [*pngs, page]
