@@ -32,7 +32,7 @@ from caseflow.infra import db
 from caseflow.infra.archive import archive_records
 from caseflow.infra.local import local_infra
 from caseflow.replay.engine import result_of
-from caseflow.replay.loading import fold_async
+from caseflow.replay.loading import fold
 from caseflow.replay.output import as_document
 from caseflow.replay.periods import make_period
 from caseflow.replay.sources import Source
@@ -103,7 +103,7 @@ def main() -> int:
             walls = []
             for _ in range(args.runs):
                 start = time.perf_counter()
-                (book,) = asyncio.run(fold_async(source, [period.as_of], rules, progress=False))
+                (book,) = fold(source, [period.as_of], rules, progress=False)
                 result = result_of(book, period, rules, directory, schemes)
                 walls.append(time.perf_counter() - start)
             documents[name] = as_document(result)
