@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 import orjson
 
-from caseflow.contract import snapshot
 from caseflow.contract.mapping import from_ms
 from caseflow.domain.alerts import Alert, AlertPolicy, plan_with_next
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra.metrics import ALERTS_RAISED
 from caseflow.replay.output import iso
+from caseflow.scoring.store import decoded
 
 log = logging.getLogger(__name__)
 OUTBOX_SOURCE = "caseflow-scoring"  # the consumer group: its relay sends these rows
@@ -138,10 +138,11 @@ async def _until_next_timer(pool: asyncpg.Pool) -> float:
 async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            "SELECT t.case_id, t.trace, c.snapshot FROM alert_timers t JOIN scoring_cases c USING (case_id) "
+            "SELECT t.case_id, t.trace, c.version FROM alert_timers t JOIN scoring_cases c USING (case_id) "
             "WHERE t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
             from_ms(now), batch)
-        states = [snapshot.decode(row["snapshot"].encode())[1] for row in rows]
+        found = await decoded(pool).load(pool, [(row["case_id"], row["version"]) for row in rows])
+        states = [found[row["case_id"]] for row in rows if row["case_id"] in found]
         traces = {row["case_id"]: orjson.loads(row["trace"]) for row in rows if row["trace"] != "{}"}
         await raise_on_cases_changed(conn, states, now, rules, policy, topic, traces)
     return len(rows)

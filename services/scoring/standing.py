@@ -31,7 +31,7 @@ from caseflow.scoring.store import cases_for
 log = logging.getLogger(__name__)
 KINDS = ("day", "month", "quarter", "year")
 # Seconds between refreshes of a kind while snapshots keep coming; bigger periods cost more.
-MIN_INTERVAL = {"day": 1.0, "month": 2.0, "quarter": 15.0, "year": 30.0}
+MIN_INTERVAL = {"day": 2.0, "month": 5.0, "quarter": 30.0, "year": 60.0}
 MAX_AGE = 60.0  # refreshed at least this often anyway: time alone turns pending into overdue
 _LOCK = 0x0CA5EF12
 

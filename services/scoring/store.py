@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import asyncpg
@@ -35,10 +36,53 @@ async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]
     return [s for _, s, _ in items if s.case_id in saved]
 
 
+class DecodedStates:
+    """Decoded snapshots by (case, version), per pool: decoding JSON into CaseState is scoring's main
+    cost, and the clock and the standing indicators ask for the same cases again and again. PostgreSQL
+    stays the truth: an entry is used only when its version is the stored one."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.items: OrderedDict[str, tuple[int, CaseState]] = OrderedDict()
+
+    async def load(self, pool: asyncpg.Pool, versions: Sequence[tuple[str, int]]) -> dict[str, CaseState]:
+        found: dict[str, CaseState] = {}
+        missing = []
+        for case_id, version in versions:
+            hit = self.items.get(case_id)
+            if hit is not None and hit[0] == version:
+                found[case_id] = hit[1]
+                self.items.move_to_end(case_id)
+            else:
+                missing.append(case_id)
+        if missing:
+            rows = await pool.fetch("SELECT case_id, snapshot FROM scoring_cases WHERE case_id = ANY($1::text[])",
+                                    missing)
+            for r in rows:
+                version, state = snapshot.decode(r["snapshot"].encode())
+                found[r["case_id"]] = state
+                self.items[r["case_id"]] = (version, state)
+            while len(self.items) > self.limit:
+                self.items.popitem(last=False)
+        return found
+
+
+# By pool object (asyncpg pools take no weak references); a service has one, tests a few in turn.
+_DECODED: OrderedDict[asyncpg.Pool, DecodedStates] = OrderedDict()
+
+
+def decoded(pool: asyncpg.Pool) -> DecodedStates:
+    if pool not in _DECODED:
+        _DECODED[pool] = DecodedStates()
+        while len(_DECODED) > 2:
+            _DECODED.popitem(last=False)
+    return _DECODED[pool]
+
+
 async def cases_for(pool: asyncpg.Pool, period: Period) -> list[CaseState]:
     """Every case with a fact inside the period: reported before its end, last touched after its start."""
     rows = await pool.fetch(
-        "SELECT snapshot FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2",
+        "SELECT case_id, version FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2",
         from_ms(min(period.end, period.as_of + 1)), from_ms(period.start))
-    return [snapshot.decode(r["snapshot"].encode() if isinstance(r["snapshot"], str) else r["snapshot"])[1]
-            for r in rows]
+    states = await decoded(pool).load(pool, [(r["case_id"], r["version"]) for r in rows])
+    return [states[r["case_id"]] for r in rows if r["case_id"] in states]
