@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -28,12 +29,16 @@ def local_infra(name: str, kafka_port: int | None = None, postgres_port: int | N
         if not bootstrap:
             log.info("starting Kafka on 127.0.0.1:%s", kafka_port or "(free port)")
             kafka = LocalKafka(kafka_port or free_port(), free_port(), name=name).start()
+            if kafka_port is None:  # a throwaway broker on a free port: its storage goes with it
+                stack.callback(shutil.rmtree, kafka.home, True)
             stack.callback(kafka.stop)
             bootstrap = kafka.bootstrap
         database = os.environ.get("DATABASE_URL")
         if not database:
             log.info("starting PostgreSQL on 127.0.0.1:%s", postgres_port or "(free port)")
             postgres = LocalPostgres(postgres_port or free_port(), name=name).start()
+            if postgres_port is None:
+                stack.callback(shutil.rmtree, postgres.home, True)
             stack.callback(postgres.stop)
             database = postgres.url
         yield Infra(bootstrap, database)
