@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     unit_tokens: str = ""  # notify: "UNIT:token,..." — each unit reads only its own alerts and live feed
     notify_group_seconds: float = 5.0  # notify: later alerts for a receiver within this go out as one message
     consumer_batch: int = 200  # records per consumed batch (one transaction); smaller batches, lower latency
+    consumer_fetch_min_bytes: int = 16384  # a fetch waits for this much data ...
+    consumer_fetch_wait_ms: int = 20  # ... or this long, whichever comes first
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}.{name}"
