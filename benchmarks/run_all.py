@@ -151,7 +151,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes and one run each")
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    sizes = dict(replay_cases=100_000, sources_cases=20_000, live_cases=6000, live_rate=2100, alert_cases=1000,
+    sizes = dict(replay_cases=100_000, sources_cases=20_000, live_cases=6000, live_rate=2000, alert_cases=1000,
                  alert_runs=3)
     if args.quick:
         sizes = dict(replay_cases=5000, sources_cases=2000, live_cases=600, live_rate=1000, alert_cases=100,

@@ -12,6 +12,7 @@ import os
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -79,18 +80,22 @@ def source_from_args(args: argparse.Namespace) -> Source:
     return Source("archive", database_url=url, topic=topic, since=since, until=until)
 
 
+def open_input(source: Source) -> tuple[BinaryIO, int]:
+    """The --input file and its size, or a SourceError naming it."""
+    assert source.path is not None
+    try:
+        return source.path.open("rb"), source.path.stat().st_size
+    except OSError as exc:
+        raise SourceError(f"cannot read --input {source.path}: {exc.strerror}") from exc
+
+
 Progress = Callable[[int | None], Callable[[int], None]]  # given a total (or None), returns an advance(n)
 
 
 async def read(source: Source, progress: Progress) -> AsyncIterator[bytes]:
     """Every event of the source, in replay order."""
     if source.kind == "file":
-        assert source.path is not None
-        try:
-            handle = source.path.open("rb")
-            size = source.path.stat().st_size
-        except OSError as exc:
-            raise SourceError(f"cannot read --input {source.path}: {exc.strerror}") from exc
+        handle, size = open_input(source)
         advance = progress(size)
         with handle:
             for line in handle:
