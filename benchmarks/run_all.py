@@ -42,8 +42,15 @@ def machine() -> dict[str, Any]:
             "date": datetime.now().astimezone().isoformat(timespec="seconds")}
 
 
-def bench(script: str, *args: str) -> dict[str, Any]:
-    out = RESULTS / f"all-{script}.json"
+REUSE: set[str] = set()  # scripts whose last outputs are read back instead of run again (--reuse)
+
+
+def bench(script: str, *args: str, run: int = 1) -> dict[str, Any]:
+    out = RESULTS / f"all-{script}-{run}.json"
+    if script in REUSE and out.exists():
+        print(f"reusing {out.name}", flush=True)
+        reused: dict[str, Any] = json.loads(out.read_text())
+        return reused
     cmd = [sys.executable, str(ROOT / "benchmarks" / f"{script}.py"), *args, "--out", str(out)]
     print("$", " ".join(cmd[1:]), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
@@ -85,10 +92,10 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     runs = str(args.runs)
     replay = bench("replay_speed", "--cases", str(args.replay_cases), "--runs", runs)
     sources = bench("replay_sources", "--cases", str(args.sources_cases), "--runs", runs)
-    live = [bench("live_throughput", "--cases", str(args.live_cases), "--rate", str(args.live_rate))
-            for _ in range(args.runs)]
-    alerts = [bench("alert_latency", "--cases", str(args.alert_cases), "--windows", "0")
-              for _ in range(args.alert_runs)]
+    live = [bench("live_throughput", "--cases", str(args.live_cases), "--rate", str(args.live_rate), run=n)
+            for n in range(1, args.runs + 1)]
+    alerts = [bench("alert_latency", "--cases", str(args.alert_cases), "--windows", "0", run=n)
+              for n in range(1, args.alert_runs + 1)]
     rtt = webhook_round_trip()
     alert_runs = [a["runs"][0] for a in alerts]
     return {
@@ -150,6 +157,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes and one run each")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--reuse", default="", help="comma-separated scripts (e.g. replay_speed,alert_latency) whose "
+                                                "outputs from the last run are read back, not run again")
     args = ap.parse_args()
     sizes = dict(replay_cases=100_000, sources_cases=20_000, live_cases=6000, live_rate=2000, alert_cases=1000,
                  alert_runs=3)
@@ -159,6 +168,7 @@ def main() -> int:
         args.runs = 1
     for k, v in sizes.items():
         setattr(args, k, v)
+    REUSE.update(x.strip() for x in args.reuse.split(",") if x.strip())
     data = collect(args)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / ("all-quick.json" if args.quick else "all.json")).write_text(json.dumps(data, indent=2))

@@ -95,7 +95,7 @@ async def schedule_on_cases_changed(conn: asyncpg.Connection, states: Sequence[C
 
 
 async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str,
-                             stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 20,
+                             stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 10,
                              nudged: asyncio.Event | None = None) -> None:
     """Every second, or as soon as `nudged` (a snapshot batch committed), plan the cases whose timers
     are due. Safe with several replicas (SKIP LOCKED); after a restart the timers in PostgreSQL pick
