@@ -93,9 +93,9 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     operators = Depends(operator_auth(settings))
 
-    async def document(name: str, as_of: str | None) -> dict[str, Any]:
+    async def document(name: str, as_of: str | None, fresh: bool = False) -> dict[str, Any]:
         period = _period(name, as_of)
-        cases = await cases_for(app.state.pool, period)
+        cases = await cases_for(app.state.pool, period, fresh)
         manual = await manual_inputs(app.state.pool, name)
         indicators, scores = evaluate_period(cases, period, rules, directory, schemes, manual)
         return period_document(period, indicators, scores)
@@ -109,7 +109,7 @@ def bootstrap(settings: Settings) -> FastAPI:
             record = await closed_month(app.state.pool, period)
             if record is not None:
                 return served(record)
-        return await document(period, as_of)
+        return await document(period, as_of, fresh=recompute)
 
     @app.get("/v1/current/{kind}", tags=["indicators"],
              summary="the current day, month, quarter or year, kept up to date as events arrive")
@@ -124,7 +124,7 @@ def bootstrap(settings: Settings) -> FastAPI:
              summary="the case states (snapshots) behind a unit's numbers in a period, for audits")
     async def get_period_cases(period: str, unit: str = Query(...), as_of: str | None = Query(None),
                                who: str = caller) -> dict[str, Any]:
-        states = await cases_for(app.state.pool, _period(period, as_of))
+        states = await cases_for(app.state.pool, _period(period, as_of), fresh=True)
         return {"unit": unit, "cases": [s for s in states if any(a.unit == unit for a in s.assignments)]}
 
     @app.get("/v1/months/{period}", tags=["months"], summary="a closed month: its stored document and hash")
@@ -140,7 +140,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         bounds = _period(period, None)
         if bounds.end > wall_clock_ms():
             raise HTTPException(409, f"{period} has not ended yet; close it after its end")
-        live = await document(period, None)
+        live = await document(period, None, fresh=True)
         try:
             return await close_month(app.state.pool, period, body, live, scheme_versions(schemes),
                                      code_version(), who)

@@ -79,10 +79,15 @@ def decoded(pool: asyncpg.Pool) -> DecodedStates:
     return _DECODED[pool]
 
 
-async def cases_for(pool: asyncpg.Pool, period: Period) -> list[CaseState]:
-    """Every case with a fact inside the period: reported before its end, last touched after its start."""
+async def cases_for(pool: asyncpg.Pool, period: Period, fresh: bool = False) -> list[CaseState]:
+    """Every case with a fact inside the period: reported before its end, last touched after its start.
+    `fresh` decodes every snapshot from PostgreSQL (audits and closing check what is stored, not a cache)."""
+    bounds = (from_ms(min(period.end, period.as_of + 1)), from_ms(period.start))
+    if fresh:
+        stored = await pool.fetch(
+            "SELECT snapshot FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2", *bounds)
+        return [snapshot.decode(r["snapshot"].encode())[1] for r in stored]
     rows = await pool.fetch(
-        "SELECT case_id, version FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2",
-        from_ms(min(period.end, period.as_of + 1)), from_ms(period.start))
+        "SELECT case_id, version FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2", *bounds)
     states = await decoded(pool).load(pool, [(r["case_id"], r["version"]) for r in rows])
     return [states[r["case_id"]] for r in rows if r["case_id"] in states]
