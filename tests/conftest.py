@@ -10,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from caseflow.config.rules import load_rules
 from caseflow.domain.rules import Rules
@@ -17,6 +18,11 @@ from caseflow.infra.settings import Settings
 from tests.infra import database_url, kafka_bootstrap
 
 CONTRACT = Path(__file__).parent / "fixtures" / "contract"
+
+# CI explores the same examples every run (a red build is then reproducible); locally, new ones each run.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 _counter = itertools.count(1)
 
 
