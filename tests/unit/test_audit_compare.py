@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import heapq
 from collections.abc import AsyncIterator
 
 from hypothesis import given
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
-from caseflow.infra.archive import Archived, merged, merged_async
+from caseflow.infra.archive import Archived, merge_key, merged_async
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.audit_cli import render
 from caseflow.replay.engine import CaseBook
@@ -87,7 +88,7 @@ async def _aiter(items: list[Archived]) -> AsyncIterator[Archived]:
 @given(st.lists(st.lists(st.integers(0, 50), max_size=30), max_size=5))
 def test_kafka_and_archive_merge_alike_and_keep_each_partition_in_offset_order(ts: list[list[int]]) -> None:
     parts = _partitions(ts)
-    sync = list(merged([iter(p) for p in parts]))
+    sync = list(heapq.merge(*parts, key=merge_key))
 
     async def collect() -> list[Archived]:
         return [a async for a in merged_async([_aiter(p) for p in parts])]

@@ -7,7 +7,7 @@ exactly once. Readers get the records back in the order `replay` from Kafka sees
 from __future__ import annotations
 
 import heapq
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -86,14 +86,9 @@ def merge_key(a: Archived) -> tuple[int, int]:
     return (a.timestamp, a.partition)
 
 
-def merged(streams: Sequence[Iterator[Archived]]) -> Iterator[Archived]:
-    """One order for every source: partitions merged by record timestamp (ties by partition), each
-    partition kept in offset order even where its timestamps go backwards."""
-    return heapq.merge(*streams, key=merge_key)
-
-
 async def merged_async(streams: Sequence[AsyncIterator[Archived]]) -> AsyncIterator[Archived]:
-    """`merged` for async streams (heapq.merge pops heads the same way, so both give one order)."""
+    """One order for Kafka and the archive: partitions merged by record timestamp (ties by partition),
+    each partition kept in offset order even where its timestamps go backwards (as heapq.merge does)."""
     heads: list[tuple[tuple[int, int], int, Archived]] = []
     for i, stream in enumerate(streams):
         first = await anext(stream, None)

@@ -12,9 +12,7 @@ import orjson
 from caseflow.config.schemes import ConfigError
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.engine import result_of
-from caseflow.replay.loading import fold
-from caseflow.replay.output import period_document
+from caseflow.replay.loading import replay_document
 from caseflow.replay.periods import PeriodError
 from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
@@ -67,16 +65,11 @@ def _show(value: Any) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.period:
-        print("caseflow audit: --period is required (e.g. --period 2026-10)", file=sys.stderr)
-        return 2
     try:
         period, directory, rules, schemes, source = load_config(args)
         client = ScoringClient(args.scoring_url, args.api_key)
-        manual = client.manual(args.period)
-        (book,) = fold(source, [period.as_of], rules, progress=not args.no_progress)
-        result = result_of(book, period, rules, directory, schemes, manual)
-        replayed = period_document(result.period, result.indicators, result.scores)
+        replayed, book = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
+                                         not args.no_progress)
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:

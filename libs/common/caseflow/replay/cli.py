@@ -54,6 +54,8 @@ def load_config(args: argparse.Namespace) -> tuple[Period, Directory, Rules, dic
     """Everything a replay needs from the command line; ConfigError/PeriodError/SourceError name the fix."""
     if args.units is None:
         raise ConfigError("--units is required (or set CASEFLOW_UNITS_FILE)")
+    if not args.period and not hasattr(args, "start"):  # audit, report: a month, no --start/--end
+        raise PeriodError("--period is required (e.g. --period 2026-10)")
     period = make_period(args.period, getattr(args, "start", None), getattr(args, "end", None), args.as_of)
     directory = load_directory(Path(args.units))
     rules = load_rules(args.calendar_file, args.time_limits)

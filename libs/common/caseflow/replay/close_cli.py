@@ -9,9 +9,7 @@ from caseflow.config.schemes import ConfigError, scheme_versions
 from caseflow.replay.audit import compare
 from caseflow.replay.audit_cli import add_scoring_arguments, render
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.engine import result_of
-from caseflow.replay.loading import fold
-from caseflow.replay.output import period_document
+from caseflow.replay.loading import replay_document
 from caseflow.replay.periods import PeriodError
 from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
@@ -53,10 +51,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(_show_closed(closed))
             return 0
         period, directory, rules, schemes, source = load_config(args)
-        manual = client.manual(args.month)
-        (book,) = fold(source, [period.as_of], rules, progress=not args.no_progress)
-        result = result_of(book, period, rules, directory, schemes, manual)
-        replayed = period_document(result.period, result.indicators, result.scores)
+        replayed, _ = replay_document(source, period, rules, directory, schemes, client.manual(args.month),
+                                      not args.no_progress)
         if closed is not None:
             diffs = compare(closed["document"], replayed)
             sys.stdout.write(_show_closed(closed))

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from tqdm import tqdm
 
+from caseflow.config.units import Directory
 from caseflow.contract.mapping import parse
+from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
-from caseflow.replay.engine import CaseBook
+from caseflow.domain.schemes import Scheme
+from caseflow.replay.engine import CaseBook, result_of
+from caseflow.replay.output import period_document
 from caseflow.replay.sources import Source, open_input, read
 
 BIG_FILE = 20_000_000  # bytes; smaller inputs finish before a bar would help
@@ -46,10 +51,9 @@ def _add(books: list[CaseBook], as_ofs: Sequence[int], raw: bytes, seq: int) -> 
             book.add(event, seq, as_of)
 
 
-async def fold_async(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = True,
-                     books: list[CaseBook] | None = None) -> list[CaseBook]:
-    """Each line is parsed once and added to every book whose as-of it does not pass."""
-    books = [CaseBook(rules) for _ in as_ofs] if books is None else books
+async def _fold_stream(source: Source, as_ofs: Sequence[int], progress: bool, books: list[CaseBook]) -> None:
+    """Kafka or the archive. Fills `books` in place and returns nothing: returned through asyncio.run,
+    the books cost a second and doubled the peak memory in asyncio's teardown (128k events: 95 -> 230 MB)."""
     bar = _Bar(source, progress)
     try:
         seq = 0
@@ -58,7 +62,6 @@ async def fold_async(source: Source, as_ofs: Sequence[int], rules: Rules, progre
             seq += 1
     finally:
         bar.close()
-    return books
 
 
 def _fold_file(source: Source, as_ofs: Sequence[int], progress: bool, books: list[CaseBook]) -> None:
@@ -76,15 +79,18 @@ def _fold_file(source: Source, as_ofs: Sequence[int], progress: bool, books: lis
 
 
 def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = True) -> list[CaseBook]:
-    # The books are filled in place, not returned through asyncio.run: a large coroutine result cost
-    # a second and doubled the peak memory in asyncio's teardown (measured: 128k events, 95 -> 230 MB).
+    """One book per as-of instant; each line is parsed once and added to every book it does not pass."""
     books = [CaseBook(rules) for _ in as_ofs]
     if source.kind == "file":
         _fold_file(source, as_ofs, progress, books)
     else:
-        asyncio.run(_fill(source, as_ofs, rules, progress, books))
+        asyncio.run(_fold_stream(source, as_ofs, progress, books))
     return books
 
 
-async def _fill(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool, books: list[CaseBook]) -> None:
-    await fold_async(source, as_ofs, rules, progress, books)
+def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
+                    manual: Mapping[str, Mapping[str, float]], progress: bool) -> tuple[dict[str, Any], CaseBook]:
+    """The period's canonical document from a source (what audit and close-month compare with scoring)."""
+    (book,) = fold(source, [period.as_of], rules, progress)
+    result = result_of(book, period, rules, directory, schemes, manual)
+    return period_document(result.period, result.indicators, result.scores), book

@@ -36,9 +36,6 @@ def run(args: argparse.Namespace) -> int:
     from caseflow.replay.report_charts import write_charts
     from caseflow.replay.report_xlsx import write_workbook
 
-    if not args.period:
-        print("caseflow report: --period is required (e.g. --period 2026-10)", file=sys.stderr)
-        return 2
     try:
         period, directory, rules, schemes, source = load_config(args)
         scheme = schemes.get(args.scheme)

@@ -51,7 +51,7 @@ class ScoringClient:
     def cases(self, name: str, unit: str, as_of: str | None) -> list[CaseState]:
         params = {"unit": unit, **({"as_of": as_of} if as_of else {})}
         body = self._json("GET", f"/v1/periods/{name}/cases", params=params)
-        return [decode_case(orjson.loads(orjson.dumps(c))) for c in body["cases"]]
+        return [decode_case(c) for c in body["cases"]]
 
     def month(self, name: str) -> dict[str, Any] | None:
         response = self._call("GET", f"/v1/months/{name}")

@@ -93,15 +93,8 @@ Progress = Callable[[int | None], Callable[[int], None]]  # given a total (or No
 
 
 async def read(source: Source, progress: Progress) -> AsyncIterator[bytes]:
-    """Every event of the source, in replay order."""
-    if source.kind == "file":
-        handle, size = open_input(source)
-        advance = progress(size)
-        with handle:
-            for line in handle:
-                advance(len(line))
-                yield line
-    elif source.kind == "kafka":
+    """Every event on Kafka or in the archive, in replay order (a file is read by `loading` directly)."""
+    if source.kind == "kafka":
         async for item in _read_kafka(source, progress):
             yield item
     else:
