@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import orjson
 
 from caseflow.contract import snapshot
@@ -18,5 +17,5 @@ def test_round_trip_of_a_generated_month(rules: Rules) -> None:
         book.add_raw(line, seq)
     for state in book.cases():
         raw = snapshot.encode(state, 3)
-        assert orjson.loads(raw)["case"] == orjson.loads(orjson.dumps(dataclasses.asdict(state)))
+        assert orjson.loads(raw)["case"] == orjson.loads(orjson.dumps(msgspec.to_builtins(state)))
         assert snapshot.decode(raw) == (3, state)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import orjson
 
 from caseflow.domain.state import Assignment, CaseState, Visit
@@ -12,8 +13,8 @@ SCHEMA = "case-snapshot.v1"
 
 
 def encode(state: CaseState, version: int) -> bytes:
-    # orjson serialises (slotted) dataclasses natively, field by field, like dataclasses.asdict.
-    return orjson.dumps({"schema": SCHEMA, "version": version, "case": state})
+    # msgspec writes the state's frozen records field by field, compact, as orjson wrote them before.
+    return msgspec.json.encode({"schema": SCHEMA, "version": version, "case": state})
 
 
 def decode_case(body: dict[str, Any]) -> CaseState:

@@ -4,8 +4,9 @@ disposed, reworked — each checks that the named unit holds an assignment in th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
+
+from msgspec.structs import replace
 
 from caseflow.domain import deadlines as dl
 from caseflow.domain.events import (

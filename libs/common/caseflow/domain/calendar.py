@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 MINUTE = 60_000
 HOUR = 60 * MINUTE
@@ -61,7 +62,7 @@ class WorkingCalendar:
     def is_fallback_year(self, year: int) -> bool:
         return year not in self.covered_years
 
-    @property
+    @cached_property
     def day_length(self) -> int:
         return sum(end - start for start, end in self.windows)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.lifecycle import Rejection, decide
@@ -13,8 +14,7 @@ from caseflow.domain.state import CaseState
 Outcome = Literal["applied", "rejected", "too_late"]
 
 
-@dataclass(frozen=True, slots=True)
-class CaseLog:
+class CaseLog(Struct, frozen=True, gc=False):
     """Every non-duplicate event of one case, sorted by (occurred_at, arrival), and their fold."""
 
     events: tuple[CaseEvent, ...] = ()

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 DurationUnit = Literal["working_hours", "working_days", "hours"]
 
 
-@dataclass(frozen=True, slots=True)
-class Duration:
+class Duration(Struct, frozen=True, gc=False):
     value: float
     unit: DurationUnit
 
 
-@dataclass(frozen=True, slots=True)
-class CaseEvent:
+class CaseEvent(Struct, frozen=True, gc=False):
     """Common envelope. `at` is occurred_at in epoch ms; `seq` is the arrival order."""
 
     event_id: str
@@ -24,8 +23,7 @@ class CaseEvent:
     seq: int
 
 
-@dataclass(frozen=True, slots=True)
-class CaseReported(CaseEvent):
+class CaseReported(CaseEvent, frozen=True, gc=False):
     source: str
     category: str
     major: str
@@ -35,78 +33,65 @@ class CaseReported(CaseEvent):
     road_grade: str = "secondary"
 
 
-@dataclass(frozen=True, slots=True)
-class CaseVerified(CaseEvent):
+class CaseVerified(CaseEvent, frozen=True, gc=False):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class CaseFiled(CaseEvent):
+class CaseFiled(CaseEvent, frozen=True, gc=False):
     urgency: str = "normal"
     major: str | None = None
     minor: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CaseInvalidated(CaseEvent):
+class CaseInvalidated(CaseEvent, frozen=True, gc=False):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class CaseDispatched(CaseEvent):
+class CaseDispatched(CaseEvent, frozen=True, gc=False):
     unit: str
     deadline_at: int | None = None
     time_limit: Duration | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentReturned(CaseEvent):
+class AssignmentReturned(CaseEvent, frozen=True, gc=False):
     unit: str
 
 
-@dataclass(frozen=True, slots=True)
-class DeadlineExtended(CaseEvent):
+class DeadlineExtended(CaseEvent, frozen=True, gc=False):
     unit: str
     deadline_at: int | None = None
     extra: Duration | None = None
     engineering: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentSuspended(CaseEvent):
+class AssignmentSuspended(CaseEvent, frozen=True, gc=False):
     unit: str
 
 
-@dataclass(frozen=True, slots=True)
-class AssignmentResumed(CaseEvent):
+class AssignmentResumed(CaseEvent, frozen=True, gc=False):
     unit: str
 
 
-@dataclass(frozen=True, slots=True)
-class CaseDisposed(CaseEvent):
+class CaseDisposed(CaseEvent, frozen=True, gc=False):
     unit: str
 
 
-@dataclass(frozen=True, slots=True)
-class CaseReworked(CaseEvent):
+class CaseReworked(CaseEvent, frozen=True, gc=False):
     unit: str
     deadline_at: int | None = None
     time_limit: Duration | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CaseClosed(CaseEvent):
+class CaseClosed(CaseEvent, frozen=True, gc=False):
     pass
 
 
-@dataclass(frozen=True, slots=True)
-class CaseSupervised(CaseEvent):
+class CaseSupervised(CaseEvent, frozen=True, gc=False):
     reason: str
     deadline_at: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class CaseVisited(CaseEvent):
+class CaseVisited(CaseEvent, frozen=True, gc=False):
     result: str
     valid: bool = True
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal
+
+from msgspec import Struct
 
 LimitKind = Literal["working", "calendar"]
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(Struct, frozen=True, gc=False):
     """One dispatch of one case to one unit (派遣).
 
     Histories are (instant, value) pairs in the order applied, so the value in force at
@@ -54,15 +54,13 @@ class Assignment:
         return f"{case_id}#{self.seq}"
 
 
-@dataclass(frozen=True, slots=True)
-class Visit:
+class Visit(Struct, frozen=True, gc=False):
     at: int
     result: str
     valid: bool
 
 
-@dataclass(frozen=True, slots=True)
-class CaseState:
+class CaseState(Struct, frozen=True, gc=False):
     case_id: str
     reported_at: int
     source: str
