@@ -7,6 +7,8 @@ on generated, mutated and hostile input. Where the two libraries differ, this si
 - instants must be plain RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM)`, ASCII digits) and are
   converted by `datetime.fromisoformat`, which refuses impossible dates;
 - identifiers must pass `str.isprintable`, narrower than the contract's "no control characters";
+- at most 100 brackets in the whole line: pydantic's JSON parser refuses nesting deeper than 200 even
+  in fields it then ignores, and msgspec goes deeper (and ends in RecursionError at a few thousand);
 - integers beyond 64 bits, NaN and other oddities make msgspec refuse, so pydantic decides.
 """
 
@@ -28,6 +30,7 @@ Code = Annotated[str, Meta(min_length=1)]
 UnitId = Annotated[str, Meta(min_length=1, max_length=64)]
 _RFC3339 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})\Z"
 Instant = Annotated[str, Meta(pattern=_RFC3339)]
+_MAX_BRACKETS = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
@@ -250,8 +253,11 @@ _MAPPERS: dict[type, Callable[[Any, int], d.CaseEvent | None]] = {
 
 def fast_parse(raw: bytes | str, seq: int) -> d.CaseEvent | None:
     """The domain event when the fast path is sure the line is valid, else None (ask pydantic)."""
+    data = raw.encode() if isinstance(raw, str) else raw
+    if data.count(b"{") + data.count(b"[") > _MAX_BRACKETS:
+        return None
     try:
-        wire = _DECODER.decode(raw)
+        wire = _DECODER.decode(data)
         return _MAPPERS[type(wire)](wire, seq)
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         return None
