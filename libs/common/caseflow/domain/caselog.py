@@ -1,4 +1,11 @@
-"""Per-case event log: duplicates, bounded lateness, and applying events in occurred_at order."""
+"""Per-case event log: bounded lateness, and applying events in occurred_at order.
+
+An event more than `rules.lateness` before the case's latest event is refused, so an event that old
+can never be re-ordered again: the log keeps only the recent steps (each event with the state after
+it) and folds older ones into `base`. A late-but-within-bound event re-folds from the step before it.
+The result is the fold of every event in (occurred_at, arrival) order, with far fewer events kept
+(a replayed month holds one or two per case instead of all of them).
+"""
 
 from __future__ import annotations
 
@@ -14,56 +21,80 @@ from caseflow.domain.state import CaseState
 Outcome = Literal["applied", "rejected", "too_late"]
 
 
-class CaseLog(Struct, frozen=True, gc=False):
-    """Every non-duplicate event of one case, sorted by (occurred_at, arrival), and their fold."""
+class Step(Struct, frozen=True, gc=False):
+    event: CaseEvent
+    state: CaseState | None  # the case after this event (unchanged when it was rejected)
+    rejection: Rejection | None = None
 
-    events: tuple[CaseEvent, ...] = ()
-    state: CaseState | None = None
-    rejected: tuple[Rejection, ...] = ()  # rejections of the fold, in fold order
+
+class CaseLog(Struct, frozen=True, gc=False):
+    """One case: its settled fold (`base`), the recent steps in (occurred_at, arrival) order, and rejections."""
+
+    steps: tuple[Step, ...] = ()
+    base: CaseState | None = None
+    base_rejected: tuple[Rejection, ...] = ()  # rejections among the settled events, in fold order
     late: tuple[Rejection, ...] = ()  # events past the lateness bound, never applied
 
     @property
-    def watermark(self) -> int | None:
-        return self.events[-1].at if self.events else None
+    def state(self) -> CaseState | None:
+        return self.steps[-1].state if self.steps else self.base
 
-    def knows(self, event_id: str) -> bool:
-        return any(e.event_id == event_id for e in self.events) or any(
-            r.event_id == event_id for r in self.late
-        )
+    @property
+    def watermark(self) -> int | None:
+        return self.steps[-1].event.at if self.steps else None
+
+    @property
+    def rejected(self) -> tuple[Rejection, ...]:
+        """Rejections of the fold, in fold order."""
+        return self.base_rejected + tuple(s.rejection for s in self.steps if s.rejection is not None)
 
     @property
     def all_rejected(self) -> tuple[Rejection, ...]:
         return self.rejected + self.late
 
 
+def _step(state: CaseState | None, event: CaseEvent, rules: Rules) -> Step:
+    decision = decide(state, event, rules)
+    if isinstance(decision, Rejection):
+        return Step(event, state, decision)
+    return Step(event, decision)
+
+
 def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outcome]:
-    """Add one (non-duplicate) event. Late-but-within-bound events re-fold the case in time order."""
-    mark = log.watermark
+    """Add one (non-duplicate) event."""
+    steps = log.steps
+    mark = steps[-1].event.at if steps else None
     if mark is not None and event.at < mark - rules.lateness:
         late = Rejection(
             event.event_id, event.case_id, event.at, "too_late",
             f"occurred more than {rules.lateness // 60000} minutes before the case's latest event",
         )
-        return CaseLog(log.events, log.state, log.rejected, (*log.late, late)), "too_late"
+        return CaseLog(steps, log.base, log.base_rejected, (*log.late, late)), "too_late"
     if mark is None or event.at >= mark:
-        decision = decide(log.state, event, rules)
-        events = (*log.events, event)
-        if isinstance(decision, Rejection):
-            return CaseLog(events, log.state, (*log.rejected, decision), log.late), "rejected"
-        return CaseLog(events, decision, log.rejected, log.late), "applied"
-    events = tuple(sorted((*log.events, event), key=lambda e: (e.at, e.seq)))
-    state, rejected = fold(events, rules)
-    outcome: Outcome = "rejected" if any(r.event_id == event.event_id for r in rejected) else "applied"
-    return CaseLog(events, state, rejected, log.late), outcome
+        step = _step(steps[-1].state if steps else log.base, event, rules)
+        outcome: Outcome = "applied" if step.rejection is None else "rejected"
+        return _settled(log, (*steps, step), event.at - rules.lateness), outcome
+    at = 0
+    while (steps[at].event.at, steps[at].event.seq) <= (event.at, event.seq):
+        at += 1
+    state = steps[at - 1].state if at else log.base
+    refolded = list(steps[:at])
+    for later in (event, *(s.event for s in steps[at:])):
+        step = _step(state, later, rules)
+        refolded.append(step)
+        state = step.state
+    outcome = "applied" if refolded[at].rejection is None else "rejected"
+    return CaseLog(tuple(refolded), log.base, log.base_rejected, log.late), outcome
 
 
-def fold(events: tuple[CaseEvent, ...], rules: Rules) -> tuple[CaseState | None, tuple[Rejection, ...]]:
-    state: CaseState | None = None
-    rejected: list[Rejection] = []
-    for event in events:
-        decision = decide(state, event, rules)
-        if isinstance(decision, Rejection):
-            rejected.append(decision)
-        else:
-            state = decision
-    return state, tuple(rejected)
+def _settled(log: CaseLog, steps: tuple[Step, ...], horizon: int) -> CaseLog:
+    """Fold the steps before `horizon` into the base: no event can be placed before them any more."""
+    keep = 0
+    while steps[keep].event.at < horizon:
+        keep += 1
+    if keep == 0:
+        return CaseLog(steps, log.base, log.base_rejected, log.late)
+    gone = steps[:keep]
+    rejected = tuple(s.rejection for s in gone if s.rejection is not None)
+    return CaseLog(steps[keep:], gone[-1].state, log.base_rejected + rejected, log.late)
+

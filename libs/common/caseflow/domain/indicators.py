@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from caseflow.domain import asof
@@ -51,6 +51,15 @@ def ratio(num: float, den: float) -> float | None:
     return None if den == 0 else num / den
 
 
+@dataclass(frozen=True)
+class Counts:
+    """The additive part of the indicators: per-unit and per-region counts over some of the cases.
+    Counts of disjoint sets of cases add up (`merged`), so the work can be split by case."""
+
+    units: dict[str, dict[str, int]]
+    regions: dict[str, dict[str, int]]
+
+
 def evaluate(
     cases: Sequence[CaseState],
     period: Period,
@@ -59,10 +68,22 @@ def evaluate(
     region_ids: Iterable[str] = (),
     satisfied_results: frozenset[str] = frozenset({"satisfied"}),
 ) -> Indicators:
+    repeats = repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)
+    return indicators_of(count(cases, period, repeats, unit_ids, region_ids, satisfied_results))
+
+
+def count(
+    cases: Iterable[CaseState],
+    period: Period,
+    repeats: Container[str],
+    unit_ids: Iterable[str] = (),
+    region_ids: Iterable[str] = (),
+    satisfied_results: frozenset[str] = frozenset({"satisfied"}),
+) -> Counts:
+    """Counts over `cases`; `repeats` are the ids of the repeat cases among all the period's cases."""
     t = period.as_of
     units: dict[str, dict[str, int]] = {u: dict.fromkeys(UNIT_COUNTS, 0) for u in unit_ids}
     region_counts: dict[str, dict[str, int]] = {r: _zero_region() for r in region_ids}
-    repeats = repeat_cases(cases, period.start, period.end, t, rules.repeat_excluded_codes)
     for case in cases:
         region = region_counts.get(case.region)
         if period.contains(case.reported_at):
@@ -81,10 +102,27 @@ def evaluate(
             if region is None:
                 region = region_counts.setdefault(case.region, _zero_region())
             _count_assignment(counts, region, case, a, t, case.case_id in repeats)
-    most_disposed = max((c["disposed"] for c in units.values()), default=0)
+    return Counts(units, region_counts)
+
+
+def merged(parts: Sequence[Counts]) -> Counts:
+    """The counts of the union of the parts' (disjoint) cases; keys in first-seen order."""
+    units: dict[str, dict[str, int]] = {}
+    regions: dict[str, dict[str, int]] = {}
+    for part in parts:
+        for into, source in ((units, part.units), (regions, part.regions)):
+            for key, counts in source.items():
+                total = into.setdefault(key, dict.fromkeys(counts, 0))
+                for name, n in counts.items():
+                    total[name] += n
+    return Counts(units, regions)
+
+
+def indicators_of(counts: Counts) -> Indicators:
+    most_disposed = max((c["disposed"] for c in counts.units.values()), default=0)
     return Indicators(
-        units={u: _unit_row(c, most_disposed) for u, c in units.items()},
-        regions={r: _region_row(c) for r, c in region_counts.items()},
+        units={u: _unit_row(c, most_disposed) for u, c in counts.units.items()},
+        regions={r: _region_row(c) for r, c in counts.regions.items()},
     )
 
 

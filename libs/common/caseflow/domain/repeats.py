@@ -19,16 +19,33 @@ def counts_for_repeats(case: CaseState, excluded: frozenset[tuple[str, str]]) ->
     return case.category == "event" and (case.major, case.minor) not in excluded
 
 
+RepeatCandidate = tuple[tuple[str, str, str, str], int, str]  # (repeat key, reported_at, case_id)
+
+
 def repeat_cases(
     cases: Iterable[CaseState], start: int, end: int, as_of: int, excluded: frozenset[tuple[str, str]]
 ) -> set[str]:
     """Ids of the cases that are repeats in period [start, end) evaluated at as_of."""
+    return repeats_among(repeat_candidates(cases, start, end, as_of, excluded))
+
+
+def repeat_candidates(
+    cases: Iterable[CaseState], start: int, end: int, as_of: int, excluded: frozenset[tuple[str, str]]
+) -> list[RepeatCandidate]:
+    """The cases that could be repeats of one another: filed events reported in the period."""
+    return [
+        (repeat_key(case), case.reported_at, case.case_id)
+        for case in cases
+        if start <= case.reported_at < end and case.reported_at <= as_of
+        and counts_for_repeats(case, excluded) and filed_by(case, as_of)
+    ]
+
+
+def repeats_among(candidates: Iterable[RepeatCandidate]) -> set[str]:
+    """From the k-th report of the same problem at the same place on, each is a repeat."""
     groups: dict[tuple[str, str, str, str], list[tuple[int, str]]] = defaultdict(list)
-    for case in cases:
-        if not (start <= case.reported_at < end and case.reported_at <= as_of):
-            continue
-        if counts_for_repeats(case, excluded) and filed_by(case, as_of):
-            groups[repeat_key(case)].append((case.reported_at, case.case_id))
+    for key, reported_at, case_id in candidates:
+        groups[key].append((reported_at, case_id))
     repeats: set[str] = set()
     for key, members in groups.items():
         k = REPEAT_THRESHOLD.get(key[3], 3)

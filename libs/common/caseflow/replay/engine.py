@@ -70,13 +70,21 @@ def evaluate_period(
 ) -> tuple[Indicators, dict[str, dict[str, dict[str, Any]]]]:
     """Indicators and every unit-score scheme for one period: the numbers replay and scoring share."""
     indicators = evaluate(cases, period, rules, directory.units, directory.regions)
-    unit_class = directory.unit_class
-    scores = {
-        scheme_id: score_units(scheme, indicators.units, unit_class, manual)
+    return indicators, scores_of(indicators, directory, schemes, manual)
+
+
+def scores_of(
+    indicators: Indicators,
+    directory: Directory,
+    schemes: Mapping[str, Scheme],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every unit-score scheme over the units' indicators."""
+    return {
+        scheme_id: score_units(scheme, indicators.units, directory.unit_class, manual)
         for scheme_id, scheme in schemes.items()
         if scheme.kind == "unit_score"
     }
-    return indicators, scores
 
 
 def replay(

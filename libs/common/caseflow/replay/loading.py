@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -14,12 +15,15 @@ from caseflow.contract.mapping import parse
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.replay.engine import CaseBook, result_of
+from caseflow.replay import parallel
+from caseflow.replay.engine import CaseBook, ReplayResult, result_of
 from caseflow.replay.output import period_document
 from caseflow.replay.sources import Source, open_input, read
 
 BIG_FILE = 20_000_000  # bytes; smaller inputs finish before a bar would help
 BIG_STREAM = 100_000  # events
+PARALLEL_FILE = 8_000_000  # bytes; below this, starting workers costs more than it saves
+log = logging.getLogger(__name__)
 
 
 class _Bar:
@@ -86,6 +90,33 @@ def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = T
     else:
         asyncio.run(_fold_stream(source, as_ofs, progress, books))
     return books
+
+
+def compute(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
+            workers: int, progress: bool) -> ReplayResult:
+    """The period's result; a large file is split by case over `workers` processes (same result)."""
+    if source.kind == "file" and workers > 1:
+        handle, size = open_input(source)
+        handle.close()
+        if size >= PARALLEL_FILE:
+            assert source.path is not None
+            bar = _Bar(source, progress)
+            advance = bar.start(size)
+            done = 0
+
+            def on_progress(total: int) -> None:
+                nonlocal done
+                advance(total - done)
+                done = total
+            try:
+                result = parallel.replay_file(source.path, period, rules, directory, schemes, workers, on_progress)
+            finally:
+                bar.close()
+            if isinstance(result, ReplayResult):
+                return result
+            log.warning("replay: folding in one process instead: %s", result)
+    (book,) = fold(source, [period.as_of], rules, progress)
+    return result_of(book, period, rules, directory, schemes)
 
 
 def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],

@@ -1,0 +1,117 @@
+"""A file replayed by several worker processes gives exactly the one-process result, and the run is
+abandoned (and folded in one process) whenever splitting by case could change the answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from caseflow.config.schemes import load_schemes
+from caseflow.config.units import Directory, load_directory
+from caseflow.domain.rules import Rules
+from caseflow.replay import loading, parallel
+from caseflow.replay.engine import ReplayResult
+from caseflow.replay.output import as_document
+from caseflow.replay.periods import make_period
+from caseflow.replay.sources import Source
+from caseflow.sample.generate import Shape, generate, units_yaml
+
+PERIOD = make_period("2026-10", None, None, None)
+
+
+@pytest.fixture(scope="module")
+def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], Directory, Path]:
+    d = tmp_path_factory.mktemp("parallel")
+    shape = Shape(cases=1500, units=12, regions=4, seed=77)
+    (d / "units.yaml").write_text(units_yaml(shape), "utf-8")
+    return list(generate(shape)), load_directory(d / "units.yaml"), d
+
+
+def one_process(path: Path, rules: Rules, directory: Directory) -> bytes:
+    result = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 1, False)
+    return orjson.dumps(as_document(result))
+
+
+def workers(path: Path, rules: Rules, directory: Directory, n: int) -> ReplayResult | str:
+    return parallel.replay_file(path, PERIOD, rules, directory, load_schemes(None), n)
+
+
+def write(d: Path, name: str, lines: list[bytes]) -> Path:
+    path = d / name
+    path.write_bytes(b"".join(lines))
+    return path
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_workers_equal_one_process(month: tuple[list[bytes], Directory, Path], rules: Rules, n: int) -> None:
+    lines, directory, d = month
+    path = write(d, "month.jsonl", [*lines, b"{not json\n", b"\n", b'{"case_id":"x"}\n'])
+    result = workers(path, rules, directory, n)
+    assert isinstance(result, ReplayResult), result
+    document = as_document(result)
+    assert document["rejected"], "the generated month has rejections to merge"
+    assert orjson.dumps(document) == one_process(path, rules, directory)
+
+
+def test_an_event_id_reused_by_another_case_abandons_the_split(
+        month: tuple[list[bytes], Directory, Path], rules: Rules) -> None:
+    lines, directory, d = month
+    events = [orjson.loads(line) for line in lines]
+    first = events[0]
+    other = next(e for e in events if parallel.shard_of(orjson.dumps(e), 2) != parallel.shard_of(lines[0], 2))
+    events.append({**other, "event_id": first["event_id"]})  # another case's event, a used id
+    path = write(d, "reused.jsonl", [orjson.dumps(e) + b"\n" for e in events])
+    assert workers(path, rules, directory, 2) == "an event_id was applied in two workers' cases"
+    single = one_process(path, rules, directory)
+    # one process drops it as a duplicate; a worker that only knew its own cases' ids would apply it
+    assert single == one_process(write(d, "plain.jsonl", lines), rules, directory)
+    result = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
+    assert orjson.dumps(as_document(result)) == single
+
+
+def respelled(line: bytes, case_id: str, spelling: str) -> bytes:
+    if spelling == "escaped":  # the same id, its first character as a \\u escape
+        return line.replace(f'"case_id":"{case_id}"'.encode(),
+                            f'"case_id":"\\u{ord(case_id[0]):04x}{case_id[1:]}"'.encode())
+    return line.replace(b'"case_id":"', b'"case_id": "')
+
+
+@pytest.mark.parametrize("spelling", ["escaped", "spaced"])
+def test_a_case_id_written_differently_abandons_the_split(
+        month: tuple[list[bytes], Directory, Path], rules: Rules, spelling: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    lines, directory, d = month
+    disposals = [line for line in lines if b'"type":"disposed"' in line]
+    target = next(line for line in disposals  # one whose new spelling routes it to the other worker
+                  if parallel.shard_of(respelled(line, orjson.loads(line)["case_id"], spelling), 2)
+                  != parallel.shard_of(line, 2))
+    case_id = orjson.loads(target)["case_id"]
+    changed = [respelled(line, case_id, spelling) if line == target else line for line in lines]
+    path = write(d, f"{spelling}.jsonl", changed)
+    result = workers(path, rules, directory, 2)
+    assert isinstance(result, str) and "routed to another worker" in result
+    monkeypatch.setattr(loading, "PARALLEL_FILE", 0)
+    folded = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
+    assert orjson.dumps(as_document(folded)) == one_process(path, rules, directory)
+    assert orjson.dumps(as_document(folded)) == one_process(write(d, "plain.jsonl", lines), rules, directory)
+
+
+def test_compute_splits_large_files_only(month: tuple[list[bytes], Directory, Path], rules: Rules,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    lines, directory, d = month
+    path = write(d, "month.jsonl", lines)
+    calls: list[int] = []
+    real = parallel.replay_file
+
+    def spy(*args: object, **kwargs: object) -> ReplayResult | str:
+        calls.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+    monkeypatch.setattr(parallel, "replay_file", spy)
+    small = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
+    assert calls == []
+    monkeypatch.setattr(loading, "PARALLEL_FILE", 0)
+    large = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
+    assert calls == [1]
+    assert orjson.dumps(as_document(small)) == orjson.dumps(as_document(large))
