@@ -4,13 +4,14 @@ gives exactly the event the pydantic path gives."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from caseflow.contract.fast import fast_parse
+from caseflow.contract.fast import _ms, fast_parse
 from caseflow.contract.mapping import Invalid, to_domain, validate
 from caseflow.sample.generate import Shape, generate
 from tests.corpus import BAD, GOOD, hostile_corpus
@@ -56,6 +57,8 @@ INSTANTS = [
     "2026-02-29T00:00:00+08:00", "2028-02-29T00:00:00+08:00", "2026-13-01T00:00:00+08:00", "2026-10-01T24:00:00Z",
     "2026-10-01T23:59:60Z", "2026-10-01T00:60:00Z", "２０２６-10-01T00:01:32+08:00", "2026-10-01T00:01:32",
     "2026-10-01", "20261001T000132Z", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "2026-10-01T00:01:32.+08:00",
+    "2026-10-01T00:60:00+08:00", "2026-10-01T00:00:60+08:00", "2026-02-30T10:00:00+08:00", "2026-10-01T25:00:00+08:00",
+    "2026-10-01T10:00:00+25:00", "2026-10-01T10:00:00+08:60", "2026-10-01T00:01:32.1234Z",
 ]
 TEXTS = [
     "a", "", "U-1", "x\n", "\nx", "a\x00b", "a\x7f", "a\x1f", "\u00a0", "a\u2028b", "\u202e", "区-01", "a b",
@@ -102,6 +105,17 @@ def mutated_events(draw: st.DrawFn) -> bytes:
 
 
 SAMPLE = list(generate(Shape(cases=60, seed=9)))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30)),
+       st.integers(-23 * 60 - 59, 23 * 60 + 59), st.booleans())
+def test_instants_convert_like_fromisoformat(moment: datetime, offset_minutes: int, whole: bool) -> None:
+    if whole:
+        moment = moment.replace(microsecond=0)
+    text = moment.replace(tzinfo=timezone(timedelta(minutes=offset_minutes))).isoformat()
+    expected = (datetime.fromisoformat(text) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert _ms(text) == expected
 
 
 @settings(max_examples=1500, deadline=None)

@@ -73,7 +73,10 @@ def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outco
     if mark is None or event.at >= mark:
         step = _step(steps[-1].state if steps else log.base, event, rules)
         outcome: Outcome = "applied" if step.rejection is None else "rejected"
-        return _settled(log, (*steps, step), event.at - rules.lateness), outcome
+        horizon = event.at - rules.lateness
+        if steps and steps[0].event.at < horizon:
+            return _settled(log, (*steps, step), horizon), outcome
+        return CaseLog((*steps, step), log.base, log.base_rejected, log.late), outcome
     at = 0
     while (steps[at].event.at, steps[at].event.seq) <= (event.at, event.seq):
         at += 1
@@ -88,13 +91,13 @@ def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outco
 
 
 def _settled(log: CaseLog, steps: tuple[Step, ...], horizon: int) -> CaseLog:
-    """Fold the steps before `horizon` into the base: no event can be placed before them any more."""
-    keep = 0
+    """Fold the steps before `horizon` (at least the first) into the base: no event can be placed before
+    them any more."""
+    keep = 1
     while steps[keep].event.at < horizon:
         keep += 1
-    if keep == 0:
-        return CaseLog(steps, log.base, log.base_rejected, log.late)
     gone = steps[:keep]
     rejected = tuple(s.rejection for s in gone if s.rejection is not None)
-    return CaseLog(steps[keep:], gone[-1].state, log.base_rejected + rejected, log.late)
+    return CaseLog(steps[keep:], gone[-1].state, log.base_rejected + rejected if rejected else log.base_rejected,
+                   log.late)
 

@@ -16,6 +16,8 @@ from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.domain.state import CaseState
 
+_EMPTY = CaseLog()
+
 
 @dataclass
 class CaseBook:
@@ -36,12 +38,14 @@ class CaseBook:
             return
         if as_of is not None and event.at > as_of:
             return
-        if event.event_id in self.seen:
+        seen = self.seen
+        if event.event_id in seen:
             self.duplicates += 1
             return
-        self.seen.add(event.event_id)
-        log = self.logs.get(event.case_id) or CaseLog()
-        self.logs[event.case_id], _ = record(log, event, self.rules)
+        seen.add(event.event_id)
+        logs = self.logs
+        log = logs.get(event.case_id)
+        logs[event.case_id] = record(_EMPTY if log is None else log, event, self.rules)[0]
 
     def cases(self) -> list[CaseState]:
         return [log.state for log in self.logs.values() if log.state is not None]
