@@ -15,6 +15,7 @@ on generated, mutated and hostile input. Where the two libraries differ, this si
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
@@ -184,46 +185,58 @@ def _duration(x: _Duration | None) -> d.Duration | None:
     return None if x is None else d.Duration(float(x.value), x.unit)
 
 
+# Codes, units and enumerations repeat across a month's cases and stay in every case's state: one
+# shared string each (sys.intern) instead of one per event saved ~400 bytes per case in a replay.
+_shared = sys.intern
+
+
+def _opt_shared(text: str | None) -> str | None:
+    return None if text is None else _shared(text)
+
+
 def _reported(w: _Reported, seq: int) -> d.CaseEvent:
     x = w.data
-    return d.CaseReported(w.event_id, w.case_id, _ms(w.occurred_at), seq, x.source, x.category, x.major, x.minor,
-                          x.region, x.grid, x.road_grade)
+    return d.CaseReported(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.source), _shared(x.category),
+                          _shared(x.major), _shared(x.minor), _shared(x.region), _shared(x.grid),
+                          _shared(x.road_grade))
 
 
 def _filed(w: _Filed, seq: int) -> d.CaseEvent:
     x = w.data
-    return d.CaseFiled(w.event_id, w.case_id, _ms(w.occurred_at), seq, x.urgency, x.major, x.minor)
+    return d.CaseFiled(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.urgency), _opt_shared(x.major),
+                       _opt_shared(x.minor))
 
 
 def _dispatched(w: _Dispatched, seq: int) -> d.CaseEvent:
     x = w.data
-    return d.CaseDispatched(w.event_id, w.case_id, _ms(w.occurred_at), seq, x.unit, _opt_ms(x.deadline_at),
+    return d.CaseDispatched(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit), _opt_ms(x.deadline_at),
                             _duration(x.time_limit))
 
 
 def _reworked(w: _Reworked, seq: int) -> d.CaseEvent:
     x = w.data
-    return d.CaseReworked(w.event_id, w.case_id, _ms(w.occurred_at), seq, x.unit, _opt_ms(x.deadline_at),
+    return d.CaseReworked(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit), _opt_ms(x.deadline_at),
                           _duration(x.time_limit))
 
 
 def _extended(w: _Extended, seq: int) -> d.CaseEvent:
     x = w.data
-    return d.DeadlineExtended(w.event_id, w.case_id, _ms(w.occurred_at), seq, x.unit, _opt_ms(x.deadline_at),
-                              _duration(x.extra), x.engineering)
+    return d.DeadlineExtended(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit),
+                              _opt_ms(x.deadline_at), _duration(x.extra), x.engineering)
 
 
 def _supervised(w: _Supervised, seq: int) -> d.CaseEvent:
-    return d.CaseSupervised(w.event_id, w.case_id, _ms(w.occurred_at), seq, w.data.reason, _opt_ms(w.data.deadline_at))
+    return d.CaseSupervised(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.reason),
+                            _opt_ms(w.data.deadline_at))
 
 
 def _visited(w: _Visited, seq: int) -> d.CaseEvent:
-    return d.CaseVisited(w.event_id, w.case_id, _ms(w.occurred_at), seq, w.data.result, w.data.valid)
+    return d.CaseVisited(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.result), w.data.valid)
 
 
 def _unit_event(domain: type[d.CaseEvent]) -> Callable[[Any, int], d.CaseEvent]:
     def mapper(w: Any, seq: int) -> d.CaseEvent:
-        return domain(w.event_id, w.case_id, _ms(w.occurred_at), seq, w.data.unit)  # type: ignore[call-arg]
+        return domain(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.unit))  # type: ignore[call-arg]
     return mapper
 
 
