@@ -12,7 +12,7 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.rules import Rules
 from caseflow.replay import loading, parallel
-from caseflow.replay.engine import ReplayResult
+from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 from caseflow.replay.output import as_document
 from caseflow.replay.periods import make_period
 from caseflow.replay.sources import Source
@@ -63,7 +63,7 @@ def test_an_event_id_reused_by_another_case_abandons_the_split(
     other = next(e for e in events if parallel.shard_of(orjson.dumps(e), 2) != parallel.shard_of(lines[0], 2))
     events.append({**other, "event_id": first["event_id"]})  # another case's event, a used id
     path = write(d, "reused.jsonl", [orjson.dumps(e) + b"\n" for e in events])
-    assert workers(path, rules, directory, 2) == "an event_id was applied in two workers' cases"
+    assert workers(path, rules, directory, 2) == "an event_id was applied in two cases"
     single = one_process(path, rules, directory)
     # one process drops it as a duplicate; a worker that only knew its own cases' ids would apply it
     assert single == one_process(write(d, "plain.jsonl", lines), rules, directory)
@@ -115,3 +115,24 @@ def test_compute_splits_large_files_only(month: tuple[list[bytes], Directory, Pa
     large = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
     assert calls == [1]
     assert orjson.dumps(as_document(small)) == orjson.dumps(as_document(large))
+
+
+def test_lean_books_equal_exact_ones_once_reused_ids_are_suspects(
+        month: tuple[list[bytes], Directory, Path], rules: Rules) -> None:
+    lines, _, _ = month
+    events = [orjson.loads(line) for line in lines]
+    reused = [*events, {**events[40], "event_id": events[3]["event_id"]}, {**events[7]}]  # other case; same case
+    raw = [orjson.dumps(e) for e in reused]
+    exact, lean = CaseBook(rules), CaseBook(rules, lean=True)
+    for seq, line in enumerate(raw):
+        exact.add_raw(line, seq)
+        lean.add_raw(line, seq)
+    suspects = repeated_hashes([lean.id_hashes])
+    assert suspects == {hash(events[3]["event_id"])}
+    assert lean.duplicates == exact.duplicates - 1  # the same-case resend is caught, the reuse is not
+    again = CaseBook(rules, lean=True, suspects=suspects)
+    for seq, line in enumerate(raw):
+        again.add_raw(line, seq)
+    assert (again.cases(), again.rejections(PERIOD.as_of), again.duplicates) == (
+        exact.cases(), exact.rejections(PERIOD.as_of), exact.duplicates)
+    assert repeated_hashes([again.id_hashes]) == frozenset()

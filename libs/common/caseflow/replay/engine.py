@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from caseflow.config.units import Directory
 from caseflow.contract.mapping import Invalid, parse
@@ -21,11 +24,22 @@ _EMPTY = CaseLog()
 
 @dataclass
 class CaseBook:
-    """Case logs by case_id, with global event_id dedup; the in-memory twin of dispatch's tables."""
+    """Case logs by case_id, with global event_id dedup; the in-memory twin of dispatch's tables.
+
+    By default every event id is kept, so a duplicate is caught wherever it appears. A replay of a big
+    file uses `lean=True`: each case keeps its own ids in one string, and only a 64-bit hash of every id
+    is kept beside (8 bytes instead of ~100). A lean book cannot see an id reused by another case, so
+    whoever fills one must call `repeated_hashes` afterwards and, if it finds any, fill a new book with
+    them as `suspects`: ids with those hashes are then checked against every case, exactly.
+    """
 
     rules: Rules
+    lean: bool = False
+    suspects: frozenset[int] = frozenset()
     logs: dict[str, CaseLog] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
+    seen: set[str] = field(default_factory=set)  # every id (not lean), or the suspects met so far
+    case_ids: dict[str, str] = field(default_factory=dict)  # lean: "\0id\0id\0" per case
+    id_hashes: array[int] = field(default_factory=lambda: array("q"))  # lean: hash of every applied id
     invalid: list[tuple[int, Invalid]] = field(default_factory=list)
     duplicates: int = 0
 
@@ -38,14 +52,37 @@ class CaseBook:
             return
         if as_of is not None and event.at > as_of:
             return
-        seen = self.seen
-        if event.event_id in seen:
+        if self._known(event.event_id, event.case_id):
             self.duplicates += 1
             return
-        seen.add(event.event_id)
         logs = self.logs
         log = logs.get(event.case_id)
         logs[event.case_id] = record(_EMPTY if log is None else log, event, self.rules)[0]
+
+    def _known(self, event_id: str, case_id: str) -> bool:
+        """Whether the id was applied before; if not, it is remembered as applied now."""
+        seen = self.seen
+        if not self.lean:
+            if event_id in seen:
+                return True
+            seen.add(event_id)
+            return False
+        digest = hash(event_id)
+        if digest in self.suspects:
+            if event_id in seen:
+                return True
+            seen.add(event_id)
+        else:
+            # Identifiers cannot contain control characters (contract v1), so NUL separates them.
+            ids = self.case_ids.get(case_id)
+            if ids is None:
+                self.case_ids[case_id] = f"\0{event_id}\0"
+            elif f"\0{event_id}\0" in ids:
+                return True
+            else:
+                self.case_ids[case_id] = f"{ids}{event_id}\0"
+        self.id_hashes.append(digest)
+        return False
 
     def cases(self) -> list[CaseState]:
         return [log.state for log in self.logs.values() if log.state is not None]
@@ -53,6 +90,14 @@ class CaseBook:
     def rejections(self, as_of: int) -> list[Rejection]:
         found = [r for log in self.logs.values() for r in log.all_rejected if r.at <= as_of]
         return sorted(found, key=lambda r: (r.at, r.event_id))
+
+
+def repeated_hashes(hash_arrays: Iterable[bytes | array[int]]) -> frozenset[int]:
+    """Hashes that occur more than once across lean books' `id_hashes`: ids applied in two cases (or,
+    rarely, two ids with one hash; checking those exactly costs nothing but time)."""
+    every = np.concatenate([np.frombuffer(h, dtype=np.int64) for h in hash_arrays] or [np.empty(0, np.int64)])
+    every.sort()
+    return frozenset(every[1:][every[1:] == every[:-1]].tolist())
 
 
 @dataclass(frozen=True)

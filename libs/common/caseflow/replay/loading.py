@@ -16,7 +16,7 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.replay import parallel
-from caseflow.replay.engine import CaseBook, ReplayResult, result_of
+from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
 from caseflow.replay.output import period_document
 from caseflow.replay.sources import Source, open_input, read
 
@@ -83,12 +83,22 @@ def _fold_file(source: Source, as_ofs: Sequence[int], progress: bool, books: lis
 
 
 def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = True) -> list[CaseBook]:
-    """One book per as-of instant; each line is parsed once and added to every book it does not pass."""
-    books = [CaseBook(rules) for _ in as_ofs]
-    if source.kind == "file":
-        _fold_file(source, as_ofs, progress, books)
-    else:
+    """One book per as-of instant; each line is parsed once and added to every book it does not pass.
+
+    A file is folded into lean books (see CaseBook) and, in the rare case that an event id was applied
+    in two cases, folded again with those ids checked exactly. Kafka and the archive keep every id
+    (a second read could see more records than the first)."""
+    if source.kind != "file":
+        books = [CaseBook(rules) for _ in as_ofs]
         asyncio.run(_fold_stream(source, as_ofs, progress, books))
+        return books
+    books = [CaseBook(rules, lean=True) for _ in as_ofs]
+    _fold_file(source, as_ofs, progress, books)
+    suspects = repeated_hashes(book.id_hashes for book in books)
+    if suspects:
+        log.info("replay: %d event ids were used by more than one case; folding again to drop them", len(suspects))
+        books = [CaseBook(rules, lean=True, suspects=suspects) for _ in as_ofs]
+        _fold_file(source, as_ofs, progress, books)
     return books
 
 

@@ -3,8 +3,9 @@
 Each worker (a forked process) reads the whole file but parses only the lines whose case hashes to it,
 so every case is folded whole by one worker. The only things that cross cases are handled here:
 - repeat cases: workers send their candidates, the parent finds the repeats, workers count with them;
-- duplicate `event_id`s (deduplicated globally, first arrival wins): workers send the sorted hashes of
-  the ids they applied; if two workers applied the same hash, the parallel run is abandoned;
+- duplicate `event_id`s (deduplicated globally, first arrival wins): workers keep lean books (each
+  case its own ids) and send the hashes of the ids they applied; if any hash was applied twice (in two
+  cases, in one worker or two), the parallel run is abandoned;
 - routing reads the case id from the raw line (`"case_id":"...`); a line whose parsed case id would
   route elsewhere (escapes, odd spacing, a nested key) makes the run abandoned too.
 An abandoned run returns None and the caller folds the file in one process, so the answer never
@@ -32,7 +33,7 @@ from caseflow.domain.indicators import Counts, Period, count, indicators_of, mer
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.replay.engine import CaseBook, ReplayResult, scores_of
+from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, scores_of
 
 _KEY = b'"case_id":"'
 _PROGRESS_EVERY = 1 << 16  # lines between progress updates
@@ -60,7 +61,7 @@ class _Job:
 
 
 def _fold_shard(job: _Job, read: Synchronized | None) -> tuple[CaseBook, int]:
-    book, misrouted, as_of, shard, shards = CaseBook(job.rules), 0, job.period.as_of, job.shard, job.shards
+    book, misrouted, as_of, shard, shards = CaseBook(job.rules, lean=True), 0, job.period.as_of, job.shard, job.shards
     key, skip, crc32 = _KEY, len(_KEY), zlib.crc32
     with job.path.open("rb") as handle:
         for seq, raw in enumerate(handle):
@@ -86,7 +87,7 @@ def _work(job: _Job, conn: Connection, read: Synchronized | None) -> None:
         book, misrouted = _fold_shard(job, read)
         cases = book.cases()
         p = job.period
-        ids = np.fromiter(map(hash, book.seen), dtype=np.int64, count=len(book.seen))
+        ids = np.frombuffer(book.id_hashes, dtype=np.int64).copy()
         ids.sort()
         conn.send(("folded", misrouted, ids.tobytes(), repeat_candidates(
             cases, p.start, p.end, p.as_of, job.rules.repeat_excluded_codes)))
@@ -112,10 +113,8 @@ def abandon_reason(misrouted: int, id_hashes: list[bytes]) -> str | None:
     """Why the shards' results cannot simply be added up, or None when they can."""
     if misrouted:
         return f"{misrouted} events would be routed to another worker by their parsed case id"
-    every = np.concatenate([np.frombuffer(h, dtype=np.int64) for h in id_hashes])
-    every.sort(kind="stable")  # runs already sorted: a merge
-    if bool(np.any(every[1:] == every[:-1])):
-        return "an event_id was applied in two workers' cases"
+    if repeated_hashes(id_hashes):
+        return "an event_id was applied in two cases"
     return None
 
 
