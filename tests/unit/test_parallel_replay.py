@@ -60,7 +60,7 @@ def test_an_event_id_reused_by_another_case_abandons_the_split(
     lines, directory, d = month
     events = [orjson.loads(line) for line in lines]
     first = events[0]
-    other = next(e for e in events if parallel.shard_of(orjson.dumps(e), 2) != parallel.shard_of(lines[0], 2))
+    other = next(e for e in events if parallel.bucket_of(orjson.dumps(e)) != parallel.bucket_of(lines[0]))
     events.append({**other, "event_id": first["event_id"]})  # another case's event, a used id
     path = write(d, "reused.jsonl", [orjson.dumps(e) + b"\n" for e in events])
     assert workers(path, rules, directory, 2) == "an event_id was applied in two cases"
@@ -85,13 +85,13 @@ def test_a_case_id_written_differently_abandons_the_split(
     lines, directory, d = month
     disposals = [line for line in lines if b'"type":"disposed"' in line]
     target = next(line for line in disposals  # one whose new spelling routes it to the other worker
-                  if parallel.shard_of(respelled(line, orjson.loads(line)["case_id"], spelling), 2)
-                  != parallel.shard_of(line, 2))
+                  if parallel.bucket_of(respelled(line, orjson.loads(line)["case_id"], spelling))
+                  != parallel.bucket_of(line))
     case_id = orjson.loads(target)["case_id"]
     changed = [respelled(line, case_id, spelling) if line == target else line for line in lines]
     path = write(d, f"{spelling}.jsonl", changed)
     result = workers(path, rules, directory, 2)
-    assert isinstance(result, str) and "routed to another worker" in result
+    assert isinstance(result, str) and "routed to another bucket" in result
     monkeypatch.setattr(loading, "PARALLEL_FILE", 0)
     folded = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
     assert orjson.dumps(as_document(folded)) == one_process(path, rules, directory)

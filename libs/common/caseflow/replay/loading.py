@@ -104,8 +104,9 @@ def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = T
 
 def compute(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
             workers: int, progress: bool) -> ReplayResult:
-    """The period's result; a large file is split by case over `workers` processes (same result)."""
-    if source.kind == "file" and workers > 1:
+    """The period's result. A large file is folded in buckets of cases by `workers` processes (memory
+    for one bucket of cases, not the month; same result); a small one, or any other source, in one."""
+    if source.kind == "file":
         handle, size = open_input(source)
         handle.close()
         if size >= PARALLEL_FILE:

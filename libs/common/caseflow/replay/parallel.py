@@ -1,27 +1,32 @@
-"""Replay a file on several cores, with the single-process result exactly.
+"""Replay a large file in buckets of cases, on several cores, with the single-process result exactly.
 
-Each worker (a forked process) reads the whole file but parses only the lines whose case hashes to it,
-so every case is folded whole by one worker. The only things that cross cases are handled here:
-- repeat cases: workers send their candidates, the parent finds the repeats, workers count with them;
-- duplicate `event_id`s (deduplicated globally, first arrival wins): workers keep lean books (each
-  case its own ids) and send the hashes of the ids they applied; if any hash was applied twice (in two
-  cases, in one worker or two), the parallel run is abandoned;
-- routing reads the case id from the raw line (`"case_id":"...`); a line whose parsed case id would
-  route elsewhere (escapes, odd spacing, a nested key) makes the run abandoned too.
-An abandoned run returns None and the caller folds the file in one process, so the answer never
-depends on the worker count; the unit tests compare both on generated and adversarial files.
+1. Partition: each worker reads its share of the file (a byte range) and writes every line to one of
+   `BUCKETS` bucket files by a hash of the case id as written (`"case_id":"...`), keeping line numbers.
+2. Fold: each worker takes whole buckets, folds one bucket's cases at a time, counts them and lets
+   them go, so memory holds one bucket of cases plus small per-case leftovers, not the whole month.
+3. The parent adds the counts up. What crosses cases is settled there:
+   - repeat cases: buckets send each candidate with the units it would count for; the parent finds
+     the repeats among all candidates and adds their `repeat` counts;
+   - duplicate `event_id`s (first arrival wins, across the whole file): books are lean (each case its
+     own ids) and send a hash of every id they applied; a hash applied twice abandons the run;
+   - a line whose parsed case id belongs to another bucket (escapes, odd spacing, a nested key)
+     abandons the run too.
+An abandoned run returns the reason and the caller folds the file in one process, so the answer never
+depends on how it was computed; the unit tests compare both on generated and adversarial files.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import shutil
+import tempfile
 import traceback
 import zlib
+from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import chain
+from itertools import chain, pairwise
 from multiprocessing.connection import Connection
-from multiprocessing.sharedctypes import Synchronized
 from pathlib import Path
 from typing import Any
 
@@ -29,73 +34,132 @@ import numpy as np
 
 from caseflow.config.units import Directory
 from caseflow.contract.mapping import Invalid, parse
+from caseflow.domain import asof
 from caseflow.domain.indicators import Counts, Period, count, indicators_of, merged
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.domain.state import CaseState
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, scores_of
 
+BUCKETS = 64
 _KEY = b'"case_id":"'
-_PROGRESS_EVERY = 1 << 16  # lines between progress updates
+Progress = Any  # multiprocessing shared int (bytes done), one per worker
 
 
-def shard_of(line: bytes, shards: int) -> int:
-    """The worker for a raw line: a hash of the case id as written, or 0 when there is none."""
+def bucket_of(line: bytes, buckets: int = BUCKETS) -> int:
+    """The bucket of a raw line: a hash of the case id as written, or 0 when there is none."""
     start = line.find(_KEY)
     if start < 0:
         return 0
     start += len(_KEY)
     end = line.find(b'"', start)
-    return 0 if end < 0 else zlib.crc32(line[start:end]) % shards
+    return 0 if end < 0 else zlib.crc32(line[start:end]) % buckets
 
 
 @dataclass(frozen=True)
 class _Job:
     path: Path
-    shard: int
-    shards: int
+    work: Path  # directory for the bucket files
+    worker: int
+    workers: int
+    start: int  # byte range of the file this worker partitions
+    end: int
     period: Period
     rules: Rules
     unit_ids: tuple[str, ...]
     region_ids: tuple[str, ...]
 
 
-def _fold_shard(job: _Job, read: Synchronized | None) -> tuple[CaseBook, int]:
-    book, misrouted, as_of, shard, shards = CaseBook(job.rules, lean=True), 0, job.period.as_of, job.shard, job.shards
-    key, skip, crc32 = _KEY, len(_KEY), zlib.crc32
+def _part(job: _Job, bucket: int, worker: int) -> tuple[Path, Path]:
+    return job.work / f"{worker}-{bucket}.jsonl", job.work / f"{worker}-{bucket}.seq"
+
+
+def _partition(job: _Job, done: Progress) -> int:
+    """Write this worker's lines into bucket files (with their line numbers); returns its line count."""
+    outs = [_part(job, b, job.worker)[0].open("wb", buffering=1 << 16) for b in range(BUCKETS)]
+    seqs = [array("q") for _ in range(BUCKETS)]
+    key, skip, crc32, seq = _KEY, len(_KEY), zlib.crc32, 0
     with job.path.open("rb") as handle:
-        for seq, raw in enumerate(handle):
-            if read is not None and seq % _PROGRESS_EVERY == 0:
-                read.value = handle.tell()
-            start = raw.find(key)  # shard_of, inlined: this loop sees every line of the file
+        handle.seek(job.start)
+        position = job.start
+        for raw in handle:
+            if position >= job.end:
+                break
+            position += len(raw)
+            if seq & 0xFFFF == 0:
+                done.value = position - job.start
+            start = raw.find(key)  # bucket_of, inlined: this loop sees every line
             if start < 0:
-                owner = 0
+                bucket = 0
             else:
                 end = raw.find(b'"', start + skip)
-                owner = 0 if end < 0 else crc32(raw[start + skip:end]) % shards
-            if owner != shard or not raw.strip():
-                continue
-            event = parse(raw, seq)
-            if not isinstance(event, Invalid) and crc32(event.case_id.encode()) % shards != shard:
-                misrouted += 1
-            book.add(event, seq, as_of)
-    return book, misrouted
+                bucket = 0 if end < 0 else crc32(raw[start + skip:end]) % BUCKETS
+            if raw.strip():
+                outs[bucket].write(raw if raw.endswith(b"\n") else raw + b"\n")
+                seqs[bucket].append(seq)
+            seq += 1
+    for bucket, (out, numbers) in enumerate(zip(outs, seqs, strict=True)):
+        out.close()
+        with _part(job, bucket, job.worker)[1].open("wb") as f:
+            numbers.tofile(f)
+    done.value = job.end - job.start
+    return seq
 
 
-def _work(job: _Job, conn: Connection, read: Synchronized | None) -> None:
+@dataclass
+class _Totals:
+    """What a worker's buckets add up to."""
+
+    counts: Counts
+    candidates: list[tuple[Any, ...]]  # (repeat key, reported_at, case_id, units it counts for)
+    rejected: list[Any]
+    invalid: list[tuple[int, Invalid]]
+    id_hashes: array[int]
+    misrouted: int = 0
+
+
+def _fold_bucket(job: _Job, bucket: int, line_offsets: list[int], totals: _Totals, done: Progress) -> None:
+    book, p, crc32 = CaseBook(job.rules, lean=True), job.period, zlib.crc32
+    for worker in range(job.workers):
+        lines_path, seq_path = _part(job, bucket, worker)
+        numbers = np.fromfile(seq_path, dtype=np.int64) + line_offsets[worker]
+        with lines_path.open("rb") as handle:
+            for seq, raw in zip(numbers.tolist(), handle, strict=True):
+                event = parse(raw, seq)
+                if not isinstance(event, Invalid) and crc32(event.case_id.encode()) % BUCKETS != bucket:
+                    totals.misrouted += 1
+                book.add(event, seq, p.as_of)
+        done.value += lines_path.stat().st_size
+        lines_path.unlink()
+        seq_path.unlink()
+    cases = book.cases()
+    totals.counts = merged([totals.counts, count(cases, p, (), job.unit_ids, job.region_ids)])
+    by_case = {case.case_id: case for case in cases}
+    for key, reported_at, case_id in repeat_candidates(cases, p.start, p.end, p.as_of, job.rules.repeat_excluded_codes):
+        totals.candidates.append((key, reported_at, case_id, _counted_units(by_case[case_id], p)))
+    totals.rejected += book.rejections(p.as_of)
+    totals.invalid += book.invalid
+    totals.id_hashes.extend(book.id_hashes)
+
+
+def _counted_units(case: CaseState, p: Period) -> tuple[str, ...]:
+    """The units whose `repeat` count a repeat case adds to (as indicators.count counts it)."""
+    return tuple(a.unit for a in case.assignments
+                 if p.contains(a.dispatched_at) and not asof.returned_by(a, p.as_of))
+
+
+def _work(job: _Job, conn: Connection, done: Progress) -> None:
     try:
-        book, misrouted = _fold_shard(job, read)
-        cases = book.cases()
-        p = job.period
-        ids = np.frombuffer(book.id_hashes, dtype=np.int64).copy()
+        conn.send(("partitioned", _partition(job, done)))
+        line_offsets = conn.recv()
+        totals = _Totals(Counts({}, {}), [], [], [], array("q"))
+        for bucket in range(job.worker, BUCKETS, job.workers):
+            _fold_bucket(job, bucket, line_offsets, totals, done)
+        ids = np.frombuffer(totals.id_hashes, dtype=np.int64).copy()
         ids.sort()
-        conn.send(("folded", misrouted, ids.tobytes(), repeat_candidates(
-            cases, p.start, p.end, p.as_of, job.rules.repeat_excluded_codes)))
-        repeats = conn.recv()
-        if repeats is None:
-            return
-        counts = count(cases, p, repeats, job.unit_ids, job.region_ids)
-        conn.send(("counted", counts, book.rejections(p.as_of), book.invalid))
+        conn.send(("folded", totals.counts, totals.candidates, totals.rejected, totals.invalid, ids.tobytes(),
+                   totals.misrouted))
     except BaseException:  # the parent re-raises it with the worker's traceback
         conn.send(("error", traceback.format_exc()))
 
@@ -109,10 +173,23 @@ def _receive(conn: Connection, wait: Callable[[], None]) -> tuple[Any, ...]:
     return message
 
 
+def _ranges(path: Path, workers: int) -> list[tuple[int, int]]:
+    """Byte ranges of about equal size, each starting at a line."""
+    size = path.stat().st_size
+    cuts = [0]
+    with path.open("rb") as handle:
+        for i in range(1, workers):
+            handle.seek(max(cuts[-1], size * i // workers))
+            handle.readline()
+            cuts.append(min(handle.tell(), size))
+    cuts.append(size)
+    return list(pairwise(cuts))
+
+
 def abandon_reason(misrouted: int, id_hashes: list[bytes]) -> str | None:
-    """Why the shards' results cannot simply be added up, or None when they can."""
+    """Why the buckets' results cannot simply be added up, or None when they can."""
     if misrouted:
-        return f"{misrouted} events would be routed to another worker by their parsed case id"
+        return f"{misrouted} events would be routed to another bucket by their parsed case id"
     if repeated_hashes(id_hashes):
         return "an event_id was applied in two cases"
     return None
@@ -121,41 +198,50 @@ def abandon_reason(misrouted: int, id_hashes: list[bytes]) -> str | None:
 def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
                 workers: int, on_progress: Callable[[int], None] | None = None,
                 manual: Mapping[str, Mapping[str, float]] | None = None) -> ReplayResult | str:
-    """The period's result from `workers` processes, or the reason the caller must fold in one."""
+    """The period's result, or the reason the caller must fold in one process. Progress counts the
+    file's bytes twice: once partitioned, once folded."""
     ctx = multiprocessing.get_context("fork")  # the workers share this process's loaded code and config
-    read = ctx.Value("q", 0, lock=False) if on_progress is not None else None
+    work = Path(tempfile.mkdtemp(prefix="caseflow-replay-"))
+    dones = [ctx.Value("q", 0, lock=False) for _ in range(workers)]
     pipes, procs = [], []
-    for shard in range(workers):
-        parent, child = ctx.Pipe()
-        job = _Job(path, shard, workers, period, rules, tuple(directory.units), tuple(directory.regions))
-        proc = ctx.Process(target=_work, args=(job, child, read if shard == 0 else None), daemon=True)
-        proc.start()
-        pipes.append(parent)
-        procs.append(proc)
-
-    def wait() -> None:
-        if on_progress is not None and read is not None:
-            on_progress(read.value)
-        for proc in procs:
-            if proc.exitcode not in (None, 0):
-                raise RuntimeError(f"replay worker exited with {proc.exitcode}")
-
     try:
-        folded = [_receive(conn, wait) for conn in pipes]
-        reason = abandon_reason(sum(m[1] for m in folded), [m[2] for m in folded])
-        repeats = None if reason else repeats_among(chain.from_iterable(m[3] for m in folded))
+        for worker, (start, end) in enumerate(_ranges(path, workers)):
+            parent, child = ctx.Pipe()
+            job = _Job(path, work, worker, workers, start, end, period, rules, tuple(directory.units),
+                       tuple(directory.regions))
+            proc = ctx.Process(target=_work, args=(job, child, dones[worker]), daemon=True)
+            proc.start()
+            pipes.append(parent)
+            procs.append(proc)
+
+        def wait() -> None:
+            if on_progress is not None:
+                on_progress(sum(d.value for d in dones))
+            for proc in procs:
+                if proc.exitcode not in (None, 0):
+                    raise RuntimeError(f"replay worker exited with {proc.exitcode}")
+
+        lines = [_receive(conn, wait)[1] for conn in pipes]
+        offsets = [sum(lines[:i]) for i in range(workers)]
         for conn in pipes:
-            conn.send(repeats)
-        if reason:
-            return reason
-        counted = [_receive(conn, wait) for conn in pipes]
+            conn.send(offsets)
+        folded = [_receive(conn, wait) for conn in pipes]
     finally:
         for proc in procs:
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.kill()
-    parts: list[Counts] = [m[1] for m in counted]
-    indicators = indicators_of(merged(parts))
-    rejected = sorted(chain.from_iterable(m[2] for m in counted), key=lambda r: (r.at, r.event_id))
-    invalid = sorted(chain.from_iterable(m[3] for m in counted), key=lambda item: item[0])
+        shutil.rmtree(work, ignore_errors=True)
+    reason = abandon_reason(sum(m[6] for m in folded), [m[5] for m in folded])
+    if reason:
+        return reason
+    counts = merged([m[1] for m in folded])
+    candidates = list(chain.from_iterable(m[2] for m in folded))
+    units_of = {case_id: units for _, _, case_id, units in candidates}
+    for case_id in repeats_among((key, at, case_id) for key, at, case_id, _ in candidates):
+        for unit in units_of[case_id]:
+            counts.units[unit]["repeat"] += 1
+    indicators = indicators_of(counts)
+    rejected = sorted(chain.from_iterable(m[3] for m in folded), key=lambda r: (r.at, r.event_id))
+    invalid = sorted(chain.from_iterable(m[4] for m in folded), key=lambda item: item[0])
     return ReplayResult(period, indicators, scores_of(indicators, directory, schemes, manual), rejected, invalid)
