@@ -29,7 +29,9 @@ from caseflow.domain import events as d
 # per string cost three quarters of the decode.
 Code = Annotated[str, Meta(min_length=1)]
 UnitId = Annotated[str, Meta(min_length=1, max_length=64)]
-_RFC3339 = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})\Z"
+# Hours, minutes, seconds and offsets are range-checked here: fromisoformat accepts "+08:60".
+_RFC3339 = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
+            r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])\Z")
 Instant = Annotated[str, Meta(pattern=_RFC3339)]
 _MAX_BRACKETS = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -160,17 +162,14 @@ _DECODER = msgspec.json.Decoder(_Wire)
 
 
 def _ms(text: str) -> int:
-    """Epoch ms of an RFC 3339 instant. Instants share their date, hour and offset with many others, so
-    that part is computed once; minutes, seconds and the fraction are added (range-checked: anything
-    odd goes through fromisoformat, which refuses impossible times)."""
+    """Epoch ms of an instant that matched _RFC3339. Instants share their date, hour and offset with
+    many others, so that part is computed once (fromisoformat refuses impossible dates)."""
     if len(text) == 25 and text[19] != ".":  # YYYY-MM-DDTHH:MM:SS+HH:MM, the platform's form
-        minutes, seconds = int(text[14:16]), int(text[17:19])
-        if minutes < 60 and seconds < 60:
-            key = text[:13] + text[19:]
-            hour = _HOURS.get(key)
-            if hour is None:
-                hour = _HOURS[key] = (datetime.fromisoformat(text[:13] + ":00:00" + text[19:]) - _EPOCH) // _MS
-            return hour + minutes * 60_000 + seconds * 1000
+        key = text[:13] + text[19:]
+        hour = _HOURS.get(key)
+        if hour is None:
+            hour = _HOURS[key] = (datetime.fromisoformat(text[:13] + ":00:00" + text[19:]) - _EPOCH) // _MS
+        return hour + int(text[14:16]) * 60_000 + int(text[17:19]) * 1000
     return (datetime.fromisoformat(text) - _EPOCH) // _MS
 
 
