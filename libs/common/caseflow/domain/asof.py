@@ -24,20 +24,31 @@ def disposed_at(a: Assignment, t: int) -> int | None:
     return last[0] if last is not None and last[1] else None
 
 
+# The `if not ...` guards skip building a generator for the empty histories most assignments have.
+
+
 def reworked_by(a: Assignment, t: int) -> bool:
+    if len(a.disposals) < 2:  # a rework is always preceded by a disposal
+        return False
     return any(not disposed and at <= t for at, disposed in a.disposals)
 
 
 def suspended_at(a: Assignment, t: int) -> bool:
+    if not a.suspensions:
+        return False
     return any(start <= t and (end is None or end > t) for start, end in a.suspensions)
 
 
 def ever_suspended_by(a: Assignment, t: int) -> bool:
+    if not a.suspensions:
+        return False
     return any(start <= t for start, _ in a.suspensions)
 
 
 def extended_by(a: Assignment, t: int) -> bool:
     """A non-engineering extension (延期) up to t."""
+    if not a.extensions:
+        return False
     return any(at <= t and not engineering for at, engineering in a.extensions)
 
 
@@ -59,6 +70,8 @@ def filed_by(case: CaseState, t: int) -> bool:
 
 
 def supervised_by(case: CaseState, t: int) -> bool:
+    if not case.supervisions:
+        return False
     return any(at <= t for at in case.supervisions)
 
 

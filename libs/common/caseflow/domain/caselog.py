@@ -64,6 +64,7 @@ def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outco
     """Add one (non-duplicate) event."""
     steps = log.steps
     mark = steps[-1].event.at if steps else None
+    outcome: Outcome
     if mark is not None and event.at < mark - rules.lateness:
         late = Rejection(
             event.event_id, event.case_id, event.at, "too_late",
@@ -71,8 +72,12 @@ def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outco
         )
         return CaseLog(steps, log.base, log.base_rejected, (*log.late, late)), "too_late"
     if mark is None or event.at >= mark:
-        step = _step(steps[-1].state if steps else log.base, event, rules)
-        outcome: Outcome = "applied" if step.rejection is None else "rejected"
+        state = steps[-1].state if steps else log.base
+        decision = decide(state, event, rules)  # _step, inlined: this is every in-order event
+        if isinstance(decision, Rejection):
+            step, outcome = Step(event, state, decision), "rejected"
+        else:
+            step, outcome = Step(event, decision), "applied"
         horizon = event.at - rules.lateness
         if steps and steps[0].event.at < horizon:
             return _settled(log, (*steps, step), horizon), outcome

@@ -17,9 +17,12 @@ depends on how it was computed; the unit tests compare both on generated and adv
 
 from __future__ import annotations
 
+import gc
+import logging
 import multiprocessing
 import shutil
 import tempfile
+import time
 import traceback
 import zlib
 from array import array
@@ -33,8 +36,10 @@ from typing import Any
 import numpy as np
 
 from caseflow.config.units import Directory
+from caseflow.contract.fast import fast_parse
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain import asof
+from caseflow.domain.events import CaseEvent
 from caseflow.domain.indicators import Counts, Period, count, indicators_of, merged
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
@@ -43,6 +48,7 @@ from caseflow.domain.state import CaseState
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, scores_of
 
 BUCKETS = 64
+log = logging.getLogger(__name__)
 _KEY = b'"case_id":"'
 Progress = Any  # multiprocessing shared int (bytes done), one per worker
 
@@ -126,7 +132,9 @@ def _fold_bucket(job: _Job, bucket: int, line_offsets: list[int], totals: _Total
         numbers = np.fromfile(seq_path, dtype=np.int64) + line_offsets[worker]
         with lines_path.open("rb") as handle:
             for seq, raw in zip(numbers.tolist(), handle, strict=True):
-                event = parse(raw, seq)
+                event: CaseEvent | Invalid | None = fast_parse(raw, seq)  # parse's first step, inlined
+                if event is None:
+                    event = parse(raw, seq)
                 if not isinstance(event, Invalid) and crc32(event.case_id.encode()) % BUCKETS != bucket:
                     totals.misrouted += 1
                 book.add(event, seq, p.as_of)
@@ -156,6 +164,9 @@ def _work(job: _Job, conn: Connection, done: Progress) -> None:
         totals = _Totals(Counts({}, {}), [], [], [], array("q"))
         for bucket in range(job.worker, BUCKETS, job.workers):
             _fold_bucket(job, bucket, line_offsets, totals, done)
+            # What the buckets leave behind only grows and holds no cycles: without this, every full
+            # collection walked all of it again (10M events: the fold took 85 s instead of ~60).
+            gc.freeze()
         ids = np.frombuffer(totals.id_hashes, dtype=np.int64).copy()
         ids.sort()
         conn.send(("folded", totals.counts, totals.candidates, totals.rejected, totals.invalid, ids.tobytes(),
@@ -221,11 +232,15 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
                 if proc.exitcode not in (None, 0):
                     raise RuntimeError(f"replay worker exited with {proc.exitcode}")
 
+        started = time.monotonic()
         lines = [_receive(conn, wait)[1] for conn in pipes]
+        partitioned = time.monotonic()
         offsets = [sum(lines[:i]) for i in range(workers)]
         for conn in pipes:
             conn.send(offsets)
         folded = [_receive(conn, wait) for conn in pipes]
+        log.info("replay: %d lines partitioned into %d buckets in %.1f s, folded by %d workers in %.1f s",
+                 sum(lines), BUCKETS, partitioned - started, workers, time.monotonic() - partitioned)
     finally:
         for proc in procs:
             proc.join(timeout=30)
