@@ -100,7 +100,8 @@ def collect(args: argparse.Namespace) -> dict[str, Any]:
     alert_runs = [a["runs"][0] for a in alerts]
     return {
         "machine": machine(), "runs": args.runs,
-        "replay": {"events": replay["events"], **{k: v for k, v in replay["results"].items()}},
+        "replay": {"events": replay["events"], "workers": replay.get("workers", 1),
+                   **{k: v for k, v in replay["results"].items()}},
         "replay_sources": {"events": sources["events"], **sources["results"]},
         "live": {"events": live[0]["events"], "offered_per_s": args.live_rate,
                  "through_per_s": median_of(live, "events_per_second"),
@@ -116,7 +117,7 @@ def markdown(data: dict[str, Any]) -> str:
     base = r["json_only"]["seconds_median"]
     rows = [
         ("replay, end to end", f"{r['replay']['events_per_second']:,.0f} events/s "
-         f"({r['replay']['peak_rss_mib']:.0f} MiB peak)",
+         f"({r['replay']['peak_rss_mib']:.0f} MiB peak, {r.get('workers', 1)} workers)",
          f"orjson.loads only: {r['json_only']['events_per_second']:,.0f}/s",
          f"{r['replay']['seconds_median'] / base:.1f}x the time"),
         ("replay, parse + validate only", f"{r['parse_validate']['events_per_second']:,.0f} events/s", "same",
@@ -160,7 +161,7 @@ def main() -> int:
     ap.add_argument("--reuse", default="", help="comma-separated scripts (e.g. replay_speed,alert_latency) whose "
                                                 "outputs from the last run are read back, not run again")
     args = ap.parse_args()
-    sizes = dict(replay_cases=100_000, sources_cases=20_000, live_cases=6000, live_rate=2000, alert_cases=1000,
+    sizes = dict(replay_cases=1_560_000, sources_cases=20_000, live_cases=6000, live_rate=2000, alert_cases=1000,
                  alert_runs=3)
     if args.quick:
         sizes = dict(replay_cases=5000, sources_cases=2000, live_cases=600, live_rate=1000, alert_cases=100,
