@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import asyncpg
+import msgspec
 from aiokafka import ConsumerRecord
 from fastapi import Depends, FastAPI, HTTPException, Query
 
@@ -125,7 +126,8 @@ def bootstrap(settings: Settings) -> FastAPI:
     async def get_period_cases(period: str, unit: str = Query(...), as_of: str | None = Query(None),
                                who: str = caller) -> dict[str, Any]:
         states = await cases_for(app.state.pool, _period(period, as_of), fresh=True)
-        return {"unit": unit, "cases": [s for s in states if any(a.unit == unit for a in s.assignments)]}
+        held = [s for s in states if any(a.unit == unit for a in s.assignments)]
+        return {"unit": unit, "cases": [msgspec.to_builtins(s) for s in held]}  # the snapshot's JSON shape
 
     @app.get("/v1/months/{period}", tags=["months"], summary="a closed month: its stored document and hash")
     async def get_month(period: str, who: str = caller) -> dict[str, Any]:
