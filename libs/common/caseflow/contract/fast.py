@@ -169,11 +169,12 @@ def _ms(text: str) -> int:
         hour = _HOURS.get(key)
         if hour is None:
             hour = _HOURS[key] = (datetime.fromisoformat(text[:13] + ":00:00" + text[19:]) - _EPOCH) // _MS
-        return hour + int(text[14:16]) * 60_000 + int(text[17:19]) * 1000
+        return hour + _MINUTE_SECOND[text[14:19]]
     return (datetime.fromisoformat(text) - _EPOCH) // _MS
 
 
 _HOURS: dict[str, int] = {}
+_MINUTE_SECOND = {f"{m:02d}:{s:02d}": (m * 60 + s) * 1000 for m in range(60) for s in range(60)}
 
 
 def _opt_ms(text: str | None) -> int | None:

@@ -101,8 +101,8 @@ def _settled(log: CaseLog, steps: tuple[Step, ...], horizon: int) -> CaseLog:
     keep = 1
     while steps[keep].event.at < horizon:
         keep += 1
-    gone = steps[:keep]
-    rejected = tuple(s.rejection for s in gone if s.rejection is not None)
-    return CaseLog(steps[keep:], gone[-1].state, log.base_rejected + rejected if rejected else log.base_rejected,
-                   log.late)
-
+    base_rejected = log.base_rejected
+    for gone in steps[:keep]:
+        if gone.rejection is not None:
+            base_rejected = (*base_rejected, gone.rejection)
+    return CaseLog(steps[keep:], steps[keep - 1].state, base_rejected, log.late)
