@@ -96,7 +96,7 @@ def repeated_hashes(hash_arrays: Iterable[bytes | array[int]]) -> frozenset[int]
     """Hashes that occur more than once across lean books' `id_hashes`: ids applied in two cases (or,
     rarely, two ids with one hash; checking those exactly costs nothing but time)."""
     every = np.concatenate([np.frombuffer(h, dtype=np.int64) for h in hash_arrays] or [np.empty(0, np.int64)])
-    every.sort()
+    every.sort(kind="stable")  # sorted runs (as workers send them) merge in linear time
     return frozenset(every[1:][every[1:] == every[:-1]].tolist())
 
 
