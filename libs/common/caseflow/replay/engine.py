@@ -31,6 +31,8 @@ class CaseBook:
     is kept beside (8 bytes instead of ~100). A lean book cannot see an id reused by another case, so
     whoever fills one must call `repeated_hashes` afterwards and, if it finds any, fill a new book with
     them as `suspects`: ids with those hashes are then checked against every case, exactly.
+    Either kind keeps the hashes, so books that each hold a part of the cases (a replay's buckets) can
+    be checked together for an id applied in two of them.
     """
 
     rules: Rules
@@ -39,7 +41,7 @@ class CaseBook:
     logs: dict[str, CaseLog] = field(default_factory=dict)
     seen: set[str] = field(default_factory=set)  # every id (not lean), or the suspects met so far
     case_ids: dict[str, str] = field(default_factory=dict)  # lean: "\0id\0id\0" per case
-    id_hashes: array[int] = field(default_factory=lambda: array("q"))  # lean: hash of every applied id
+    id_hashes: array[int] = field(default_factory=lambda: array("q"))  # hash of every applied id
     invalid: list[tuple[int, Invalid]] = field(default_factory=list)
     duplicates: int = 0
 
@@ -66,6 +68,7 @@ class CaseBook:
             if event_id in seen:
                 return True
             seen.add(event_id)
+            self.id_hashes.append(hash(event_id))
             return False
         digest = hash(event_id)
         if digest in self.suspects:

@@ -7,8 +7,9 @@
 3. The parent adds the counts up. What crosses cases is settled there:
    - repeat cases: buckets send each candidate with the units it would count for; the parent finds
      the repeats among all candidates and adds their `repeat` counts;
-   - duplicate `event_id`s (first arrival wins, across the whole file): books are lean (each case its
-     own ids) and send a hash of every id they applied; a hash applied twice abandons the run;
+   - duplicate `event_id`s (first arrival wins, across the whole file): a bucket's book keeps its ids
+     (exact within the bucket) and sends a hash of every id it applied; a hash applied in two buckets
+     abandons the run;
    - a line whose parsed case id belongs to another bucket (escapes, odd spacing, a nested key)
      abandons the run too.
 An abandoned run returns the reason and the caller folds the file in one process, so the answer never
@@ -133,7 +134,9 @@ class _Totals:
 
 
 def _fold_bucket(job: _Job, bucket: int, line_offsets: list[int], totals: _Totals, done: Progress) -> None:
-    book, p, crc32 = CaseBook(job.rules, lean=True), job.period, zlib.crc32
+    # One bucket's ids are few enough to keep whole (exact within the bucket); the hashes find an id
+    # applied in two buckets.
+    book, p, crc32 = CaseBook(job.rules), job.period, zlib.crc32
     for worker in range(job.workers):
         lines_path, seq_path = _part(job, bucket, worker)
         numbers = np.fromfile(seq_path, dtype=np.int64) + line_offsets[worker]
