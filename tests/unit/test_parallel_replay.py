@@ -19,6 +19,7 @@ from caseflow.replay.sources import Source
 from caseflow.sample.generate import Shape, generate, units_yaml
 
 PERIOD = make_period("2026-10", None, None, None)
+BUCKETS = 64
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +36,7 @@ def one_process(path: Path, rules: Rules, directory: Directory) -> bytes:
 
 
 def workers(path: Path, rules: Rules, directory: Directory, n: int) -> ReplayResult | str:
-    return parallel.replay_file(path, PERIOD, rules, directory, load_schemes(None), n)
+    return parallel.replay_file(path, PERIOD, rules, directory, load_schemes(None), n, buckets=BUCKETS)
 
 
 def write(d: Path, name: str, lines: list[bytes]) -> Path:
@@ -60,7 +61,8 @@ def test_an_event_id_reused_by_another_case_abandons_the_split(
     lines, directory, d = month
     events = [orjson.loads(line) for line in lines]
     first = events[0]
-    other = next(e for e in events if parallel.bucket_of(orjson.dumps(e)) != parallel.bucket_of(lines[0]))
+    first_bucket = parallel.bucket_of(lines[0], BUCKETS)
+    other = next(e for e in events if parallel.bucket_of(orjson.dumps(e), BUCKETS) != first_bucket)
     events.append({**other, "event_id": first["event_id"]})  # another case's event, a used id
     path = write(d, "reused.jsonl", [orjson.dumps(e) + b"\n" for e in events])
     assert workers(path, rules, directory, 2) == "an event_id was applied in two cases"
@@ -85,8 +87,8 @@ def test_a_case_id_written_differently_abandons_the_split(
     lines, directory, d = month
     disposals = [line for line in lines if b'"type":"disposed"' in line]
     target = next(line for line in disposals  # one whose new spelling routes it to the other worker
-                  if parallel.bucket_of(respelled(line, orjson.loads(line)["case_id"], spelling))
-                  != parallel.bucket_of(line))
+                  if parallel.bucket_of(respelled(line, orjson.loads(line)["case_id"], spelling), BUCKETS)
+                  != parallel.bucket_of(line, BUCKETS))
     case_id = orjson.loads(target)["case_id"]
     changed = [respelled(line, case_id, spelling) if line == target else line for line in lines]
     path = write(d, f"{spelling}.jsonl", changed)
