@@ -6,8 +6,8 @@
 2. Fold: each worker takes whole buckets, folds one bucket's cases at a time, counts them and lets
    them go, so memory holds one bucket of cases plus small per-case leftovers, not the whole month.
 3. The parent adds the counts up. What crosses cases is settled there:
-   - repeat cases: buckets send each candidate with the units it would count for; the parent finds
-     the repeats among all candidates and adds their `repeat` counts;
+   - repeat cases: buckets keep each candidate with the units it would count for; the candidates are
+     exchanged so that each worker holds all of some repeat keys, and it counts their repeats;
    - duplicate `event_id`s (first arrival wins, across the whole file): a bucket's book keeps its ids
      (exact within the bucket) and sends a hash of every id it applied; a hash applied in two buckets
      abandons the run;
@@ -187,10 +187,26 @@ def _work(job: _Job, conn: Connection, done: Progress) -> None:
             gc.freeze()
         ids = np.frombuffer(totals.id_hashes, dtype=np.int64).copy()
         ids.sort()
-        conn.send(("folded", totals.counts, _CANDIDATES.encode(totals.candidates), totals.rejected, totals.invalid,
-                   ids.tobytes(), totals.misrouted))
+        by_owner: list[list[Candidate]] = [[] for _ in range(job.workers)]
+        for candidate in totals.candidates:  # one repeat key, one worker (forked workers hash alike)
+            by_owner[hash(candidate[0]) % job.workers].append(candidate)
+        conn.send(("folded", totals.counts, [_CANDIDATES.encode(c) for c in by_owner], totals.rejected,
+                   totals.invalid, ids.tobytes(), totals.misrouted))
+        del totals, by_owner
+        conn.send(("repeats", _repeat_counts(conn.recv())))
     except BaseException:  # the parent re-raises it with the worker's traceback
         conn.send(("error", traceback.format_exc()))
+
+
+def _repeat_counts(parts: list[bytes]) -> dict[str, int]:
+    """Per unit, the repeat cases counted for it, among the candidates of this worker's repeat keys."""
+    candidates = list(chain.from_iterable(_CANDIDATES_OF.decode(part) for part in parts))
+    units_of = {case_id: units for _, _, case_id, units in candidates}
+    counts: dict[str, int] = {}
+    for case_id in repeats_among((key, at, case_id) for key, at, case_id, _ in candidates):
+        for unit in units_of[case_id]:
+            counts[unit] = counts.get(unit, 0) + 1
+    return counts
 
 
 def _receive(conn: Connection, wait: Callable[[], None]) -> tuple[Any, ...]:
@@ -260,6 +276,9 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
             conn.send(offsets)
         folded = [_receive(conn, wait) for conn in pipes]
         finished = time.monotonic()
+        for worker, conn in enumerate(pipes):  # each worker finds the repeats among its keys' candidates
+            conn.send([m[2][worker] for m in folded])
+        repeats = [_receive(conn, wait)[1] for conn in pipes]
     finally:
         for proc in procs:
             proc.join(timeout=30)
@@ -270,11 +289,9 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
     if reason:
         return reason
     counts = merged([m[1] for m in folded])
-    candidates = list(chain.from_iterable(_CANDIDATES_OF.decode(m[2]) for m in folded))
-    units_of = {case_id: units for _, _, case_id, units in candidates}
-    for case_id in repeats_among((key, at, case_id) for key, at, case_id, _ in candidates):
-        for unit in units_of[case_id]:
-            counts.units[unit]["repeat"] += 1
+    for unit_repeats in repeats:
+        for unit, n in unit_repeats.items():
+            counts.units[unit]["repeat"] += n
     indicators = indicators_of(counts)
     rejected = sorted(chain.from_iterable(m[3] for m in folded), key=lambda r: (r.at, r.event_id))
     invalid = sorted(chain.from_iterable(m[4] for m in folded), key=lambda item: item[0])
