@@ -130,7 +130,8 @@ def main() -> int:
         runs = [measure(cmd) for _ in range(args.runs)]
         wall = statistics.median(w for w, _ in runs)
         rss = statistics.median(r for _, r in runs)
-        results[name] = {"seconds_median": wall, "events_per_second": count / wall, "peak_rss_mib": rss / 2**20}
+        results[name] = {"seconds_median": wall, "events_per_second": count / wall, "peak_rss_mib": rss / 2**20,
+                         "seconds_each": [w for w, _ in runs], "peak_rss_mib_each": [r / 2**20 for _, r in runs]}
         print(f"{name:15s} {wall:8.2f} s  {count / wall:10,.0f} events/s  peak RSS {rss / 2**20:7.0f} MiB")
     ratio = results["replay"]["seconds_median"] / results["json_only"]["seconds_median"]
     ratio_validate = results["replay"]["seconds_median"] / results["parse_validate"]["seconds_median"]
