@@ -11,7 +11,7 @@ import pytest
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.rules import Rules
-from caseflow.replay import loading, parallel
+from caseflow.replay import buckets, loading, parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 from caseflow.replay.output import as_document
 from caseflow.replay.periods import make_period
@@ -61,8 +61,8 @@ def test_an_event_id_reused_by_another_case_abandons_the_split(
     lines, directory, d = month
     events = [orjson.loads(line) for line in lines]
     first = events[0]
-    first_bucket = parallel.bucket_of(lines[0], BUCKETS)
-    other = next(e for e in events if parallel.bucket_of(orjson.dumps(e), BUCKETS) != first_bucket)
+    first_bucket = buckets.bucket_of(lines[0], BUCKETS)
+    other = next(e for e in events if buckets.bucket_of(orjson.dumps(e), BUCKETS) != first_bucket)
     events.append({**other, "event_id": first["event_id"]})  # another case's event, a used id
     path = write(d, "reused.jsonl", [orjson.dumps(e) + b"\n" for e in events])
     assert workers(path, rules, directory, 2) == "an event_id was applied in two cases"
@@ -87,8 +87,8 @@ def test_a_case_id_written_differently_abandons_the_split(
     lines, directory, d = month
     disposals = [line for line in lines if b'"type":"disposed"' in line]
     target = next(line for line in disposals  # one whose new spelling routes it to the other worker
-                  if parallel.bucket_of(respelled(line, orjson.loads(line)["case_id"], spelling), BUCKETS)
-                  != parallel.bucket_of(line, BUCKETS))
+                  if buckets.bucket_of(respelled(line, orjson.loads(line)["case_id"], spelling), BUCKETS)
+                  != buckets.bucket_of(line, BUCKETS))
     case_id = orjson.loads(target)["case_id"]
     changed = [respelled(line, case_id, spelling) if line == target else line for line in lines]
     path = write(d, f"{spelling}.jsonl", changed)

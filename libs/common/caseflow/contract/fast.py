@@ -18,151 +18,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
-from msgspec import Meta, Struct
 
+from caseflow.contract import fast_wire as w
 from caseflow.domain import events as d
 
-# Identifiers and codes are checked for control characters after decoding (see fast_parse): a regex
-# per string cost three quarters of the decode.
-Code = Annotated[str, Meta(min_length=1)]
-UnitId = Annotated[str, Meta(min_length=1, max_length=64)]
-# Hours, minutes, seconds and offsets are range-checked here: fromisoformat accepts "+08:60".
-_RFC3339 = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?"
-            r"(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])\Z")
-Instant = Annotated[str, Meta(pattern=_RFC3339)]
 _MAX_BRACKETS = 100
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
 
 
-class _Data(Struct, frozen=True):
-    pass
-
-
-class _Duration(Struct, frozen=True):
-    value: Annotated[int, Meta(gt=0)] | Annotated[float, Meta(gt=0)]
-    unit: Literal["working_hours", "working_days", "hours"]
-
-
-class _ReportedData(Struct, frozen=True):
-    source: Literal["collector", "video", "public", "supervision", "leader", "media", "self"]
-    category: Literal["event", "component"]
-    major: Code
-    minor: Code
-    region: Code
-    grid: Code
-    road_grade: Literal["primary", "secondary", "backstreet", "key_area"] = "secondary"
-    lon: Annotated[int, Meta(ge=-180, le=180)] | Annotated[float, Meta(ge=-180, le=180)] | None = None
-    lat: Annotated[int, Meta(ge=-90, le=90)] | Annotated[float, Meta(ge=-90, le=90)] | None = None
-
-
-class _FiledData(Struct, frozen=True):
-    urgency: Literal["normal", "urgent"] = "normal"
-    major: Code | None = None
-    minor: Code | None = None
-
-
-class _UnitData(Struct, frozen=True):
-    unit: UnitId
-
-
-class _DispatchedData(Struct, frozen=True):
-    unit: UnitId
-    deadline_at: Instant | None = None
-    time_limit: _Duration | None = None
-
-
-class _ExtendedData(Struct, frozen=True):
-    unit: UnitId
-    deadline_at: Instant | None = None
-    extra: _Duration | None = None
-    engineering: bool = False
-
-
-class _SupervisedData(Struct, frozen=True):
-    reason: Literal["leader_instruction", "discipline", "higher_level", "media", "major_impact", "major_event", "other"]
-    deadline_at: Instant | None = None
-
-
-class _VisitedData(Struct, frozen=True):
-    result: Literal["satisfied", "basically_satisfied", "unsatisfied"]
-    valid: bool = True
-
-
-class _Envelope(Struct, frozen=True, tag_field="type"):
-    event_id: Annotated[str, Meta(min_length=1, max_length=128)]
-    case_id: Annotated[str, Meta(min_length=1, max_length=64)]
-    occurred_at: Instant
-
-
-class _Reported(_Envelope, frozen=True, tag="reported"):
-    data: _ReportedData
-
-
-class _Verified(_Envelope, frozen=True, tag="verified"):
-    data: _Data
-
-
-class _Filed(_Envelope, frozen=True, tag="filed"):
-    data: _FiledData
-
-
-class _Invalidated(_Envelope, frozen=True, tag="invalidated"):
-    data: _Data
-
-
-class _Dispatched(_Envelope, frozen=True, tag="dispatched"):
-    data: _DispatchedData
-
-
-class _Returned(_Envelope, frozen=True, tag="returned"):
-    data: _UnitData
-
-
-class _Suspended(_Envelope, frozen=True, tag="suspended"):
-    data: _UnitData
-
-
-class _Resumed(_Envelope, frozen=True, tag="resumed"):
-    data: _UnitData
-
-
-class _Disposed(_Envelope, frozen=True, tag="disposed"):
-    data: _UnitData
-
-
-class _Extended(_Envelope, frozen=True, tag="extended"):
-    data: _ExtendedData
-
-
-class _Reworked(_Envelope, frozen=True, tag="reworked"):
-    data: _DispatchedData
-
-
-class _Closed(_Envelope, frozen=True, tag="closed"):
-    data: _Data
-
-
-class _Supervised(_Envelope, frozen=True, tag="supervised"):
-    data: _SupervisedData
-
-
-class _Visited(_Envelope, frozen=True, tag="visited"):
-    data: _VisitedData
-
-
-_Wire = (
-    _Reported | _Verified | _Filed | _Invalidated | _Dispatched | _Returned | _Suspended | _Resumed | _Disposed
-    | _Extended | _Reworked | _Closed | _Supervised | _Visited
-)
-_DECODER = msgspec.json.Decoder(_Wire)
-
-
 def _ms(text: str) -> int:
-    """Epoch ms of an instant that matched _RFC3339. Instants share their date, hour and offset with
+    """Epoch ms of an instant that matched fast_wire.RFC3339. Instants share their date, hour and offset with
     many others, so that part is computed once (fromisoformat refuses impossible dates)."""
     if len(text) == 25 and text[19] != ".":  # YYYY-MM-DDTHH:MM:SS+HH:MM, the platform's form
         key = text[:13] + text[19:]
@@ -181,7 +50,7 @@ def _opt_ms(text: str | None) -> int | None:
     return None if text is None else _ms(text)
 
 
-def _duration(x: _Duration | None) -> d.Duration | None:
+def _duration(x: w.Duration | None) -> d.Duration | None:
     return None if x is None else d.Duration(float(x.value), x.unit)
 
 
@@ -194,43 +63,43 @@ def _opt_shared(text: str | None) -> str | None:
     return None if text is None else _shared(text)
 
 
-def _reported(w: _Reported, seq: int) -> d.CaseEvent:
+def _reported(w: w.Reported, seq: int) -> d.CaseEvent:
     x = w.data
     return d.CaseReported(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.source), _shared(x.category),
                           _shared(x.major), _shared(x.minor), _shared(x.region), _shared(x.grid),
                           _shared(x.road_grade))
 
 
-def _filed(w: _Filed, seq: int) -> d.CaseEvent:
+def _filed(w: w.Filed, seq: int) -> d.CaseEvent:
     x = w.data
     return d.CaseFiled(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.urgency), _opt_shared(x.major),
                        _opt_shared(x.minor))
 
 
-def _dispatched(w: _Dispatched, seq: int) -> d.CaseEvent:
+def _dispatched(w: w.Dispatched, seq: int) -> d.CaseEvent:
     x = w.data
     return d.CaseDispatched(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit), _opt_ms(x.deadline_at),
                             _duration(x.time_limit))
 
 
-def _reworked(w: _Reworked, seq: int) -> d.CaseEvent:
+def _reworked(w: w.Reworked, seq: int) -> d.CaseEvent:
     x = w.data
     return d.CaseReworked(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit), _opt_ms(x.deadline_at),
                           _duration(x.time_limit))
 
 
-def _extended(w: _Extended, seq: int) -> d.CaseEvent:
+def _extended(w: w.Extended, seq: int) -> d.CaseEvent:
     x = w.data
     return d.DeadlineExtended(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit),
                               _opt_ms(x.deadline_at), _duration(x.extra), x.engineering)
 
 
-def _supervised(w: _Supervised, seq: int) -> d.CaseEvent:
+def _supervised(w: w.Supervised, seq: int) -> d.CaseEvent:
     return d.CaseSupervised(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.reason),
                             _opt_ms(w.data.deadline_at))
 
 
-def _visited(w: _Visited, seq: int) -> d.CaseEvent:
+def _visited(w: w.Visited, seq: int) -> d.CaseEvent:
     return d.CaseVisited(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.result), w.data.valid)
 
 
@@ -247,12 +116,12 @@ def _bare_event(domain: type[d.CaseEvent]) -> Callable[[Any, int], d.CaseEvent]:
 
 
 _MAPPERS: dict[type, Callable[[Any, int], d.CaseEvent]] = {
-    _Reported: _reported, _Filed: _filed, _Dispatched: _dispatched, _Reworked: _reworked, _Extended: _extended,
-    _Supervised: _supervised, _Visited: _visited,
-    _Returned: _unit_event(d.AssignmentReturned), _Suspended: _unit_event(d.AssignmentSuspended),
-    _Resumed: _unit_event(d.AssignmentResumed), _Disposed: _unit_event(d.CaseDisposed),
-    _Verified: _bare_event(d.CaseVerified), _Invalidated: _bare_event(d.CaseInvalidated),
-    _Closed: _bare_event(d.CaseClosed),
+    w.Reported: _reported, w.Filed: _filed, w.Dispatched: _dispatched, w.Reworked: _reworked, w.Extended: _extended,
+    w.Supervised: _supervised, w.Visited: _visited,
+    w.Returned: _unit_event(d.AssignmentReturned), w.Suspended: _unit_event(d.AssignmentSuspended),
+    w.Resumed: _unit_event(d.AssignmentResumed), w.Disposed: _unit_event(d.CaseDisposed),
+    w.Verified: _bare_event(d.CaseVerified), w.Invalidated: _bare_event(d.CaseInvalidated),
+    w.Closed: _bare_event(d.CaseClosed),
 }
 
 
@@ -272,7 +141,7 @@ def fast_parse(raw: bytes | str, seq: int) -> d.CaseEvent | None:
     if data.count(b"{") + data.count(b"[") > _MAX_BRACKETS:
         return None
     try:
-        wire = _DECODER.decode(data)
+        wire = w.DECODER.decode(data)
         event = _MAPPERS[type(wire)](wire, seq)
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         return None

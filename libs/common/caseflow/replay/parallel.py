@@ -30,7 +30,7 @@ import zlib
 from array import array
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import chain
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -48,79 +48,10 @@ from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
+from caseflow.replay.buckets import Job, Progress, buckets_for, part_paths, partition, ranges
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, scores_of
 
-MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket's cases fit the caches
-BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
 log = logging.getLogger(__name__)
-_KEY = b'"case_id":"'
-Progress = Any  # multiprocessing shared int (bytes done), one per worker
-
-
-def buckets_for(size: int) -> int:
-    """How many buckets for a file of `size` bytes: about 4 MB of lines each, 16 to 256."""
-    return min(MAX_BUCKETS, max(16, size // BUCKET_BYTES))
-
-
-def bucket_of(line: bytes, buckets: int) -> int:
-    """The bucket of a raw line: a hash of the case id as written, or 0 when there is none."""
-    start = line.find(_KEY)
-    if start < 0:
-        return 0
-    start += len(_KEY)
-    end = line.find(b'"', start)
-    return 0 if end < 0 else zlib.crc32(line[start:end]) % buckets
-
-
-@dataclass(frozen=True)
-class _Job:
-    path: Path
-    work: Path  # directory for the bucket files
-    worker: int
-    workers: int
-    buckets: int
-    start: int  # byte range of the file this worker partitions
-    end: int
-    period: Period
-    rules: Rules
-    unit_ids: tuple[str, ...]
-    region_ids: tuple[str, ...]
-
-
-def _part(job: _Job, bucket: int, worker: int) -> tuple[Path, Path]:
-    return job.work / f"{worker}-{bucket}.jsonl", job.work / f"{worker}-{bucket}.seq"
-
-
-def _partition(job: _Job, done: Progress) -> int:
-    """Write this worker's lines into bucket files (with their line numbers); returns its line count."""
-    outs = [_part(job, b, job.worker)[0].open("wb", buffering=1 << 16) for b in range(job.buckets)]
-    seqs = [array("q") for _ in range(job.buckets)]
-    key, skip, crc32, seq = _KEY, len(_KEY), zlib.crc32, 0
-    with job.path.open("rb") as handle:
-        handle.seek(job.start)
-        position = job.start
-        for raw in handle:
-            if position >= job.end:
-                break
-            position += len(raw)
-            if seq & 0xFFFF == 0:
-                done.value = position - job.start
-            start = raw.find(key)  # bucket_of, inlined: this loop sees every line
-            if start < 0:
-                bucket = 0
-            else:
-                end = raw.find(b'"', start + skip)
-                bucket = 0 if end < 0 else crc32(raw[start + skip:end]) % job.buckets
-            if raw.strip():
-                outs[bucket].write(raw if raw.endswith(b"\n") else raw + b"\n")
-                seqs[bucket].append(seq)
-            seq += 1
-    for bucket, (out, numbers) in enumerate(zip(outs, seqs, strict=True)):
-        out.close()
-        with _part(job, bucket, job.worker)[1].open("wb") as f:
-            numbers.tofile(f)
-    done.value = job.end - job.start
-    return seq
 
 
 # A month's candidates are most of its cases: msgpack carries them several times faster than pickle.
@@ -141,12 +72,12 @@ class _Totals:
     misrouted: int = 0
 
 
-def _fold_bucket(job: _Job, bucket: int, line_offsets: list[int], totals: _Totals, done: Progress) -> None:
+def _fold_bucket(job: Job, bucket: int, line_offsets: list[int], totals: _Totals, done: Progress) -> None:
     # One bucket's ids are few enough to keep whole (exact within the bucket); the hashes find an id
     # applied in two buckets.
     book, p, crc32 = CaseBook(job.rules), job.period, zlib.crc32
     for worker in range(job.workers):
-        lines_path, seq_path = _part(job, bucket, worker)
+        lines_path, seq_path = part_paths(job, bucket, worker)
         numbers = np.fromfile(seq_path, dtype=np.int64) + line_offsets[worker]
         with lines_path.open("rb") as handle:
             for seq, raw in zip(numbers.tolist(), handle, strict=True):
@@ -175,9 +106,9 @@ def _counted_units(case: CaseState, p: Period) -> tuple[str, ...]:
                  if p.contains(a.dispatched_at) and not asof.returned_by(a, p.as_of))
 
 
-def _work(job: _Job, conn: Connection, done: Progress) -> None:
+def _work(job: Job, conn: Connection, done: Progress) -> None:
     try:
-        conn.send(("partitioned", _partition(job, done)))
+        conn.send(("partitioned", partition(job, done)))
         line_offsets = conn.recv()
         totals = _Totals(Counts({}, {}), [], [], [], array("q"))
         for bucket in range(job.worker, job.buckets, job.workers):
@@ -218,19 +149,6 @@ def _receive(conn: Connection, wait: Callable[[], None]) -> tuple[Any, ...]:
     return message
 
 
-def _ranges(path: Path, workers: int) -> list[tuple[int, int]]:
-    """Byte ranges of about equal size, each starting at a line."""
-    size = path.stat().st_size
-    cuts = [0]
-    with path.open("rb") as handle:
-        for i in range(1, workers):
-            handle.seek(max(cuts[-1], size * i // workers))
-            handle.readline()
-            cuts.append(min(handle.tell(), size))
-    cuts.append(size)
-    return list(pairwise(cuts))
-
-
 def abandon_reason(misrouted: int, id_hashes: list[bytes]) -> str | None:
     """Why the buckets' results cannot simply be added up, or None when they can."""
     if misrouted:
@@ -252,9 +170,9 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
     dones = [ctx.Value("q", 0, lock=False) for _ in range(workers)]
     pipes, procs = [], []
     try:
-        for worker, (start, end) in enumerate(_ranges(path, workers)):
+        for worker, (start, end) in enumerate(ranges(path, workers)):
             parent, child = ctx.Pipe()
-            job = _Job(path, work, worker, workers, buckets, start, end, period, rules, tuple(directory.units),
+            job = Job(path, work, worker, workers, buckets, start, end, period, rules, tuple(directory.units),
                        tuple(directory.regions))
             proc = ctx.Process(target=_work, args=(job, child, dones[worker]), daemon=True)
             proc.start()

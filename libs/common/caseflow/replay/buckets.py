@@ -1,0 +1,102 @@
+"""Partitioning a replay's input into bucket files by case (the first phase of `parallel`).
+
+Each worker reads its share of the file (a byte range starting at a line) and writes every line to a
+bucket file chosen by a hash of the case id as written, with the line's number beside it, so a bucket
+can later be folded on its own, in file order, with the right line numbers.
+"""
+
+from __future__ import annotations
+
+import zlib
+from array import array
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from caseflow.domain.indicators import Period
+from caseflow.domain.rules import Rules
+
+MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket's cases fit the caches
+BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
+_KEY = b'"case_id":"'
+Progress = Any  # multiprocessing shared int (bytes done), one per worker
+
+
+def buckets_for(size: int) -> int:
+    """How many buckets for a file of `size` bytes: about 4 MB of lines each, 16 to 256."""
+    return min(MAX_BUCKETS, max(16, size // BUCKET_BYTES))
+
+
+def bucket_of(line: bytes, buckets: int) -> int:
+    """The bucket of a raw line: a hash of the case id as written, or 0 when there is none."""
+    start = line.find(_KEY)
+    if start < 0:
+        return 0
+    start += len(_KEY)
+    end = line.find(b'"', start)
+    return 0 if end < 0 else zlib.crc32(line[start:end]) % buckets
+
+
+@dataclass(frozen=True)
+class Job:
+    path: Path
+    work: Path  # directory for the bucket files
+    worker: int
+    workers: int
+    buckets: int
+    start: int  # byte range of the file this worker partitions
+    end: int
+    period: Period
+    rules: Rules
+    unit_ids: tuple[str, ...]
+    region_ids: tuple[str, ...]
+
+
+def part_paths(job: Job, bucket: int, worker: int) -> tuple[Path, Path]:
+    return job.work / f"{worker}-{bucket}.jsonl", job.work / f"{worker}-{bucket}.seq"
+
+
+def partition(job: Job, done: Progress) -> int:
+    """Write this worker's lines into bucket files (with their line numbers); returns its line count."""
+    outs = [part_paths(job, b, job.worker)[0].open("wb", buffering=1 << 16) for b in range(job.buckets)]
+    seqs = [array("q") for _ in range(job.buckets)]
+    key, skip, crc32, seq = _KEY, len(_KEY), zlib.crc32, 0
+    with job.path.open("rb") as handle:
+        handle.seek(job.start)
+        position = job.start
+        for raw in handle:
+            if position >= job.end:
+                break
+            position += len(raw)
+            if seq & 0xFFFF == 0:
+                done.value = position - job.start
+            start = raw.find(key)  # bucket_of, inlined: this loop sees every line
+            if start < 0:
+                bucket = 0
+            else:
+                end = raw.find(b'"', start + skip)
+                bucket = 0 if end < 0 else crc32(raw[start + skip:end]) % job.buckets
+            if raw.strip():
+                outs[bucket].write(raw if raw.endswith(b"\n") else raw + b"\n")
+                seqs[bucket].append(seq)
+            seq += 1
+    for bucket, (out, numbers) in enumerate(zip(outs, seqs, strict=True)):
+        out.close()
+        with part_paths(job, bucket, job.worker)[1].open("wb") as f:
+            numbers.tofile(f)
+    done.value = job.end - job.start
+    return seq
+
+
+def ranges(path: Path, workers: int) -> list[tuple[int, int]]:
+    """Byte ranges of about equal size, each starting at a line."""
+    size = path.stat().st_size
+    cuts = [0]
+    with path.open("rb") as handle:
+        for i in range(1, workers):
+            handle.seek(max(cuts[-1], size * i // workers))
+            handle.readline()
+            cuts.append(min(handle.tell(), size))
+    cuts.append(size)
+    return list(pairwise(cuts))
