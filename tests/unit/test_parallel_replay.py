@@ -3,6 +3,8 @@ abandoned (and folded in one process) whenever splitting by case could change th
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import orjson
@@ -138,3 +140,21 @@ def test_lean_books_equal_exact_ones_once_reused_ids_are_suspects(
     assert (again.cases(), again.rejections(PERIOD.as_of), again.duplicates) == (
         exact.cases(), exact.rejections(PERIOD.as_of), exact.duplicates)
     assert repeated_hashes([again.id_hashes]) == frozenset()
+
+
+def test_the_progress_bar_counts_the_file_once(month: tuple[list[bytes], Directory, Path], rules: Rules,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    lines, directory, d = month
+    path = write(d, "month.jsonl", lines)
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    monkeypatch.setattr(loading, "PARALLEL_FILE", 0)
+    monkeypatch.setattr(loading, "BIG_FILE", 0)
+    loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, True)
+    shown = [line for line in terminal.getvalue().replace("\r", "\n").splitlines() if "%|" in line]
+    percents = [int(line.split("%")[0].split()[-1]) for line in shown]
+    assert percents and percents[-1] == 100 and max(percents) == 100, shown[-3:]

@@ -115,12 +115,14 @@ def compute(source: Source, period: Period, rules: Rules, directory: Directory, 
             advance = bar.start(size)
             done = 0
 
-            def on_progress(total: int) -> None:
+            def on_progress(twice: int) -> None:  # the file's bytes are counted twice: partitioned, folded
                 nonlocal done
-                advance(total - done)
-                done = total
+                advance(twice // 2 - done)
+                done = twice // 2
             try:
                 result = parallel.replay_file(source.path, period, rules, directory, schemes, workers, on_progress)
+                if isinstance(result, ReplayResult):
+                    on_progress(2 * size)  # workers report every 0.2 s: show the end, not the last report
             finally:
                 bar.close()
             if isinstance(result, ReplayResult):
