@@ -3,10 +3,12 @@ pydantic models in `v1`, written so that they can only be narrower (see `fast`'s
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 from msgspec import Meta, Struct
+
+from caseflow.contract.enums import Category, DurationUnit, RoadGrade, Source, SupervisionReason, Urgency, VisitResult
 
 # Identifiers and codes are checked for control characters after decoding (see fast_parse): a regex
 # per string cost three quarters of the decode.
@@ -24,23 +26,23 @@ class Data(Struct, frozen=True):
 
 class Duration(Struct, frozen=True):
     value: Annotated[int, Meta(gt=0)] | Annotated[float, Meta(gt=0)]
-    unit: Literal["working_hours", "working_days", "hours"]
+    unit: DurationUnit
 
 
 class ReportedData(Struct, frozen=True):
-    source: Literal["collector", "video", "public", "supervision", "leader", "media", "self"]
-    category: Literal["event", "component"]
+    source: Source
+    category: Category
     major: Code
     minor: Code
     region: Code
     grid: Code
-    road_grade: Literal["primary", "secondary", "backstreet", "key_area"] = "secondary"
+    road_grade: RoadGrade = "secondary"
     lon: Annotated[int, Meta(ge=-180, le=180)] | Annotated[float, Meta(ge=-180, le=180)] | None = None
     lat: Annotated[int, Meta(ge=-90, le=90)] | Annotated[float, Meta(ge=-90, le=90)] | None = None
 
 
 class FiledData(Struct, frozen=True):
-    urgency: Literal["normal", "urgent"] = "normal"
+    urgency: Urgency = "normal"
     major: Code | None = None
     minor: Code | None = None
 
@@ -63,12 +65,12 @@ class ExtendedData(Struct, frozen=True):
 
 
 class SupervisedData(Struct, frozen=True):
-    reason: Literal["leader_instruction", "discipline", "higher_level", "media", "major_impact", "major_event", "other"]
+    reason: SupervisionReason
     deadline_at: Instant | None = None
 
 
 class VisitedData(Struct, frozen=True):
-    result: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    result: VisitResult
     valid: bool = True
 
 

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt
 
+from caseflow.contract.enums import Category, DurationUnit, RoadGrade, Source, SupervisionReason, Urgency, VisitResult
+
 # Identifiers travel into databases, logs, URLs and robot messages: no control characters (a NUL
 # cannot even be stored in PostgreSQL text). The contract's schema is silent; see docs/decisions.md.
 PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
@@ -22,23 +24,23 @@ class _Data(BaseModel):
 class DurationV1(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
     value: Annotated[Number, Field(gt=0)]
-    unit: Literal["working_hours", "working_days", "hours"]
+    unit: DurationUnit
 
 
 class ReportedData(_Data):
-    source: Literal["collector", "video", "public", "supervision", "leader", "media", "self"]
-    category: Literal["event", "component"]
+    source: Source
+    category: Category
     major: Code
     minor: Code
     region: Code
     grid: Code
-    road_grade: Literal["primary", "secondary", "backstreet", "key_area"] = "secondary"
+    road_grade: RoadGrade = "secondary"
     lon: Annotated[Number, Field(ge=-180, le=180)] | None = None
     lat: Annotated[Number, Field(ge=-90, le=90)] | None = None
 
 
 class FiledData(_Data):
-    urgency: Literal["normal", "urgent"] = "normal"
+    urgency: Urgency = "normal"
     major: Code | None = None
     minor: Code | None = None
 
@@ -59,14 +61,12 @@ class ExtendedData(UnitData):
 
 
 class SupervisedData(_Data):
-    reason: Literal[
-        "leader_instruction", "discipline", "higher_level", "media", "major_impact", "major_event", "other"
-    ]
+    reason: SupervisionReason
     deadline_at: Instant | None = None
 
 
 class VisitedData(_Data):
-    result: Literal["satisfied", "basically_satisfied", "unsatisfied"]
+    result: VisitResult
     valid: StrictBool = True
 
 
