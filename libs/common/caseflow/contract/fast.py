@@ -63,61 +63,58 @@ def _opt_shared(text: str | None) -> str | None:
     return None if text is None else _shared(text)
 
 
-def _reported(w: w.Reported, seq: int) -> d.CaseEvent:
-    x = w.data
-    return d.CaseReported(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.source), _shared(x.category),
+def _reported(e: w.Reported, seq: int) -> d.CaseEvent:
+    x = e.data
+    return d.CaseReported(e.event_id, e.case_id, _ms(e.occurred_at), seq, _shared(x.source), _shared(x.category),
                           _shared(x.major), _shared(x.minor), _shared(x.region), _shared(x.grid),
                           _shared(x.road_grade))
 
 
-def _filed(w: w.Filed, seq: int) -> d.CaseEvent:
-    x = w.data
-    return d.CaseFiled(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.urgency), _opt_shared(x.major),
+def _filed(e: w.Filed, seq: int) -> d.CaseEvent:
+    x = e.data
+    return d.CaseFiled(e.event_id, e.case_id, _ms(e.occurred_at), seq, _shared(x.urgency), _opt_shared(x.major),
                        _opt_shared(x.minor))
 
 
-def _dispatched(w: w.Dispatched, seq: int) -> d.CaseEvent:
-    x = w.data
-    return d.CaseDispatched(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit), _opt_ms(x.deadline_at),
-                            _duration(x.time_limit))
+def _cycle_event(domain: type[d.CaseDispatched] | type[d.CaseReworked]) -> Callable[[Any, int], d.CaseEvent]:
+    """Dispatched and reworked: a unit, and the cycle's deadline or time limit."""
+    def mapper(e: Any, seq: int) -> d.CaseEvent:
+        x = e.data
+        return domain(e.event_id, e.case_id, _ms(e.occurred_at), seq, _shared(x.unit), _opt_ms(x.deadline_at),
+                      _duration(x.time_limit))
+    return mapper
 
 
-def _reworked(w: w.Reworked, seq: int) -> d.CaseEvent:
-    x = w.data
-    return d.CaseReworked(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit), _opt_ms(x.deadline_at),
-                          _duration(x.time_limit))
-
-
-def _extended(w: w.Extended, seq: int) -> d.CaseEvent:
-    x = w.data
-    return d.DeadlineExtended(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(x.unit),
+def _extended(e: w.Extended, seq: int) -> d.CaseEvent:
+    x = e.data
+    return d.DeadlineExtended(e.event_id, e.case_id, _ms(e.occurred_at), seq, _shared(x.unit),
                               _opt_ms(x.deadline_at), _duration(x.extra), x.engineering)
 
 
-def _supervised(w: w.Supervised, seq: int) -> d.CaseEvent:
-    return d.CaseSupervised(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.reason),
-                            _opt_ms(w.data.deadline_at))
+def _supervised(e: w.Supervised, seq: int) -> d.CaseEvent:
+    return d.CaseSupervised(e.event_id, e.case_id, _ms(e.occurred_at), seq, _shared(e.data.reason),
+                            _opt_ms(e.data.deadline_at))
 
 
-def _visited(w: w.Visited, seq: int) -> d.CaseEvent:
-    return d.CaseVisited(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.result), w.data.valid)
+def _visited(e: w.Visited, seq: int) -> d.CaseEvent:
+    return d.CaseVisited(e.event_id, e.case_id, _ms(e.occurred_at), seq, _shared(e.data.result), e.data.valid)
 
 
 def _unit_event(domain: type[d.CaseEvent]) -> Callable[[Any, int], d.CaseEvent]:
-    def mapper(w: Any, seq: int) -> d.CaseEvent:
-        return domain(w.event_id, w.case_id, _ms(w.occurred_at), seq, _shared(w.data.unit))  # type: ignore[call-arg]
+    def mapper(e: Any, seq: int) -> d.CaseEvent:
+        return domain(e.event_id, e.case_id, _ms(e.occurred_at), seq, _shared(e.data.unit))  # type: ignore[call-arg]
     return mapper
 
 
 def _bare_event(domain: type[d.CaseEvent]) -> Callable[[Any, int], d.CaseEvent]:
-    def mapper(w: Any, seq: int) -> d.CaseEvent:
-        return domain(w.event_id, w.case_id, _ms(w.occurred_at), seq)
+    def mapper(e: Any, seq: int) -> d.CaseEvent:
+        return domain(e.event_id, e.case_id, _ms(e.occurred_at), seq)
     return mapper
 
 
 _MAPPERS: dict[type, Callable[[Any, int], d.CaseEvent]] = {
-    w.Reported: _reported, w.Filed: _filed, w.Dispatched: _dispatched, w.Reworked: _reworked, w.Extended: _extended,
-    w.Supervised: _supervised, w.Visited: _visited,
+    w.Reported: _reported, w.Filed: _filed, w.Extended: _extended, w.Supervised: _supervised, w.Visited: _visited,
+    w.Dispatched: _cycle_event(d.CaseDispatched), w.Reworked: _cycle_event(d.CaseReworked),
     w.Returned: _unit_event(d.AssignmentReturned), w.Suspended: _unit_event(d.AssignmentSuspended),
     w.Resumed: _unit_event(d.AssignmentResumed), w.Disposed: _unit_event(d.CaseDisposed),
     w.Verified: _bare_event(d.CaseVerified), w.Invalidated: _bare_event(d.CaseInvalidated),
