@@ -101,8 +101,17 @@ def count(
                 continue
             if region is None:
                 region = region_counts.setdefault(case.region, _zero_region())
-            _count_assignment(counts, region, case, a, t, case.case_id in repeats)
+            _count_assignment(counts, region, case, a, t)
+        if case.case_id in repeats:
+            for unit in repeat_units(case, period):
+                units[unit]["repeat"] += 1
     return Counts(units, region_counts)
+
+
+def repeat_units(case: CaseState, period: Period) -> tuple[str, ...]:
+    """The units whose `repeat` count a repeat case adds to: each assignment of the period's not returned."""
+    return tuple(a.unit for a in case.assignments
+                 if period.contains(a.dispatched_at) and not asof.returned_by(a, period.as_of))
 
 
 def merged(parts: Sequence[Counts]) -> Counts:
@@ -161,7 +170,7 @@ def _count_visits(
             counts["satisfied"] += visit.result in satisfied_results
 
 
-def _count_assignment(counts, region, case, a, t: int, is_repeat: bool) -> None:
+def _count_assignment(counts, region, case, a, t: int) -> None:
     deadline = asof.deadline_at(a, t)
     disposed_at = asof.disposed_at(a, t)
     suspended = asof.suspended_at(a, t)
@@ -188,7 +197,6 @@ def _count_assignment(counts, region, case, a, t: int, is_repeat: bool) -> None:
     counts["extended"] += asof.extended_by(a, t)
     counts["suspended"] += asof.ever_suspended_by(a, t)
     counts["supervised"] += asof.supervised_by(case, t)
-    counts["repeat"] += is_repeat
 
 
 def _unit_row(c: dict[str, int], most_disposed: int) -> dict[str, Value]:
