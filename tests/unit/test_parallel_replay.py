@@ -12,6 +12,8 @@ import pytest
 
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
+from caseflow.contract.mapping import Invalid, parse
+from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
 from caseflow.replay import buckets, loading, parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
@@ -73,6 +75,37 @@ def test_an_event_id_reused_by_another_case_abandons_the_split(
     assert single == one_process(write(d, "plain.jsonl", lines), rules, directory)
     result = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
     assert orjson.dumps(as_document(result)) == single
+
+
+def test_an_event_id_reused_by_another_case_of_the_same_bucket_abandons_the_split(
+        month: tuple[list[bytes], Directory, Path], rules: Rules) -> None:
+    lines, directory, d = month
+    events = [orjson.loads(line) for line in lines]
+    first = events[0]
+    other = next(e for e in events if e["case_id"] != first["case_id"]
+                 and buckets.bucket_of(orjson.dumps(e), BUCKETS) == buckets.bucket_of(lines[0], BUCKETS))
+    events.append({**other, "event_id": first["event_id"]})
+    path = write(d, "reused-here.jsonl", [orjson.dumps(e) + b"\n" for e in events])
+    assert workers(path, rules, directory, 2) == "an event_id was applied in two cases"
+
+
+def test_a_book_filled_case_by_case_equals_one_filled_event_by_event(
+        month: tuple[list[bytes], Directory, Path], rules: Rules) -> None:
+    lines, _, _ = month
+    resent = [*lines, lines[5], lines[9], lines[5]]  # duplicates within their case
+    by_event, by_case = CaseBook(rules), CaseBook(rules)
+    groups: dict[str, list[CaseEvent]] = {}
+    for seq, line in enumerate(resent):
+        by_event.add_raw(line, seq, PERIOD.as_of)
+        event = parse(line, seq)
+        assert not isinstance(event, Invalid)
+        groups.setdefault(event.case_id, []).append(event)
+    for events in groups.values():
+        by_case.add_case(events, PERIOD.as_of)
+    assert by_case.duplicates == by_event.duplicates > 3
+    assert sorted(by_case.id_hashes) == sorted(by_event.id_hashes)
+    assert by_case.logs == by_event.logs
+    assert by_case.rejections(PERIOD.as_of) == by_event.rejections(PERIOD.as_of)
 
 
 def respelled(line: bytes, case_id: str, spelling: str) -> bytes:

@@ -61,6 +61,25 @@ class CaseBook:
         log = logs.get(event.case_id)
         logs[event.case_id] = record(_EMPTY if log is None else log, event, self.rules)[0]
 
+    def add_case(self, events: list[CaseEvent], as_of: int | None = None) -> None:
+        """One case's events (a non-empty list), in arrival order: what `add` does with each, except that
+        their ids are checked only against each other, not against other cases' (nor kept in `seen`).
+        For a book that is filled case by case: whoever does so must check `repeated_hashes` over the
+        `id_hashes` for an id applied in two cases, as the bucketed replay does."""
+        rules, hashes = self.rules, self.id_hashes
+        log, ids = _EMPTY, set()
+        for event in events:
+            if as_of is not None and event.at > as_of:
+                continue
+            if event.event_id in ids:
+                self.duplicates += 1
+                continue
+            ids.add(event.event_id)
+            hashes.append(hash(event.event_id))
+            log = record(log, event, rules)[0]
+        if log is not _EMPTY:
+            self.logs[events[0].case_id] = log
+
     def _known(self, event_id: str, case_id: str) -> bool:
         """Whether the id was applied before; if not, it is remembered as applied now."""
         seen = self.seen
