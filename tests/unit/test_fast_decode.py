@@ -7,10 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from caseflow.contract import fast_wire as w
 from caseflow.contract.fast import _ms, fast_parse
 from caseflow.contract.mapping import Invalid, to_domain, validate
 from caseflow.sample.generate import Shape, generate
@@ -25,6 +28,8 @@ def pydantic_parse(raw: bytes, seq: int) -> Any:
 def assert_fast_within_pydantic(raw: bytes, seq: int = 0) -> Any:
     fast = fast_parse(raw, seq)
     slow = pydantic_parse(raw, seq)
+    if b"\\" not in raw and b"\x7f" not in raw:  # what a caller that checked a whole buffer may say
+        assert fast_parse(raw, seq, plain=True) == fast
     if fast is not None:
         assert not isinstance(slow, Invalid), f"fast path accepted what the contract refuses: {raw[:300]!r}: {slow}"
         assert fast == slow, raw[:300]
@@ -35,6 +40,23 @@ def test_a_generated_month_takes_the_fast_path_and_maps_identically() -> None:
     lines = list(generate(Shape(cases=400, seed=5)))
     for seq, line in enumerate(lines):
         assert assert_fast_within_pydantic(line, seq) is not None, line
+
+
+def test_the_platforms_usual_lines_decode_strictly() -> None:
+    """The generated month and the contract's examples (documented fields only) take the strict models,
+    which need no bracket count; any other field sends a line to the lenient models."""
+    for line in [*generate(Shape(cases=100, seed=6)), *GOOD]:
+        assert type(w.STRICT_DECODER.decode(line)) in w.STRICT_OF.values()
+    line = orjson.loads(GOOD[0])
+    line["data"]["photos"] = [{"url": "x"}]
+    with pytest.raises(msgspec.ValidationError, match="unknown field"):
+        w.STRICT_DECODER.decode(orjson.dumps(line))
+    assert assert_fast_within_pydantic(orjson.dumps(line)) is not None
+    deep: Any = 1
+    for _ in range(60):
+        deep = [deep]
+    line["data"]["photos"], line["data"]["reporter"] = deep, [deep]
+    assert fast_parse(orjson.dumps(line), 0) is None  # 100+ brackets: pydantic decides
 
 
 def test_contract_examples_and_known_bad_messages() -> None:
@@ -87,7 +109,8 @@ def mutated_events(draw: st.DrawFn) -> bytes:
     base = orjson.loads(draw(st.sampled_from(SAMPLE)))
     for _ in range(draw(st.integers(1, 3))):
         where = base if draw(st.booleans()) or not isinstance(base.get("data"), dict) else base["data"]
-        keys = [*where, "unit", "time_limit", "extra", "engineering", "deadline_at", "lon", "urgency"]
+        keys = [*where, "unit", "time_limit", "extra", "engineering", "deadline_at", "lon", "urgency", "reason",
+                "by", "address", "description", "reporter", "photos"]
         key = draw(st.sampled_from(keys))
         action = draw(st.sampled_from(["set", "set", "drop", "duration"]))
         if action == "drop":

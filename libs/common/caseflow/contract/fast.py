@@ -8,8 +8,10 @@ on generated, mutated and hostile input. Where the two libraries differ, this si
   converted by `datetime.fromisoformat`, which refuses impossible dates;
 - identifiers in a line with an escape or a DEL must pass `str.isprintable`, narrower than the
   contract's "no control characters" (a line without either cannot hold one);
-- at most 100 brackets in the whole line: pydantic's JSON parser refuses nesting deeper than 200 even
-  in fields it then ignores, and msgspec goes deeper (and ends in RecursionError at a few thousand);
+- a line with a field beyond the documented ones may hold at most 100 brackets: pydantic's JSON parser
+  refuses nesting deeper than 200 even in fields it then ignores, and msgspec goes deeper (and ends in
+  RecursionError at a few thousand). Lines with documented fields only (the strict models in
+  `fast_wire`) are nested three deep at most and skip the count;
 - integers beyond 64 bits, NaN and other oddities make msgspec refuse, so pydantic decides.
 """
 
@@ -120,6 +122,7 @@ _MAPPERS: dict[type, Callable[[Any, int], d.CaseEvent]] = {
     w.Verified: _bare_event(d.CaseVerified), w.Invalidated: _bare_event(d.CaseInvalidated),
     w.Closed: _bare_event(d.CaseClosed),
 }
+_MAPPERS.update({w.STRICT_OF[wire]: mapper for wire, mapper in _MAPPERS.items()})
 
 
 def _printable(e: d.CaseEvent) -> bool:
@@ -132,18 +135,23 @@ def _printable(e: d.CaseEvent) -> bool:
     return "".join(texts).isprintable()
 
 
-def fast_parse(raw: bytes | str, seq: int) -> d.CaseEvent | None:
-    """The domain event when the fast path is sure the line is valid, else None (ask pydantic)."""
+def fast_parse(raw: bytes | str, seq: int, plain: bool = False) -> d.CaseEvent | None:
+    """The domain event when the fast path is sure the line is valid, else None (ask pydantic).
+    `plain`: the caller has seen that the line holds no backslash and no DEL byte (cheaper over a whole
+    buffer of lines than per line)."""
     data = raw.encode() if isinstance(raw, str) else raw
-    if data.count(b"{") + data.count(b"[") > _MAX_BRACKETS:
-        return None
     try:
-        wire = w.DECODER.decode(data)
+        try:
+            wire = w.STRICT_DECODER.decode(data)
+        except msgspec.ValidationError:  # an unknown field, or invalid
+            if data.count(b"{") + data.count(b"[") > _MAX_BRACKETS:
+                return None
+            wire = w.DECODER.decode(data)
         event = _MAPPERS[type(wire)](wire, seq)
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         return None
     # JSON strings cannot hold raw U+0000-U+001F (msgspec refuses the line), only escaped: without a
     # backslash or a raw DEL in the line, no string in it has a control character.
-    if b"\\" in data or b"\x7f" in data:
+    if not plain and (b"\\" in data or b"\x7f" in data):
         return event if _printable(event) else None
     return event
