@@ -60,6 +60,18 @@ def test_workers_equal_one_process(month: tuple[list[bytes], Directory, Path], r
     assert orjson.dumps(document) == one_process(path, rules, directory)
 
 
+def test_partition_chunks_split_lines_anywhere(month: tuple[list[bytes], Directory, Path], rules: Rules,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    lines, directory, d = month
+    last = b'{"case_id":"tail","type":"closed"}'  # invalid, and with no newline after it
+    path = write(d, "chunked.jsonl", [*lines[:700], b"  \r\n", *lines[700:], last])
+    monkeypatch.setattr(buckets, "_CHUNK", 97)  # most lines cross a chunk's end
+    result = workers(path, rules, directory, 2)
+    assert isinstance(result, ReplayResult), result
+    assert orjson.dumps(as_document(result)) == one_process(path, rules, directory)
+    assert result.invalid[-1][0] == len(lines) + 1
+
+
 def test_an_event_id_reused_by_another_case_abandons_the_split(
         month: tuple[list[bytes], Directory, Path], rules: Rules) -> None:
     lines, directory, d = month

@@ -20,6 +20,7 @@ from caseflow.domain.rules import Rules
 MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket's cases fit the caches
 BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
 _KEY = b'"case_id":"'
+_CHUNK = 8 << 20
 Progress = Any  # multiprocessing shared int (bytes done), one per worker
 
 
@@ -58,34 +59,41 @@ def part_paths(job: Job, bucket: int, worker: int) -> tuple[Path, Path]:
 
 
 def partition(job: Job, done: Progress) -> int:
-    """Write this worker's lines into bucket files (with their line numbers); returns its line count."""
-    outs = [part_paths(job, b, job.worker)[0].open("wb", buffering=1 << 16) for b in range(job.buckets)]
+    """Write this worker's lines into bucket files (with their line numbers); returns its line count.
+    Reads and writes in chunks: one split and one write per bucket per chunk, not per line."""
+    outs = [part_paths(job, b, job.worker)[0].open("wb") for b in range(job.buckets)]
     seqs = [array("q") for _ in range(job.buckets)]
-    key, skip, crc32, seq = _KEY, len(_KEY), zlib.crc32, 0
+    pending: list[list[bytes]] = [[] for _ in range(job.buckets)]
+    key, skip, crc32, buckets, seq = _KEY, len(_KEY), zlib.crc32, job.buckets, 0
     with job.path.open("rb") as handle:
         handle.seek(job.start)
-        position = job.start
-        for raw in handle:
-            if position >= job.end:
-                break
-            position += len(raw)
-            if seq & 0xFFFF == 0:
-                done.value = position - job.start
-            start = raw.find(key)  # bucket_of, inlined: this loop sees every line
-            if start < 0:
-                bucket = 0
-            else:
-                end = raw.find(b'"', start + skip)
-                bucket = 0 if end < 0 else crc32(raw[start + skip:end]) % job.buckets
-            if raw.strip():
-                outs[bucket].write(raw if raw.endswith(b"\n") else raw + b"\n")
-                seqs[bucket].append(seq)
-            seq += 1
+        left, tail = job.end - job.start, b""  # the range starts and ends at line starts
+        while left > 0 or tail:
+            chunk = handle.read(min(_CHUNK, left))
+            left -= len(chunk)
+            lines = (tail + chunk).split(b"\n")
+            tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
+            for raw in lines:
+                start = raw.find(key)  # bucket_of, inlined: this loop sees every line
+                if start < 0:
+                    bucket = 0
+                else:
+                    end = raw.find(b'"', start + skip)
+                    bucket = 0 if end < 0 else crc32(raw[start + skip:end]) % buckets
+                if raw.strip():
+                    pending[bucket].append(raw)
+                    seqs[bucket].append(seq)
+                seq += 1
+            for out, chunk_lines in zip(outs, pending, strict=True):
+                if chunk_lines:
+                    out.write(b"\n".join(chunk_lines))
+                    out.write(b"\n")
+                    chunk_lines.clear()
+            done.value = job.end - job.start - left
     for bucket, (out, numbers) in enumerate(zip(outs, seqs, strict=True)):
         out.close()
         with part_paths(job, bucket, job.worker)[1].open("wb") as f:
             numbers.tofile(f)
-    done.value = job.end - job.start
     return seq
 
 
