@@ -4,6 +4,7 @@ abandoned (and folded in one process) whenever splitting by case could change th
 from __future__ import annotations
 
 import io
+import multiprocessing
 import sys
 from pathlib import Path
 
@@ -203,3 +204,11 @@ def test_the_progress_bar_counts_the_file_once(month: tuple[list[bytes], Directo
     shown = [line for line in terminal.getvalue().replace("\r", "\n").splitlines() if "%|" in line]
     percents = [int(line.split("%")[0].split()[-1]) for line in shown]
     assert percents and percents[-1] == 100 and max(percents) == 100, shown[-3:]
+
+
+def test_workers_claim_each_bucket_once() -> None:
+    claim = multiprocessing.get_context("fork").Value("q", 0)
+    first, second = parallel._claimed(claim, 5), parallel._claimed(claim, 5)
+    taken = [next(first), next(first), next(second), next(first), next(second)]
+    assert taken == [0, 1, 2, 3, 4]
+    assert list(first) == [] and list(second) == []

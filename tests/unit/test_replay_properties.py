@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import parse_directory
+from caseflow.contract.mapping import Invalid, parse
+from caseflow.domain.caselog import CaseLog, record, record_all
+from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
 from caseflow.replay.engine import replay
 from caseflow.replay.output import as_document
@@ -108,3 +111,32 @@ def test_semantic_nonsense_is_rejected_and_leaves_every_indicator_unchanged(rule
                                                                                          "regions")}
     rejected = {orjson.loads(r)["event_id"] for r in dirty["rejected"]}
     assert {orjson.loads(line)["event_id"] for _, line in inserted} <= rejected
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.randoms(use_true_random=False), st.sampled_from([0, 240, 1800]))
+def test_recording_a_case_at_once_equals_recording_its_events_one_by_one(
+        rules: Rules, seed: int, rnd: random.Random, jitter: int) -> None:
+    """record_all (the bucketed replay's fold) leaves exactly the log record leaves, whether events come
+    in order, late within the bound (re-folded) or too late (refused): jitter of 0, 4 or 30 minutes."""
+    lines, _ = month(seed)
+    by_case: dict[str, list[CaseEvent]] = {}
+    for seq, line in enumerate(sorted(lines, key=lambda raw: rnd.uniform(0, jitter) + _epoch(raw))):
+        event = parse(line, seq)
+        assert not isinstance(event, Invalid)
+        by_case.setdefault(event.case_id, []).append(event)
+    outcomes = set()
+    for events in by_case.values():
+        one_by_one = CaseLog()
+        for event in events:
+            one_by_one, outcome = record(one_by_one, event, rules)
+            outcomes.add(outcome)
+        assert record_all(CaseLog(), events, rules) == one_by_one
+        half = len(events) // 2  # from a log that already has steps
+        assert record_all(record_all(CaseLog(), events[:half], rules), events[half:], rules) == one_by_one
+    if jitter == 1800:
+        assert "too_late" in outcomes
+
+
+def _epoch(line: bytes) -> float:
+    return datetime.fromisoformat(orjson.loads(line)["occurred_at"]).timestamp()

@@ -9,6 +9,7 @@ The result is the fold of every event in (occurred_at, arrival) order, with far 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from msgspec import Struct
@@ -93,6 +94,26 @@ def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outco
         state = step.state
     outcome = "applied" if refolded[at].rejection is None else "rejected"
     return CaseLog(tuple(refolded), log.base, log.base_rejected, log.late), outcome
+
+
+def record_all(log: CaseLog, events: Iterable[CaseEvent], rules: Rules) -> CaseLog:
+    """`record` of each event in turn: the same log at the end. Events in occurred_at order are appended
+    to a list and settled once, at the end (record settles and copies the log at every one)."""
+    steps, base, base_rejected, late = list(log.steps), log.base, log.base_rejected, log.late
+    for event in events:
+        if steps and event.at < steps[-1].event.at:  # late (or too late): record re-folds it
+            log = record(CaseLog(tuple(steps), base, base_rejected, late), event, rules)[0]
+            steps, late = list(log.steps), log.late
+            continue
+        state = steps[-1].state if steps else base
+        decision = decide(state, event, rules)
+        steps.append(Step(event, state, decision) if isinstance(decision, Rejection) else Step(event, decision))
+    if not steps:
+        return log
+    horizon = steps[-1].event.at - rules.lateness
+    if steps[0].event.at < horizon:
+        return _settled(CaseLog((), base, base_rejected, late), tuple(steps), horizon)
+    return CaseLog(tuple(steps), base, base_rejected, late)
 
 
 def _settled(log: CaseLog, steps: tuple[Step, ...], horizon: int) -> CaseLog:

@@ -11,7 +11,7 @@ import numpy as np
 
 from caseflow.config.units import Directory
 from caseflow.contract.mapping import Invalid, parse
-from caseflow.domain.caselog import CaseLog, record
+from caseflow.domain.caselog import CaseLog, record, record_all
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.indicators import Indicators, Period, evaluate
 from caseflow.domain.lifecycle import Rejection
@@ -66,8 +66,7 @@ class CaseBook:
         their ids are checked only against each other, not against other cases' (nor kept in `seen`).
         For a book that is filled case by case: whoever does so must check `repeated_hashes` over the
         `id_hashes` for an id applied in two cases, as the bucketed replay does."""
-        rules, hashes = self.rules, self.id_hashes
-        log, ids = _EMPTY, set()
+        hashes, ids, fresh = self.id_hashes, set(), []
         for event in events:
             if as_of is not None and event.at > as_of:
                 continue
@@ -76,9 +75,9 @@ class CaseBook:
                 continue
             ids.add(event.event_id)
             hashes.append(hash(event.event_id))
-            log = record(log, event, rules)[0]
-        if log is not _EMPTY:
-            self.logs[events[0].case_id] = log
+            fresh.append(event)
+        if fresh:
+            self.logs[events[0].case_id] = record_all(_EMPTY, fresh, self.rules)
 
     def _known(self, event_id: str, case_id: str) -> bool:
         """Whether the id was applied before; if not, it is remembered as applied now."""

@@ -3,9 +3,9 @@
 1. Partition: each worker reads its share of the file (a byte range) and writes every line to a bucket
    file (`buckets_for` the size: ~4 MB each, up to 256) chosen by a hash of the case id as written
    (`"case_id":"...`), keeping line numbers.
-2. Fold: each worker takes whole buckets, parses one bucket's lines, groups them by case, folds each
-   case's events in a row, counts the cases and lets them go, so memory holds one bucket of cases plus
-   small per-case leftovers, not the whole month.
+2. Fold: each worker takes the next bucket left (until none is), parses its lines, groups them by
+   case, folds each case's events in a row, counts the cases and lets them go, so memory holds one
+   bucket of cases plus small per-case leftovers, not the whole month.
 3. The parent adds the counts up. What crosses cases is settled there:
    - repeat cases: buckets keep each candidate with the units it would count for; the candidates are
      exchanged so that each worker holds all of some repeat keys, and it counts their repeats;
@@ -28,7 +28,7 @@ import time
 import traceback
 import zlib
 from array import array
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 from multiprocessing.connection import Connection
@@ -112,12 +112,24 @@ def _fold_bucket(job: Job, bucket: int, line_offsets: list[int], totals: _Totals
     totals.id_hashes.extend(book.id_hashes)
 
 
-def _work(job: Job, conn: Connection, done: Progress) -> None:
+def _claimed(claim: Any, buckets: int) -> Iterator[int]:
+    """The buckets this worker takes, one at a time, until none is left: a worker slowed down by the
+    machine leaves more to the others instead of keeping them waiting."""
+    while True:
+        with claim.get_lock():
+            bucket = claim.value
+            claim.value += 1
+        if bucket >= buckets:
+            return
+        yield bucket
+
+
+def _work(job: Job, conn: Connection, done: Progress, claim: Any) -> None:
     try:
         conn.send(("partitioned", partition(job, done)))
         line_offsets = conn.recv()
         totals = _Totals(Counts({}, {}), [], [], [], array("q"))
-        for bucket in range(job.worker, job.buckets, job.workers):
+        for bucket in _claimed(claim, job.buckets):
             _fold_bucket(job, bucket, line_offsets, totals, done)
         ids = np.frombuffer(totals.id_hashes, dtype=np.int64).copy()
         ids.sort()
@@ -171,13 +183,14 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
     ctx = multiprocessing.get_context("fork")  # the workers share this process's loaded code and config
     work = Path(tempfile.mkdtemp(prefix="caseflow-replay-"))
     dones = [ctx.Value("q", 0, lock=False) for _ in range(workers)]
+    claim = ctx.Value("q", 0)  # the next bucket to fold
     pipes, procs = [], []
     try:
         for worker, (start, end) in enumerate(ranges(path, workers)):
             parent, child = ctx.Pipe()
             job = Job(path, work, worker, workers, buckets, start, end, period, rules, tuple(directory.units),
                        tuple(directory.regions))
-            proc = ctx.Process(target=_work, args=(job, child, dones[worker]), daemon=True)
+            proc = ctx.Process(target=_work, args=(job, child, dones[worker], claim), daemon=True)
             proc.start()
             pipes.append(parent)
             procs.append(proc)
