@@ -73,16 +73,8 @@ def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outco
         )
         return CaseLog(steps, log.base, log.base_rejected, (*log.late, late)), "too_late"
     if mark is None or event.at >= mark:
-        state = steps[-1].state if steps else log.base
-        decision = decide(state, event, rules)  # _step, inlined: this is every in-order event
-        if isinstance(decision, Rejection):
-            step, outcome = Step(event, state, decision), "rejected"
-        else:
-            step, outcome = Step(event, decision), "applied"
-        horizon = event.at - rules.lateness
-        if steps and steps[0].event.at < horizon:
-            return _settled(log, (*steps, step), horizon), outcome
-        return CaseLog((*steps, step), log.base, log.base_rejected, log.late), outcome
+        step = _step(steps[-1].state if steps else log.base, event, rules)
+        return _with_steps(log, (*steps, step), rules), "applied" if step.rejection is None else "rejected"
     at = 0
     while (steps[at].event.at, steps[at].event.seq) <= (event.at, event.seq):
         at += 1
@@ -99,21 +91,23 @@ def record(log: CaseLog, event: CaseEvent, rules: Rules) -> tuple[CaseLog, Outco
 def record_all(log: CaseLog, events: Iterable[CaseEvent], rules: Rules) -> CaseLog:
     """`record` of each event in turn: the same log at the end. Events in occurred_at order are appended
     to a list and settled once, at the end (record settles and copies the log at every one)."""
-    steps, base, base_rejected, late = list(log.steps), log.base, log.base_rejected, log.late
+    steps = list(log.steps)
     for event in events:
         if steps and event.at < steps[-1].event.at:  # late (or too late): record re-folds it
-            log = record(CaseLog(tuple(steps), base, base_rejected, late), event, rules)[0]
-            steps, late = list(log.steps), log.late
-            continue
-        state = steps[-1].state if steps else base
-        decision = decide(state, event, rules)
-        steps.append(Step(event, state, decision) if isinstance(decision, Rejection) else Step(event, decision))
-    if not steps:
-        return log
+            log = record(CaseLog(tuple(steps), log.base, log.base_rejected, log.late), event, rules)[0]
+            steps = list(log.steps)
+        else:
+            steps.append(_step(steps[-1].state if steps else log.base, event, rules))
+    return _with_steps(log, tuple(steps), rules) if steps else log
+
+
+def _with_steps(log: CaseLog, steps: tuple[Step, ...], rules: Rules) -> CaseLog:
+    """`log` with `steps` (its own and new ones in order after them), those older than the lateness bound
+    of the latest settled into the base."""
     horizon = steps[-1].event.at - rules.lateness
     if steps[0].event.at < horizon:
-        return _settled(CaseLog((), base, base_rejected, late), tuple(steps), horizon)
-    return CaseLog(tuple(steps), base, base_rejected, late)
+        return _settled(log, steps, horizon)
+    return CaseLog(steps, log.base, log.base_rejected, log.late)
 
 
 def _settled(log: CaseLog, steps: tuple[Step, ...], horizon: int) -> CaseLog:
