@@ -78,10 +78,12 @@ def test_duplicated_events_change_nothing(rules: Rules, seed: int, rnd: random.R
 
 
 def _nonsense(rnd: random.Random, lines: list[bytes], n: int) -> list[tuple[int, bytes]]:
-    """Semantically impossible events (SPEC section 2), each placed right after a real event of its case."""
+    """Semantically impossible events (SPEC section 2), each placed right after a real event of its case
+    that occurred within the period (a later one is past the as-of instant: not applied, not rejected)."""
+    within = [i for i, line in enumerate(lines) if _epoch(line) * 1000 < PERIOD.as_of]
     out = []
     for k in range(n):
-        i = rnd.randrange(len(lines))
+        i = rnd.choice(within)
         real = orjson.loads(lines[i])
         at, case = real["occurred_at"], real["case_id"]
         kind = rnd.choice(["wrong_unit", "unknown_case", "rework_undisposed", "resume_unsuspended"])
