@@ -36,7 +36,12 @@ def bucket_of(line: bytes, buckets: int) -> int:
         return 0
     start += len(_KEY)
     end = line.find(b'"', start)
-    return 0 if end < 0 else zlib.crc32(line[start:end]) % buckets
+    return 0 if end < 0 else case_bucket(line[start:end], buckets)
+
+
+def case_bucket(case_id: bytes, buckets: int) -> int:
+    """The bucket of a case id (as written in the line, or parsed and encoded: they should agree)."""
+    return zlib.crc32(case_id) % buckets
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,7 @@ def partition(job: Job, done: Progress) -> int:
             lines = (tail + chunk).split(b"\n")
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             for raw in lines:
-                start = raw.find(key)  # bucket_of, inlined: this loop sees every line
+                start = raw.find(key)  # bucket_of and case_bucket, inlined: this loop sees every line
                 if start < 0:
                     bucket = 0
                 else:

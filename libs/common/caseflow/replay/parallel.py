@@ -26,7 +26,6 @@ import shutil
 import tempfile
 import time
 import traceback
-import zlib
 from array import array
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -46,7 +45,7 @@ from caseflow.domain.indicators import Counts, Period, count, indicators_of, mer
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.replay.buckets import Job, Progress, buckets_for, part_paths, partition, ranges
+from caseflow.replay.buckets import Job, Progress, buckets_for, case_bucket, part_paths, partition, ranges
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, scores_of
 
 log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ def _fold_bucket(job: Job, bucket: int, line_offsets: list[int], totals: _Totals
     # one case's log at hand while its events are applied (640k-event month, one worker: fold phase
     # 6.9 s parsing and applying line by line). Ids are checked within their case; the hashes find an id
     # applied in two cases, of this bucket or another.
-    book, p, crc32 = CaseBook(job.rules), job.period, zlib.crc32
+    book, p = CaseBook(job.rules), job.period
     groups: dict[str, list[CaseEvent]] = {}
     for worker in range(job.workers):
         lines_path, seq_path = part_paths(job, bucket, worker)
@@ -94,7 +93,7 @@ def _fold_bucket(job: Job, bucket: int, line_offsets: list[int], totals: _Totals
                 group.append(event)
                 continue
             groups[event.case_id] = [event]
-            if crc32(event.case_id.encode()) % job.buckets != bucket:
+            if case_bucket(event.case_id.encode(), job.buckets) != bucket:
                 totals.misrouted += 1
         done.value += len(text)
         lines_path.unlink()
