@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup up test lint unit bench clean
+.PHONY: setup up test lint unit bench faults clean
 
 setup: $(VENV)/.installed
 
@@ -33,6 +33,10 @@ unit: setup
 
 bench: setup
 	$(BIN)/python benchmarks/replay_speed.py
+
+# The scripted fault run at a county's size (~19k events, ~5 min); CI runs it small (tests/e2e).
+faults: setup
+	$(BIN)/python -m tools.fault_scenario --cases 3000 --feed-seconds 150 --outage 10
 
 clean:
 	rm -rf $(VENV) var .cache

@@ -144,7 +144,19 @@ async def delivery_states(url: str) -> dict[str, int]:
         await conn.close()
 
 
-async def alert_ids(bootstrap: str, topic: str, partitions: int) -> list[str]:
+@dataclass(frozen=True)
+class TopicAlert:
+    """One message on the alerts topic and where it came from."""
+
+    alert_id: str
+    partition: int
+    offset: int
+    timestamp_ms: int
+    outbox_source: str
+    outbox_id: int | None
+
+
+async def alerts_on_topic(bootstrap: str, topic: str, partitions: int) -> list[TopicAlert]:
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
@@ -152,13 +164,26 @@ async def alert_ids(bootstrap: str, topic: str, partitions: int) -> list[str]:
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
-        ids: list[str] = []
+        found: list[TopicAlert] = []
         while any([await consumer.position(tp) < ends[tp] for tp in tps]):
             for records in (await consumer.getmany(timeout_ms=1000)).values():
-                ids += [orjson.loads(r.value or b"{}")["alert_id"] for r in records]
-        return ids
+                for r in records:
+                    heads = {k: v.decode() for k, v in r.headers or ()}
+                    outbox_id = heads.get("outbox-id")
+                    found.append(TopicAlert(orjson.loads(r.value or b"{}")["alert_id"], r.partition, r.offset,
+                                            r.timestamp, heads.get("outbox-source", "?"),
+                                            int(outbox_id) if outbox_id else None))
+        return found
     finally:
         await consumer.stop()
+
+
+def duplicated(alerts: list[TopicAlert]) -> dict[str, list[TopicAlert]]:
+    """Every alert id on the topic more than once, with each copy's producer, partition and offset."""
+    by_id: dict[str, list[TopicAlert]] = {}
+    for a in alerts:
+        by_id.setdefault(a.alert_id, []).append(a)
+    return {k: v for k, v in by_id.items() if len(v) > 1}
 
 
 def live_document(scoring: str, key: str, month: str) -> dict[str, Any]:

@@ -39,10 +39,11 @@ from tools.fault_parts import (
     Feeder,
     Receivers,
     Supervisor,
-    alert_ids,
+    alerts_on_topic,
     all_ready,
     archived_ids,
     delivery_states,
+    duplicated,
     live_document,
     run_async,
 )
@@ -75,6 +76,7 @@ class Scenario:
         self.receivers = Receivers().start()
         self.lock = threading.Lock()
         self.faults: list[dict[str, Any]] = []
+        self.duplicates: list[dict[str, Any]] = []
 
     def kill(self, *names: str) -> None:
         with self.lock:
@@ -95,12 +97,12 @@ class Scenario:
 
     def inject(self, name: str, action: Callable[[], None]) -> None:
         refused_before, acked_before = self.feeder.refused, len(self.feeder.acknowledged)
-        began = time.monotonic()
+        began, began_ms = time.monotonic(), int(time.time() * 1000)
         action()
         while not (all_ready(self.services) and (len(self.feeder.acknowledged) > acked_before
                                                  or not self.feeder.is_alive())):
             time.sleep(0.2)
-        self.faults.append({"fault": name, "recovered_s": round(time.monotonic() - began, 1),
+        self.faults.append({"fault": name, "began_ms": began_ms, "recovered_s": round(time.monotonic() - began, 1),
                             "requests_refused": self.feeder.refused - refused_before,
                             "feeding": self.feeder.is_alive()})
         print(f"  {name}: recovered in {self.faults[-1]['recovered_s']} s", flush=True)
@@ -156,7 +158,9 @@ class Scenario:
                 break
             time.sleep(2)
         archived, records = run_async(archived_ids(self.postgres.url))
-        ids = run_async(alert_ids(self.kafka.bootstrap, "caseflow.alerts", 4))
+        on_topic = run_async(alerts_on_topic(self.kafka.bootstrap, "caseflow.alerts", 4))
+        ids = [a.alert_id for a in on_topic]
+        self.duplicates = self.explain(duplicated(on_topic))
         acked = self.feeder.acknowledged
         offered = {orjson.loads(line)["event_id"] for line in lines}
         fed_during = [f["fault"] for f in self.faults if f["feeding"]]
@@ -179,12 +183,39 @@ class Scenario:
         supervisor.stopping.set()
         return outcome
 
+    def explain(self, twice: dict[str, list[Any]]) -> list[dict[str, Any]]:
+        """Each duplicated alert id: every copy's producer, outbox row, partition, offset and the fault
+        that was last injected before it was written, so a failure explains itself."""
+        out = []
+        for alert_id, copies in sorted(twice.items()):
+            rows = []
+            for c in copies:
+                before = [f["fault"] for f in self.faults if f["began_ms"] <= c.timestamp_ms]
+                rows.append({"source": c.outbox_source, "outbox_id": c.outbox_id, "partition": c.partition,
+                             "offset": c.offset, "written": datetime.fromtimestamp(c.timestamp_ms / 1000,
+                                                                                   SHANGHAI).strftime("%H:%M:%S.%f")[:-3],
+                             "after_fault": before[-1] if before else "(none yet)"})
+            out.append({"alert_id": alert_id, "copies": rows})
+        return out
+
     def stop(self) -> None:
         if hasattr(self, "services"):
             with self.lock:
                 self.services.stop_all()
         self.kafka.stop()
         self.postgres.stop()
+
+
+def duplicates_table(duplicates: list[dict[str, Any]]) -> str:
+    if not duplicates:
+        return ""
+    out = ["", "alert ids on the topic more than once:", "",
+           "| alert_id | producer | outbox id | partition | offset | written | last fault before |",
+           "|---|---|---|---|---|---|---|"]
+    for d in duplicates:
+        out += [f"| {d['alert_id']} | {c['source']} | {c['outbox_id']} | {c['partition']} | {c['offset']} | "
+                f"{c['written']} | {c['after_fault']} |" for c in d["copies"]]
+    return "\n".join(out)
 
 
 def table(faults: list[dict[str, Any]], outcome: dict[str, Any]) -> str:
@@ -215,9 +246,10 @@ def main(argv: list[str] | None = None) -> int:
         outcome = scenario.run()
     finally:
         scenario.stop()
-    print(table(scenario.faults, outcome))
+    print(table(scenario.faults, outcome) + duplicates_table(scenario.duplicates))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"faults": scenario.faults, "outcome": outcome}, indent=2, ensure_ascii=False))
+    args.out.write_text(json.dumps({"faults": scenario.faults, "outcome": outcome, "duplicates": scenario.duplicates},
+                                   indent=2, ensure_ascii=False))
     return 0 if outcome["passed"] else 1
 
 

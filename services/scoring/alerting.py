@@ -46,8 +46,14 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
         [a.alert_id for a in alerts], [a.case_id for a in alerts], [a.unit for a in alerts],
         [a.type for a in alerts], [a.level for a in alerts], [from_ms(a.at) for a in alerts],
         [alert_message(a).decode() for a in alerts])
+    # One outbox row per id inserted now, even if the caller passed an id twice: the topic carries
+    # each alert exactly once.
     fresh = {r["alert_id"] for r in rows}
-    new = [a for a in alerts if a.alert_id in fresh]
+    new = []
+    for a in alerts:
+        if a.alert_id in fresh:
+            fresh.discard(a.alert_id)
+            new.append(a)
     for a in new:
         ALERTS_RAISED.labels(a.type, str(a.level), a.unit).inc()
     if new:

@@ -109,6 +109,33 @@ def test_later_plans_extend_earlier_ones(rules: Rules, seed: int, rnd: random.Ra
         assert set(plan_alerts(case, t1, rules)) <= set(plan_alerts(case, t2, rules))
 
 
+def overdue_then_suspended_past_its_deadline(rules: Rules) -> CaseState:
+    """Overdue through level 3, then suspended, then resumed the next day: the deadline stays in the
+    past, so every level is reached again at the resumption (issue #20: the fault run's case)."""
+    return state(rules, [ev("reported", C, "2026-10-12 08:00"),
+                         ev("dispatched", C, "2026-10-12 09:00", unit="U1", time_limit={"value": 1, "unit": "hours"}),
+                         ev("suspended", C, "2026-10-12 12:00", unit="U1"),
+                         ev("resumed", C, "2026-10-13 09:00", unit="U1")])
+
+
+def test_a_level_reached_again_is_the_alert_already_raised(rules: Rules) -> None:
+    case = overdue_then_suspended_past_its_deadline(rules)
+    alerts = plan_alerts(case, ms("2026-10-13 09:30"), rules)
+    ids = [a.alert_id for a in alerts]
+    assert len(ids) == len(set(ids)), kinds(alerts)
+    first_level_1 = next(a for a in alerts if (a.type, a.level, a.reminder) == ("overdue", 1, 0))
+    assert first_level_1.at == ms("2026-10-12 10:00")  # the earliest instance keeps the id
+    assert sum(1 for a in alerts if a.reason == "overdue by the whole limit") == 1
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10**6))
+def test_a_plan_names_each_alert_once(rules: Rules, seed: int) -> None:
+    for case in _month_cases(rules, seed).values():
+        ids = [a.alert_id for a in plan_alerts(case, ms("2026-11-30 00:00"), rules)]
+        assert len(ids) == len(set(ids)), case.case_id
+
+
 def test_repeat_case_alert_once_the_group_is_filed(rules: Rules) -> None:
     from caseflow.domain.alerts import plan_repeat_alerts
 

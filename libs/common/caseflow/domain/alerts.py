@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from caseflow.domain import asof
@@ -96,7 +96,20 @@ def plan_alerts(case: CaseState, now: int, rules: Rules, policy: AlertPolicy = A
         holder = asof.last_assignment_at(case, at)
         if at <= now and holder is not None:
             alerts.append(_alert("supervision", case, holder, 0, 1, at, "supervised", tag=f"-event{i}"))
-    return sorted((x for x in alerts if x.at <= now), key=lambda x: (x.at, x.alert_id))
+    return _first_of_each_id(x for x in alerts if x.at <= now)
+
+
+def _first_of_each_id(alerts: Iterable[Alert]) -> list[Alert]:
+    """Sorted by instant, then id, each id once: its earliest instance. An id names (type, case,
+    assignment and cycle, level, reminder), so a level reached again under a later deadline (a
+    suspension resumed, an extension) is the alert the unit already had, not a second one."""
+    seen: set[str] = set()
+    out = []
+    for alert in sorted(alerts, key=lambda x: (x.at, x.alert_id)):
+        if alert.alert_id not in seen:
+            seen.add(alert.alert_id)
+            out.append(alert)
+    return out
 
 
 def _assignment_alerts(case: CaseState, a: Assignment, cycle: int, start: int, stop: int, rules: Rules,
