@@ -30,8 +30,8 @@ class TracedStore:
     async def append(self, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
         await self.store.append(rows)
 
-    async def save_snapshots(self, states: Sequence[CaseState]) -> list[bytes]:
-        return await self.store.save_snapshots(states)
+    async def save_snapshots(self, states: Sequence[CaseState], facts: Mapping[str, dict[str, str]]) -> list[bytes]:
+        return await self.store.save_snapshots(states, facts)
 
     async def set_rejections(self, rejections: Mapping[str, Sequence[Rejection]]) -> None:
         await self.store.set_rejections(rejections)

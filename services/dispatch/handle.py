@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import orjson
 
+from caseflow.contract.facts import case_facts
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.dispatch.ports import CaseStore, Outgoing
 from caseflow.domain.autodispatch import DispatchProposed, ResponsibilityTable, propose_on_case_filed
@@ -98,6 +99,10 @@ async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, in
         state = logs[c].state
         if state is not None and state != before.get(c, (None, ()))[0]:
             changed.append(state)
-    for state, message in zip(changed, await store.save_snapshots(changed), strict=True):
+    raws: dict[str, list[bytes]] = {c: [raw for _, raw in rows] for c, rows in stored.items()}
+    for event, raw in fresh:
+        raws.setdefault(event.case_id, []).append(raw)
+    facts = {s.case_id: case_facts(raws.get(s.case_id, ())) for s in changed}
+    for state, message in zip(changed, await store.save_snapshots(changed, facts), strict=True):
         outgoing.append((topics.snapshots, state.case_id, message, {}))
     await store.emit(outgoing)

@@ -20,8 +20,9 @@ class CaseStore(Protocol):
     async def append(self, rows: Sequence[tuple[str, int, str, bytes]]) -> None:
         """Store (case_id, arrival, event_id, raw) rows."""
 
-    async def save_snapshots(self, states: Sequence[CaseState]) -> list[bytes]:
-        """Store each case's new state under its next version; returns the snapshot messages to publish."""
+    async def save_snapshots(self, states: Sequence[CaseState], facts: Mapping[str, dict[str, str]]) -> list[bytes]:
+        """Store each case's new state under its next version, with its facts (contract.facts) when
+        known; returns the snapshot messages to publish."""
 
     async def set_rejections(self, rejections: Mapping[str, Sequence[Rejection]]) -> None:
         """Replace the rejections of each given case."""

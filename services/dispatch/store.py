@@ -40,7 +40,7 @@ class PostgresCaseStore:
             await self.conn.copy_records_to_table("dispatch_events", records=list(rows),
                                                   columns=["case_id", "arrival", "event_id", "raw"])
 
-    async def save_snapshots(self, states: Sequence[CaseState]) -> list[bytes]:
+    async def save_snapshots(self, states: Sequence[CaseState], facts: Mapping[str, dict[str, str]]) -> list[bytes]:
         if not states:
             return []
         rows = await self.conn.fetch(
@@ -48,7 +48,7 @@ class PostgresCaseStore:
             "ON CONFLICT (case_id) DO UPDATE SET version = dispatch_cases.version + 1, updated_at = now() "
             "RETURNING case_id, version", [s.case_id for s in states])
         versions = {r["case_id"]: r["version"] for r in rows}
-        messages = [snapshot.encode(s, versions[s.case_id]) for s in states]
+        messages = [snapshot.encode(s, versions[s.case_id], facts.get(s.case_id)) for s in states]
         await self.conn.execute(
             "UPDATE dispatch_cases d SET snapshot = u.s::jsonb FROM unnest($1::text[], $2::text[]) u(c, s) "
             "WHERE d.case_id = u.c", [s.case_id for s in states], [m.decode() for m in messages])

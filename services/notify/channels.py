@@ -4,7 +4,8 @@ Units file keys notify reads (the contract allows keys of our own):
     units:
       - id: U-HW-LP
         quiet_hours: {start: "22:00", end: "07:00"}   # local time; level-3 alerts still go out
-        channels: [{type: webhook, url: "https://…", secret: "…"}, {type: dingtalk, url: "…", secret: "…"}]
+        channels: [{type: webhook, url: "https://…", secret: "…"},
+                   {type: dingtalk, url: "…?access_token=…", secret: "SEC…", keyword: "城管"}]
         leadership_channels: [{type: wecom, url: "…"}]
     command_centre: {channels: [...]}
     supervision: {channels: [...]}
@@ -27,6 +28,7 @@ class Channel:
     type: str
     url: str
     secret: str = ""
+    keyword: str = ""  # a DingTalk robot's security keyword: every message carries it
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,7 @@ class Routing:
     command_centre: tuple[Channel, ...] = ()
     supervision: tuple[Channel, ...] = ()
     quiet_hours: Mapping[str, QuietHours] = field(default_factory=dict)
+    unit_names: Mapping[str, str] = field(default_factory=dict)
 
     def channel_of(self, receiver_id: str) -> Channel | None:
         """The channel a stored delivery points at (None once the configuration dropped it)."""
@@ -82,7 +85,7 @@ def _channels(raw: Any, where: str) -> tuple[Channel, ...]:
     for i, c in enumerate(raw or []):
         if not isinstance(c, dict) or c.get("type") not in CHANNEL_TYPES or not c.get("url"):
             raise ChannelError(f"{where}[{i}]: a channel needs `type` ({', '.join(CHANNEL_TYPES)}) and `url`")
-        out.append(Channel(str(c["type"]), str(c["url"]), str(c.get("secret", ""))))
+        out.append(Channel(str(c["type"]), str(c["url"]), str(c.get("secret", "")), str(c.get("keyword", ""))))
     return tuple(out)
 
 
@@ -96,6 +99,7 @@ def parse_routing(raw: Mapping[str, Any]) -> Routing:
         supervision=_channels((raw.get("supervision") or {}).get("channels"), "supervision.channels"),
         quiet_hours={str(u["id"]): _quiet(u["quiet_hours"], f"units[{u['id']}].quiet_hours")
                      for u in units if u.get("quiet_hours")},
+        unit_names={str(u["id"]): str(u.get("name") or u["id"]) for u in units},
     )
 
 

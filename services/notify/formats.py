@@ -13,12 +13,14 @@ import base64
 import hashlib
 import hmac
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
 from caseflow.notify.channels import Channel
+from caseflow.notify.vendors import LIMITS
 
 TYPE_ZH = {"deadline_warning": "即将超期预警", "overdue": "超期告警", "supervision": "督办", "resolved": "已处置"}
 REASON_ZH = {
@@ -94,14 +96,44 @@ def render(channel: Channel, alert: dict[str, Any], now_ms: int) -> Request:
     return Request(channel.url, body, {"content-type": "application/json"})
 
 
+def robot_body(channel: Channel, title: str, text: str) -> bytes:
+    """A DingTalk or WeCom markdown message; a DingTalk robot's keyword is added when missing."""
+    if channel.keyword and channel.keyword not in title + text:
+        text = f"{channel.keyword}\n{text}"
+    if channel.type == "dingtalk":
+        return orjson.dumps({"msgtype": "markdown", "markdown": {"title": title, "text": text}})
+    return orjson.dumps({"msgtype": "markdown", "markdown": {"content": text}})
+
+
+def fits(channel: Channel) -> Callable[[str, str], bool]:
+    """Whether a message is within the vendor's byte limits (DingTalk: the whole body; WeCom:
+    markdown.content), measured exactly as the vendor does."""
+    limits = LIMITS[channel.type]
+
+    def check(title: str, text: str) -> bool:
+        body = robot_body(channel, title, text)
+        if limits.body_bytes is not None and len(body) > limits.body_bytes:
+            return False
+        content = orjson.loads(body)["markdown"].get("content" if channel.type == "wecom" else "text", "")
+        return limits.content_bytes is None or len(content.encode()) <= limits.content_bytes
+
+    return check
+
+
+def robot_request(channel: Channel, title: str, text: str, now_ms: int) -> Request:
+    body = robot_body(channel, title, text)
+    url = dingtalk_url(channel.url, channel.secret, now_ms) if channel.type == "dingtalk" else channel.url
+    return Request(url, body, {"content-type": "application/json"})
+
+
 def render_group(channel: Channel, alerts: list[dict[str, Any]], now_ms: int) -> Request:
     """One message for several alerts of one receiver (a grouping window); one alert renders as itself."""
     if len(alerts) == 1:
         return render(channel, alerts[0], now_ms)
     if channel.type == "webhook":
         body = orjson.dumps({"alerts": alerts})
-        headers = {"content-type": "application/json",
-                   "x-caseflow-alert-id": ",".join(str(a["alert_id"]) for a in alerts)}
+        # Bounded headers: the ids of a group travel in the body only.
+        headers = {"content-type": "application/json", "x-caseflow-alert-count": str(len(alerts))}
         if channel.secret:
             headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
         return Request(channel.url, body, headers)

@@ -14,12 +14,15 @@ import yaml
 from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
+from caseflow.config.rules import load_rules
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.notify.api import add_routes
 from caseflow.notify.channels import Routing, parse_routing
+from caseflow.notify.compose import DeliveryConfig
+from caseflow.notify.content import Links
 from caseflow.notify.deliver import run_delivery
 from caseflow.notify.escalate import run_escalation
 from caseflow.notify.inbox import store_on_alerts_raised
@@ -30,7 +33,8 @@ EXAMPLES = """examples:
   curl -H 'X-API-Key: KEY' localhost:8004/v1/units/U-HW-LP/alerts
   open http://localhost:8004/units/U-HW-LP?token=UNIT_TOKEN      (the unit's live page)
 Environment: CASEFLOW_UNITS_FILE (channels, leadership_channels, quiet_hours), CASEFLOW_UNIT_TOKENS,
-CASEFLOW_NOTIFY_GROUP_SECONDS, CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS, CASEFLOW_DELIVERY_*"""
+CASEFLOW_NOTIFY_GROUP_SECONDS, CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS, CASEFLOW_NOTIFY_CATCH_UP_SECONDS,
+CASEFLOW_NOTIFY_DIGEST_SECONDS, CASEFLOW_CASE_URL_TEMPLATE, CASEFLOW_PUBLIC_URL, CASEFLOW_DELIVERY_*"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -43,20 +47,29 @@ def load_routing(settings: Settings) -> Routing:
     return parse_routing(yaml.safe_load(settings.units_file.read_text("utf-8")) or {})
 
 
+def delivery_config(settings: Settings, routing: Routing) -> DeliveryConfig:
+    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    board = f"{settings.public_url.rstrip('/')}/units/{{unit}}" if settings.public_url else ""
+    return DeliveryConfig(
+        routing, RetryPolicy(give_up_after=settings.delivery_give_up_seconds), rules.calendar,
+        Links(settings.case_url_template, board), timedelta(seconds=settings.notify_group_seconds),
+        timedelta(seconds=settings.notify_digest_seconds), rate_margin=settings.notify_robot_margin_seconds)
+
+
 def bootstrap(settings: Settings) -> FastAPI:
     setup_tracing("notify")
     routing = load_routing(settings)
-    policy = RetryPolicy(give_up_after=settings.delivery_give_up_seconds)
+    cfg = delivery_config(settings, routing)
+    catch_up = timedelta(seconds=settings.notify_catch_up_seconds)
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            await store_on_alerts_raised(conn, records, routing)
+            await store_on_alerts_raised(conn, records, routing, catch_up)
         return handle
 
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         await asyncio.gather(
-            run_delivery(pool, routing, policy, stopping, settings.delivery_timeout_seconds,
-                         timedelta(seconds=settings.notify_group_seconds)),
+            run_delivery(pool, cfg, stopping, settings.delivery_timeout_seconds),
             run_escalation(pool, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping))
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,

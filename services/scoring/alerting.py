@@ -12,6 +12,7 @@ import asyncpg
 import orjson
 
 from caseflow.contract.mapping import from_ms
+from caseflow.domain import asof
 from caseflow.domain.alerts import Alert, AlertPolicy, plan_with_next
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
@@ -27,25 +28,40 @@ def wall_clock_ms() -> int:
     return int(time.time() * 1000)
 
 
-def alert_message(alert: Alert) -> bytes:
+def alert_message(alert: Alert, details: Mapping[str, object] | None = None) -> bytes:
     return orjson.dumps({
         "alert_id": alert.alert_id, "type": alert.type, "case_id": alert.case_id, "assignment": alert.assignment,
         "unit": alert.unit, "level": alert.level, "due_at": iso(alert.at), "reason": alert.reason,
-        "reminder": alert.reminder, "recipients": list(alert.recipients)})
+        "reminder": alert.reminder, "recipients": list(alert.recipients), **(details or {})})
+
+
+def case_details(state: CaseState, alert: Alert, facts: Mapping[str, str] | None) -> dict[str, object]:
+    """What the unit reading the alert needs besides the alert itself: the case's facts, and the
+    deadline in force at the alert's instant with the kind of time it counts in."""
+    details: dict[str, object] = {"case": dict(facts or {})}
+    holder = next((a for a in state.assignments if a.seq == alert.assignment), None)
+    if holder is not None:
+        details["deadline"] = iso(asof.deadline_at(holder, alert.at))
+        details["limit_kind"] = holder.kind
+    return details
 
 
 async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic: str,
-                       trace_headers: Mapping[str, dict[str, str]] | None = None) -> int:
-    """Record the alerts not raised before and queue them for Kafka; returns how many were new."""
+                       trace_headers: Mapping[str, dict[str, str]] | None = None,
+                       details: Mapping[str, Mapping[str, object]] | None = None) -> int:
+    """Record the alerts not raised before and queue them for Kafka; returns how many were new.
+    `details` (by alert id) are added to the alert's message."""
     if not alerts:
         return 0
+    extra = details or {}
+    bodies = {a.alert_id: alert_message(a, extra.get(a.alert_id)) for a in alerts}
     rows = await conn.fetch(
         "INSERT INTO alerts_raised (alert_id, case_id, unit, type, level, due_at, body) "
         "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], "
         "$7::jsonb[]) ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id",
         [a.alert_id for a in alerts], [a.case_id for a in alerts], [a.unit for a in alerts],
         [a.type for a in alerts], [a.level for a in alerts], [from_ms(a.at) for a in alerts],
-        [alert_message(a).decode() for a in alerts])
+        [bodies[a.alert_id].decode() for a in alerts])
     # One outbox row per id inserted now, even if the caller passed an id twice: the topic carries
     # each alert exactly once.
     fresh = {r["alert_id"] for r in rows}
@@ -60,19 +76,22 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
         headers = trace_headers or {}
         await conn.executemany(
             "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
-            [(OUTBOX_SOURCE, topic, a.unit, alert_message(a), orjson.dumps(headers.get(a.case_id, {})).decode())
+            [(OUTBOX_SOURCE, topic, a.unit, bodies[a.alert_id], orjson.dumps(headers.get(a.case_id, {})).decode())
              for a in new])
     return len(new)
 
 
 async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[CaseState], now: int, rules: Rules,
                                  policy: AlertPolicy, topic: str,
-                                 trace_headers: Mapping[str, dict[str, str]] | None = None) -> int:
+                                 trace_headers: Mapping[str, dict[str, str]] | None = None,
+                                 facts: Mapping[str, Mapping[str, str]] | None = None) -> int:
     """Raise the alerts of these cases due by `now` and not raised before; set each case's next timer.
     In the caller's transaction, so alerts, timers and offsets commit together."""
-    plans = [(state.case_id, *plan_with_next(state, now, rules, policy)) for state in states]
-    raised = await raise_alerts(conn, [a for _, due, _ in plans for a in due], topic, trace_headers)
-    timers = [(case_id, following) for case_id, _, following in plans]
+    plans = [(state, *plan_with_next(state, now, rules, policy)) for state in states]
+    known = facts or {}
+    details = {a.alert_id: case_details(state, a, known.get(state.case_id)) for state, due, _ in plans for a in due}
+    raised = await raise_alerts(conn, [a for _, due, _ in plans for a in due], topic, trace_headers, details)
+    timers = [(state.case_id, following) for state, _, following in plans]
     done = [c for c, t in timers if t is None]
     if done:
         await conn.execute("DELETE FROM alert_timers WHERE case_id = ANY($1::text[])", done)
@@ -144,11 +163,13 @@ async def _until_next_timer(pool: asyncpg.Pool) -> float:
 async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            "SELECT t.case_id, t.trace, c.version FROM alert_timers t JOIN scoring_cases c USING (case_id) "
+            "SELECT t.case_id, t.trace, c.version, c.snapshot->'facts' AS facts "
+            "FROM alert_timers t JOIN scoring_cases c USING (case_id) "
             "WHERE t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
             from_ms(now), batch)
         found = await decoded(pool).load(pool, [(row["case_id"], row["version"]) for row in rows])
         states = [found[row["case_id"]] for row in rows if row["case_id"] in found]
         traces = {row["case_id"]: orjson.loads(row["trace"]) for row in rows if row["trace"] != "{}"}
-        await raise_on_cases_changed(conn, states, now, rules, policy, topic, traces)
+        facts = {row["case_id"]: orjson.loads(row["facts"]) for row in rows if row["facts"]}
+        await raise_on_cases_changed(conn, states, now, rules, policy, topic, traces, facts)
     return len(rows)

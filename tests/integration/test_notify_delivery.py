@@ -20,7 +20,9 @@ import pytest
 
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
-from caseflow.notify.channels import parse_routing
+from caseflow.domain.calendar import WorkingCalendar
+from caseflow.notify.channels import Routing, parse_routing
+from caseflow.notify.compose import DeliveryConfig
 from caseflow.notify.deliver import deliver_due
 from caseflow.notify.formats import verify_webhook
 from caseflow.notify.inbox import store_on_alerts_raised
@@ -28,6 +30,10 @@ from caseflow.notify.retry import RetryPolicy
 from tests.support.receivers import serving
 
 SECRET = "receiver-secret"
+
+
+def config(routing: Routing, policy: RetryPolicy, window: timedelta = timedelta(seconds=5)) -> DeliveryConfig:
+    return DeliveryConfig(routing, policy, WorkingCalendar(), window=window)
 
 
 
@@ -97,7 +103,7 @@ async def test_deliveries_retry_give_up_and_record(settings: Settings, receivers
         async with httpx.AsyncClient(timeout=0.5) as client:
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
-                await deliver_due(pool, routing, client, policy, random.Random(1))
+                await deliver_due(pool, config(routing, policy), client, random.Random(1))
                 if not await pool.fetchval("SELECT count(*) FROM notify_deliveries WHERE status = 'pending'"):
                     break
                 await asyncio.sleep(0.1)
@@ -129,7 +135,7 @@ async def test_grouping_window_and_silence(settings: Settings, receivers: tuple[
     try:
         async with httpx.AsyncClient(timeout=2, event_hooks={"request": [keep]}) as client:
             async def round_() -> None:
-                await deliver_due(pool, routing, client, RetryPolicy(), random.Random(1), window)
+                await deliver_due(pool, config(routing, RetryPolicy(), window), client, random.Random(1))
 
             async with pool.acquire() as conn, conn.transaction():
                 await store_on_alerts_raised(conn, [alert_record("G1", 0)], routing)

@@ -39,11 +39,11 @@ class MemoryStore:
             self.events[case_id].append((arrival, raw))
             self.ids.add(event_id)
 
-    async def save_snapshots(self, states: Sequence[CaseState]) -> list[bytes]:
+    async def save_snapshots(self, states: Sequence[CaseState], facts: Mapping[str, dict[str, str]]) -> list[bytes]:
         out = []
         for s in states:
             self.versions[s.case_id] += 1
-            out.append(snapshot.encode(s, self.versions[s.case_id]))
+            out.append(snapshot.encode(s, self.versions[s.case_id], facts.get(s.case_id)))
         return out
 
     async def set_rejections(self, rejections: Mapping[str, Sequence[Rejection]]) -> None:

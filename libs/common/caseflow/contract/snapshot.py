@@ -12,9 +12,13 @@ from caseflow.domain.state import Assignment, CaseState, Visit
 SCHEMA = "case-snapshot.v1"
 
 
-def encode(state: CaseState, version: int) -> bytes:
+def encode(state: CaseState, version: int, facts: dict[str, str] | None = None) -> bytes:
+    """`facts` (contract.facts) ride beside the state for alerts; decoding the state ignores them."""
     # msgspec writes the state's frozen records field by field, compact, as orjson wrote them before.
-    return msgspec.json.encode({"schema": SCHEMA, "version": version, "case": state})
+    message: dict[str, object] = {"schema": SCHEMA, "version": version, "case": state}
+    if facts:
+        message["facts"] = facts
+    return msgspec.json.encode(message)
 
 
 def decode_case(body: dict[str, Any]) -> CaseState:

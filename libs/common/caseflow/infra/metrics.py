@@ -38,3 +38,12 @@ DELIVERIES = Counter("caseflow_notify_deliveries_total", "alert deliveries finis
                      ["channel", "outcome"])
 REDELIVERIES = Counter("caseflow_notify_redeliveries_total",
                        "deliveries interrupted by a crash mid-request and sent again, flagged")
+ROBOT_ANSWERS = Counter("caseflow_notify_robot_answers_total",
+                        "DingTalk/WeCom answers by outcome (delivered, throttled, too_long, permanent, retry)",
+                        ["channel", "outcome"])
+CHANNEL_FAILURES = Counter("caseflow_notify_channel_failures_total",
+                           "deliveries failed for good: the receiver refused permanently (bad signature, keyword, "
+                           "removed robot) or retries ran out", ["channel", "code"])
+ROBOT_DEFERRED = Counter("caseflow_notify_robot_deferred_total",
+                         "messages held back because their robot had no free slot in its per-minute limit",
+                         ["channel"])

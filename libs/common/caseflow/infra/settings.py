@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     notify_escalate_after_seconds: float = 1800.0  # notify: unacknowledged overdue alerts go up after this
     unit_tokens: str = ""  # notify: "UNIT:token,..." — each unit reads only its own alerts and live feed
     notify_group_seconds: float = 5.0  # notify: later alerts for a receiver within this go out as one message
+    # notify: an alert reaching notify more than this after its instant (history resent, downtime) is
+    # catching up: shown on the boards, sent to receivers in a digest at most every notify_digest_seconds
+    notify_catch_up_seconds: float = 3600.0
+    notify_digest_seconds: float = 120.0
+    notify_robot_margin_seconds: float = 2.0  # notify: added to a robot's minute (clocks, latency)
+    # notify: links in messages. case_url_template: the case on the platform, e.g.
+    # "https://cg.example.gov.cn/cases/{case_id}"; public_url: where notify's pages are reached by units
+    case_url_template: str = ""
+    public_url: str = ""
     consumer_batch: int = 200  # records per consumed batch (one transaction); smaller batches, lower latency
     consumer_fetch_min_bytes: int = 16384  # a fetch waits for this much data ...
     consumer_fetch_wait_ms: int = 20  # ... or this long, whichever comes first

@@ -1,0 +1,137 @@
+"""The messages of one delivery round: webhooks get JSON, robots get Chinese markdown packed within
+their vendor's byte limits, most urgent first, one message per robot for all the units sharing it,
+and only as many messages as the robot's rate has room for (the rest wait for a free slot)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+import orjson
+
+from caseflow.domain.calendar import WorkingCalendar
+from caseflow.infra.metrics import ROBOT_DEFERRED
+from caseflow.notify import content
+from caseflow.notify.channels import Channel, Routing
+from caseflow.notify.formats import Request, fits, render_group, robot_request
+from caseflow.notify.retry import RetryPolicy
+from caseflow.notify.robot_rate import take_slots
+from caseflow.notify.vendors import LIMITS, robot_key
+
+WEBHOOK_GROUP = 200  # alerts per webhook message
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    routing: Routing
+    policy: RetryPolicy
+    calendar: WorkingCalendar
+    links: content.Links = field(default_factory=content.Links)
+    window: timedelta = timedelta(seconds=5)  # later alerts for a receiver within this go out together
+    digest_every: timedelta = timedelta(minutes=2)  # at most one catch-up digest per receiver this often
+    batch: int = 500
+    rate_margin: float = 2.0  # seconds added to a robot's minute
+
+    def context(self, now_ms: int) -> content.Context:
+        return content.Context(now_ms, self.calendar, self.routing.unit_names, self.links)
+
+
+@dataclass
+class Outgoing:
+    """One message: the deliveries it carries, how to build its request at send time."""
+
+    channel: Channel
+    members: list[Any]  # notify_deliveries rows (alert_id, receiver, attempts, first_try_at, body …)
+    build: Callable[[int], Request]
+    robot: str | None = None
+    slot: int | None = None
+    digest: bool = False
+    size: int = 0
+    keys: list[tuple[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.keys = [(m["alert_id"], m["receiver"]) for m in self.members]
+
+
+def body_of(row: Any) -> dict[str, Any]:
+    body: dict[str, Any] = orjson.loads(row["body"])
+    if row["redelivery"]:
+        body["redelivery"] = True  # sent before a crash, maybe received: drop it if you have its alert_id
+    return body
+
+
+def webhook_messages(channel: Channel, rows: Sequence[Any], digest: dict[str, Any] | None = None) -> list[Outgoing]:
+    out = []
+    for i in range(0, len(rows), WEBHOOK_GROUP):
+        chunk = list(rows[i:i + WEBHOOK_GROUP])
+        bodies = [body_of(r) for r in chunk]
+        if digest is not None:
+            def build(now_ms: int, bodies: list[dict[str, Any]] = bodies) -> Request:
+                return render_group(channel, [{**digest, "alerts": bodies}], now_ms)
+        else:
+            def build(now_ms: int, bodies: list[dict[str, Any]] = bodies) -> Request:
+                return render_group(channel, bodies, now_ms)
+        out.append(Outgoing(channel, chunk, build, digest=digest is not None))
+    return out
+
+
+def robot_drafts(channel: Channel, rows: Sequence[Any], ctx: content.Context) -> list[tuple[content.Draft, list[Any]]]:
+    """Drafts for a robot, most urgent first; each with the delivery rows it carries (an alert bound
+    for two receivers on one robot is told once). Rows refused as too long go alone."""
+    by_alert: dict[str, list[Any]] = {}
+    for r in rows:
+        by_alert.setdefault(r["alert_id"], []).append(r)
+    solo = [a for a, rs in by_alert.items() if any(r["solo"] for r in rs)]
+    grouped = [body_of(rs[0]) for a, rs in by_alert.items() if a not in solo]
+    check = fits(channel)
+    drafts = content.pack(content.entries_of(grouped), ctx, check) if grouped else []
+    for alert_id in solo:
+        drafts += content.pack(content.entries_of([body_of(by_alert[alert_id][0])]), ctx, check)
+    drafts.sort(key=lambda d: min(content.urgency(body_of(by_alert[a][0])) for a in d.alert_ids))
+    return [(d, [r for a in d.alert_ids for r in by_alert[a]]) for d in drafts]
+
+
+async def compose(conn: asyncpg.Connection, cfg: DeliveryConfig, sends: Mapping[str, Sequence[Any]],
+                  now_ms: int) -> list[Outgoing]:
+    """`sends`: receiver -> its rows due now. Returns the messages to send; robot messages beyond the
+    robot's free slots are not sent: their rows wait (pending) until a slot frees."""
+    out: list[Outgoing] = []
+    robots: dict[str, tuple[Channel, list[Any]]] = {}
+    for receiver, rows in sends.items():
+        channel = cfg.routing.channel_of(receiver)
+        if channel is None:
+            continue  # recorded as gone by the caller
+        if channel.type in LIMITS:
+            robots.setdefault(robot_key(channel.type, channel.url), (channel, []))[1].extend(rows)
+        else:
+            out += webhook_messages(channel, rows)
+    ctx = cfg.context(now_ms)
+    for robot, (channel, rows) in sorted(robots.items()):  # one lock order across replicas
+        drafts = robot_drafts(channel, rows, ctx)
+        slots = await take_slots(conn, robot, len(drafts), LIMITS[channel.type].per_minute, cfg.rate_margin)
+        for slot, (draft, members) in zip(slots.ids, drafts, strict=False):
+            out.append(robot_message(channel, draft, members, robot, slot))
+        waiting = [m for _, members in drafts[len(slots.ids):] for m in members]
+        if waiting:
+            ROBOT_DEFERRED.labels(channel.type).inc(len(drafts) - len(slots.ids))
+            await defer(conn, waiting, slots.free_at)
+    return out
+
+
+def robot_message(channel: Channel, draft: content.Draft, members: list[Any], robot: str, slot: int,
+                  digest: bool = False) -> Outgoing:
+    def build(now_ms: int) -> Request:
+        return robot_request(channel, draft.title, draft.text, now_ms)
+
+    return Outgoing(channel, members, build, robot, slot, digest)
+
+
+async def defer(conn: asyncpg.Connection, rows: Sequence[Any], until: datetime | None) -> None:
+    """Rows that could not go this round: pending again at `until` (no attempt was made)."""
+    await conn.execute(
+        "UPDATE notify_deliveries d SET next_at = coalesce($3, now() + interval '1 second') "
+        "FROM unnest($1::text[], $2::text[]) u(a, r) WHERE d.alert_id = u.a AND d.receiver = u.r",
+        [r["alert_id"] for r in rows], [r["receiver"] for r in rows], until)

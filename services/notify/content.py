@@ -1,0 +1,246 @@
+"""What a unit worker reads in a DingTalk or WeCom group (pure: the caller gives the time and calendar).
+
+One entry per case (not per reminder): level by name, description, address, category, the deadline
+in local time, how long overdue in working time, the supervision reason in words, links to the case
+on the platform and to the unit's board. Entries are sorted most urgent first (督办 and level 3,
+then level 2, level 1, warnings, resolutions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from caseflow.domain.calendar import WorkingCalendar
+from caseflow.notify.formats import reason_zh
+from caseflow.replay.output import SHANGHAI
+
+SUPERVISION_REASON_ZH = {
+    "leader_instruction": "领导批示", "discipline": "纪律督办", "higher_level": "上级交办", "media": "媒体曝光",
+    "major_impact": "影响较大", "major_event": "重大事件", "other": "其他",
+}
+CATEGORY_ZH = {"event": "事件", "component": "部件"}
+
+
+@dataclass(frozen=True)
+class Links:
+    case_url: str = ""  # template with {case_id}
+    board_url: str = ""  # template with {unit}
+
+    def case(self, case_id: str) -> str:
+        return self.case_url.format(case_id=case_id) if self.case_url and case_id else ""
+
+    def board(self, unit: str) -> str:
+        return self.board_url.format(unit=unit) if self.board_url else ""
+
+
+@dataclass(frozen=True)
+class Context:
+    now_ms: int
+    calendar: WorkingCalendar
+    unit_names: Mapping[str, str]
+    links: Links = Links()
+
+
+def urgency(alert: Mapping[str, Any]) -> int:
+    """0 most urgent: 督办 and level 3; then level 2, level 1, warnings, resolutions."""
+    kind, level = alert.get("type"), int(alert.get("level") or 0)
+    if kind in ("supervision", "channel_failed") or level >= 3:
+        return 0
+    if kind == "overdue":
+        return 3 - level  # level 2 -> 1, level 1 -> 2
+    return 3 if kind == "deadline_warning" else 4
+
+
+def level_name(alert: Mapping[str, Any]) -> str:
+    kind, level = alert.get("type"), int(alert.get("level") or 0)
+    if kind == "overdue":
+        return {1: "一级", 2: "二级"}.get(level, "三级督办")
+    return {"deadline_warning": "预警", "supervision": "督办", "resolved": "已处置",
+            "channel_failed": "通道故障"}.get(str(kind), str(kind))
+
+
+def local_time(ms: int) -> str:
+    t = datetime.fromtimestamp(ms / 1000, SHANGHAI)
+    return f"{t.month}月{t.day}日 {t:%H:%M}"
+
+
+def duration_zh(ms: int) -> str:
+    minutes = max(0, ms) // 60_000
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    return f"{hours}小时{mins:02d}分" if hours else f"{mins}分钟"
+
+
+def instant_ms(value: object) -> int | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return int(datetime.fromisoformat(value).timestamp() * 1000)
+    except ValueError:
+        return None
+
+
+def time_left(alert: Mapping[str, Any], ctx: Context) -> str:
+    """"已超期 2小时15分" (working time for a working-hours limit) or "剩余 40分钟"."""
+    deadline = instant_ms(alert.get("deadline"))
+    if deadline is None:
+        return ""
+    working = alert.get("limit_kind") == "working"
+
+    def between(a: int, b: int) -> int:
+        return ctx.calendar.working_between(a, b) if working else b - a
+
+    suffix = "（工作时间）" if working else ""
+    if ctx.now_ms >= deadline:
+        return f"已超期 {duration_zh(between(deadline, ctx.now_ms))}{suffix}"
+    return f"剩余 {duration_zh(between(ctx.now_ms, deadline))}{suffix}"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One case's alerts for one unit, told as one entry."""
+
+    unit: str
+    case_id: str
+    alert_ids: tuple[str, ...]
+    lead: Mapping[str, Any]  # the most urgent alert
+    reasons: tuple[str, ...]
+
+    @property
+    def rank(self) -> int:
+        return urgency(self.lead)
+
+
+def entries_of(alerts: Sequence[Mapping[str, Any]]) -> list[Entry]:
+    """Alerts grouped per (unit, case), most urgent first; unit-wide alerts (no case) stand alone."""
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for a in alerts:
+        case = str(a.get("case_id") or "")
+        key = (str(a.get("unit") or ""), case or f"#{a['alert_id']}")
+        groups.setdefault(key, []).append(a)
+    out = []
+    for (unit, _), members in groups.items():
+        members.sort(key=lambda a: (urgency(a), -int(a.get("level") or 0), str(a.get("due_at", ""))))
+        reasons = tuple(dict.fromkeys(reason_zh(str(a.get("reason", ""))) for a in members))
+        out.append(Entry(unit, str(members[0].get("case_id") or ""), tuple(str(a["alert_id"]) for a in members),
+                         members[0], reasons))
+    out.sort(key=lambda e: (e.rank, str(e.lead.get("deadline") or e.lead.get("due_at") or ""), e.case_id))
+    return out
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def entry_lines(entry: Entry, ctx: Context, with_unit: bool, room: int = 200) -> list[str]:
+    """Markdown lines of one entry; `room` bounds the free-text fields (description, address)."""
+    lead, facts = entry.lead, entry.lead.get("case") or {}
+    case_id = entry.case_id or "（全单位）"
+    lines = [f"#### 【{level_name(lead)}】{case_id}"]
+    if with_unit:
+        lines.append(f"- 责任单位：{ctx.unit_names.get(entry.unit, entry.unit)}")
+    if facts.get("description"):
+        category = CATEGORY_ZH.get(str(facts.get("category")), "")
+        codes = "-".join(str(facts[k]) for k in ("major", "minor") if facts.get(k))
+        kind = f"（{category} {codes}）".replace("（ ", "（") if category or codes else ""
+        lines.append(f"- 问题：{clip(str(facts['description']), room)}{kind}")
+    if facts.get("address"):
+        lines.append(f"- 地址：{clip(str(facts['address']), room)}")
+    deadline = instant_ms(lead.get("deadline"))
+    if deadline is not None and lead.get("type") != "resolved":
+        lines.append(f"- 处置时限：{local_time(deadline)}，{time_left(lead, ctx)}")
+    reasons = "；".join(entry.reasons)
+    if facts.get("supervision_reason") and lead.get("type") == "supervision":
+        reasons += f"（{SUPERVISION_REASON_ZH.get(str(facts['supervision_reason']), facts['supervision_reason'])}）"
+    lines.append(f"- 原因：{clip(reasons, room)}")
+    link = ctx.links.case(entry.case_id)
+    if link:
+        lines.append(f"- [查看案件]({link})")
+    return lines
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One message's alerts and markdown, before it is wrapped for a vendor."""
+
+    alert_ids: tuple[str, ...]
+    title: str
+    text: str
+
+
+def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list[str]]:
+    units = sorted({e.unit for e in entries})
+    who = ctx.unit_names.get(units[0], units[0]) if len(units) == 1 else f"{len(units)} 个单位"
+    overdue = sum(1 for e in entries if e.lead.get("type") == "overdue")
+    warned = sum(1 for e in entries if e.lead.get("type") == "deadline_warning")
+    supervised = sum(1 for e in entries if e.lead.get("type") == "supervision")
+    counts = "，".join(f"{name} {n} 件" for name, n in (("督办", supervised), ("超期", overdue), ("即将超期", warned))
+                      if n) or f"{len(entries)} 条"
+    title = f"城管案件告警：{who}{part}"
+    lines = [f"### {title}", f"**{counts}**"]
+    board = ctx.links.board(units[0]) if len(units) == 1 else ""
+    if board:
+        lines.append(f"[打开本单位案件看板]({board})")
+    return title, lines
+
+
+def pack(entries: Sequence[Entry], ctx: Context, fits: Callable[[str, str], bool]) -> list[Draft]:
+    """Entries into as few messages as `fits(title, text)` allows, most urgent first. An entry too
+    big alone is told with shorter free text."""
+    with_unit = len({e.unit for e in entries}) > 1
+    groups: list[list[tuple[Entry, list[str]]]] = [[]]
+    for entry in entries:
+        for room in (200, 60, 20, 0):
+            lines = entry_lines(entry, ctx, with_unit, room)
+            candidate = [*groups[-1], (entry, lines)]
+            if fits(*render(candidate, ctx, " (99/99)")):
+                groups[-1] = candidate
+                break
+            if groups[-1] and fits(*render([(entry, lines)], ctx, " (99/99)")):
+                groups.append([(entry, lines)])
+                break
+        else:
+            raise ValueError(f"case {entry.case_id}: even its shortest entry does not fit one message")
+    groups = [g for g in groups if g]
+    drafts = []
+    for i, group in enumerate(groups):
+        part = f" ({i + 1}/{len(groups)})" if len(groups) > 1 else ""
+        title, text = render(group, ctx, part)
+        drafts.append(Draft(tuple(a for e, _ in group for a in e.alert_ids), title, text))
+    return drafts
+
+
+def render(group: Sequence[tuple[Entry, list[str]]], ctx: Context, part: str) -> tuple[str, str]:
+    title, lines = header([e for e, _ in group], ctx, part)
+    for _, entry in group:
+        lines += ["", *entry]
+    return title, "\n".join(lines)
+
+
+def digest(alerts: Sequence[Mapping[str, Any]], still_overdue: Sequence[str], ctx: Context,
+           fits: Callable[[str, str], bool]) -> Draft:
+    """Catching up (history resent, hours of downtime): one message for all of a receiver's late
+    alerts, naming as many of the cases still overdue as fit."""
+    units = sorted({str(a.get("unit") or "") for a in alerts})
+    who = ctx.unit_names.get(units[0], units[0]) if len(units) == 1 else f"{len(units)} 个单位"
+    title = f"城管案件告警补发：{who}"
+    head = [f"### {title}", f"**补发: {len(alerts)} 条历史告警, 其中 {len(still_overdue)} 件仍超期**"]
+    board = ctx.links.board(units[0]) if len(units) == 1 else ""
+    if board:
+        head.append(f"[打开本单位案件看板查看全部]({board})")
+    named: list[str] = []
+    for case_id in still_overdue:
+        candidate = [*head, "", "仍超期：" + "、".join([*named, case_id])]
+        if not fits(title, "\n".join(candidate)):
+            break
+        named.append(case_id)
+    text = "\n".join([*head, "", "仍超期：" + "、".join(named)] if named else head)
+    if len(named) < len(still_overdue) and named:
+        more = f"{text} 等"
+        text = more if fits(title, more) else text
+    return Draft(tuple(str(a["alert_id"]) for a in alerts), title, text)

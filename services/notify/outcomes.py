@@ -1,0 +1,135 @@
+"""Recording what a receiver answered: every attempt with the vendor's code and message; delivered,
+retried with backoff, held while a robot is throttled (never dropped), sent again alone when too
+long, or failed for good, which the command centre is told of."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from types import SimpleNamespace
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+
+from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
+from caseflow.notify import robot_rate
+from caseflow.notify.compose import Outgoing
+from caseflow.notify.retry import RetryPolicy, next_delay
+from caseflow.notify.vendors import LIMITS, Verdict, read_answer
+from caseflow.replay.output import SHANGHAI
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int | None
+    error: str
+    latency_ms: float
+    body: bytes = b""
+    retry_after: float | None = None
+    size: int = 0
+
+
+async def send(client: httpx.AsyncClient, out: Outgoing) -> Answer:
+    request = out.build(int(time.time() * 1000))
+    started = time.perf_counter()
+    try:
+        response = await client.post(request.url, content=request.body, headers=request.headers)
+    except httpx.HTTPError as exc:
+        return Answer(None, f"{type(exc).__name__}: {exc}"[:300], (time.perf_counter() - started) * 1000,
+                      size=len(request.body))
+    retry_after = response.headers.get("retry-after")
+    try:
+        wait = float(retry_after) if retry_after is not None else None
+    except ValueError:
+        wait = None
+    return Answer(response.status_code, "", (time.perf_counter() - started) * 1000, response.content[:2000], wait,
+                  len(request.body))
+
+
+async def record(conn: asyncpg.Connection, out: Outgoing, answer: Answer, policy: RetryPolicy,
+                 rnd: random.Random, routing: Any) -> Verdict:
+    verdict = read_answer(out.channel.type, answer.status, answer.body)
+    if out.channel.type in LIMITS:
+        ROBOT_ANSWERS.labels(out.channel.type, verdict.outcome).inc()
+    if out.slot is not None:
+        await robot_rate.sent(conn, [out.slot])
+    held_until: datetime | None = None
+    if verdict.outcome == "throttled" and out.robot is not None:
+        held_until = await robot_rate.throttled(conn, out.robot, verdict.wait or 60.0, verdict.vendor_code,
+                                                verdict.vendor_message)
+    error = answer.error or (f"{verdict.vendor_code}: {verdict.vendor_message}" if verdict.vendor_code else "")
+    for row in out.members:
+        attempt = row["attempts"] + 1
+        await conn.execute(
+            "INSERT INTO notify_attempts (alert_id, receiver, attempt, channel_type, status_code, error, latency_ms, "
+            "vendor_code, vendor_message, message_bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            row["alert_id"], row["receiver"], attempt, row["channel_type"], answer.status, error, answer.latency_ms,
+            verdict.vendor_code, verdict.vendor_message, answer.size)
+        status, delay, solo = _next(verdict, row, attempt, answer, policy, rnd)
+        if status == "delivered":
+            DELIVERIES.labels(row["channel_type"], "delivered").inc()
+        elif status == "failed":
+            DELIVERIES.labels(row["channel_type"], "failed").inc()
+            CHANNEL_FAILURES.labels(row["channel_type"], str(verdict.vendor_code or answer.status or "none")).inc()
+        await conn.execute(
+            "UPDATE notify_deliveries SET attempts = $3, status = $4, last_code = $5, last_error = $6, "
+            "vendor_code = $8, solo = solo OR $9, first_try_at = coalesce(first_try_at, now()), "
+            "next_at = coalesce($10, now() + make_interval(secs => $7)), "
+            "done_at = CASE WHEN $4 = 'pending' THEN NULL ELSE now() END WHERE alert_id = $1 AND receiver = $2",
+            row["alert_id"], row["receiver"], attempt, status, answer.status, error, delay or 0.0,
+            verdict.vendor_code, solo, held_until)
+    if verdict.outcome == "delivered":
+        await conn.executemany(
+            "INSERT INTO notify_receivers (receiver, last_sent_at) VALUES ($1, now()) "
+            "ON CONFLICT (receiver) DO UPDATE SET last_sent_at = now()", [(r,) for r in {m["receiver"] for m in
+                                                                                      out.members}])
+    elif verdict.outcome == "permanent" or (verdict.outcome == "too_long" and all(m["solo"] for m in out.members)):
+        await tell_command_centre(conn, routing, out, verdict, answer)
+    return verdict
+
+
+def _next(verdict: Verdict, row: Any, attempt: int, answer: Answer, policy: RetryPolicy,
+          rnd: random.Random) -> tuple[str, float | None, bool]:
+    """(status, seconds until the next try, send alone next time)."""
+    if verdict.outcome == "delivered":
+        return "delivered", None, False
+    if verdict.outcome == "throttled":
+        return "pending", verdict.wait, False  # rate-limited: wait and retry, never give up
+    if verdict.outcome == "too_long":
+        return ("failed", None, True) if row["solo"] else ("pending", 0.0, True)
+    if verdict.outcome == "permanent":
+        return "failed", None, False
+    first = row["first_try_at"]
+    elapsed = 0.0 if first is None else max(0.0, time.time() - first.timestamp())
+    status = answer.status if answer.status is not None and answer.status >= 300 else None
+    delay = next_delay(policy, attempt, status, answer.retry_after, elapsed, rnd.random())
+    return ("pending", delay, False) if delay is not None else ("failed", None, False)
+
+
+async def tell_command_centre(conn: asyncpg.Connection, routing: Any, out: Outgoing, verdict: Verdict,
+                              answer: Answer) -> None:
+    """A receiver refused for good: one alert to the command centre per receiver, code and hour
+    (never about the command centre's own channels, which would loop)."""
+    from caseflow.notify.inbox import store_on_alerts_raised
+
+    hour = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H")
+    alerts = []
+    for receiver in sorted({m["receiver"] for m in out.members}):
+        if receiver.startswith("command_centre"):
+            continue
+        unit = next(m["unit"] for m in out.members if m["receiver"] == receiver)
+        code = verdict.vendor_code if verdict.vendor_code is not None else answer.status
+        alert_id = hashlib.sha256(f"channel_failed|{receiver}|{code}|{hour}".encode()).hexdigest()[:24]
+        alerts.append({
+            "alert_id": alert_id, "type": "channel_failed", "case_id": "", "unit": unit, "level": 3,
+            "due_at": datetime.now(SHANGHAI).isoformat(), "recipients": ["command_centre"],
+            "reason": f"{out.channel.type} 通道拒收，已停止重试：{code} {verdict.vendor_message or answer.error}",
+            "receiver": receiver})
+    records = [SimpleNamespace(value=orjson.dumps(a), key=a["unit"].encode(), headers=[], offset=-1) for a in alerts]
+    if records:
+        await store_on_alerts_raised(conn, records, routing)
