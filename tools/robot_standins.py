@@ -50,6 +50,9 @@ class RobotStandins:
     `wecom(key)`; `remove(robot)` makes one answer as a deleted robot does."""
 
     clock: Any = time.time
+    # The vendors' limits; a test may lower one to see how a refusal is handled.
+    dingtalk_max_body: int = DINGTALK_MAX_BODY
+    wecom_max_markdown: int = WECOM_MAX_MARKDOWN
     accepted: list[Received] = field(default_factory=list)
     refused: list[tuple[str, str, int, float]] = field(default_factory=list)  # vendor, robot, errcode, at
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -126,7 +129,7 @@ class RobotStandins:
                 return self._refuse("dingtalk", token, 130101, "send too fast, exceed 20 times per minute", now)
             if secret and not _dingtalk_signed(secret, query, now):
                 return self._refuse("dingtalk", token, 310000, "sign not match", now)
-            if len(raw) > DINGTALK_MAX_BODY:
+            if len(raw) > self.dingtalk_max_body:
                 return self._refuse("dingtalk", token, 460101, "message too long, exceed 20000 bytes", now)
             body = _json(raw)
             text = _dingtalk_text(body)
@@ -151,13 +154,24 @@ class RobotStandins:
             content = (body or {}).get(str(kind), {}).get("content") if kind in ("text", "markdown") else None
             if not isinstance(content, str):
                 return self._refuse("wecom", key, 40008, "invalid message type", now)
-            limit = WECOM_MAX_TEXT if kind == "text" else WECOM_MAX_MARKDOWN
+            limit = WECOM_MAX_TEXT if kind == "text" else self.wecom_max_markdown
             if len(content.encode()) > limit:
                 return self._refuse("wecom", key, 40058, f"content exceed max length {limit}", now)
             if not self._take(key, now):
                 return self._refuse("wecom", key, 45009, "api freq out of limit", now)
             self.accepted.append(Received("wecom", key, now, body or {}, len(raw)))
             return 0, "ok"
+
+    def sent_before(self, robot: str, ages: list[float]) -> None:
+        """Messages this robot took `ages` seconds ago (from other senders), counted in its minute."""
+        with self.lock:
+            now = self.clock()
+            self._recent[robot].extend(sorted(now - a for a in ages))
+
+    def throttle(self, robot: str, seconds: float) -> None:
+        """As after someone else's burst: DingTalk refuses everything from this robot for a while."""
+        with self.lock:
+            self._throttled_until[robot] = self.clock() + seconds
 
     def _take(self, robot: str, now: float) -> bool:
         recent = self._recent[robot]

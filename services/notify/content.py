@@ -97,7 +97,8 @@ def time_left(alert: Mapping[str, Any], ctx: Context) -> str:
 
     suffix = "（工作时间）" if working else ""
     if ctx.now_ms >= deadline:
-        return f"已超期 {duration_zh(between(deadline, ctx.now_ms))}{suffix}"
+        late = between(deadline, ctx.now_ms)
+        return f"已超期 {duration_zh(late)}{suffix}" if late >= 60_000 else "已到期"
     return f"剩余 {duration_zh(between(ctx.now_ms, deadline))}{suffix}"
 
 

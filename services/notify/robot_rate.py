@@ -27,11 +27,12 @@ async def take_slots(conn: asyncpg.Connection, robot: str, wanted: int, per_minu
                      margin: float = 2.0, keep_free: int = 0) -> Slots:
     """Reserve up to `wanted` sends to `robot` now, leaving `keep_free` slots for fresher messages."""
     await conn.execute("INSERT INTO notify_robots (robot) VALUES ($1) ON CONFLICT DO NOTHING", robot)
-    blocked = await conn.fetchval(
-        "SELECT blocked_until FROM notify_robots WHERE robot = $1 FOR UPDATE", robot)
-    now = await conn.fetchval("SELECT clock_timestamp()")
-    if blocked > now:
-        return Slots((), blocked)
+    row = await conn.fetchrow(
+        "SELECT blocked_until, blocked_until > clock_timestamp() AS blocked, clock_timestamp() AS now "
+        "FROM notify_robots WHERE robot = $1 FOR UPDATE", robot)
+    now = row["now"]
+    if row["blocked"]:
+        return Slots((), row["blocked_until"])
     window = timedelta(seconds=60 + margin)
     await conn.execute("DELETE FROM notify_robot_sends WHERE robot = $1 AND reserved_at < $2",
                        robot, now - window - IN_FLIGHT_FOR)

@@ -11,7 +11,7 @@ CREATE INDEX IF NOT EXISTS notify_robot_sends_robot ON notify_robot_sends (robot
 -- A robot the vendor throttled is left alone until blocked_until (DingTalk: 10 minutes).
 CREATE TABLE IF NOT EXISTS notify_robots (
     robot         text PRIMARY KEY,
-    blocked_until timestamptz NOT NULL DEFAULT '-infinity',
+    blocked_until timestamptz NOT NULL DEFAULT '1970-01-01 00:00+00',
     last_code     integer,
     last_message  text NOT NULL DEFAULT ''
 );

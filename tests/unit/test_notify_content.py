@@ -1,0 +1,82 @@
+"""Robot messages (pure): one entry per case, most urgent first, every message within the vendor's
+byte limits for any text (long, escaped, emoji, line separators), every alert in exactly one message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseflow.domain.rules import Rules
+from caseflow.notify import content
+from caseflow.notify.channels import Channel
+from caseflow.notify.formats import fits, robot_body
+from caseflow.replay.output import SHANGHAI
+from tests.support.events import ms
+
+NOW = ms("2026-11-30 16:00")
+CHANNELS = [Channel("wecom", "https://robot/send?key=k"), Channel("dingtalk", "https://robot/send?access_token=t",
+                                                                  "SEC", "城管")]
+
+
+def alert(n: int, case: str, level: int, kind: str = "overdue", description: str = "暴露垃圾",
+          deadline: str = "2026-11-30T13:45:00+08:00", limit_kind: str = "working") -> dict[str, Any]:
+    return {"alert_id": f"a{n}", "type": kind, "case_id": case, "unit": "U1", "level": level,
+            "due_at": "2026-11-30T15:00:00+08:00", "reason": f"overdue level {level}", "deadline": deadline,
+            "limit_kind": limit_kind, "case": {"description": description, "address": "临平大道 118 号",
+                                                "category": "event", "major": "01", "minor": "05"}}
+
+
+def ctx(rules: Rules) -> content.Context:
+    return content.Context(NOW, rules.calendar, {"U1": "临平环卫所"}, content.Links("https://p/{case_id}", ""))
+
+
+def test_one_entry_per_case_with_its_most_urgent_level(rules: Rules) -> None:
+    alerts = [alert(1, "C1", 1), alert(2, "C1", 2), alert(3, "C2", 0, "deadline_warning"), alert(4, "C3", 3)]
+    entries = content.entries_of(alerts)
+    assert [(e.case_id, content.level_name(e.lead), e.alert_ids) for e in entries] == [
+        ("C3", "三级督办", ("a4",)), ("C1", "二级", ("a2", "a1")), ("C2", "预警", ("a3",))]
+
+
+def test_a_case_reads_as_a_person_would_say_it(rules: Rules) -> None:
+    [draft] = content.pack(content.entries_of([alert(1, "YH-1", 1)]), ctx(rules), fits(CHANNELS[0]))
+    assert "#### 【一级】YH-1" in draft.text
+    assert "- 问题：暴露垃圾（事件 01-05）" in draft.text and "- 地址：临平大道 118 号" in draft.text
+    # deadline 13:45 on a Monday, lunch break until 14:00: two working hours overdue at 16:00
+    assert "- 处置时限：11月30日 13:45，已超期 2小时00分（工作时间）" in draft.text
+    assert "[查看案件](https://p/YH-1)" in draft.text and "级别: " not in draft.text
+
+
+def test_local_times_and_durations() -> None:
+    assert content.local_time(int(datetime(2026, 11, 30, 22, 53, tzinfo=SHANGHAI).timestamp() * 1000)) == \
+        "11月30日 22:53"
+    assert [content.duration_zh(m * 60_000) for m in (0, 5, 135, 60 * 24 * 2 + 60)] == \
+        ["0分钟", "5分钟", "2小时15分", "2天1小时"]
+
+
+TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=3000) | st.sampled_from(
+    ["", " ", "\\\\\"", "\u2028\u2029", "😀" * 2000, "井盖" * 5000, "\n\n#### 假标题\n- [x](y)"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 3), TEXT), min_size=1, max_size=60),
+       st.sampled_from(CHANNELS))
+def test_every_message_fits_and_every_alert_goes_once(rules: Rules, rows: list[tuple[int, int, str]],
+                                                      channel: Channel) -> None:
+    alerts = [alert(i, f"C{case}", level, "overdue" if level else "deadline_warning", text)
+              for i, (case, level, text) in enumerate(rows)]
+    drafts = content.pack(content.entries_of(alerts), ctx(rules), fits(channel))
+    sent = [a for d in drafts for a in d.alert_ids]
+    assert sorted(sent) == sorted(a["alert_id"] for a in alerts)
+    for d in drafts:
+        body = robot_body(channel, d.title, d.text)
+        if channel.type == "dingtalk":
+            assert len(body) <= 20_000 and "城管" in orjson.loads(body)["markdown"]["text"] + d.title
+        else:
+            assert len(orjson.loads(body)["markdown"]["content"].encode()) <= 4_096
+    by_id = {a["alert_id"]: a for a in alerts}
+    ranks = [min(content.urgency(by_id[i]) for i in d.alert_ids) for d in drafts]
+    assert ranks == sorted(ranks)  # the most urgent go first
