@@ -8,12 +8,12 @@ from typing import Any
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
-from caseflow.notify.feed import alert_stream, check_unit_token, page
+from caseflow.notify.feed import alert_stream, check_unit_token
 
 
 class SilenceIn(BaseModel):
@@ -45,10 +45,6 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
         check_unit_token(settings, unit, token or _bearer(authorization))
         return StreamingResponse(alert_stream(app.state.pool, unit), media_type="text/event-stream",
                                  headers={"cache-control": "no-cache"})
-
-    @app.get("/units/{unit}", response_class=HTMLResponse, tags=["alerts"], summary="a unit's live page (中文)")
-    async def unit_page(unit: str) -> HTMLResponse:
-        return HTMLResponse(page(unit))  # the page holds no data; its feed needs the unit's token
 
     @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"], summary="acknowledge an alert (unit token or key)")
     async def ack(alert_id: str, authorization: str | None = Header(None), x_api_key: str | None = Header(None),

@@ -34,8 +34,12 @@ from caseflow.replay.output import SHANGHAI
 
 log = logging.getLogger(__name__)
 
-ROWS = ("SELECT d.alert_id, d.receiver, d.unit, d.case_id, d.channel_type, d.attempts, d.first_try_at, "
-        "d.redelivery, d.solo, i.body FROM notify_deliveries d JOIN notify_inbox i USING (alert_id) ")
+_ROWS = ("SELECT d.alert_id, d.receiver, d.unit, d.case_id, d.channel_type, d.attempts, d.first_try_at, "
+         "d.redelivery, d.solo, i.body FROM notify_deliveries d JOIN notify_inbox i USING (alert_id) ")
+FRESH_DUE = (_ROWS + "WHERE d.status = 'pending' AND NOT d.catch_up AND d.next_at <= now() ORDER BY d.next_at "
+             "LIMIT $1 FOR UPDATE OF d SKIP LOCKED")
+LATE_DUE = (_ROWS + "WHERE d.receiver = $1 AND d.catch_up AND d.status = 'pending' AND d.next_at <= now() "
+            "ORDER BY d.next_at LIMIT 5000 FOR UPDATE OF d SKIP LOCKED")
 
 
 async def deliver_due(pool: asyncpg.Pool, cfg: DeliveryConfig, client: httpx.AsyncClient, rnd: random.Random) -> int:
@@ -43,9 +47,7 @@ async def deliver_due(pool: asyncpg.Pool, cfg: DeliveryConfig, client: httpx.Asy
     composed into messages, sent, every attempt recorded. Returns how many deliveries it looked at."""
     now_ms = int(datetime.now(SHANGHAI).timestamp() * 1000)
     async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            ROWS + "WHERE d.status = 'pending' AND NOT d.catch_up AND d.next_at <= now() ORDER BY d.next_at "
-            "LIMIT $1 FOR UPDATE OF d SKIP LOCKED", cfg.batch)
+        rows = await conn.fetch(FRESH_DUE, cfg.batch)
         if not rows:
             return 0
         groups: dict[str, list[Any]] = defaultdict(list)
@@ -102,9 +104,7 @@ async def deliver_catch_up(pool: asyncpg.Pool, cfg: DeliveryConfig, client: http
         # One lock order (by robot) for every round, so replicas never deadlock on robot rows.
         for found in sorted(receivers, key=lambda f: _robot_of(cfg, f["receiver"])):
             receiver, last = found["receiver"], found["last_digest_at"]
-            rows = await conn.fetch(ROWS + "WHERE d.receiver = $1 AND d.catch_up AND d.status = 'pending' "
-                                    "AND d.next_at <= now() ORDER BY d.next_at LIMIT 5000 FOR UPDATE OF d SKIP LOCKED",
-                                    receiver)
+            rows = await conn.fetch(LATE_DUE, receiver)
             looked += len(rows)
             if not rows:
                 continue

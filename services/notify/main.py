@@ -15,11 +15,15 @@ from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from caseflow.config.rules import load_rules
+from caseflow.domain.rules import Rules
 from caseflow.infra.http import serve, service_app
+from caseflow.infra.kafka import PostgresOffsetConsumer, run_consumer
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.notify.api import add_routes
+from caseflow.notify.board_api import add_board_routes
+from caseflow.notify.board_store import save_on_case_snapshots
 from caseflow.notify.channels import Routing, parse_routing
 from caseflow.notify.compose import DeliveryConfig
 from caseflow.notify.content import Links
@@ -31,7 +35,8 @@ from caseflow.notify.retry import RetryPolicy
 EXAMPLES = """examples:
   caseflow notify --port 8004
   curl -H 'X-API-Key: KEY' localhost:8004/v1/units/U-HW-LP/alerts
-  open http://localhost:8004/units/U-HW-LP?token=UNIT_TOKEN      (the unit's live page)
+  open http://localhost:8004/units/U-HW-LP?token=UNIT_TOKEN      (the unit's board of open cases, live)
+  open http://localhost:8004/board?key=OPERATOR_KEY               (the command centre's board)
 Environment: CASEFLOW_UNITS_FILE (channels, leadership_channels, quiet_hours), CASEFLOW_UNIT_TOKENS,
 CASEFLOW_NOTIFY_GROUP_SECONDS, CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS, CASEFLOW_NOTIFY_CATCH_UP_SECONDS,
 CASEFLOW_NOTIFY_DIGEST_SECONDS, CASEFLOW_CASE_URL_TEMPLATE, CASEFLOW_PUBLIC_URL, CASEFLOW_DELIVERY_*"""
@@ -47,8 +52,7 @@ def load_routing(settings: Settings) -> Routing:
     return parse_routing(yaml.safe_load(settings.units_file.read_text("utf-8")) or {})
 
 
-def delivery_config(settings: Settings, routing: Routing) -> DeliveryConfig:
-    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+def delivery_config(settings: Settings, routing: Routing, rules: Rules) -> DeliveryConfig:
     board = f"{settings.public_url.rstrip('/')}/units/{{unit}}" if settings.public_url else ""
     return DeliveryConfig(
         routing, RetryPolicy(give_up_after=settings.delivery_give_up_seconds), rules.calendar,
@@ -59,7 +63,8 @@ def delivery_config(settings: Settings, routing: Routing) -> DeliveryConfig:
 def bootstrap(settings: Settings) -> FastAPI:
     setup_tracing("notify")
     routing = load_routing(settings)
-    cfg = delivery_config(settings, routing)
+    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    cfg = delivery_config(settings, routing, rules)
     catch_up = timedelta(seconds=settings.notify_catch_up_seconds)
 
     def handler_for(pool: asyncpg.Pool):
@@ -67,15 +72,21 @@ def bootstrap(settings: Settings) -> FastAPI:
             await store_on_alerts_raised(conn, records, routing, catch_up)
         return handle
 
+    async def on_snapshots(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        await save_on_case_snapshots(conn, [r.value or b"" for r in records], rules)
+
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         await asyncio.gather(
             run_delivery(pool, cfg, stopping, settings.delivery_timeout_seconds),
+            run_consumer(PostgresOffsetConsumer(settings, pool, settings.topic("case-snapshots"),
+                                                "caseflow-notify-board", on_snapshots), stopping),
             run_escalation(pool, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping))
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,
                                   with_outbox=False, background=deliver)
     app = service_app("notify", lifespan)
     add_routes(app, settings)
+    add_board_routes(app, settings, dict(routing.unit_names))
     return app
 
 

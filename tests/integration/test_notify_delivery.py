@@ -18,9 +18,9 @@ import httpx
 import orjson
 import pytest
 
+from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
-from caseflow.domain.calendar import WorkingCalendar
 from caseflow.notify.channels import Routing, parse_routing
 from caseflow.notify.compose import DeliveryConfig
 from caseflow.notify.deliver import deliver_due

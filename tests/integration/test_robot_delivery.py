@@ -192,7 +192,8 @@ async def test_a_message_the_vendor_finds_too_long_is_sent_again_alert_by_alert(
 async def test_history_goes_as_one_digest_and_fresh_alerts_do_not_wait(pool: asyncpg.Pool,
                                                                        robots: RobotStandins) -> None:
     url = robots.wecom("unit")
-    routing = parse_routing({"units": [{"id": "U1", "name": "临平环卫所", "channels": [{"type": "wecom", "url": url}]}]})
+    routing = parse_routing({"units": [{"id": "U1", "name": "临平环卫所",
+                                        "channels": [{"type": "wecom", "url": url}]}]})
     history = [alert(i, minutes_ago=60 * 24 * 3 + i) for i in range(300)]
     history.append({**alert(0, minutes_ago=60 * 24), "alert_id": "R0", "type": "resolved", "level": 0})
     await receive(pool, routing, history, catch_up=timedelta(hours=1))

@@ -149,3 +149,16 @@ class PostgresOffsetConsumer:
         self._stopping.set()
         async with self._busy:
             await self.consumer.stop()
+
+
+async def run_consumer(consumer: PostgresOffsetConsumer, stopping: asyncio.Event) -> None:
+    """Run a second consumer of a service (beside its lifespan's) until `stopping`."""
+    await consumer.start()
+    task = asyncio.create_task(consumer.run(), name=f"{consumer.group}-consumer")
+    try:
+        await stopping.wait()
+    finally:
+        await consumer.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

@@ -1,0 +1,195 @@
+"""Robots under a backlog: a month of history streamed in while fresh deadlines fall due, for 60 units
+on 20 DingTalk/WeCom robots (each shared by 3 units), against stand-ins that enforce the vendors'
+documented limits (tools/robot_standins.py). Runs the whole stack (own Kafka/PostgreSQL unless the
+environment names them).
+
+    .venv/bin/python benchmarks/robot_delivery.py [--cases 2000] [--fresh 60] [--runs 3]
+
+Prints, per run and as medians: messages accepted and refused (target 0 refused), the most messages
+any robot took in a minute (target <= 20), deliveries not delivered and why, and the latency from
+each fresh deadline to the first accepted robot message naming its case, p50 / p99 (target p99 <= 2 s
+while the history's alerts drain). Baseline in the same run: the same fresh cases' latency to their
+overdue alert's arrival in notify's inbox (the pipeline before delivery). Writes
+bench-results/robot_delivery.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import yaml
+
+from caseflow.infra.kafka_local import free_port
+from caseflow.infra.local import local_infra
+from caseflow.infra.stack import SERVICES, Services
+from caseflow.replay.output import SHANGHAI
+from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
+from tools.robot_standins import RobotStandins
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "bench-key"
+SECRET = "SECbench"
+
+
+def units_file(shape: Shape, robots: RobotStandins, path: Path) -> Path:
+    units = []
+    for i, (uid, cls) in enumerate(unit_ids(shape)):
+        r = i % 20
+        channel = ({"type": "wecom", "url": robots.wecom(f"wk{r}")} if r < 12 else
+                   {"type": "dingtalk", "url": robots.dingtalk(f"dt{r}", SECRET, "城管"), "secret": SECRET,
+                    "keyword": "城管"})
+        units.append({"id": uid, "name": f"责任单位{uid[2:]}", "class": cls, "channels": [channel]})
+    path.write_text(yaml.safe_dump({"units": units, "regions": [{"id": r} for r in region_ids(shape)],
+                                    "command_centre": {"channels": [{"type": "wecom", "url": robots.wecom("cc")}]}},
+                                   allow_unicode=True), "utf-8")
+    return path
+
+
+def fresh_cases(shape: Shape, n: int, lead: float, spread: float) -> tuple[list[bytes], dict[str, float]]:
+    rnd, now = random.Random(3), datetime.now(SHANGHAI)
+    units = [u for u, _ in unit_ids(shape)]
+    lines, deadlines = [], {}
+    for i in range(n):
+        case = f"FRESH-{int(now.timestamp())}-{i:03d}"
+        deadline = now + timedelta(seconds=lead + rnd.uniform(0, spread))
+        deadlines[case] = deadline.timestamp()
+        for kind, data in (("reported", {"source": "collector", "category": "event", "major": "01", "minor": "01",
+                                         "region": "R-00", "grid": "G", "description": f"新鲜案件 {i}",
+                                         "address": f"测试路 {i} 号"}),
+                           ("filed", {"urgency": "urgent"}),
+                           ("dispatched", {"unit": units[i % len(units)],
+                                           "deadline_at": deadline.isoformat(timespec="milliseconds")})):
+            lines.append(orjson.dumps({"event_id": f"{case}-{kind}", "case_id": case, "type": kind,
+                                       "occurred_at": now.isoformat(timespec="milliseconds"), "data": data}))
+    return lines, deadlines
+
+
+def post(url: str, lines: list[bytes], chunk: int = 500) -> None:
+    with httpx.Client(timeout=120, headers={"X-API-Key": KEY}) as client:
+        for j in range(0, len(lines), chunk):
+            client.post(f"{url}/v1/events:ndjson", content=b"\n".join(lines[j:j + chunk])).raise_for_status()
+
+
+async def delivery_summary(url: str) -> tuple[dict[str, int], list[tuple[str, str]], dict[str, float]]:
+    conn = await asyncpg.connect(url)
+    try:
+        states = {r["status"]: r["n"] for r in await conn.fetch(
+            "SELECT status, count(*) AS n FROM notify_deliveries GROUP BY status")}
+        failed = [(r["receiver"], r["last_error"]) for r in await conn.fetch(
+            "SELECT receiver, last_error FROM notify_deliveries WHERE status = 'failed' LIMIT 20")]
+        inbox = {r["case_id"]: r["at"].timestamp() for r in await conn.fetch(
+            "SELECT case_id, min(received_at) AS at FROM notify_inbox WHERE case_id LIKE 'FRESH-%' "
+            "AND body->>'type' = 'overdue' GROUP BY case_id")}
+        return states, failed, inbox
+    finally:
+        await conn.close()
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(len(xs) * q))] if xs else float("nan")
+
+
+def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
+    robots = RobotStandins().start()
+    work = ROOT / "var" / "bench" / f"robots-{run}"
+    work.mkdir(parents=True, exist_ok=True)
+    shape = Shape(cases=args.cases, units=60, regions=6, seed=20 + run,
+                  start=datetime.now(SHANGHAI) - timedelta(days=29))
+    history = list(generate(shape))
+    units = units_file(shape, robots, work / "units.yaml")
+    try:
+        with local_infra(f"robotbench{run}") as infra:
+            env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers, "DATABASE_URL": infra.database_url,
+                   "CASEFLOW_API_KEYS": f"bench:{KEY}", "CASEFLOW_UNITS_FILE": str(units),
+                   "CASEFLOW_TOPIC_PREFIX": f"robotbench{os.getpid()}r{run}",
+                   "CASEFLOW_PUBLIC_URL": "http://127.0.0.1:8004"}
+            services = Services(env, {n: free_port() for n in SERVICES}, work / "logs")
+            try:
+                services.start(timeout=120)
+                intake = services.running["intake"].url
+                fresh, deadlines = fresh_cases(shape, args.fresh, args.lead, args.spread)
+                feeder = threading.Thread(target=post, args=(intake, history), daemon=True)
+                began = time.time()
+                feeder.start()
+                time.sleep(args.lead / 4)  # the backlog is building when the fresh cases arrive
+                post(intake, fresh)
+                end = max(deadlines.values()) + args.settle
+                while time.time() < end:
+                    told = {c for c in deadlines for text in robots.texts() if c in text and "补发" not in text}
+                    if len(told) == len(deadlines) and not feeder.is_alive():
+                        break
+                    time.sleep(1)
+                feeder.join()
+                time.sleep(args.settle / 4)
+                states, failed, inbox = asyncio.run(delivery_summary(infra.database_url))
+            finally:
+                services.stop_all()
+    finally:
+        robots.stop()
+    first_told: dict[str, float] = {}
+    for r in sorted(robots.accepted, key=lambda r: r.at):
+        text = (r.body.get("markdown") or {}).get("text") or (r.body.get("markdown") or {}).get("content") or ""
+        for case in deadlines:
+            if case not in first_told and case in text and "补发" not in text:
+                first_told[case] = r.at
+    latency = [first_told[c] - d for c, d in deadlines.items() if c in first_told]
+    to_inbox = [inbox[c] - d for c, d in deadlines.items() if c in inbox]
+    return {
+        "history_events": len(history), "fresh_cases": len(deadlines), "stream_s": round(time.time() - began, 1),
+        "messages_accepted": len(robots.accepted), "messages_refused": len(robots.refused),
+        "refusals": sorted({c for _, _, c, _ in robots.refused}),
+        "most_in_a_minute": max(robots.most_in_a_minute().values(), default=0),
+        "largest_body_bytes": max((r.size for r in robots.accepted), default=0),
+        "digests": sum(1 for t in robots.texts() if "补发" in t), "deliveries": states, "failed_examples": failed,
+        "fresh_told": len(latency), "fresh_p50_s": statistics.median(latency) if latency else float("nan"),
+        "fresh_p99_s": pct(latency, 0.99), "fresh_max_s": max(latency, default=float("nan")),
+        "baseline_inbox_p50_s": statistics.median(to_inbox) if to_inbox else float("nan"),
+        "baseline_inbox_p99_s": pct(to_inbox, 0.99),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", type=int, default=2000, help="cases in the history month (~6.4 events each)")
+    ap.add_argument("--fresh", type=int, default=60, help="fresh cases whose deadlines fall due meanwhile")
+    ap.add_argument("--lead", type=float, default=40.0, help="seconds from now to the first fresh deadline")
+    ap.add_argument("--spread", type=float, default=90.0, help="fresh deadlines spread over this many seconds")
+    ap.add_argument("--settle", type=float, default=40.0, help="seconds to wait after the last deadline")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "robot_delivery.json")
+    args = ap.parse_args()
+    runs = []
+    for run in range(args.runs):
+        result = run_once(args, run)
+        runs.append(result)
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+    keys = ("messages_accepted", "messages_refused", "most_in_a_minute", "fresh_p50_s", "fresh_p99_s",
+            "baseline_inbox_p50_s", "baseline_inbox_p99_s")
+    medians = {k: statistics.median(r[k] for r in runs) for k in keys}
+    print("medians:", json.dumps(medians))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"runs": runs, "medians": medians, "args": vars(args) | {"out": str(args.out)},
+                                    "machine": platform.platform(), "cpus": os.cpu_count()}, indent=2,
+                                   ensure_ascii=False))
+    print(f"written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""The unit's board of open cases (pure): what each case's current assignment shows a unit worker —
+deadline, when it turns yellow (SPEC section 3's traffic light: 80% of the limit elapsed, in the
+limit's own time), suspension, supervision — and the order a worker handles them in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from caseflow.domain.deadlines import warning_instant
+from caseflow.domain.rules import Rules
+from caseflow.domain.state import CaseState
+
+
+@dataclass(frozen=True)
+class BoardCase:
+    case_id: str
+    unit: str
+    open: bool
+    dispatched_at: int | None
+    cycle_start: int | None
+    deadline: int | None
+    warning_at: int | None
+    limit_kind: str
+    suspended: bool
+    supervised: bool
+    reworks: int
+
+
+def board_case(state: CaseState, rules: Rules) -> BoardCase | None:
+    """The case as its current holder's board shows it; None before any dispatch."""
+    holder = state.current or (state.assignments[-1] if state.assignments else None)
+    if holder is None:
+        return None
+    is_open = state.current is not None and holder.is_open and state.closed_at is None \
+        and state.invalidated_at is None
+    return BoardCase(state.case_id, holder.unit, is_open, holder.dispatched_at, holder.cycle_start, holder.deadline,
+                     warning_instant(holder, rules.warning_fraction, rules.calendar), holder.kind,
+                     holder.is_suspended, bool(state.supervisions), holder.reworks)
+
+
+def light(row: Mapping[str, Any], now_ms: int) -> str:
+    """红黄绿灯 now: red once the deadline passed (never while suspended), yellow from the warning."""
+    if not row["suspended"] and row["deadline_ms"] is not None and now_ms >= row["deadline_ms"]:
+        return "red"
+    if row["warning_ms"] is not None and now_ms >= row["warning_ms"]:
+        return "yellow"
+    return "green"
+
+
+def urgency_order(rows: Sequence[dict[str, Any]], now_ms: int) -> list[dict[str, Any]]:
+    """Supervised and highest alert level first, then red (longest overdue first), yellow, green
+    (nearest deadline first)."""
+    rank = {"red": 0, "yellow": 1, "green": 2}
+
+    def key(r: dict[str, Any]) -> tuple[int, int, int, int, str]:
+        return (0 if r["supervised"] or r["level"] >= 3 else 1, rank[light(r, now_ms)], -r["level"],
+                r["deadline_ms"] or 2**62, r["case_id"])
+
+    return sorted(rows, key=key)
+
+
+def counts(rows: Sequence[dict[str, Any]], now_ms: int) -> dict[str, int]:
+    lights = [light(r, now_ms) for r in rows]
+    return {"overdue": lights.count("red"), "due_soon": lights.count("yellow"), "open": len(rows)}

@@ -1,0 +1,102 @@
+"""The boards over HTTP: a unit's open cases (its own token), every unit's (an operator key), both as
+JSON and as a live SSE feed that pushes the board whenever a snapshot, alert or acknowledgement
+changes it; acknowledging a case (unit token) stops its escalation; the pages themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import orjson
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi.responses import HTMLResponse, StreamingResponse
+
+from caseflow.infra.http import api_key_auth, operator_auth
+from caseflow.infra.settings import Settings
+from caseflow.notify.board_page import board_page
+from caseflow.notify.board_store import acknowledge_case, board, changed_at
+from caseflow.notify.feed import check_unit_token
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+async def board_stream(load: Callable[[], Awaitable[dict[str, Any]]], version: Callable[[], Awaitable[Any]],
+                       poll: float = 0.5, keep_alive: float = 15.0) -> AsyncIterator[bytes]:
+    """The board now, then again whenever it changed (checked every `poll` seconds)."""
+    seen = await version()
+    yield b"event: board\ndata: " + orjson.dumps(await load()) + b"\n\n"
+    quiet = 0.0
+    while True:
+        await asyncio.sleep(poll)
+        now = await version()
+        if now != seen:
+            seen, quiet = now, 0.0
+            yield b"event: board\ndata: " + orjson.dumps(await load()) + b"\n\n"
+        else:
+            quiet += poll
+            if quiet >= keep_alive:
+                quiet = 0.0
+                yield b": keep-alive\n\n"
+
+
+def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str]) -> None:
+    operator = Depends(operator_auth(settings))
+    operator_check = operator_auth(settings)
+    authenticate = api_key_auth(settings)
+
+    def unit_or_key(unit: str, token: str | None, authorization: str | None, x_api_key: str | None) -> str:
+        if x_api_key:
+            return authenticate(x_api_key=x_api_key)
+        bearer = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
+        check_unit_token(settings, unit, token or bearer)
+        return f"unit:{unit}"
+
+    @app.get("/v1/units/{unit}/board", tags=["board"], summary="a unit's open cases, most urgent first")
+    async def unit_board(unit: str, token: str | None = Query(None), authorization: str | None = Header(None),
+                         x_api_key: str | None = Header(None)) -> dict[str, Any]:
+        unit_or_key(unit, token, authorization, x_api_key)
+        return await board(app.state.pool, unit, _now_ms(), names)
+
+    @app.get("/v1/units/{unit}/board/feed", tags=["board"], summary="the unit's board, pushed on every change (SSE)")
+    async def unit_board_feed(unit: str, token: str | None = Query(None),
+                              authorization: str | None = Header(None)) -> StreamingResponse:
+        unit_or_key(unit, token, authorization, None)
+        stream = board_stream(lambda: board(app.state.pool, unit, _now_ms(), names),
+                              lambda: changed_at(app.state.pool, unit))
+        return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+    @app.get("/v1/board", tags=["board"], summary="every unit's open cases (operators); unit= filters")
+    async def centre_board(unit: str | None = Query(None), who: str = operator) -> dict[str, Any]:
+        return await board(app.state.pool, unit or None, _now_ms(), names)
+
+    @app.get("/v1/board/feed", tags=["board"], summary="the command centre's board, pushed on every change (SSE)")
+    async def centre_board_feed(key: str = Query(..., description="an operator key (EventSource sends no headers)"),
+                                unit: str | None = Query(None)) -> StreamingResponse:
+        operator_check(who=authenticate(x_api_key=key))
+        stream = board_stream(lambda: board(app.state.pool, unit or None, _now_ms(), names),
+                              lambda: changed_at(app.state.pool, unit or None))
+        return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
+
+    @app.post("/v1/units/{unit}/cases/{case_id}/ack", tags=["board"],
+              summary="acknowledge a case's alerts (the unit's token or a key): its escalation stops")
+    async def ack_case(unit: str, case_id: str, token: str | None = Query(None),
+                       authorization: str | None = Header(None), x_api_key: str | None = Header(None)
+                       ) -> dict[str, Any]:
+        who = unit_or_key(unit, token, authorization, x_api_key)
+        acked = await acknowledge_case(app.state.pool, unit, case_id, who)
+        if not acked and not await app.state.pool.fetchval(
+                "SELECT 1 FROM notify_inbox WHERE unit = $1 AND case_id = $2 LIMIT 1", unit, case_id):
+            raise HTTPException(404, f"unit {unit!r} has no alert for case {case_id!r} to acknowledge")
+        return {"unit": unit, "case_id": case_id, "acknowledged": acked, "by": who}
+
+    @app.get("/units/{unit}", response_class=HTMLResponse, tags=["board"], summary="a unit's board (中文, live)")
+    async def unit_page(unit: str) -> HTMLResponse:
+        return HTMLResponse(board_page(unit, names.get(unit, unit)))  # no data: the feed needs the token
+
+    @app.get("/board", response_class=HTMLResponse, tags=["board"], summary="the command centre's board")
+    async def centre_page() -> HTMLResponse:
+        return HTMLResponse(board_page(None, "指挥中心", sorted(names.items())))
