@@ -143,7 +143,7 @@ function render() {
     card.append(top, tags);
     const kind = [CATEGORY[f.category] || "", [f.major, f.minor].filter(Boolean).join("-")].join(" ").trim();
     card.appendChild(el("p", "desc", (f.description || "（无描述）") + (kind ? "（" + kind + "）" : "")));
-    if (f.address) card.appendChild(el("p", "addr", "📍 " + f.address));
+    if (f.address) card.appendChild(el("p", "addr", "地址：" + f.address));
     if (c.deadline_ms !== null) card.appendChild(el("p", "meta", "处置时限 " + local(c.deadline_ms) +
       (c.limit_kind === "working" ? "（工作时）" : "")));
     const actions = el("div", "actions");

@@ -16,7 +16,7 @@ from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra.metrics import ROBOT_DEFERRED
 from caseflow.notify import content
 from caseflow.notify.channels import Channel, Routing
-from caseflow.notify.formats import Request, fits, render_group, robot_request
+from caseflow.notify.formats import Request, fits, render_digest, render_group, robot_request
 from caseflow.notify.retry import RetryPolicy
 from caseflow.notify.robot_rate import take_slots
 from caseflow.notify.vendors import LIMITS, robot_key
@@ -70,7 +70,7 @@ def webhook_messages(channel: Channel, rows: Sequence[Any], digest: dict[str, An
         bodies = [body_of(r) for r in chunk]
         if digest is not None:
             def build(now_ms: int, bodies: list[dict[str, Any]] = bodies) -> Request:
-                return render_group(channel, [{**digest, "alerts": bodies}], now_ms)
+                return render_digest(channel, digest, bodies, now_ms)
         else:
             def build(now_ms: int, bodies: list[dict[str, Any]] = bodies) -> Request:
                 return render_group(channel, bodies, now_ms)

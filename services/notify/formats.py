@@ -126,6 +126,15 @@ def robot_request(channel: Channel, title: str, text: str, now_ms: int) -> Reque
     return Request(url, body, {"content-type": "application/json"})
 
 
+def render_digest(channel: Channel, digest: dict[str, Any], alerts: list[dict[str, Any]], now_ms: int) -> Request:
+    """A webhook's catch-up message: the digest's figures and every alert it covers."""
+    body = orjson.dumps({**digest, "alerts": alerts})
+    headers = {"content-type": "application/json", "x-caseflow-alert-count": str(len(alerts))}
+    if channel.secret:
+        headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
+    return Request(channel.url, body, headers)
+
+
 def render_group(channel: Channel, alerts: list[dict[str, Any]], now_ms: int) -> Request:
     """One message for several alerts of one receiver (a grouping window); one alert renders as itself."""
     if len(alerts) == 1:

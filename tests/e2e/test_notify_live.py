@@ -1,11 +1,15 @@
 """Notify through real processes: an alert raised by the pipeline reaches a local webhook (HMAC
-verified), appears on the unit's live page in headless Chromium, can be acknowledged; an
-unacknowledged overdue alert escalates to leadership; tokens keep units apart; silences need operators."""
+verified); the unit's board in headless Chromium (360 px wide) shows its open cases live — a case
+appears over SSE, its countdown runs, it turns red at its deadline, is acknowledged from the page,
+drops off when closed; the command centre's board shows every unit; an unacknowledged overdue alert
+escalates to leadership; tokens keep units apart; silences need operators. Screenshots go to
+docs/screenshots/."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -18,6 +22,7 @@ from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
 from caseflow.infra.stack import SERVICES, Services
 from caseflow.notify.formats import verify_webhook
+from caseflow.replay.output import SHANGHAI
 from tests.conftest import CONTRACT
 from tests.e2e.test_walking_skeleton import KEY, env_of, wait_for
 from tests.support.events import ev
@@ -66,6 +71,20 @@ def stack(settings: Settings, tmp_path: Path, hook) -> Iterator[Services]:  # ty
         services.stop_all()
 
 
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def post(intake: str, events: list[dict]) -> None:  # type: ignore[type-arg]
+    r = httpx.post(f"{intake}/v1/events:ndjson", content=b"".join(orjson.dumps(e) + b"\n" for e in events),
+                   headers=KEY, timeout=30)
+    assert r.status_code == 200, r.text
+
+
+def card(driver, case_id: str):  # type: ignore[no-untyped-def]
+    found = driver.find_elements("css selector", f"article.case[data-case-id='{case_id}']")
+    return found[0] if found else None
+
+
 def browser():  # type: ignore[no-untyped-def]
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -87,24 +106,54 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
 
     driver = browser()
     try:
+        driver.set_window_size(360, 780)
         driver.get(f"{notify}/units/U-HW-LP?token={TOKEN}")
         wait_for(lambda: "实时连接正常" in driver.find_element("id", "status").text, timeout=20)
-        events = [ev("reported", "OPEN-9", "2026-11-03 09:00"),
-                  ev("dispatched", "OPEN-9", "2026-11-03 09:30", unit="U-HW-LP",
-                     time_limit={"value": 2, "unit": "working_hours"})]
-        r = httpx.post(f"{intake}/v1/events:ndjson", content=b"".join(orjson.dumps(e) + b"\n" for e in events),
-                       headers=KEY, timeout=30)
-        assert r.status_code == 200
-        row = wait_for(lambda: driver.find_elements("css selector", "tr.overdue"), timeout=30)[0]
-        assert "OPEN-9" in row.text and "已超期" in row.text
-        driver.save_screenshot(str(tmp_path / "unit-page.png"))
+        assert "token" not in driver.current_url  # taken out of the address bar
+        post(intake, [ev("reported", "OPEN-9", "2026-11-03 09:00", description="暴露垃圾，堆积约两平方米",
+                         address="临平大道 118 号东侧"),
+                      ev("dispatched", "OPEN-9", "2026-11-03 09:30", unit="U-HW-LP",
+                         time_limit={"value": 2, "unit": "working_hours"})])
+        old = wait_for(lambda: card(driver, "OPEN-9"), timeout=30)  # pushed over SSE
+        wait_for(lambda: "一级" in old.text or "三级督办" in old.text, timeout=30)
+        assert "red" in old.get_attribute("class") and "已超期" in old.text and "临平大道 118 号东侧" in old.text
+
+        now = datetime.now(SHANGHAI)
+        soon = now + timedelta(seconds=25)
+        post(intake, [ev("reported", "SOON-1", now.strftime("%Y-%m-%d %H:%M:%S"), description="井盖缺失"),
+                      ev("filed", "SOON-1", now.strftime("%Y-%m-%d %H:%M:%S"), urgency="urgent"),
+                      ev("dispatched", "SOON-1", now.strftime("%Y-%m-%d %H:%M:%S"), unit="U-HW-LP",
+                         deadline_at=soon.isoformat(timespec="seconds"))])
+        fresh = wait_for(lambda: card(driver, "SOON-1"), timeout=20)
+        first = fresh.find_element("css selector", ".time").text
+        assert first.startswith("剩余"), first
+        time.sleep(2.2)
+        assert card(driver, "SOON-1").find_element("css selector", ".time").text != first  # the countdown runs
+        assert driver.find_element("id", "n-open").text == "2"
+        driver.save_screenshot(str(SHOTS / "unit-board.png"))
+        wait_for(lambda: "red" in card(driver, "SOON-1").get_attribute("class"), timeout=40)  # at its deadline
+        wait_for(lambda: "一级" in card(driver, "SOON-1").text, timeout=30)  # its overdue alert arrived
+        assert driver.find_element("id", "n-overdue").text == "2"
+        card(driver, "SOON-1").find_element("css selector", "button.ack").click()
+        wait_for(lambda: "已确认" in card(driver, "SOON-1").text, timeout=10)
+        board = httpx.get(f"{notify}/v1/units/U-HW-LP/board", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+        assert next(c for c in board["cases"] if c["case_id"] == "SOON-1")["acked"] is True
+        post(intake, [ev("disposed", "SOON-1", datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), unit="U-HW-LP"),
+                      ev("closed", "SOON-1", datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))])
+        wait_for(lambda: card(driver, "SOON-1") is None, timeout=30)  # closed cases drop off
+
+        driver.get(f"{notify}/board?key=test-operator-key")
+        wait_for(lambda: card(driver, "OPEN-9"), timeout=20)
+        assert "临平街道环卫所" in card(driver, "OPEN-9").text  # the command centre sees the unit
+        assert httpx.get(f"{notify}/v1/board", headers=KEY).status_code == 403  # operators only
+        driver.save_screenshot(str(SHOTS / "centre-board.png"))
     finally:
         driver.quit()
 
     wait_for(lambda: any(path == "/unit" for path, _, _ in got), timeout=30)
     assert all(ok for _, _, ok in got)
     unit_alerts = [a for path, body, _ in got if path == "/unit" for a in body.get("alerts", [body])]
-    assert {a["case_id"] for a in unit_alerts} == {"OPEN-9"}
+    assert {a["case_id"] for a in unit_alerts} == {"OPEN-9", "SOON-1"}
     assert len({a["alert_id"] for a in unit_alerts}) == len(unit_alerts)  # nothing twice
 
     alerts = httpx.get(f"{notify}/v1/units/U-HW-LP/alerts", headers=KEY).json()["alerts"]
