@@ -3,26 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import logging
+import random
+import secrets
 import signal
 import sys
 import tempfile
 import threading
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
+import orjson
+import yaml
 
 from caseflow.infra.local import Infra, local_infra
 from caseflow.infra.paths import var_dir
 from caseflow.infra.stack import SERVICES, Services
+from caseflow.replay.output import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
 
 EXAMPLES = """examples:
   caseflow up                      # everything local, a sample month fed in, URLs printed; Ctrl-C stops all
   caseflow up --cases 2000         # a bigger sample feed
+  caseflow up --units units.yaml   # your own units file, with your DingTalk/WeCom robots and webhooks
   caseflow up --no-feed            # an empty stack
+The sample feed is October 2026 plus a few cases falling due in the next minutes, so alerts arrive
+while you watch a unit's board. Each unit gets a board token (printed; all in var/up/unit-tokens.txt).
 Uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when set instead of starting its own."""
 
 API_KEY = "local-dev-key"
+OPERATOR_KEY = "local-operator-key"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -31,11 +42,40 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--postgres-port", type=int, default=15432)
     p.add_argument("--cases", type=int, default=300, help="cases in the sample feed (October 2026)")
     p.add_argument("--no-feed", action="store_true", help="start without the sample feed")
+    p.add_argument("--units", type=Path, help="your units file (ids, names, classes, channels); the sample "
+                   "feed is spread over its units. Default: 12 sample units without channels")
+    p.add_argument("--due-soon", type=int, default=12, help="cases whose deadlines fall in the next minutes")
 
 
-def feed(intake_url: str, cases: int, units_path: Path) -> int:
+def unit_list(units_path: Path) -> list[tuple[str, str]]:
+    raw = yaml.safe_load(units_path.read_text("utf-8")) or {}
+    return [(str(u["id"]), str(u.get("name") or u["id"])) for u in raw.get("units") or [] if u.get("id")]
+
+
+def due_soon(units: list[str], n: int, now: datetime) -> list[bytes]:
+    """Cases dispatched now whose deadlines fall over the next ~10 minutes: warnings, then overdue."""
+    rnd, lines = random.Random(), []
+    places = ["临平大道 118 号东侧", "南苑街道迎宾路口", "东湖北路 56 号", "星桥街道星光街 9 号"]
+    problems = ["暴露垃圾", "井盖缺失", "占道经营", "违规广告牌", "道路破损"]
+    for i in range(n):
+        case = f"DEMO-{now:%H%M%S}-{i:02d}"
+        deadline = now + timedelta(seconds=90 + i * 45 + rnd.uniform(0, 20))
+        at = now.isoformat(timespec="seconds")
+        for kind, data in (("reported", {"source": "collector", "category": "event", "major": "01", "minor": "01",
+                                         "region": "R-00", "grid": "G-00-0", "road_grade": "primary",
+                                         "description": problems[i % len(problems)],
+                                         "address": places[i % len(places)]}),
+                           ("filed", {"urgency": "urgent"}),
+                           ("dispatched", {"unit": units[i % len(units)], "deadline_at": deadline.isoformat()})):
+            lines.append(orjson.dumps({"event_id": f"{case}-{kind}", "case_id": case, "type": kind,
+                                       "occurred_at": at, "data": data}) + b"\n")
+    return lines
+
+
+def feed(intake_url: str, cases: int, units: list[str], soon: int) -> int:
     shape = Shape(cases=cases, units=12, regions=4, seed=7)
-    lines = list(generate(shape))
+    rename = {f"U-{i:03d}": units[i % len(units)] for i in range(12)}
+    lines = [_renamed(line, rename) for line in generate(shape)] + due_soon(units, soon, datetime.now(SHANGHAI))
     sent = 0
     with httpx.Client(timeout=60, headers={"X-API-Key": API_KEY}) as client:
         for i in range(0, len(lines), 500):
@@ -50,23 +90,51 @@ def feed(intake_url: str, cases: int, units_path: Path) -> int:
     return sent
 
 
+def _renamed(line: bytes, rename: dict[str, str]) -> bytes:
+    if b'"unit"' not in line:
+        return line
+    event = orjson.loads(line)
+    unit = event.get("data", {}).get("unit")
+    if unit in rename:
+        event["data"]["unit"] = rename[unit]
+    return orjson.dumps(event) + b"\n"
+
+
 def run(args: argparse.Namespace) -> int:
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would hide the banner
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     services = None
     try:
         with local_infra("up", args.kafka_port, args.postgres_port) as infra:
-            units_path = Path(tempfile.gettempdir()) / "caseflow-up-units.yaml"
-            units_path.write_text(units_yaml(Shape(units=12, regions=4)), "utf-8")
+            units_path = args.units
+            if units_path is None:
+                units_path = Path(tempfile.gettempdir()) / "caseflow-up-units.yaml"
+                units_path.write_text(units_yaml(Shape(units=12, regions=4)), "utf-8")
+            units = unit_list(units_path)
+            if not units:
+                print(f"{units_path}: no units (expected `units: [{{id: …, name: …, class: 1}}]`)", file=sys.stderr)
+                return 2
+            tokens = {u: secrets.token_urlsafe(12) for u, _ in units}
+            token_file = var_dir() / "up" / "unit-tokens.txt"
+            token_file.parent.mkdir(parents=True, exist_ok=True)
+            token_file.write_text("".join(f"{u}\t{name}\t{t}\n" for (u, name), t in zip(units, tokens.values(),
+                                                                                          strict=True)), "utf-8")
             ports = {name: args.base_port + i for i, name in enumerate(SERVICES)}
+            notify_url = f"http://127.0.0.1:{ports['notify']}"
             env = {"KAFKA_BOOTSTRAP_SERVERS": infra.kafka_bootstrap_servers, "DATABASE_URL": infra.database_url,
-                   "CASEFLOW_UNITS_FILE": str(units_path), "CASEFLOW_API_KEYS": f"local:{API_KEY}"}
+                   "CASEFLOW_UNITS_FILE": str(units_path),
+                   "CASEFLOW_API_KEYS": f"local:{API_KEY},operator:{OPERATOR_KEY}",
+                   "CASEFLOW_UNIT_TOKENS": ",".join(f"{u}:{t}" for u, t in tokens.items()),
+                   "CASEFLOW_PUBLIC_URL": notify_url}
             services = Services(env, ports, var_dir() / "up" / "logs")
             try:
                 services.start()
                 if not args.no_feed:
-                    feed(services.running["intake"].url, args.cases, units_path)
-                print(_banner(services, infra), flush=True)
+                    feed(services.running["intake"].url, args.cases, [u for u, _ in units], args.due_soon)
+                first, name = units[0]
+                print(_banner(services, infra, f"{notify_url}/units/{first}?token={tokens[first]}", name,
+                              token_file), flush=True)
                 stop.wait()
             finally:
                 print("\nstopping ...", file=sys.stderr)
@@ -76,15 +144,18 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _banner(services: Services, infra: Infra) -> str:
+def _banner(services: Services, infra: Infra, unit_board: str, unit_name: str, token_file: Path) -> str:
     s = services.running
     return f"""
-caseflow is up. API key for every call: {API_KEY}
+caseflow is up. API key for every call: {API_KEY}   operator key (close a month, silences): {OPERATOR_KEY}
+  {unit_name}'s board (open on a phone or here): {unit_board}
+  command centre's board:   {s['notify'].url}/board?key={OPERATOR_KEY}
+  every unit's board token: {token_file}
   intake   {s['intake'].url}/docs        POST events: {s['intake'].url}/v1/events
   scoring  {s['scoring'].url}/docs
            curl -H 'X-API-Key: {API_KEY}' '{s['scoring'].url}/v1/scoreboard/county-interim?period=2026-10'
   dispatch {s['dispatch'].url}/docs
-  notify   {s['notify'].url}/healthz
+  notify   {s['notify'].url}/docs   (deliveries: /v1/deliveries?unit=…)
   metrics  {s['intake'].url}/metrics (each service has /metrics, /healthz, /readyz)
   Kafka {infra.kafka_bootstrap_servers}   PostgreSQL {infra.database_url}   logs {var_dir() / 'up' / 'logs'}
 Ctrl-C stops everything."""
