@@ -42,6 +42,15 @@ def test_up_then_ctrl_c() -> None:
         r = httpx.get(scoreboard, headers={"X-API-Key": key}, timeout=30)
         assert r.status_code == 200 and r.json()["rows"], r.text
         assert httpx.get(f"http://127.0.0.1:{base}/docs").status_code == 200
+        board = re.search(r"board \(open on a phone or here\): (\S+)/units/(\S+)\?token=(\S+)", text)
+        assert board, text  # a working link to one unit's board, with its token
+        notify, unit, token = board.groups()
+        assert httpx.get(f"{notify}/units/{unit}").status_code == 200
+        mine = httpx.get(f"{notify}/v1/units/{unit}/board", params={"token": token}, timeout=30)
+        assert mine.status_code == 200 and mine.json()["unit"] == unit, mine.text
+        operator = re.search(r"operator key \(close a month, silences\): (\S+)", text).group(1)  # type: ignore[union-attr]
+        assert httpx.get(f"{notify}/v1/board", headers={"X-API-Key": operator}, timeout=30).status_code == 200
+        assert "HTTP Request" not in text
         children = psutil.Process(up.pid).children(recursive=True)
         assert len(children) >= 6  # java, postgres (+ runuser), four services
         os.killpg(up.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends to the foreground group
