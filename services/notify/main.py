@@ -18,6 +18,7 @@ from caseflow.config.rules import load_rules
 from caseflow.domain.rules import Rules
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.kafka import PostgresOffsetConsumer, run_consumer
+from caseflow.infra.metrics import CHANNEL_FAILURES, ROBOT_ANSWERS, ROBOT_DEFERRED
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
@@ -60,8 +61,20 @@ def delivery_config(settings: Settings, routing: Routing, rules: Rules) -> Deliv
         timedelta(seconds=settings.notify_digest_seconds), rate_margin=settings.notify_robot_margin_seconds)
 
 
+def _series_at_zero() -> None:
+    """Every robot outcome and failure kind exists from the start (a dashboard panel is never empty)."""
+    for channel in ("dingtalk", "wecom", "webhook"):
+        for kind in ("permanent", "too_long", "gave_up"):
+            CHANNEL_FAILURES.labels(channel, kind)
+    for channel in ("dingtalk", "wecom"):
+        ROBOT_DEFERRED.labels(channel)
+        for outcome in ("delivered", "retry", "throttled", "too_long", "permanent"):
+            ROBOT_ANSWERS.labels(channel, outcome)
+
+
 def bootstrap(settings: Settings) -> FastAPI:
     setup_tracing("notify")
+    _series_at_zero()
     routing = load_routing(settings)
     rules = load_rules(settings.calendar_file, settings.time_limits_file)
     cfg = delivery_config(settings, routing, rules)

@@ -5,6 +5,7 @@ long, or failed for good, which the command centre is told of."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import time
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from caseflow.notify.compose import Outgoing
 from caseflow.notify.retry import RetryPolicy, next_delay
 from caseflow.notify.vendors import LIMITS, Verdict, read_answer
 from caseflow.replay.output import SHANGHAI
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,10 @@ async def record(conn: asyncpg.Connection, out: Outgoing, answer: Answer, policy
             DELIVERIES.labels(row["channel_type"], "delivered").inc()
         elif status == "failed":
             DELIVERIES.labels(row["channel_type"], "failed").inc()
-            CHANNEL_FAILURES.labels(row["channel_type"], str(verdict.vendor_code or answer.status or "none")).inc()
+            kind = verdict.outcome if verdict.outcome in ("permanent", "too_long") else "gave_up"
+            CHANNEL_FAILURES.labels(row["channel_type"], kind).inc()
+            log.warning("delivery of %s to %s failed for good (%s): %s", row["alert_id"], row["receiver"], kind,
+                        error or answer.status)
         await conn.execute(
             "UPDATE notify_deliveries SET attempts = $3, status = $4, last_code = $5, last_error = $6, "
             "vendor_code = $8, solo = solo OR $9, first_try_at = coalesce(first_try_at, now()), "

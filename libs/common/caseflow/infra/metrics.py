@@ -42,8 +42,8 @@ ROBOT_ANSWERS = Counter("caseflow_notify_robot_answers_total",
                         "DingTalk/WeCom answers by outcome (delivered, throttled, too_long, permanent, retry)",
                         ["channel", "outcome"])
 CHANNEL_FAILURES = Counter("caseflow_notify_channel_failures_total",
-                           "deliveries failed for good: the receiver refused permanently (bad signature, keyword, "
-                           "removed robot) or retries ran out", ["channel", "code"])
+                           "deliveries failed for good, by kind: permanent (bad signature, keyword, removed robot, "
+                           "malformed), too_long (refused even alone), gave_up (retries ran out)", ["channel", "kind"])
 ROBOT_DEFERRED = Counter("caseflow_notify_robot_deferred_total",
                          "messages held back because their robot had no free slot in its per-minute limit",
                          ["channel"])

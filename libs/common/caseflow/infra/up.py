@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import random
 import secrets
 import signal
@@ -101,7 +100,6 @@ def _renamed(line: bytes, rename: dict[str, str]) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per request would hide the banner
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     services = None
