@@ -28,7 +28,7 @@ from caseflow.notify.compose import DeliveryConfig, Outgoing, compose, defer, ro
 from caseflow.notify.formats import fits
 from caseflow.notify.grouping import Pending, Silence, plan_receiver
 from caseflow.notify.outcomes import record, send
-from caseflow.notify.robot_rate import take_slots
+from caseflow.notify.robot_rate import idle_robots, take_slots
 from caseflow.notify.vendors import LIMITS, robot_key
 from caseflow.replay.output import SHANGHAI
 
@@ -69,11 +69,15 @@ async def _plan(conn: asyncpg.Connection, cfg: DeliveryConfig, groups: dict[str,
         "SELECT unit, case_id, until FROM notify_silences WHERE until > now() AND unit = ANY($1::text[])",
         list({m["unit"] for members in groups.values() for m in members}))]
     now = datetime.now(SHANGHAI)
+    idle = await idle_robots(conn, {_robot_of(cfg, r) for r in groups} - {""})
     sends: dict[str, list[Any]] = {}
     for receiver, members in groups.items():
         by_id = {m["alert_id"]: m for m in members}
         pending = [Pending(m["alert_id"], m["unit"], m["case_id"], _level(m), m["attempts"]) for m in members]
-        plan = plan_receiver(pending, now, last.get(receiver), cfg.window,
+        # A robot with most of its minute free takes a fresh alert at once; grouping only saves
+        # its slots when it is busy (and webhooks keep the configured window).
+        window = timedelta(0) if _robot_of(cfg, receiver) in idle else cfg.window
+        plan = plan_receiver(pending, now, last.get(receiver), window,
                              cfg.routing.quiet_hours.get(members[0]["unit"]), silences)
         await _finish(conn, [by_id[p.alert_id] for p in plan.silenced], "silenced")
         if plan.waiting and plan.wait_until is not None:
@@ -123,8 +127,9 @@ async def deliver_catch_up(pool: asyncpg.Pool, cfg: DeliveryConfig, client: http
 
 
 def _robot_of(cfg: DeliveryConfig, receiver: str) -> str:
+    """The robot a receiver sends to; "" for a webhook or a receiver no longer configured."""
     channel = cfg.routing.channel_of(receiver)
-    return robot_key(channel.type, channel.url) if channel is not None else ""
+    return robot_key(channel.type, channel.url) if channel is not None and channel.type in LIMITS else ""
 
 
 async def _digest(conn: asyncpg.Connection, cfg: DeliveryConfig, receiver: str, rows: list[Any],

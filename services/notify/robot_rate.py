@@ -71,3 +71,14 @@ async def throttled(conn: asyncpg.Connection, robot: str, seconds: float, code: 
         "VALUES ($1, clock_timestamp() + make_interval(secs => $2), $3, $4) ON CONFLICT (robot) DO UPDATE SET "
         "blocked_until = EXCLUDED.blocked_until, last_code = EXCLUDED.last_code, last_message = EXCLUDED.last_message "
         "RETURNING blocked_until", robot, seconds, code, message)
+
+
+async def idle_robots(conn: asyncpg.Connection, robots: set[str], busy_from: int = 10) -> set[str]:
+    """The robots that took fewer than `busy_from` messages in the last minute (or none at all)."""
+    if not robots:
+        return set()
+    busy = {r["robot"] for r in await conn.fetch(
+        "SELECT robot FROM notify_robot_sends WHERE robot = ANY($1::text[]) "
+        "AND coalesce(done_at, clock_timestamp()) > clock_timestamp() - interval '62 seconds' "
+        "GROUP BY robot HAVING count(*) >= $2", list(robots), busy_from)}
+    return robots - busy

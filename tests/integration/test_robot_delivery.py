@@ -221,3 +221,24 @@ async def test_resolved_reaches_everyone_who_heard_of_the_case(pool: asyncpg.Poo
     got = await pool.fetch("SELECT receiver FROM notify_deliveries WHERE alert_id = 'RES' AND status = 'delivered'")
     assert sorted(r["receiver"] for r in got) == ["U1:leadership:0", "U1:unit:0", "command_centre:0"]
     assert all("【已处置】C-9" in robots.texts(r)[-1] for r in ("u", "lead", "cc"))
+
+
+async def test_two_replicas_together_respect_a_robots_minute(settings: Settings, pool: asyncpg.Pool,
+                                                             robots: RobotStandins) -> None:
+    url = robots.wecom("together")
+    routing = parse_routing({"units": [{"id": u, "channels": [{"type": "wecom", "url": url}]} for u in ("U1", "U2")]})
+    await receive(pool, routing, [alert(i, u) for u in ("U1", "U2") for i in range(15)])
+    await pool.execute("UPDATE notify_deliveries SET solo = true")  # 30 messages wanted at once
+    other = await db.connect(settings.database_url)  # a second notify replica: its own pool and client
+    try:
+        async with httpx.AsyncClient(timeout=5) as a, httpx.AsyncClient(timeout=5) as b:
+            for _ in range(10):
+                await asyncio.gather(deliver_due(pool, config(routing), a, random.Random(1)),
+                                     deliver_due(other, config(routing), b, random.Random(2)))
+                await asyncio.sleep(0.2)
+    finally:
+        await other.close()
+    assert robots.refused == [] and len(robots.accepted) == 20
+    assert await statuses(pool) == {"delivered": 20, "pending": 10}
+    wait = await pool.fetchval("SELECT min(next_at) - now() FROM notify_deliveries WHERE status = 'pending'")
+    assert wait > timedelta(seconds=50)  # they wait for the robot's minute, not retried into a refusal
