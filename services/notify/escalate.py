@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 import hashlib
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import asyncpg
@@ -15,43 +15,53 @@ import orjson
 
 from caseflow.notify.channels import Routing
 from caseflow.notify.inbox import store_on_alerts_raised
+from caseflow.replay.output import SHANGHAI
 
 log = logging.getLogger(__name__)
 
 
-def escalation_of(alert: dict[str, object], delay: timedelta) -> dict[str, object]:
+def escalation_of(alert: dict[str, object], delay: timedelta, late: bool = False,
+                  now: datetime | None = None) -> dict[str, object]:
+    """The level-2 alert for an unacknowledged one. Raised now (`raised_at`), unless the alert itself
+    was catching up (history): then it keeps the alert's instant and goes in the digests too."""
     escalated_id = hashlib.sha256(f"escalation|{alert['alert_id']}".encode()).hexdigest()[:24]
     minutes = int(delay.total_seconds() // 60)
-    return {**alert, "alert_id": escalated_id, "level": 2, "recipients": ["leadership", "command_centre"],
-            "reason": f"未确认超期告警升级 (unacknowledged for {minutes} min): {alert.get('reason', '')}",
-            "escalated_from": alert["alert_id"]}
+    out = {**alert, "alert_id": escalated_id, "level": 2, "recipients": ["leadership", "command_centre"],
+           "reason": f"未确认超期告警升级 (unacknowledged for {minutes} min): {alert.get('reason', '')}",
+           "escalated_from": alert["alert_id"]}
+    if not late:
+        out["raised_at"] = (now or datetime.now(SHANGHAI)).isoformat()
+    return out
 
 
-async def escalate_unacknowledged(pool: asyncpg.Pool, routing: Routing, delay: timedelta) -> int:
+async def escalate_unacknowledged(pool: asyncpg.Pool, routing: Routing, delay: timedelta,
+                                  catch_up: timedelta | None = None) -> int:
     async with pool.acquire() as conn, conn.transaction():
         rows = await conn.fetch(
-            "SELECT i.alert_id, i.body FROM notify_inbox i "
+            "SELECT i.alert_id, i.body, EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.alert_id = i.alert_id "
+            "AND d.catch_up) AS late FROM notify_inbox i "
             "LEFT JOIN notify_acks a USING (alert_id) LEFT JOIN notify_escalations e USING (alert_id) "
             "WHERE i.body->>'type' = 'overdue' AND (i.body->>'level')::int = 1 "
             "AND i.received_at <= now() - $1::interval "
             "AND a.alert_id IS NULL AND e.alert_id IS NULL "
             "ORDER BY i.received_at LIMIT 200 FOR UPDATE OF i SKIP LOCKED",
             delay)
-        escalations = [escalation_of(orjson.loads(r["body"]), delay) for r in rows]
+        escalations = [escalation_of(orjson.loads(r["body"]), delay, r["late"]) for r in rows]
         if not escalations:
             return 0
         records = [SimpleNamespace(value=orjson.dumps(e), key=str(e["unit"]).encode(), headers=[], offset=-1)
                    for e in escalations]
-        await store_on_alerts_raised(conn, records, routing)
+        await store_on_alerts_raised(conn, records, routing, catch_up)
         await conn.executemany("INSERT INTO notify_escalations (alert_id, escalated_id) VALUES ($1, $2)",
                                [(r["alert_id"], e["alert_id"]) for r, e in zip(rows, escalations, strict=True)])
         return len(escalations)
 
 
-async def run_escalation(pool: asyncpg.Pool, routing: Routing, delay: timedelta, stopping: asyncio.Event) -> None:
+async def run_escalation(pool: asyncpg.Pool, routing: Routing, delay: timedelta, stopping: asyncio.Event,
+                         catch_up: timedelta | None = None) -> None:
     while not stopping.is_set():
         try:
-            await escalate_unacknowledged(pool, routing, delay)
+            await escalate_unacknowledged(pool, routing, delay, catch_up)
         except Exception:
             log.exception("escalation round failed; retrying")
         with contextlib.suppress(TimeoutError):

@@ -93,7 +93,8 @@ def bootstrap(settings: Settings) -> FastAPI:
             run_delivery(pool, cfg, stopping, settings.delivery_timeout_seconds),
             run_consumer(PostgresOffsetConsumer(settings, pool, settings.topic("case-snapshots"),
                                                 "caseflow-notify-board", on_snapshots), stopping),
-            run_escalation(pool, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping))
+            run_escalation(pool, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping,
+                           catch_up))
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,
                                   with_outbox=False, background=deliver)

@@ -242,3 +242,18 @@ async def test_two_replicas_together_respect_a_robots_minute(settings: Settings,
     assert await statuses(pool) == {"delivered": 20, "pending": 10}
     wait = await pool.fetchval("SELECT min(next_at) - now() FROM notify_deliveries WHERE status = 'pending'")
     assert wait > timedelta(seconds=50)  # they wait for the robot's minute, not retried into a refusal
+
+
+async def test_history_escalates_into_the_digest_and_fresh_alerts_at_once(pool: asyncpg.Pool,
+                                                                         robots: RobotStandins) -> None:
+    from caseflow.notify.escalate import escalate_unacknowledged
+
+    routing = parse_routing({"units": [{"id": "U1", "channels": [{"type": "wecom", "url": robots.wecom("u")}],
+                                        "leadership_channels": [{"type": "wecom", "url": robots.wecom("lead")}]}]})
+    await receive(pool, routing, [alert(1, minutes_ago=3 * 24 * 60), alert(2, minutes_ago=1)],
+                  catch_up=timedelta(hours=1))
+    await pool.execute("UPDATE notify_inbox SET received_at = now() - interval '40 minutes'")
+    assert await escalate_unacknowledged(pool, routing, timedelta(minutes=30), timedelta(hours=1)) == 2
+    rows = await pool.fetch("SELECT i.body->>'escalated_from' AS source, d.catch_up FROM notify_deliveries d "
+                            "JOIN notify_inbox i USING (alert_id) WHERE d.receiver = 'U1:leadership:0'")
+    assert {r["source"]: r["catch_up"] for r in rows} == {"AU1-1": True, "AU1-2": False}
