@@ -154,6 +154,10 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
     assert all(ok for _, _, ok in got)
     unit_alerts = [a for path, body, _ in got if path == "/unit" for a in body.get("alerts", [body])]
     assert {a["case_id"] for a in unit_alerts} == {"OPEN-9", "SOON-1"}
+    told = next(a for a in unit_alerts if a["case_id"] == "OPEN-9" and a["type"] == "overdue")
+    assert told["case"]["description"] == "暴露垃圾，堆积约两平方米"  # the case's facts ride with its alerts
+    assert told["case"]["address"] == "临平大道 118 号东侧" and told["limit_kind"] == "working"
+    assert told["deadline"].startswith("2026-11-03T11:30")
     assert len({a["alert_id"] for a in unit_alerts}) == len(unit_alerts)  # nothing twice
 
     alerts = httpx.get(f"{notify}/v1/units/U-HW-LP/alerts", headers=KEY).json()["alerts"]
