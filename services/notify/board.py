@@ -1,5 +1,5 @@
 """The unit's board of open cases (pure): what each case's current assignment shows a unit worker —
-deadline, when it turns yellow (SPEC section 3's traffic light: 80% of the limit elapsed, in the
+deadline, when it turns yellow (rules §3's traffic light: 80% of the limit elapsed, in the
 limit's own time), suspension, supervision — and the order a worker handles them in."""
 
 from __future__ import annotations

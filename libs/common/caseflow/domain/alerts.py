@@ -1,4 +1,4 @@
-"""Alert planning (SPEC section 8): which alerts a case has raised by instant `now`, with stable ids.
+"""Alert planning (rules §8): which alerts a case has raised by instant `now`, with stable ids.
 
 Every alert is decided from the case's facts as they stood at the alert's own instant, so the
 answer for `now` never depends on when it is asked: live (wall clock) and replay (event time)
@@ -178,7 +178,7 @@ def plan_with_next(case: CaseState, now: int, rules: Rules, policy: AlertPolicy 
 
 
 def plan_repeat_alerts(cases: Sequence[CaseState], start: int, end: int, now: int, rules: Rules) -> list[Alert]:
-    """Supervision alerts for repeat cases (SPEC 6) of the period [start, end), due by `now`. A case is
+    """Supervision alerts for repeat cases (rules §6) of the period [start, end), due by `now`. A case is
     known as a repeat once it and k-1 cases of its group reported before it have been filed."""
     groups: dict[tuple[str, str, str, str], list[CaseState]] = defaultdict(list)
     for case in cases:

@@ -1,4 +1,4 @@
-"""Events about the case's current assignment (SPEC 2 and 3): returned, extended, suspended, resumed,
+"""Events about the case's current assignment (rules §2 and §3): returned, extended, suspended, resumed,
 disposed, reworked — each checks that the named unit holds an assignment in the right condition."""
 
 from __future__ import annotations

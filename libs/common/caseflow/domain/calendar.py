@@ -1,4 +1,4 @@
-"""Working calendar (SPEC section 3): working windows, holidays, make-up workdays, working-time arithmetic."""
+"""Working calendar (rules §3): working windows, holidays, make-up workdays, working-time arithmetic."""
 
 from __future__ import annotations
 

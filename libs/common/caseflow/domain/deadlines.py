@@ -1,4 +1,4 @@
-"""Deadlines (SPEC section 3): limits, extensions, suspensions, rework, and the traffic light."""
+"""Deadlines (rules §3): limits, extensions, suspensions, rework, and the traffic light."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Unit and region indicators (SPEC sections 4 and 5), evaluated for a period as of an instant."""
+"""Unit and region indicators (rules §4 and §5), evaluated for a period as of an instant."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The case state machine (SPEC section 2): decide(state, event) -> new state, or a rejection."""
+"""The case state machine (rules §2): decide(state, event) -> new state, or a rejection."""
 
 from __future__ import annotations
 

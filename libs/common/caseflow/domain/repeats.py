@@ -1,4 +1,4 @@
-"""Repeat cases (重复案件, SPEC section 6)."""
+"""Repeat cases (重复案件, rules §6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Scoring schemes (SPEC section 7) as data: weighted terms, ranking groups, grades."""
+"""Scoring schemes (rules §7) as data: weighted terms, ranking groups, grades."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Render a replay result: canonical JSON (SPEC section 9), a human table, or CSV."""
+"""Render a replay result: canonical JSON (rules §9), a human table, or CSV."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def iso(ms: int) -> str:
 
 
 def period_document(period: Period, indicators: Indicators, scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The canonical numbers of one period (SPEC section 9), shared by replay and scoring's API."""
+    """The canonical numbers of one period (rules §9), shared by replay and scoring's API."""
     units: dict[str, Any] = {}
     for unit, row in sorted(indicators.units.items()):
         entry: dict[str, Any] = {k: row[k] for k in (*UNIT_COUNTS, *UNIT_RATES)}
