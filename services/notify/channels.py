@@ -1,26 +1,14 @@
-"""Where alerts go (pure): each unit's channels from the units file, routed by recipient role.
-
-Units file keys notify reads (the contract allows keys of our own):
-    units:
-      - id: U-HW-LP
-        quiet_hours: {start: "22:00", end: "07:00"}   # local time; level-3 alerts still go out
-        channels: [{type: webhook, url: "https://…", secret: "…"},
-                   {type: dingtalk, url: "…?access_token=…", secret: "SEC…", keyword: "城管"}]
-        leadership_channels: [{type: wecom, url: "…"}]
-    command_centre: {channels: [...]}
-    supervision: {channels: [...]}
-"""
+"""Where alerts go (pure): each unit's channels from the units file (`config.units_file` documents
+its keys), routed by recipient role."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import time
 from typing import Any
 
+from caseflow.config.units_file import ChannelSpec, UnitsFile, parse_units_file
 from caseflow.notify.grouping import QuietHours
-
-CHANNEL_TYPES = ("webhook", "dingtalk", "wecom")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,35 +64,20 @@ class Routing:
         return out
 
 
-class ChannelError(ValueError):
-    pass
+def routing_of(spec: UnitsFile) -> Routing:
+    def chans(specs: tuple[ChannelSpec, ...]) -> tuple[Channel, ...]:
+        return tuple(Channel(c.type, c.url, c.secret, c.keyword) for c in specs)
 
-
-def _channels(raw: Any, where: str) -> tuple[Channel, ...]:
-    out = []
-    for i, c in enumerate(raw or []):
-        if not isinstance(c, dict) or c.get("type") not in CHANNEL_TYPES or not c.get("url"):
-            raise ChannelError(f"{where}[{i}]: a channel needs `type` ({', '.join(CHANNEL_TYPES)}) and `url`")
-        out.append(Channel(str(c["type"]), str(c["url"]), str(c.get("secret", "")), str(c.get("keyword", ""))))
-    return tuple(out)
-
-
-def parse_routing(raw: Mapping[str, Any]) -> Routing:
-    units = raw.get("units") or []
     return Routing(
-        unit_channels={str(u["id"]): _channels(u.get("channels"), f"units[{u['id']}].channels") for u in units},
-        leadership_channels={str(u["id"]): _channels(u.get("leadership_channels"),
-                                                     f"units[{u['id']}].leadership_channels") for u in units},
-        command_centre=_channels((raw.get("command_centre") or {}).get("channels"), "command_centre.channels"),
-        supervision=_channels((raw.get("supervision") or {}).get("channels"), "supervision.channels"),
-        quiet_hours={str(u["id"]): _quiet(u["quiet_hours"], f"units[{u['id']}].quiet_hours")
-                     for u in units if u.get("quiet_hours")},
-        unit_names={str(u["id"]): str(u.get("name") or u["id"]) for u in units},
+        unit_channels={u.id: chans(u.channels) for u in spec.units},
+        leadership_channels={u.id: chans(u.leadership_channels) for u in spec.units},
+        command_centre=chans(spec.command_centre.channels),
+        supervision=chans(spec.supervision.channels),
+        quiet_hours={u.id: QuietHours(u.quiet_hours.start, u.quiet_hours.end) for u in spec.units if u.quiet_hours},
+        unit_names={u.id: u.display_name for u in spec.units},
     )
 
 
-def _quiet(raw: Any, where: str) -> QuietHours:
-    try:
-        return QuietHours(time.fromisoformat(str(raw["start"])), time.fromisoformat(str(raw["end"])))
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ChannelError(f'{where}: expected {{start: "22:00", end: "07:00"}}') from exc
+def parse_routing(raw: Mapping[str, Any], where: str = "units file") -> Routing:
+    """Routing from a units file's content (a ConfigError names the key and the fix)."""
+    return routing_of(parse_units_file(dict(raw), where))

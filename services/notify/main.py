@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
-import yaml
 from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from caseflow.config.rules import load_rules
+from caseflow.config.units import read_units_file
 from caseflow.domain.rules import Rules
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.kafka import PostgresOffsetConsumer, run_consumer
@@ -25,7 +25,7 @@ from caseflow.infra.tracing import setup_tracing
 from caseflow.notify.api import add_routes
 from caseflow.notify.board_api import add_board_routes
 from caseflow.notify.board_store import save_on_case_snapshots
-from caseflow.notify.channels import Routing, parse_routing
+from caseflow.notify.channels import Routing, parse_routing, routing_of
 from caseflow.notify.compose import DeliveryConfig
 from caseflow.notify.content import Links
 from caseflow.notify.deliver import run_delivery
@@ -50,7 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def load_routing(settings: Settings) -> Routing:
     if settings.units_file is None:
         return parse_routing({})
-    return parse_routing(yaml.safe_load(settings.units_file.read_text("utf-8")) or {})
+    return routing_of(read_units_file(settings.units_file))
 
 
 def delivery_config(settings: Settings, routing: Routing, rules: Rules) -> DeliveryConfig:

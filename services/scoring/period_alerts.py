@@ -24,12 +24,7 @@ DEFAULT_ON_TIME_TARGET = 0.9
 
 def unit_targets(directory: Directory) -> dict[str, float]:
     """`targets: {on_time_rate: 0.95}` on a unit in the units file."""
-    out = {}
-    for unit in directory.units.values():
-        target = (unit.extra.get("targets") or {}).get("on_time_rate")
-        if isinstance(target, int | float):
-            out[unit.id] = float(target)
-    return out
+    return {u.id: u.on_time_target for u in directory.units.values() if u.on_time_target is not None}
 
 
 def publish_gauges(indicators: Indicators, directory: Directory) -> None:

@@ -89,7 +89,7 @@ def alert_record(alert_id: str, offset: int) -> SimpleNamespace:
 async def test_deliveries_retry_give_up_and_record(settings: Settings, receivers: tuple[str, Receivers]) -> None:
     base, state = receivers
     paths = ["/hmac", "/flaky", "/slow", "/ratelimit", "/gone"]
-    routing = parse_routing({"units": [{"id": "U1", "channels": [
+    routing = parse_routing({"units": [{"id": "U1", "class": 1, "channels": [
         {"type": "webhook", "url": base + p, "secret": SECRET if p == "/hmac" else ""} for p in paths]}]})
     pool = await db.connect(settings.database_url)
     try:
@@ -124,7 +124,8 @@ async def test_deliveries_retry_give_up_and_record(settings: Settings, receivers
 
 async def test_grouping_window_and_silence(settings: Settings, receivers: tuple[str, Receivers]) -> None:
     base, state = receivers
-    routing = parse_routing({"units": [{"id": "U1", "channels": [{"type": "webhook", "url": base + "/group"}]}]})
+    routing = parse_routing({"units": [{"id": "U1", "class": 1,
+                                        "channels": [{"type": "webhook", "url": base + "/group"}]}]})
     window = timedelta(seconds=1.5)
     pool = await db.connect(settings.database_url)
     bodies: list[bytes] = []

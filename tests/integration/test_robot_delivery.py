@@ -99,9 +99,9 @@ async def test_an_oversize_group_is_split_within_the_limits_most_urgent_first(
         pool: asyncpg.Pool, robots: RobotStandins) -> None:
     wecom, ding = robots.wecom("wk1"), robots.dingtalk("dt1", SECRET, keyword="城管")
     routing = parse_routing({"units": [
-        {"id": "U1", "name": "临平环卫所", "channels": [{"type": "wecom", "url": wecom}]},
-        {"id": "U2", "name": "交警临平大队", "channels": [{"type": "dingtalk", "url": ding, "secret": SECRET,
-                                                     "keyword": "城管"}]}]})
+        {"id": "U1", "name": "临平环卫所", "class": 1, "channels": [{"type": "wecom", "url": wecom}]},
+        {"id": "U2", "name": "交警临平大队", "class": 1,
+         "channels": [{"type": "dingtalk", "url": ding, "secret": SECRET, "keyword": "城管"}]}]})
     long_text = "井盖破损，" * 120 + "\\ \" \u2028 😀"
     alerts = [alert(i, "U1", level=1 + i % 3, description=long_text) for i in range(40)]
     alerts += [alert(i, "U2", level=1 + i % 3, description=long_text * 3) for i in range(40)]
@@ -128,7 +128,7 @@ async def test_robots_shared_by_units_stay_under_twenty_a_minute(pool: asyncpg.P
     await pool.execute("INSERT INTO notify_robot_sends (robot, reserved_at, done_at) "
                        "SELECT 'wecom:shared', now() - interval '50 s', now() - interval '50 s' "
                        "FROM generate_series(1, 15)")
-    routing = parse_routing({"units": [{"id": u, "channels": [{"type": "wecom", "url": shared}]}
+    routing = parse_routing({"units": [{"id": u, "class": 1, "channels": [{"type": "wecom", "url": shared}]}
                                        for u in ("U1", "U2", "U3")]})
     alerts = [alert(i, u) for u in ("U1", "U2", "U3") for i in range(3)]
     await receive(pool, routing, alerts)
@@ -142,7 +142,7 @@ async def test_robots_shared_by_units_stay_under_twenty_a_minute(pool: asyncpg.P
 
 async def test_throttling_is_honoured_and_nothing_is_dropped(pool: asyncpg.Pool, robots: RobotStandins) -> None:
     url = robots.dingtalk("busy")
-    routing = parse_routing({"units": [{"id": "U1", "channels": [{"type": "dingtalk", "url": url}]}]})
+    routing = parse_routing({"units": [{"id": "U1", "class": 1, "channels": [{"type": "dingtalk", "url": url}]}]})
     robots.throttle("busy", 3)  # someone else's burst: the vendor refuses this robot for a while
     await receive(pool, routing, [alert(1)])
     await drain(pool, config(routing), 2)
@@ -162,7 +162,7 @@ async def test_throttling_is_honoured_and_nothing_is_dropped(pool: asyncpg.Pool,
 async def test_permanent_refusals_fail_and_tell_the_command_centre(pool: asyncpg.Pool, robots: RobotStandins) -> None:
     bad_sign = robots.dingtalk("signed", SECRET)
     centre = robots.wecom("centre")
-    routing = parse_routing({"units": [{"id": "U1", "name": "临平环卫所", "channels": [
+    routing = parse_routing({"units": [{"id": "U1", "name": "临平环卫所", "class": 1, "channels": [
         {"type": "dingtalk", "url": bad_sign, "secret": "SECwrong"},
         {"type": "wecom", "url": robots.url + "/cgi-bin/webhook/send?key=removed"}]}],
         "command_centre": {"channels": [{"type": "wecom", "url": centre}]}})
@@ -181,7 +181,7 @@ async def test_a_message_the_vendor_finds_too_long_is_sent_again_alert_by_alert(
         pool: asyncpg.Pool, robots: RobotStandins) -> None:
     url = robots.dingtalk("small")
     robots.dingtalk_max_body = 3_000  # stricter than documented: our packing cannot know
-    routing = parse_routing({"units": [{"id": "U1", "channels": [{"type": "dingtalk", "url": url}]}]})
+    routing = parse_routing({"units": [{"id": "U1", "class": 1, "channels": [{"type": "dingtalk", "url": url}]}]})
     await receive(pool, routing, [alert(i, description="道路破损" * 40) for i in range(8)])
     await drain(pool, config(routing), 10)
     assert [c for _, _, c, _ in robots.refused] == [460101]
@@ -192,7 +192,7 @@ async def test_a_message_the_vendor_finds_too_long_is_sent_again_alert_by_alert(
 async def test_history_goes_as_one_digest_and_fresh_alerts_do_not_wait(pool: asyncpg.Pool,
                                                                        robots: RobotStandins) -> None:
     url = robots.wecom("unit")
-    routing = parse_routing({"units": [{"id": "U1", "name": "临平环卫所",
+    routing = parse_routing({"units": [{"id": "U1", "class": 1, "name": "临平环卫所",
                                         "channels": [{"type": "wecom", "url": url}]}]})
     history = [alert(i, minutes_ago=60 * 24 * 3 + i) for i in range(300)]
     history.append({**alert(0, minutes_ago=60 * 24), "alert_id": "R0", "type": "resolved", "level": 0})
@@ -208,7 +208,7 @@ async def test_history_goes_as_one_digest_and_fresh_alerts_do_not_wait(pool: asy
 
 async def test_resolved_reaches_everyone_who_heard_of_the_case(pool: asyncpg.Pool, robots: RobotStandins) -> None:
     unit, leaders, centre = robots.wecom("u"), robots.wecom("lead"), robots.wecom("cc")
-    routing = parse_routing({"units": [{"id": "U1", "channels": [{"type": "wecom", "url": unit}],
+    routing = parse_routing({"units": [{"id": "U1", "class": 1, "channels": [{"type": "wecom", "url": unit}],
                                         "leadership_channels": [{"type": "wecom", "url": leaders}]}],
                              "command_centre": {"channels": [{"type": "wecom", "url": centre}]}})
     level_2 = {**alert(1, level=2), "recipients": ["leadership", "command_centre"]}
@@ -226,7 +226,8 @@ async def test_resolved_reaches_everyone_who_heard_of_the_case(pool: asyncpg.Poo
 async def test_two_replicas_together_respect_a_robots_minute(settings: Settings, pool: asyncpg.Pool,
                                                              robots: RobotStandins) -> None:
     url = robots.wecom("together")
-    routing = parse_routing({"units": [{"id": u, "channels": [{"type": "wecom", "url": url}]} for u in ("U1", "U2")]})
+    routing = parse_routing({"units": [{"id": u, "class": 1, "channels": [{"type": "wecom", "url": url}]}
+                                       for u in ("U1", "U2")]})
     await receive(pool, routing, [alert(i, u) for u in ("U1", "U2") for i in range(15)])
     await pool.execute("UPDATE notify_deliveries SET solo = true")  # 30 messages wanted at once
     other = await db.connect(settings.database_url)  # a second notify replica: its own pool and client
@@ -248,7 +249,8 @@ async def test_history_escalates_into_the_digest_and_fresh_alerts_at_once(pool: 
                                                                          robots: RobotStandins) -> None:
     from caseflow.notify.escalate import escalate_unacknowledged
 
-    routing = parse_routing({"units": [{"id": "U1", "channels": [{"type": "wecom", "url": robots.wecom("u")}],
+    routing = parse_routing({"units": [{"id": "U1", "class": 1,
+                                        "channels": [{"type": "wecom", "url": robots.wecom("u")}],
                                         "leadership_channels": [{"type": "wecom", "url": robots.wecom("lead")}]}]})
     await receive(pool, routing, [alert(1, minutes_ago=3 * 24 * 60), alert(2, minutes_ago=1)],
                   catch_up=timedelta(hours=1))

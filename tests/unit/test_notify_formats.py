@@ -11,7 +11,8 @@ import urllib.parse
 import orjson
 import pytest
 
-from caseflow.notify.channels import Channel, ChannelError, parse_routing
+from caseflow.config.schemes import ConfigError
+from caseflow.notify.channels import Channel, parse_routing
 from caseflow.notify.formats import dingtalk_url, render, verify_webhook
 from caseflow.notify.retry import RetryPolicy, next_delay
 
@@ -46,7 +47,7 @@ def test_robot_bodies_are_markdown_in_chinese() -> None:
 
 def test_routing_by_role() -> None:
     routing = parse_routing({
-        "units": [{"id": "U1", "channels": [{"type": "webhook", "url": "http://u1"}],
+        "units": [{"id": "U1", "class": 1, "channels": [{"type": "webhook", "url": "http://u1"}],
                    "leadership_channels": [{"type": "wecom", "url": "http://lead"}]}],
         "command_centre": {"channels": [{"type": "dingtalk", "url": "http://cc"}]}})
     assert [r.id for r in routing.receivers("U1", ["unit"])] == ["U1:unit:0"]
@@ -54,8 +55,8 @@ def test_routing_by_role() -> None:
         "U1:leadership:0", "command_centre:0"]
     assert routing.channel_of("U1:leadership:0") == Channel("wecom", "http://lead")
     assert routing.channel_of("U1:unit:5") is None
-    with pytest.raises(ChannelError, match="needs `type`"):
-        parse_routing({"units": [{"id": "U2", "channels": [{"type": "fax", "url": "x"}]}]})
+    with pytest.raises(ConfigError, match="needs `type`"):
+        parse_routing({"units": [{"id": "U2", "class": 1, "channels": [{"type": "fax", "url": "x"}]}]})
 
 
 @pytest.mark.parametrize(("attempt", "status", "retry_after", "elapsed", "expected"), [
@@ -72,3 +73,29 @@ def test_routing_by_role() -> None:
 def test_retry_policy(attempt: int, status: int | None, retry_after: float | None, elapsed: float,
                       expected: float | None) -> None:
     assert next_delay(RetryPolicy(), attempt, status, retry_after, elapsed, jitter=0.0) == expected
+
+
+@pytest.mark.parametrize(("unit", "message"), [
+    ({"id": "U1", "class": 4}, "units[0] (U1).class: `class` must be 1, 2 or 3"),
+    ({"class": 1}, "units[0].id: `id` is required"),
+    ({"id": "U1", "class": 1, "channels": [{"type": "dingtalk"}]}, "units[0] (U1).channels[0].url: `url` is required"),
+    ({"id": "U1", "class": 1, "quiet_hours": {"start": "22:00"}}, "quiet_hours.end: `end` is required"),
+    ({"id": "U1", "class": 1, "quiet_hours": {"start": "25:00", "end": "07:00"}}, 'expected {start: "22:00"'),
+    ({"id": "U1", "class": 1, "targets": {"on_time_rate": 95}}, "a fraction between 0 and 1, e.g. 0.95"),
+])
+def test_a_wrong_units_file_names_the_key_and_the_fix(unit: dict, message: str) -> None:  # type: ignore[type-arg]
+    with pytest.raises(ConfigError) as caught:
+        parse_routing({"units": [unit]}, "units.yaml")
+    assert str(caught.value).startswith("units.yaml: ") and message in str(caught.value)
+
+
+def test_one_units_file_for_every_service() -> None:
+    from caseflow.config.units import directory_of
+    from caseflow.config.units_file import parse_units_file
+
+    spec = parse_units_file({"units": [{"id": "U1", "name": "环卫所", "class": 2, "targets": {"on_time_rate": 0.95},
+                                        "quiet_hours": {"start": "22:00", "end": "07:00"}, "shoe_size": 42}],
+                             "regions": None, "command_centre": None}, "units.yaml")
+    directory, routing = directory_of(spec), parse_routing({"units": [{"id": "U1", "name": "环卫所", "class": 2}]})
+    assert directory.units["U1"].on_time_target == 0.95 and directory.units["U1"].unit_class == 2
+    assert routing.unit_names == {"U1": "环卫所"} and spec.units[0].quiet_hours is not None

@@ -1,4 +1,5 @@
-"""The units file (责任单位 and regions): the contract's shape, extra keys ignored."""
+"""The units file (责任单位 and regions) as the rules need it: ids, names, classes, targets.
+The file's whole shape, with every key documented, is `config.units_file`."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import yaml
 
 from caseflow.config.schemes import ConfigError
+from caseflow.config.units_file import UnitsFile, parse_units_file
 
 
 @dataclass(frozen=True)
@@ -16,7 +18,7 @@ class Unit:
     id: str
     name: str
     unit_class: int
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    on_time_target: float | None = field(default=None, compare=False)  # `targets: {on_time_rate: …}`
 
 
 @dataclass(frozen=True)
@@ -35,28 +37,18 @@ class Directory:
         return {u.id: u.unit_class for u in self.units.values()}
 
 
-def parse_directory(raw: Any, where: str) -> Directory:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{where}: expected a mapping with `units:` and `regions:`")
-    units: dict[str, Unit] = {}
-    for i, item in enumerate(raw.get("units") or []):
-        spot = f"{where}: units[{i}]"
-        if not isinstance(item, dict) or not item.get("id"):
-            raise ConfigError(f"{spot}: each unit needs an `id`")
-        cls = item.get("class")
-        if cls not in (1, 2, 3):
-            raise ConfigError(f"{spot} ({item['id']}): `class` must be 1, 2 or 3 (一类/二类/三类), got {cls!r}")
-        extra = {k: v for k, v in item.items() if k not in ("id", "name", "class")}
-        units[str(item["id"])] = Unit(str(item["id"]), str(item.get("name", item["id"])), cls, extra)
-    regions: dict[str, Region] = {}
-    for i, item in enumerate(raw.get("regions") or []):
-        if not isinstance(item, dict) or not item.get("id"):
-            raise ConfigError(f"{where}: regions[{i}] needs an `id`")
-        regions[str(item["id"])] = Region(str(item["id"]), str(item.get("name", item["id"])))
+def directory_of(spec: UnitsFile) -> Directory:
+    units = {u.id: Unit(u.id, u.display_name, u.unit_class, u.targets.on_time_rate) for u in spec.units}
+    regions = {r.id: Region(r.id, r.name or r.id) for r in spec.regions}
     return Directory(units, regions)
 
 
-def load_directory(path: Path) -> Directory:
+def parse_directory(raw: Any, where: str) -> Directory:
+    return directory_of(parse_units_file(raw, where))
+
+
+def read_units_file(path: Path) -> UnitsFile:
+    """The units file at `path`, parsed once (every service reads it through here)."""
     try:
         text = path.read_text("utf-8")
     except OSError as exc:
@@ -65,4 +57,8 @@ def load_directory(path: Path) -> Directory:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    return parse_directory(raw, str(path))
+    return parse_units_file(raw, str(path))
+
+
+def load_directory(path: Path) -> Directory:
+    return directory_of(read_units_file(path))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import orjson
-import yaml
 
+from caseflow.config.units import read_units_file
 from caseflow.infra.local import Infra, local_infra
 from caseflow.infra.paths import var_dir
 from caseflow.infra.stack import SERVICES, Services
@@ -47,8 +47,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def unit_list(units_path: Path) -> list[tuple[str, str]]:
-    raw = yaml.safe_load(units_path.read_text("utf-8")) or {}
-    return [(str(u["id"]), str(u.get("name") or u["id"])) for u in raw.get("units") or [] if u.get("id")]
+    return [(u.id, u.display_name) for u in read_units_file(units_path).units]
 
 
 def due_soon(units: list[str], n: int, now: datetime) -> list[bytes]:
