@@ -18,7 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "intake": ("caseflow.intake.main", "run the intake service (HTTP + raw intake topic)"),
     "dispatch": ("caseflow.dispatch.main", "run the dispatch service (case state machine, deadlines)"),
     "scoring": ("caseflow.scoring.main", "run the scoring service (indicators, schemes, HTTP API)"),
-    "notify": ("caseflow.notify.main", "run the notify service (alerts to webhooks and DingTalk/WeCom robots; the units' boards)"),
+    "notify": ("caseflow.notify.main", "run the notify service (alerts to webhooks and robots; units' boards)"),
     "infra": ("caseflow.infra.infra_cli", "start the project's own Kafka and PostgreSQL and print their addresses"),
 }
 
