@@ -6,13 +6,13 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 
 import asyncpg
-import orjson
 
 from caseflow.contract import snapshot
 from caseflow.contract.mapping import from_ms
 from caseflow.dispatch.ports import Outgoing
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.state import CaseState
+from caseflow.infra import outbox
 
 OUTBOX_SOURCE = "caseflow-dispatch"  # the consumer group: its relay sends these rows
 
@@ -65,7 +65,4 @@ class PostgresCaseStore:
                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING", rows)
 
     async def emit(self, messages: Sequence[Outgoing]) -> None:
-        if messages:
-            await self.conn.executemany(
-                "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
-                [(OUTBOX_SOURCE, t, k, v, orjson.dumps(h).decode()) for t, k, v, h in messages])
+        await outbox.enqueue(self.conn, OUTBOX_SOURCE, messages)

@@ -16,6 +16,7 @@ from caseflow.domain import asof
 from caseflow.domain.alerts import Alert, AlertPolicy, plan_with_next
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
+from caseflow.infra import outbox
 from caseflow.infra.metrics import ALERTS_RAISED
 from caseflow.replay.output import iso
 from caseflow.scoring.store import decoded
@@ -72,12 +73,9 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
             new.append(a)
     for a in new:
         ALERTS_RAISED.labels(a.type, str(a.level), a.unit).inc()
-    if new:
-        headers = trace_headers or {}
-        await conn.executemany(
-            "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
-            [(OUTBOX_SOURCE, topic, a.unit, bodies[a.alert_id], orjson.dumps(headers.get(a.case_id, {})).decode())
-             for a in new])
+    headers = trace_headers or {}
+    await outbox.enqueue(conn, OUTBOX_SOURCE, [(topic, a.unit, bodies[a.alert_id], headers.get(a.case_id, {}))
+                                               for a in new])
     return len(new)
 
 

@@ -78,3 +78,11 @@ def test_missing_files_are_named(tmp_path: Path, month: tuple[Path, Path]) -> No
 def test_help_teaches() -> None:
     out = caseflow("replay", "--help")
     assert out.returncode == 0 and "examples:" in out.stdout and "--as-of" in out.stdout
+
+
+def test_the_api_hears_of_its_own_parameter_not_a_command_line_flag() -> None:
+    from caseflow.replay.periods import PeriodError, named_bounds
+
+    with pytest.raises(PeriodError) as caught:
+        named_bounds("2026-13")
+    assert str(caught.value) == "period '2026-13': expected a month as YYYY-MM, e.g. 2026-10"

@@ -13,8 +13,10 @@ import contextlib
 import logging
 import zlib
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 
 import asyncpg
+import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
 
@@ -22,6 +24,17 @@ from caseflow.infra import metrics
 
 log = logging.getLogger(__name__)
 _partitioner = DefaultPartitioner()
+
+
+async def enqueue(conn: asyncpg.Connection, source: str,
+                  messages: Sequence[tuple[str, str, bytes, Mapping[str, object]]]) -> None:
+    """Queue (topic, key, value, headers) messages in the caller's transaction: they reach Kafka,
+    exactly once, after it commits (the relay of `source` sends them)."""
+    if messages:
+        await conn.executemany(
+            "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
+            [(source, topic, key, value, orjson.dumps(dict(headers)).decode())
+             for topic, key, value, headers in messages])
 
 
 class OutboxRelay:
@@ -152,7 +165,5 @@ async def _last_of_source(consumer: AIOKafkaConsumer, tp: TopicPartition, source
 
 def _headers(raw: object) -> dict[str, object]:
     if isinstance(raw, str):
-        import orjson
-
         return dict(orjson.loads(raw))
     return dict(raw or {})  # type: ignore[call-overload]

@@ -25,10 +25,11 @@ def parse_instant(text: str, flag: str) -> int:
     return to_ms(value)
 
 
-def month_bounds(text: str) -> tuple[int, int]:
+def month_bounds(text: str, label: str = "period") -> tuple[int, int]:
+    """`label` names what was given: `--period` on the command line, `period` in the API."""
     match = re.fullmatch(r"(\d{4})-(\d{2})", text)
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise PeriodError(f"--period {text!r}: expected a month as YYYY-MM, e.g. 2026-10")
+        raise PeriodError(f"{label} {text!r}: expected a month as YYYY-MM, e.g. 2026-10")
     year, month = int(match.group(1)), int(match.group(2))
     start = datetime(year, month, 1, tzinfo=SHANGHAI)
     end = datetime(year + (month == 12), month % 12 + 1, 1, tzinfo=SHANGHAI)
@@ -57,7 +58,7 @@ def make_period(period: str | None, start: str | None, end: str | None, as_of: s
     if period:
         if start or end:
             raise PeriodError("give either --period or --start/--end, not both")
-        s, e = month_bounds(period)
+        s, e = month_bounds(period, "--period")
     elif start and end:
         s, e = parse_instant(start, "--start"), parse_instant(end, "--end")
     else:
