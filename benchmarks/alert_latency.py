@@ -30,7 +30,7 @@ import yaml
 from caseflow.infra.kafka_local import free_port
 from caseflow.infra.local import local_infra
 from caseflow.infra.stack import SERVICES, Services
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"

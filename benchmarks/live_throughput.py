@@ -30,7 +30,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from caseflow.infra.kafka_local import free_port
 from caseflow.infra.local import local_infra
 from caseflow.infra.stack import Services
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -37,7 +37,7 @@ import yaml
 from caseflow.infra.kafka_local import free_port
 from caseflow.infra.local import local_infra
 from caseflow.infra.stack import SERVICES, Services
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,7 +16,7 @@ from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra.metrics import DEAD_LETTERS, EVENT_AGE
-from caseflow.replay.output import iso
+from caseflow.instants import iso
 
 
 @dataclass(frozen=True)

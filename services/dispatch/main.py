@@ -23,7 +23,7 @@ from caseflow.infra.http import api_key_auth, serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 
 EXAMPLES = """examples:
   caseflow dispatch --port 8002

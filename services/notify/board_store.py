@@ -11,8 +11,8 @@ import asyncpg
 import orjson
 
 from caseflow.contract import snapshot
-from caseflow.contract.mapping import from_ms
 from caseflow.domain.rules import Rules
+from caseflow.instants import from_ms
 from caseflow.notify.board import board_case, counts, urgency_order
 
 

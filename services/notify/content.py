@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from caseflow.domain.calendar import WorkingCalendar
+from caseflow.instants import SHANGHAI
 from caseflow.notify.formats import reason_zh
-from caseflow.replay.output import SHANGHAI
 
 SUPERVISION_REASON_ZH = {
     "leader_instruction": "领导批示", "discipline": "纪律督办", "higher_level": "上级交办", "media": "媒体曝光",

@@ -23,6 +23,7 @@ import asyncpg
 import httpx
 
 from caseflow.infra.metrics import REDELIVERIES
+from caseflow.instants import SHANGHAI
 from caseflow.notify import content
 from caseflow.notify.compose import DeliveryConfig, Outgoing, compose, defer, robot_message, webhook_messages
 from caseflow.notify.formats import fits
@@ -30,7 +31,6 @@ from caseflow.notify.grouping import Pending, Silence, plan_receiver
 from caseflow.notify.outcomes import record, send
 from caseflow.notify.robot_rate import idle_robots, take_slots
 from caseflow.notify.vendors import LIMITS, robot_key
-from caseflow.replay.output import SHANGHAI
 
 log = logging.getLogger(__name__)
 

@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import asyncpg
 import orjson
 
+from caseflow.instants import SHANGHAI
 from caseflow.notify.channels import Routing
 from caseflow.notify.inbox import store_on_alerts_raised
-from caseflow.replay.output import SHANGHAI
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 
 
 @dataclass(frozen=True)

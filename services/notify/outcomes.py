@@ -18,11 +18,11 @@ import httpx
 import orjson
 
 from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
+from caseflow.instants import SHANGHAI
 from caseflow.notify import robot_rate
 from caseflow.notify.compose import Outgoing
 from caseflow.notify.retry import RetryPolicy, next_delay
 from caseflow.notify.vendors import LIMITS, Verdict, read_answer
-from caseflow.replay.output import SHANGHAI
 
 log = logging.getLogger(__name__)
 

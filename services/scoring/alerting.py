@@ -11,14 +11,13 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 import orjson
 
-from caseflow.contract.mapping import from_ms
 from caseflow.domain import asof
 from caseflow.domain.alerts import Alert, AlertPolicy, plan_with_next
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra import outbox
 from caseflow.infra.metrics import ALERTS_RAISED
-from caseflow.replay.output import iso
+from caseflow.instants import from_ms, iso
 from caseflow.scoring.store import decoded
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,9 @@ from caseflow.infra.http import api_key_auth, operator_auth, serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
+from caseflow.instants import SHANGHAI
 from caseflow.replay.engine import evaluate_period
-from caseflow.replay.output import SHANGHAI, period_document
+from caseflow.replay.output import period_document
 from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
 from caseflow.scoring.alerting import OUTBOX_SOURCE, run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
 from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation

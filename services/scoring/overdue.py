@@ -11,7 +11,7 @@ from caseflow.contract import snapshot
 from caseflow.domain import asof
 from caseflow.domain.deadlines import traffic_light
 from caseflow.domain.rules import Rules
-from caseflow.replay.output import iso
+from caseflow.instants import iso
 
 
 async def open_overdue(pool: asyncpg.Pool, unit: str, now: int, rules: Rules) -> list[dict[str, Any]]:

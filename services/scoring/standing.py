@@ -18,10 +18,10 @@ import asyncpg
 import orjson
 
 from caseflow.config.units import Directory
-from caseflow.contract.mapping import from_ms
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.instants import from_ms
 from caseflow.replay.engine import evaluate_period
 from caseflow.replay.output import period_document
 from caseflow.replay.periods import current_periods, named_bounds

@@ -8,9 +8,9 @@ from collections.abc import Sequence
 import asyncpg
 
 from caseflow.contract import snapshot
-from caseflow.contract.mapping import from_ms
 from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
+from caseflow.instants import from_ms
 
 
 async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]) -> list[CaseState]:

@@ -14,7 +14,7 @@ from caseflow.config.rules import load_calendar
 from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
 from caseflow.infra.stack import SERVICES, Services
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 from tests.conftest import CONTRACT
 
 KEY = {"X-API-Key": "test-platform-key"}

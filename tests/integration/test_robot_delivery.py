@@ -21,13 +21,13 @@ import pytest
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
+from caseflow.instants import SHANGHAI
 from caseflow.notify.channels import Routing, parse_routing
 from caseflow.notify.compose import DeliveryConfig
 from caseflow.notify.content import Links
 from caseflow.notify.deliver import deliver_catch_up, deliver_due
 from caseflow.notify.inbox import store_on_alerts_raised
 from caseflow.notify.retry import RetryPolicy
-from caseflow.replay.output import SHANGHAI
 from tools.robot_standins import RobotStandins
 
 SECRET = "SECdingtalk-secret"

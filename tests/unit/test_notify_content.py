@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseflow.domain.rules import Rules
+from caseflow.instants import SHANGHAI
 from caseflow.notify import content
 from caseflow.notify.channels import Channel
 from caseflow.notify.formats import fits, robot_body
-from caseflow.replay.output import SHANGHAI
 from tests.support.events import ms
 
 NOW = ms("2026-11-30 16:00")

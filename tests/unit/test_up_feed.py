@@ -10,7 +10,7 @@ import orjson
 
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.infra.up import due_soon, unit_list
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 
 
 def test_cases_fall_due_over_the_next_minutes_across_the_units() -> None:

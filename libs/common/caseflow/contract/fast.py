@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import msgspec
 
 from caseflow.contract import fast_wire as w
 from caseflow.domain import events as d
+from caseflow.instants import EPOCH
 
 _MAX_BRACKETS = 100
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
+_EPOCH, _MS = EPOCH, timedelta(milliseconds=1)
 
 
 def _ms(text: str) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -12,10 +12,9 @@ from pydantic import TypeAdapter, ValidationError
 from caseflow.contract import v1
 from caseflow.contract.fast import fast_parse
 from caseflow.domain import events as d
+from caseflow.instants import to_ms
 
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(v1.EventV1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MS = timedelta(milliseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +28,6 @@ class Invalid:
 
     def describe(self) -> str:
         return f"{self.field}: {self.reason}" if self.field else self.reason
-
-
-def to_ms(t: datetime) -> int:
-    return (t - _EPOCH) // _MS
-
-
-def from_ms(ms: int) -> datetime:
-    return _EPOCH + timedelta(milliseconds=ms)
 
 
 def validate(raw: bytes | str | dict[str, Any]) -> v1._Envelope | Invalid:

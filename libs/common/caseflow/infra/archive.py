@@ -9,13 +9,14 @@ from __future__ import annotations
 import heapq
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
 import orjson
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
+from caseflow.instants import SHANGHAI
+
 _PARTITION_LOCK = 0x0CA5EF11
 
 

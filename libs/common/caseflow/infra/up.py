@@ -19,7 +19,7 @@ from caseflow.config.units import read_units_file
 from caseflow.infra.local import Infra, local_infra
 from caseflow.infra.paths import var_dir
 from caseflow.infra.stack import SERVICES, Services
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
 
 EXAMPLES = """examples:

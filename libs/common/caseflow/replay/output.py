@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
 
 from caseflow.config.units import Directory
 from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES, Indicators, Period
+from caseflow.instants import iso
 from caseflow.replay.engine import ReplayResult
 
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 ZH = {
     "dispatched": "派遣数", "returned": "回退数", "due": "应处置数", "disposed": "处置数",
     "on_time": "按期处置数", "late_disposed": "超期处置数", "overdue_open": "超期未处置数",
@@ -28,10 +27,6 @@ ZH = {
     "resolution_rate": "问题解决率", "timely_resolution_rate": "问题及时解决率",
 }
 CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
-
-
-def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, SHANGHAI).isoformat()
 
 
 def period_document(period: Period, indicators: Indicators, scores: dict[str, dict[str, Any]]) -> dict[str, Any]:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from caseflow.contract.mapping import to_ms
 from caseflow.domain.indicators import Period
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI, to_ms
 
 
 class PeriodError(ValueError):

@@ -12,7 +12,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
-from caseflow.replay.output import CLASS_ZH, ZH, iso
+from caseflow.instants import iso
+from caseflow.replay.output import CLASS_ZH, ZH
 from caseflow.replay.report_data import Report, change
 
 PCT, SCORE, INT = "0.00%", "0.00", "0"

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from caseflow.replay.output import SHANGHAI
+from caseflow.instants import SHANGHAI
 
 SOURCES = ["collector"] * 6 + ["video"] * 2 + ["public", "supervision", "leader", "media", "self"]
 CODES = [("01", "01"), ("01", "05"), ("01", "07"), ("02", "01"), ("03", "02"), ("04", "11")]
