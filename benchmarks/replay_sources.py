@@ -28,13 +28,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from caseflow.config.rules import load_rules
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
+from caseflow.evaluation.periods import make_period
 from caseflow.infra import db
 from caseflow.infra.archive import archive_records
 from caseflow.infra.local import local_infra
 from caseflow.replay.engine import result_of
 from caseflow.replay.loading import fold
 from caseflow.replay.output import as_document
-from caseflow.replay.periods import make_period
 from caseflow.replay.sources import Source
 from caseflow.sample.generate import Shape, generate, units_yaml
 

@@ -28,13 +28,13 @@ import yaml
 from caseflow.config.rules import load_rules
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
+from caseflow.evaluation.evaluate import period_document
+from caseflow.evaluation.periods import make_period
 from caseflow.infra.kafka_local import LocalKafka, free_port
 from caseflow.infra.postgres_local import LocalPostgres
 from caseflow.infra.stack import SERVICES, Services
 from caseflow.instants import SHANGHAI
 from caseflow.replay.engine import replay
-from caseflow.replay.output import period_document
-from caseflow.replay.periods import make_period
 from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
 from tools.fault_parts import (
     Feeder,

@@ -18,14 +18,13 @@ from caseflow.config.schemes import load_schemes, scheme_versions
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.indicators import Period
+from caseflow.evaluation.evaluate import evaluate_period, period_document
+from caseflow.evaluation.periods import PeriodError, named_bounds, parse_instant
 from caseflow.infra.http import api_key_auth, operator_auth, serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.instants import SHANGHAI
-from caseflow.replay.engine import evaluate_period
-from caseflow.replay.output import period_document
-from caseflow.replay.periods import PeriodError, named_bounds, parse_instant
 from caseflow.scoring.alerting import OUTBOX_SOURCE, run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
 from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
 from caseflow.scoring.months import CloseRefused, CloseRequest, close_month, closed_month, served

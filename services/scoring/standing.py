@@ -21,10 +21,9 @@ from caseflow.config.units import Directory
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.evaluate import evaluate_period, period_document
+from caseflow.evaluation.periods import current_periods, named_bounds
 from caseflow.instants import from_ms
-from caseflow.replay.engine import evaluate_period
-from caseflow.replay.output import period_document
-from caseflow.replay.periods import current_periods, named_bounds
 from caseflow.scoring.evaluations import manual_inputs
 from caseflow.scoring.store import cases_for
 

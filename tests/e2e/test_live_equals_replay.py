@@ -21,12 +21,12 @@ from caseflow.config.rules import load_rules
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
 from caseflow.domain.indicators import Period
+from caseflow.evaluation.evaluate import period_document
+from caseflow.evaluation.periods import named_bounds, parse_instant
 from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
 from caseflow.infra.stack import SERVICES, Services
 from caseflow.replay.engine import replay
-from caseflow.replay.output import period_document
-from caseflow.replay.periods import named_bounds, parse_instant
 from caseflow.sample.generate import Shape, generate, units_yaml
 from tests.e2e.test_walking_skeleton import KEY, env_of
 

@@ -10,11 +10,11 @@ from caseflow.config.units import Directory, load_directory
 from caseflow.contract import snapshot
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
+from caseflow.evaluation.evaluate import period_document
+from caseflow.evaluation.periods import current_periods, named_bounds, parse_instant
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import CaseBook, replay
-from caseflow.replay.output import period_document
-from caseflow.replay.periods import current_periods, named_bounds, parse_instant
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow.scoring.standing import KINDS, MAX_AGE, MIN_INTERVAL, due_kinds, refresh, standing
 from caseflow.scoring.store import save_on_case_snapshots

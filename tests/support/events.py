@@ -39,6 +39,6 @@ def lines(events: list[dict[str, Any]]) -> list[bytes]:
 
 
 def ms(local: str) -> int:
-    from caseflow.replay.periods import parse_instant
+    from caseflow.evaluation.periods import parse_instant
 
     return parse_instant(local.replace(" ", "T"), "test")

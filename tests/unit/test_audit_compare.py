@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
+from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.archive import Archived, merge_key, merged_async
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.audit_cli import render
 from caseflow.replay.engine import CaseBook
-from caseflow.replay.periods import month_bounds
 from tests.support.events import ev, lines
 
 

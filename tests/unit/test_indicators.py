@@ -9,8 +9,8 @@ import pytest
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import parse_directory
 from caseflow.domain.rules import Rules
+from caseflow.evaluation.periods import make_period
 from caseflow.replay.engine import replay
-from caseflow.replay.periods import make_period
 from tests.support.events import ev, lines
 
 H2 = {"time_limit": {"value": 2, "unit": "working_hours"}}

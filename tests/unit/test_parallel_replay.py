@@ -16,10 +16,10 @@ from caseflow.config.units import Directory, load_directory
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
+from caseflow.evaluation.periods import make_period
 from caseflow.replay import buckets, loading, parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 from caseflow.replay.output import as_document
-from caseflow.replay.periods import make_period
 from caseflow.replay.sources import Source
 from caseflow.sample.generate import Shape, generate, units_yaml
 

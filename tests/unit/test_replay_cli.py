@@ -81,7 +81,7 @@ def test_help_teaches() -> None:
 
 
 def test_the_api_hears_of_its_own_parameter_not_a_command_line_flag() -> None:
-    from caseflow.replay.periods import PeriodError, named_bounds
+    from caseflow.evaluation.periods import PeriodError, named_bounds
 
     with pytest.raises(PeriodError) as caught:
         named_bounds("2026-13")

@@ -10,10 +10,10 @@ from typing import Any
 import orjson
 
 from caseflow.config.schemes import ConfigError
+from caseflow.evaluation.periods import PeriodError
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.loading import replay_document
-from caseflow.replay.periods import PeriodError
 from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
 

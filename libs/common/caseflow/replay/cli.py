@@ -14,9 +14,9 @@ from caseflow.domain.calendar import day_to_date, local_day
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.replay.loading import compute
 from caseflow.replay.output import to_csv, to_json, to_table
-from caseflow.replay.periods import PeriodError, make_period
 from caseflow.replay.sources import Source, SourceError, add_source_arguments, source_from_args
 
 EXAMPLES = """examples:

@@ -6,11 +6,11 @@ import argparse
 import sys
 
 from caseflow.config.schemes import ConfigError, scheme_versions
+from caseflow.evaluation.periods import PeriodError
 from caseflow.replay.audit import compare
 from caseflow.replay.audit_cli import add_scoring_arguments, render
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.loading import replay_document
-from caseflow.replay.periods import PeriodError
 from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
 from caseflow.version import code_version

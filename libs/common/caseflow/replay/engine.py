@@ -13,11 +13,12 @@ from caseflow.config.units import Directory
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.caselog import CaseLog, record, record_all
 from caseflow.domain.events import CaseEvent
-from caseflow.domain.indicators import Indicators, Period, evaluate
+from caseflow.domain.indicators import Indicators, Period
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
-from caseflow.domain.schemes import Scheme, score_units
+from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.evaluate import evaluate_period
 
 _EMPTY = CaseLog()
 
@@ -128,33 +129,6 @@ class ReplayResult:
     scores: dict[str, dict[str, dict[str, Any]]]  # scheme -> unit -> result
     rejected: list[Rejection]
     invalid: list[tuple[int, Invalid]]
-
-
-def evaluate_period(
-    cases: list[CaseState],
-    period: Period,
-    rules: Rules,
-    directory: Directory,
-    schemes: Mapping[str, Scheme],
-    manual: Mapping[str, Mapping[str, float]] | None = None,
-) -> tuple[Indicators, dict[str, dict[str, dict[str, Any]]]]:
-    """Indicators and every unit-score scheme for one period: the numbers replay and scoring share."""
-    indicators = evaluate(cases, period, rules, directory.units, directory.regions)
-    return indicators, scores_of(indicators, directory, schemes, manual)
-
-
-def scores_of(
-    indicators: Indicators,
-    directory: Directory,
-    schemes: Mapping[str, Scheme],
-    manual: Mapping[str, Mapping[str, float]] | None = None,
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """Every unit-score scheme over the units' indicators."""
-    return {
-        scheme_id: score_units(scheme, indicators.units, directory.unit_class, manual)
-        for scheme_id, scheme in schemes.items()
-        if scheme.kind == "unit_score"
-    }
 
 
 def replay(

@@ -15,9 +15,9 @@ from caseflow.contract.mapping import parse
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.evaluate import period_document
 from caseflow.replay import parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
-from caseflow.replay.output import period_document
 from caseflow.replay.sources import Source, open_input, read
 
 BIG_FILE = 20_000_000  # bytes; smaller inputs finish before a bar would help

@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 
 from caseflow.config.units import Directory
-from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES, Indicators, Period
+from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
+from caseflow.evaluation.evaluate import period_document
 from caseflow.instants import iso
 from caseflow.replay.engine import ReplayResult
 
@@ -27,20 +28,6 @@ ZH = {
     "resolution_rate": "问题解决率", "timely_resolution_rate": "问题及时解决率",
 }
 CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
-
-
-def period_document(period: Period, indicators: Indicators, scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The canonical numbers of one period (rules §9), shared by replay and scoring's API."""
-    units: dict[str, Any] = {}
-    for unit, row in sorted(indicators.units.items()):
-        entry: dict[str, Any] = {k: row[k] for k in (*UNIT_COUNTS, *UNIT_RATES)}
-        entry["scores"] = {scheme: by_unit[unit] for scheme, by_unit in sorted(scores.items())}
-        units[unit] = entry
-    return {
-        "period": {"start": iso(period.start), "end": iso(period.end), "as_of": iso(period.as_of)},
-        "units": units,
-        "regions": {r: indicators.regions[r] for r in sorted(indicators.regions)},
-    }
 
 
 def as_document(result: ReplayResult) -> dict[str, Any]:

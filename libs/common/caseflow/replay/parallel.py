@@ -45,8 +45,9 @@ from caseflow.domain.indicators import Counts, Period, count, indicators_of, mer
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.evaluate import scores_of
 from caseflow.replay.buckets import Job, Progress, buckets_for, case_bucket, part_paths, partition, ranges
-from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, scores_of
+from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 
 log = logging.getLogger(__name__)
 

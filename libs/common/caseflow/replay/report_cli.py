@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 from caseflow.config.schemes import ConfigError, scheme_version
+from caseflow.evaluation.periods import PeriodError
 from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.engine import result_of
 from caseflow.replay.loading import fold
-from caseflow.replay.periods import PeriodError
 from caseflow.replay.report_data import Report, case_lines, month_period, months_needed, ranking, region_targets
 from caseflow.replay.sources import SourceError
 from caseflow.version import code_version

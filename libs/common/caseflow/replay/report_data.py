@@ -12,8 +12,8 @@ from caseflow.domain import asof
 from caseflow.domain.indicators import Period
 from caseflow.domain.schemes import Scheme, TermResult, term_results
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.periods import month_bounds
 from caseflow.replay.engine import ReplayResult
-from caseflow.replay.periods import month_bounds
 
 TREND_MONTHS = 6
 

@@ -17,9 +17,9 @@ from typing import BinaryIO
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from caseflow.evaluation.periods import PeriodError, parse_instant
 from caseflow.infra import archive
 from caseflow.infra.archive import Archived
-from caseflow.replay.periods import PeriodError, parse_instant
 
 
 class SourceError(ValueError):

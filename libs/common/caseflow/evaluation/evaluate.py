@@ -1,0 +1,55 @@
+"""One period's numbers from case states: indicators (rules §4, §5), every unit-score scheme (§7), and
+the canonical document (§9) that replay prints and scoring's API serves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from caseflow.config.units import Directory
+from caseflow.domain.indicators import UNIT_COUNTS, UNIT_RATES, Indicators, Period, evaluate
+from caseflow.domain.rules import Rules
+from caseflow.domain.schemes import Scheme, score_units
+from caseflow.domain.state import CaseState
+from caseflow.instants import iso
+
+
+def evaluate_period(
+    cases: list[CaseState],
+    period: Period,
+    rules: Rules,
+    directory: Directory,
+    schemes: Mapping[str, Scheme],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+) -> tuple[Indicators, dict[str, dict[str, dict[str, Any]]]]:
+    """Indicators and every unit-score scheme for one period: the numbers replay and scoring share."""
+    indicators = evaluate(cases, period, rules, directory.units, directory.regions)
+    return indicators, scores_of(indicators, directory, schemes, manual)
+
+
+def scores_of(
+    indicators: Indicators,
+    directory: Directory,
+    schemes: Mapping[str, Scheme],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every unit-score scheme over the units' indicators."""
+    return {
+        scheme_id: score_units(scheme, indicators.units, directory.unit_class, manual)
+        for scheme_id, scheme in schemes.items()
+        if scheme.kind == "unit_score"
+    }
+
+
+def period_document(period: Period, indicators: Indicators, scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The canonical numbers of one period (rules §9), shared by replay and scoring's API."""
+    units: dict[str, Any] = {}
+    for unit, row in sorted(indicators.units.items()):
+        entry: dict[str, Any] = {k: row[k] for k in (*UNIT_COUNTS, *UNIT_RATES)}
+        entry["scores"] = {scheme: by_unit[unit] for scheme, by_unit in sorted(scores.items())}
+        units[unit] = entry
+    return {
+        "period": {"start": iso(period.start), "end": iso(period.end), "as_of": iso(period.as_of)},
+        "units": units,
+        "regions": {r: indicators.regions[r] for r in sorted(indicators.regions)},
+    }
