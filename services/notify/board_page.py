@@ -77,7 +77,7 @@ if (params.has("token") || params.has("key")) {
   params.delete("token"); params.delete("key");
   history.replaceState(null, "", location.pathname + (params.toString() ? "?" + params : ""));
 }
-let board = null, offset = 0, source = null;
+let board = null, offset = 0, source = null, shown = "";
 const $ = (id) => document.getElementById(id);
 
 function light(c, now) {
@@ -114,9 +114,22 @@ function el(tag, cls, text) {
   return e;
 }
 const RANK = {red: 0, yellow: 1, green: 2};
+// Each second only the clocks move; the cards are rebuilt when the board or a light changes (a card
+// a worker is about to tap is never swapped under the finger).
+function tick() {
+  if (!board) return;
+  const now = Date.now() + offset;
+  const lights = board.cases.map((c) => c.case_id + ":" + light(c, now) + ":" + c.acked).join(",");
+  if (lights !== shown) { render(); return; }
+  for (const c of board.cases) {
+    const card = document.querySelector('article[data-case-id="' + CSS.escape(c.case_id) + '"] .time');
+    if (card) card.textContent = clock(c, now);
+  }
+}
 function render() {
   if (!board) return;
   const now = Date.now() + offset;
+  shown = board.cases.map((c) => c.case_id + ":" + light(c, now) + ":" + c.acked).join(",");
   const cases = board.cases.slice().sort((a, b) =>
     ((b.supervised || b.level >= 3) - (a.supervised || a.level >= 3)) || (RANK[light(a, now)] - RANK[light(b, now)]) ||
     (b.level - a.level) || ((a.deadline_ms || 9e15) - (b.deadline_ms || 9e15)));
@@ -186,7 +199,7 @@ $("login").onsubmit = (e) => {
   $("login").style.display = "none"; connect();
 };
 if ($("unit")) $("unit").onchange = connect;
-setInterval(render, 1000);
+setInterval(tick, 1000);
 connect();
 </script></body></html>
 """

@@ -63,7 +63,8 @@ def stack(settings: Settings, tmp_path: Path, hook) -> Iterator[Services]:  # ty
     path = tmp_path / "units.yaml"
     path.write_text(yaml.safe_dump(units, allow_unicode=True))
     env = {**env_of(settings, path), "CASEFLOW_UNIT_TOKENS": f"U-HW-LP:{TOKEN},U-SZ-01:other-token",
-           "CASEFLOW_NOTIFY_GROUP_SECONDS": "1", "CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS": "3"}
+           "CASEFLOW_NOTIFY_GROUP_SECONDS": "1", "CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS": "3",
+           "CASEFLOW_NOTIFY_DIGEST_SECONDS": "2"}  # history (OPEN-9 is weeks old) comes in digests
     services = Services(env, {n: free_port() for n in SERVICES}, tmp_path / "logs")
     try:
         yield services.start()
@@ -83,6 +84,17 @@ def post(intake: str, events: list[dict]) -> None:  # type: ignore[type-arg]
 def card(driver, case_id: str):  # type: ignore[no-untyped-def]
     found = driver.find_elements("css selector", f"article.case[data-case-id='{case_id}']")
     return found[0] if found else None
+
+
+def shows(driver, case_id: str, text: str = "", cls: str = "") -> bool:  # type: ignore[no-untyped-def]
+    """The case's card shows `text` and has class `cls` (a card rebuilt meanwhile is looked up again)."""
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    try:
+        found = card(driver, case_id)
+        return found is not None and text in found.text and cls in (found.get_attribute("class") or "")
+    except StaleElementReferenceException:
+        return False
 
 
 def browser():  # type: ignore[no-untyped-def]
@@ -114,9 +126,9 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
                          address="临平大道 118 号东侧"),
                       ev("dispatched", "OPEN-9", "2026-11-03 09:30", unit="U-HW-LP",
                          time_limit={"value": 2, "unit": "working_hours"})])
-        old = wait_for(lambda: card(driver, "OPEN-9"), timeout=30)  # pushed over SSE
-        wait_for(lambda: "一级" in old.text or "三级督办" in old.text, timeout=30)
-        assert "red" in old.get_attribute("class") and "已超期" in old.text and "临平大道 118 号东侧" in old.text
+        wait_for(lambda: card(driver, "OPEN-9"), timeout=30)  # pushed over SSE
+        wait_for(lambda: shows(driver, "OPEN-9", "三级督办"), timeout=30)
+        assert shows(driver, "OPEN-9", "已超期", "red") and shows(driver, "OPEN-9", "临平大道 118 号东侧")
 
         now = datetime.now(SHANGHAI)
         soon = now + timedelta(seconds=25)
@@ -131,11 +143,11 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
         assert card(driver, "SOON-1").find_element("css selector", ".time").text != first  # the countdown runs
         assert driver.find_element("id", "n-open").text == "2"
         driver.save_screenshot(str(SHOTS / "unit-board.png"))
-        wait_for(lambda: "red" in card(driver, "SOON-1").get_attribute("class"), timeout=40)  # at its deadline
-        wait_for(lambda: "一级" in card(driver, "SOON-1").text, timeout=30)  # its overdue alert arrived
+        wait_for(lambda: shows(driver, "SOON-1", cls="red"), timeout=40)  # at its deadline
+        wait_for(lambda: shows(driver, "SOON-1", "一级"), timeout=30)  # its overdue alert arrived
         assert driver.find_element("id", "n-overdue").text == "2"
-        card(driver, "SOON-1").find_element("css selector", "button.ack").click()
-        wait_for(lambda: "已确认" in card(driver, "SOON-1").text, timeout=10)
+        card(driver, "SOON-1").find_element("css selector", "button.ack").click()  # no rebuild while lights hold
+        wait_for(lambda: shows(driver, "SOON-1", "已确认"), timeout=10)
         board = httpx.get(f"{notify}/v1/units/U-HW-LP/board", headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert next(c for c in board["cases"] if c["case_id"] == "SOON-1")["acked"] is True
         post(intake, [ev("disposed", "SOON-1", datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), unit="U-HW-LP"),
@@ -143,8 +155,7 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
         wait_for(lambda: card(driver, "SOON-1") is None, timeout=30)  # closed cases drop off
 
         driver.get(f"{notify}/board?key=test-operator-key")
-        wait_for(lambda: card(driver, "OPEN-9"), timeout=20)
-        assert "临平街道环卫所" in card(driver, "OPEN-9").text  # the command centre sees the unit
+        wait_for(lambda: shows(driver, "OPEN-9", "临平街道环卫所"), timeout=20)  # the command centre sees the unit
         assert httpx.get(f"{notify}/v1/board", headers=KEY).status_code == 403  # operators only
         driver.save_screenshot(str(SHOTS / "centre-board.png"))
     finally:
