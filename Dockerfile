@@ -5,7 +5,7 @@ COPY requirements.lock requirements.txt pyproject.toml ./
 RUN pip install --no-cache-dir -r requirements.lock
 COPY libs ./libs
 COPY services ./services
-RUN pip install --no-cache-dir --no-deps .
+RUN pip install --no-cache-dir --no-deps . ./services/intake ./services/dispatch ./services/scoring ./services/notify
 ENV CASEFLOW_HOST=0.0.0.0 CASEFLOW_PORT=8000
 EXPOSE 8000
 USER nobody

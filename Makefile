@@ -7,11 +7,14 @@ BIN    := $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+SERVICE_PROJECTS := services/intake services/dispatch services/scoring services/notify
+
+# One venv for the workspace: the pinned lock, then the library and each service, editable.
+$(VENV)/.installed: requirements.lock pyproject.toml $(addsuffix /pyproject.toml,$(SERVICE_PROJECTS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -r requirements.lock
-	$(BIN)/pip install -q --no-deps -e .
+	$(BIN)/pip install -q --no-deps -e . $(addprefix -e ,$(SERVICE_PROJECTS))
 	touch $@
 
 up: setup

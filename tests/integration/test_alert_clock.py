@@ -10,7 +10,7 @@ from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.rules import Rules
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
-from caseflow.scoring.alerting import raise_alerts, raise_on_cases_changed
+from caseflow_scoring.alerting import raise_alerts, raise_on_cases_changed
 from tests.support.events import ev, ms
 from tests.unit.test_alerts import overdue_then_suspended_past_its_deadline
 

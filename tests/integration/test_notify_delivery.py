@@ -21,12 +21,12 @@ import pytest
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
-from caseflow.notify.channels import Routing, parse_routing
-from caseflow.notify.compose import DeliveryConfig
-from caseflow.notify.deliver import deliver_due
-from caseflow.notify.formats import verify_webhook
-from caseflow.notify.inbox import store_on_alerts_raised
-from caseflow.notify.retry import RetryPolicy
+from caseflow_notify.channels import Routing, parse_routing
+from caseflow_notify.compose import DeliveryConfig
+from caseflow_notify.deliver import deliver_due
+from caseflow_notify.formats import verify_webhook
+from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.retry import RetryPolicy
 from tests.support.receivers import serving
 
 SECRET = "receiver-secret"

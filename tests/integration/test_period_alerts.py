@@ -10,8 +10,8 @@ from caseflow.domain.rules import Rules
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import CaseBook
-from caseflow.scoring.period_alerts import raise_period_alerts
-from caseflow.scoring.store import save_on_case_snapshots
+from caseflow_scoring.period_alerts import raise_period_alerts
+from caseflow_scoring.store import save_on_case_snapshots
 from tests.support.events import ev, ms
 
 

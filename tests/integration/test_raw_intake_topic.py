@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from caseflow.infra import kafka
 from caseflow.infra.settings import Settings
-from caseflow.intake.main import bootstrap
+from caseflow_intake.main import bootstrap
 from tests.corpus import BAD, GOOD, hostile_corpus
 
 

@@ -22,12 +22,12 @@ from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI
-from caseflow.notify.channels import Routing, parse_routing
-from caseflow.notify.compose import DeliveryConfig
-from caseflow.notify.content import Links
-from caseflow.notify.deliver import deliver_catch_up, deliver_due
-from caseflow.notify.inbox import store_on_alerts_raised
-from caseflow.notify.retry import RetryPolicy
+from caseflow_notify.channels import Routing, parse_routing
+from caseflow_notify.compose import DeliveryConfig
+from caseflow_notify.content import Links
+from caseflow_notify.deliver import deliver_catch_up, deliver_due
+from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.retry import RetryPolicy
 from tools.robot_standins import RobotStandins
 
 SECRET = "SECdingtalk-secret"
@@ -247,7 +247,7 @@ async def test_two_replicas_together_respect_a_robots_minute(settings: Settings,
 
 async def test_history_escalates_into_the_digest_and_fresh_alerts_at_once(pool: asyncpg.Pool,
                                                                          robots: RobotStandins) -> None:
-    from caseflow.notify.escalate import escalate_unacknowledged
+    from caseflow_notify.escalate import escalate_unacknowledged
 
     routing = parse_routing({"units": [{"id": "U1", "class": 1,
                                         "channels": [{"type": "wecom", "url": robots.wecom("u")}],

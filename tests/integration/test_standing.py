@@ -16,8 +16,8 @@ from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import CaseBook, replay
 from caseflow.sample.generate import Shape, generate, units_yaml
-from caseflow.scoring.standing import KINDS, MAX_AGE, MIN_INTERVAL, due_kinds, refresh, standing
-from caseflow.scoring.store import save_on_case_snapshots
+from caseflow_scoring.standing import KINDS, MAX_AGE, MIN_INTERVAL, due_kinds, refresh, standing
+from caseflow_scoring.store import save_on_case_snapshots
 
 SHAPE = Shape(cases=300, units=9, regions=3, seed=77)
 

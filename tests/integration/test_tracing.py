@@ -13,17 +13,17 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from caseflow.dispatch.consume import dispatch_batch
-from caseflow.dispatch.handle import Tally, Topics
 from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.rules import Rules
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import context_from, start_consumer_spans
-from caseflow.intake.adapters import KafkaEventBus
-from caseflow.notify.inbox import store_on_alerts_raised
-from caseflow.scoring.alerting import schedule_on_cases_changed, tick
-from caseflow.scoring.store import save_on_case_snapshots
+from caseflow_dispatch.consume import dispatch_batch
+from caseflow_dispatch.handle import Tally, Topics
+from caseflow_intake.adapters import KafkaEventBus
+from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_scoring.alerting import schedule_on_cases_changed, tick
+from caseflow_scoring.store import save_on_case_snapshots
 from tests.service.test_dispatch_handle import MemoryStore
 from tests.support.events import ev, ms
 

@@ -9,12 +9,12 @@ from collections.abc import Mapping, Sequence
 import orjson
 
 from caseflow.contract import snapshot
-from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
-from caseflow.dispatch.ports import Outgoing
 from caseflow.domain.autodispatch import ResponsibilityTable
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
+from caseflow_dispatch.handle import Tally, Topics, apply_on_case_events
+from caseflow_dispatch.ports import Outgoing
 from tests.support.events import ev
 
 TOPICS = Topics("snapshots", "dead-letter", "proposals")

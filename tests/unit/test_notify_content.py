@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
-from caseflow.notify import content
-from caseflow.notify.channels import Channel
-from caseflow.notify.formats import fits, robot_body
+from caseflow_notify import content
+from caseflow_notify.channels import Channel
+from caseflow_notify.formats import fits, robot_body
 from tests.support.events import ms
 
 NOW = ms("2026-11-30 16:00")

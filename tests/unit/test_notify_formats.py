@@ -12,9 +12,9 @@ import orjson
 import pytest
 
 from caseflow.config.schemes import ConfigError
-from caseflow.notify.channels import Channel, parse_routing
-from caseflow.notify.formats import dingtalk_url, render, verify_webhook
-from caseflow.notify.retry import RetryPolicy, next_delay
+from caseflow_notify.channels import Channel, parse_routing
+from caseflow_notify.formats import dingtalk_url, render, verify_webhook
+from caseflow_notify.retry import RetryPolicy, next_delay
 
 ALERT = {"alert_id": "a1", "type": "overdue", "case_id": "C1", "unit": "U1", "level": 1,
          "due_at": "2026-11-03T11:30:00+08:00", "reason": "overdue level 1", "recipients": ["unit"]}

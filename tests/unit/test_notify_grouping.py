@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from caseflow.instants import SHANGHAI
-from caseflow.notify.grouping import Pending, QuietHours, Silence, plan_receiver
+from caseflow_notify.grouping import Pending, QuietHours, Silence, plan_receiver
 
 NOW = datetime(2026, 11, 3, 10, 0, 0, tzinfo=SHANGHAI)
 W = timedelta(seconds=5)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from caseflow.config.units_file import ChannelSpec, UnitsFile, parse_units_file
-from caseflow.notify.grouping import QuietHours
+from caseflow_notify.grouping import QuietHours
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,8 +16,8 @@ from caseflow.contract import v1
 from caseflow.infra.http import api_key_auth, service_app
 from caseflow.infra.metrics import INTAKE_VERDICTS
 from caseflow.infra.settings import Settings
-from caseflow.intake.accept import accept_events
-from caseflow.intake.ports import AcceptedIds, EventBus
+from caseflow_intake.accept import accept_events
+from caseflow_intake.ports import AcceptedIds, EventBus
 
 EXAMPLE = {
     "event_id": "e-0004", "case_id": "YH-2026-100231", "type": "dispatched",

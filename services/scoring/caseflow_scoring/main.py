@@ -25,14 +25,14 @@ from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.instants import SHANGHAI
-from caseflow.scoring.alerting import OUTBOX_SOURCE, run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
-from caseflow.scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
-from caseflow.scoring.months import CloseRefused, CloseRequest, close_month, closed_month, served
-from caseflow.scoring.overdue import open_overdue
-from caseflow.scoring.period_alerts import run_period_alerts
-from caseflow.scoring.standing import run_standing, standing
-from caseflow.scoring.store import cases_for, save_on_case_snapshots
 from caseflow.version import code_version
+from caseflow_scoring.alerting import OUTBOX_SOURCE, run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
+from caseflow_scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
+from caseflow_scoring.months import CloseRefused, CloseRequest, close_month, closed_month, served
+from caseflow_scoring.overdue import open_overdue
+from caseflow_scoring.period_alerts import run_period_alerts
+from caseflow_scoring.standing import run_standing, standing
+from caseflow_scoring.store import cases_for, save_on_case_snapshots
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003

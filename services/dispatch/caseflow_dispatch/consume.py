@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from caseflow.dispatch.handle import Tally, Topics, apply_on_case_events
-from caseflow.dispatch.ports import CaseStore, Outgoing
 from caseflow.domain.autodispatch import ResponsibilityTable
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra.tracing import start_consumer_spans
+from caseflow_dispatch.handle import Tally, Topics, apply_on_case_events
+from caseflow_dispatch.ports import CaseStore, Outgoing
 
 
 class TracedStore:

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
-from caseflow.notify.feed import alert_stream, check_unit_token
+from caseflow_notify.feed import alert_stream, check_unit_token
 
 
 class SilenceIn(BaseModel):

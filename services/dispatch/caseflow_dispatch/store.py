@@ -8,11 +8,11 @@ from collections.abc import Mapping, Sequence
 import asyncpg
 
 from caseflow.contract import snapshot
-from caseflow.dispatch.ports import Outgoing
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.state import CaseState
 from caseflow.infra import outbox
 from caseflow.instants import from_ms
+from caseflow_dispatch.ports import Outgoing
 
 OUTBOX_SOURCE = "caseflow-dispatch"  # the consumer group: its relay sends these rows
 

@@ -19,10 +19,10 @@ import orjson
 
 from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
 from caseflow.instants import SHANGHAI
-from caseflow.notify import robot_rate
-from caseflow.notify.compose import Outgoing
-from caseflow.notify.retry import RetryPolicy, next_delay
-from caseflow.notify.vendors import LIMITS, Verdict, read_answer
+from caseflow_notify import robot_rate
+from caseflow_notify.compose import Outgoing
+from caseflow_notify.retry import RetryPolicy, next_delay
+from caseflow_notify.vendors import LIMITS, Verdict, read_answer
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,7 @@ async def tell_command_centre(conn: asyncpg.Connection, routing: Any, out: Outgo
                               answer: Answer) -> None:
     """A receiver refused for good: one alert to the command centre per receiver, code and hour
     (never about the command centre's own channels, which would loop)."""
-    from caseflow.notify.inbox import store_on_alerts_raised
+    from caseflow_notify.inbox import store_on_alerts_raised
 
     hour = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H")
     alerts = []

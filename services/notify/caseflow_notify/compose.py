@@ -14,12 +14,12 @@ import orjson
 
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra.metrics import ROBOT_DEFERRED
-from caseflow.notify import content
-from caseflow.notify.channels import Channel, Routing
-from caseflow.notify.formats import Request, fits, render_digest, render_group, robot_request
-from caseflow.notify.retry import RetryPolicy
-from caseflow.notify.robot_rate import take_slots
-from caseflow.notify.vendors import LIMITS, robot_key
+from caseflow_notify import content
+from caseflow_notify.channels import Channel, Routing
+from caseflow_notify.formats import Request, fits, render_digest, render_group, robot_request
+from caseflow_notify.retry import RetryPolicy
+from caseflow_notify.robot_rate import take_slots
+from caseflow_notify.vendors import LIMITS, robot_key
 
 WEBHOOK_GROUP = 200  # alerts per webhook message
 

@@ -15,15 +15,15 @@ from fastapi import Depends, FastAPI, HTTPException
 
 from caseflow.config.responsibility import load_responsibility
 from caseflow.config.rules import load_rules, warn_if_fallback
-from caseflow.dispatch.consume import dispatch_batch
-from caseflow.dispatch.handle import Tally, Topics
-from caseflow.dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
 from caseflow.infra.archive import archive_records
 from caseflow.infra.http import api_key_auth, serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.instants import SHANGHAI
+from caseflow_dispatch.consume import dispatch_batch
+from caseflow_dispatch.handle import Tally, Topics
+from caseflow_dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
 
 EXAMPLES = """examples:
   caseflow dispatch --port 8002

@@ -9,7 +9,6 @@ import orjson
 
 from caseflow.contract.facts import case_facts
 from caseflow.contract.mapping import Invalid, parse
-from caseflow.dispatch.ports import CaseStore, Outgoing
 from caseflow.domain.autodispatch import DispatchProposed, ResponsibilityTable, propose_on_case_filed
 from caseflow.domain.caselog import CaseLog, record
 from caseflow.domain.events import CaseEvent
@@ -17,6 +16,7 @@ from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra.metrics import DEAD_LETTERS, EVENT_AGE
 from caseflow.instants import iso
+from caseflow_dispatch.ports import CaseStore, Outgoing
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any
 
 import orjson
 
-from caseflow.notify.channels import Channel
-from caseflow.notify.vendors import LIMITS
+from caseflow_notify.channels import Channel
+from caseflow_notify.vendors import LIMITS
 
 TYPE_ZH = {"deadline_warning": "即将超期预警", "overdue": "超期告警", "supervision": "督办", "resolved": "已处置"}
 REASON_ZH = {

@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
-from caseflow.notify.board_page import board_page
-from caseflow.notify.board_store import acknowledge_case, board, changed_at
-from caseflow.notify.feed import check_unit_token
+from caseflow_notify.board_page import board_page
+from caseflow_notify.board_store import acknowledge_case, board, changed_at
+from caseflow_notify.feed import check_unit_token
 
 
 def _now_ms() -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.instants import SHANGHAI
-from caseflow.notify.formats import reason_zh
+from caseflow_notify.formats import reason_zh
 
 SUPERVISION_REASON_ZH = {
     "leader_instruction": "领导批示", "discipline": "纪律督办", "higher_level": "上级交办", "media": "媒体曝光",

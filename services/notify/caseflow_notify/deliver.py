@@ -24,13 +24,13 @@ import httpx
 
 from caseflow.infra.metrics import REDELIVERIES
 from caseflow.instants import SHANGHAI
-from caseflow.notify import content
-from caseflow.notify.compose import DeliveryConfig, Outgoing, compose, defer, robot_message, webhook_messages
-from caseflow.notify.formats import fits
-from caseflow.notify.grouping import Pending, Silence, plan_receiver
-from caseflow.notify.outcomes import record, send
-from caseflow.notify.robot_rate import idle_robots, take_slots
-from caseflow.notify.vendors import LIMITS, robot_key
+from caseflow_notify import content
+from caseflow_notify.compose import DeliveryConfig, Outgoing, compose, defer, robot_message, webhook_messages
+from caseflow_notify.formats import fits
+from caseflow_notify.grouping import Pending, Silence, plan_receiver
+from caseflow_notify.outcomes import record, send
+from caseflow_notify.robot_rate import idle_robots, take_slots
+from caseflow_notify.vendors import LIMITS, robot_key
 
 log = logging.getLogger(__name__)
 

@@ -22,16 +22,16 @@ from caseflow.infra.metrics import CHANNEL_FAILURES, ROBOT_ANSWERS, ROBOT_DEFERR
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
-from caseflow.notify.api import add_routes
-from caseflow.notify.board_api import add_board_routes
-from caseflow.notify.board_store import save_on_case_snapshots
-from caseflow.notify.channels import Routing, parse_routing, routing_of
-from caseflow.notify.compose import DeliveryConfig
-from caseflow.notify.content import Links
-from caseflow.notify.deliver import run_delivery
-from caseflow.notify.escalate import run_escalation
-from caseflow.notify.inbox import store_on_alerts_raised
-from caseflow.notify.retry import RetryPolicy
+from caseflow_notify.api import add_routes
+from caseflow_notify.board_api import add_board_routes
+from caseflow_notify.board_store import save_on_case_snapshots
+from caseflow_notify.channels import Routing, parse_routing, routing_of
+from caseflow_notify.compose import DeliveryConfig
+from caseflow_notify.content import Links
+from caseflow_notify.deliver import run_delivery
+from caseflow_notify.escalate import run_escalation
+from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.retry import RetryPolicy
 
 EXAMPLES = """examples:
   caseflow notify --port 8004

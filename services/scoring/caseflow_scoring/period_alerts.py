@@ -15,8 +15,8 @@ from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNIT_OVERDUE_OPEN
 from caseflow.instants import iso
-from caseflow.scoring.alerting import raise_alerts, wall_clock_ms
-from caseflow.scoring.store import cases_for
+from caseflow_scoring.alerting import raise_alerts, wall_clock_ms
+from caseflow_scoring.store import cases_for
 
 log = logging.getLogger(__name__)
 DEFAULT_ON_TIME_TARGET = 0.9

@@ -9,7 +9,7 @@ from typing import Any, Literal
 import orjson
 
 from caseflow.contract.mapping import Invalid, validate
-from caseflow.intake.ports import AcceptedIds, EventBus
+from caseflow_intake.ports import AcceptedIds, EventBus
 
 Status = Literal["accepted", "duplicate", "rejected"]
 

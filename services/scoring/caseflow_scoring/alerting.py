@@ -18,7 +18,7 @@ from caseflow.domain.state import CaseState
 from caseflow.infra import outbox
 from caseflow.infra.metrics import ALERTS_RAISED
 from caseflow.instants import from_ms, iso
-from caseflow.scoring.store import decoded
+from caseflow_scoring.store import decoded
 
 log = logging.getLogger(__name__)
 OUTBOX_SOURCE = "caseflow-scoring"  # the consumer group: its relay sends these rows

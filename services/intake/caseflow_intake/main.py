@@ -16,9 +16,9 @@ from caseflow.infra import db, kafka
 from caseflow.infra.http import serve, watch_runtime
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
-from caseflow.intake.adapters import KafkaEventBus, PostgresAcceptedIds
-from caseflow.intake.app import create_app
-from caseflow.intake.raw_topic import RawTopicForwarder
+from caseflow_intake.adapters import KafkaEventBus, PostgresAcceptedIds
+from caseflow_intake.app import create_app
+from caseflow_intake.raw_topic import RawTopicForwarder
 
 EXAMPLES = """examples:
   caseflow intake                      # serve on CASEFLOW_PORT (default 8000)

@@ -14,8 +14,8 @@ import asyncpg
 import orjson
 
 from caseflow.instants import SHANGHAI
-from caseflow.notify.channels import Routing
-from caseflow.notify.inbox import store_on_alerts_raised
+from caseflow_notify.channels import Routing
+from caseflow_notify.inbox import store_on_alerts_raised
 
 log = logging.getLogger(__name__)
 

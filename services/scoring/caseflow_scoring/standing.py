@@ -24,8 +24,8 @@ from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.evaluate import evaluate_period, period_document
 from caseflow.evaluation.periods import current_periods, named_bounds
 from caseflow.instants import from_ms
-from caseflow.scoring.evaluations import manual_inputs
-from caseflow.scoring.store import cases_for
+from caseflow_scoring.evaluations import manual_inputs
+from caseflow_scoring.store import cases_for
 
 log = logging.getLogger(__name__)
 KINDS = ("day", "month", "quarter", "year")

@@ -13,7 +13,7 @@ import orjson
 from caseflow.contract import snapshot
 from caseflow.domain.rules import Rules
 from caseflow.instants import from_ms
-from caseflow.notify.board import board_case, counts, urgency_order
+from caseflow_notify.board import board_case, counts, urgency_order
 
 
 async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes], rules: Rules) -> int:

@@ -9,8 +9,8 @@ import logging
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from caseflow.infra.metrics import DEAD_LETTERS
-from caseflow.intake.accept import accept_events
-from caseflow.intake.ports import AcceptedIds, EventBus
+from caseflow_intake.accept import accept_events
+from caseflow_intake.ports import AcceptedIds, EventBus
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 
 from caseflow.infra.tracing import headers_for, start_consumer_spans
-from caseflow.notify.channels import Routing
+from caseflow_notify.channels import Routing
 
 log = logging.getLogger(__name__)
 
