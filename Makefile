@@ -7,9 +7,10 @@ BIN    := $(VENV)/bin
 
 setup: $(VENV)/.installed
 
-SERVICE_PROJECTS := services/intake services/dispatch services/scoring services/notify
+SERVICE_PROJECTS := services/intake services/dispatch services/scoring services/notify libs/devstack
 
-# One venv for the workspace: the pinned lock, then the library and each service, editable.
+# One venv for the workspace: the pinned lock, then the library, each service and the local stack
+# (libs/devstack: caseflow up / infra, the launchers), editable.
 $(VENV)/.installed: requirements.lock pyproject.toml $(addsuffix /pyproject.toml,$(SERVICE_PROJECTS))
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip

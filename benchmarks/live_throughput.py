@@ -27,11 +27,11 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from caseflow.infra.kafka_local import free_port
-from caseflow.infra.local import local_infra
-from caseflow.infra.stack import Services
 from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.local import local_infra
+from caseflow_devstack.stack import Services
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"

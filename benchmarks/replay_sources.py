@@ -31,12 +31,12 @@ from caseflow.config.units import load_directory
 from caseflow.evaluation.periods import make_period
 from caseflow.infra import db
 from caseflow.infra.archive import archive_records
-from caseflow.infra.local import local_infra
 from caseflow.replay.engine import result_of
 from caseflow.replay.loading import fold
 from caseflow.replay.output import as_document
 from caseflow.replay.sources import Source
 from caseflow.sample.generate import Shape, generate, units_yaml
+from caseflow_devstack.local import local_infra
 
 ROOT = Path(__file__).resolve().parents[1]
 

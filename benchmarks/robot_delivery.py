@@ -34,11 +34,11 @@ import httpx
 import orjson
 import yaml
 
-from caseflow.infra.kafka_local import free_port
-from caseflow.infra.local import local_infra
-from caseflow.infra.stack import SERVICES, Services
 from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.local import local_infra
+from caseflow_devstack.stack import SERVICES, Services
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the stand-ins live in tools/

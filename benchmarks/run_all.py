@@ -29,8 +29,8 @@ START, END = "<!-- run_all:start -->", "<!-- run_all:end -->"
 
 
 def machine() -> dict[str, Any]:
-    from caseflow.infra.kafka_local import pinned_version
-    from caseflow.infra.postgres_local import pg_bin
+    from caseflow_devstack.kafka_local import pinned_version
+    from caseflow_devstack.postgres_local import pg_bin
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())

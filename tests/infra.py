@@ -28,12 +28,12 @@ def kafka_bootstrap() -> Iterator[str]:
     if docker_answers():
         from testcontainers.kafka import KafkaContainer
 
-        from caseflow.infra.kafka_local import pinned_version
+        from caseflow_devstack.kafka_local import pinned_version
 
         with KafkaContainer(f"apache/kafka:{pinned_version()}").with_kraft() as container:
             yield container.get_bootstrap_server()
         return
-    from caseflow.infra.kafka_local import LocalKafka, free_port
+    from caseflow_devstack.kafka_local import LocalKafka, free_port
 
     broker = LocalKafka(free_port(), free_port(), name=f"test-{os.getpid()}").start()
     try:
@@ -55,8 +55,8 @@ def database_url() -> Iterator[str]:
         with PostgresContainer("postgres:15") as container:
             yield container.get_connection_url(driver=None)
         return
-    from caseflow.infra.kafka_local import free_port
-    from caseflow.infra.postgres_local import LocalPostgres
+    from caseflow_devstack.kafka_local import free_port
+    from caseflow_devstack.postgres_local import LocalPostgres
 
     server = LocalPostgres(free_port(), name=f"test-{os.getpid()}").start()
     try:

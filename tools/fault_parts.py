@@ -17,8 +17,8 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from caseflow.infra.kafka_local import free_port
-from caseflow.infra.stack import Services
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.stack import Services
 
 
 class Feeder(threading.Thread):

@@ -30,12 +30,12 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
 from caseflow.evaluation.evaluate import period_document
 from caseflow.evaluation.periods import make_period
-from caseflow.infra.kafka_local import LocalKafka, free_port
-from caseflow.infra.postgres_local import LocalPostgres
-from caseflow.infra.stack import SERVICES, Services
 from caseflow.instants import SHANGHAI
 from caseflow.replay.engine import replay
 from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
+from caseflow_devstack.kafka_local import LocalKafka, free_port
+from caseflow_devstack.postgres_local import LocalPostgres
+from caseflow_devstack.stack import SERVICES, Services
 from tools.fault_parts import (
     Feeder,
     Receivers,

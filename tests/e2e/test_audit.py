@@ -19,10 +19,10 @@ import pytest
 
 from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.archive import month_of, partition_name
-from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
-from caseflow.infra.stack import SERVICES, Services
 from caseflow.sample.generate import Shape, generate, units_yaml
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.stack import SERVICES, Services
 from tests.e2e.test_live_equals_replay import converge, post_all
 from tests.e2e.test_walking_skeleton import KEY, env_of
 

@@ -12,9 +12,9 @@ import httpx
 import orjson
 import pytest
 
-from caseflow.infra.kafka_local import free_port
-from caseflow.infra.prometheus_local import LocalPrometheus
-from caseflow.infra.stack import Services
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.prometheus_local import LocalPrometheus
+from caseflow_devstack.stack import Services
 from tests.conftest import CONTRACT
 from tests.e2e.test_walking_skeleton import KEY, stack  # noqa: F401  (fixture)
 from tests.support.events import ev

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
-from caseflow.infra.stack import SERVICES, Services
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.stack import SERVICES, Services
 from tests.conftest import CONTRACT
 from tests.e2e.test_walking_skeleton import env_of
 

@@ -23,11 +23,11 @@ from caseflow.config.units import load_directory
 from caseflow.domain.indicators import Period
 from caseflow.evaluation.evaluate import period_document
 from caseflow.evaluation.periods import named_bounds, parse_instant
-from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
-from caseflow.infra.stack import SERVICES, Services
 from caseflow.replay.engine import replay
 from caseflow.sample.generate import Shape, generate, units_yaml
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.stack import SERVICES, Services
 from tests.e2e.test_walking_skeleton import KEY, env_of
 
 pytestmark = pytest.mark.e2e

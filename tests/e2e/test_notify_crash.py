@@ -19,9 +19,9 @@ import orjson
 import pytest
 import yaml
 
-from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
-from caseflow.infra.stack import SERVICES, Services
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.stack import SERVICES, Services
 from tests.e2e.test_walking_skeleton import KEY, env_of
 from tests.support.events import ev
 from tests.support.receivers import serving

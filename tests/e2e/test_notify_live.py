@@ -18,10 +18,10 @@ import orjson
 import pytest
 import yaml
 
-from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
-from caseflow.infra.stack import SERVICES, Services
 from caseflow.instants import SHANGHAI
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.stack import SERVICES, Services
 from caseflow_notify.formats import verify_webhook
 from tests.conftest import CONTRACT
 from tests.e2e.test_walking_skeleton import KEY, env_of, wait_for

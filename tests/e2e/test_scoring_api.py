@@ -7,7 +7,7 @@ import httpx
 import orjson
 import pytest
 
-from caseflow.infra.stack import Services
+from caseflow_devstack.stack import Services
 from tests.conftest import CONTRACT
 from tests.e2e.test_walking_skeleton import KEY, stack, wait_for  # noqa: F401  (fixture)
 from tests.support.events import ev

@@ -14,7 +14,7 @@ import httpx
 import psutil
 import pytest
 
-from caseflow.infra.kafka_local import free_port
+from caseflow_devstack.kafka_local import free_port
 
 pytestmark = pytest.mark.e2e
 

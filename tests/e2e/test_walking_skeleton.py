@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from caseflow.config.rules import load_calendar
-from caseflow.infra.kafka_local import free_port
 from caseflow.infra.settings import Settings
-from caseflow.infra.stack import SERVICES, Services
 from caseflow.instants import SHANGHAI
+from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.stack import SERVICES, Services
 from tests.conftest import CONTRACT
 
 KEY = {"X-API-Key": "test-platform-key"}

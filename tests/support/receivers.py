@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from caseflow.infra.kafka_local import free_port
+from caseflow_devstack.kafka_local import free_port
 
 
 class Backlogged(ThreadingHTTPServer):

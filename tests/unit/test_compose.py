@@ -8,8 +8,8 @@ from pathlib import Path
 import yaml
 
 from caseflow.cli import COMMANDS
-from caseflow.infra.kafka_local import pinned_version
 from caseflow.infra.settings import Settings
+from caseflow_devstack.kafka_local import pinned_version
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

@@ -9,8 +9,8 @@ from pathlib import Path
 import orjson
 
 from caseflow.contract.mapping import Invalid, parse
-from caseflow.infra.up import due_soon, unit_list
 from caseflow.instants import SHANGHAI
+from caseflow_devstack.up import due_soon, unit_list
 
 
 def test_cases_fall_due_over_the_next_minutes_across_the_units() -> None:

@@ -14,12 +14,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("caseflow.replay.audit_cli", "replay a month and compare every number with live scoring"),
     "close-month": ("caseflow.replay.close_cli", "freeze an audited month (hash, scheme and code versions)"),
     "report": ("caseflow.replay.report_cli", "write a month's workbook (xlsx) and charts (PNG, HTML)"),
-    "up": ("caseflow.infra.up", "start Kafka, PostgreSQL, the four services and a sample feed locally"),
+    "up": ("caseflow_devstack.up", "start Kafka, PostgreSQL, the four services and a sample feed locally"),
     "intake": ("caseflow_intake.main", "run the intake service (HTTP + raw intake topic)"),
     "dispatch": ("caseflow_dispatch.main", "run the dispatch service (case state machine, deadlines)"),
     "scoring": ("caseflow_scoring.main", "run the scoring service (indicators, schemes, HTTP API)"),
     "notify": ("caseflow_notify.main", "run the notify service (alerts to webhooks and robots; units' boards)"),
-    "infra": ("caseflow.infra.infra_cli", "start the project's own Kafka and PostgreSQL and print their addresses"),
+    "infra": ("caseflow_devstack.infra_cli", "start the project's own Kafka and PostgreSQL and print their addresses"),
 }
 
 

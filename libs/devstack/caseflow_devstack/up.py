@@ -16,11 +16,11 @@ import httpx
 import orjson
 
 from caseflow.config.units import read_units_file
-from caseflow.infra.local import Infra, local_infra
-from caseflow.infra.paths import var_dir
-from caseflow.infra.stack import SERVICES, Services
 from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
+from caseflow_devstack.local import Infra, local_infra
+from caseflow_devstack.paths import var_dir
+from caseflow_devstack.stack import SERVICES, Services
 
 EXAMPLES = """examples:
   caseflow up                      # everything local, a sample month fed in, URLs printed; Ctrl-C stops all

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from caseflow.infra.paths import cache_dir, repo_root, var_dir
+from caseflow_devstack.paths import cache_dir, repo_root, var_dir
 
 log = logging.getLogger(__name__)
 

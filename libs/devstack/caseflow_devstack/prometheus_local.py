@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from caseflow.infra.debian import debian_package_binary
+from caseflow_devstack.debian import debian_package_binary
 
 
 def prometheus_bin() -> str:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
-from caseflow.infra.kafka_local import LocalKafka, free_port
-from caseflow.infra.postgres_local import LocalPostgres
+from caseflow_devstack.kafka_local import LocalKafka, free_port
+from caseflow_devstack.postgres_local import LocalPostgres
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from caseflow.infra.kafka_local import port_open
+from caseflow_devstack.kafka_local import port_open
 
 log = logging.getLogger(__name__)
 

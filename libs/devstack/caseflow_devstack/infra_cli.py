@@ -8,10 +8,10 @@ import sys
 import threading
 import time
 
-from caseflow.infra.debian import ensure_browser
-from caseflow.infra.kafka_local import LocalKafka, fetch, free_port
-from caseflow.infra.postgres_local import LocalPostgres, pg_bin
-from caseflow.infra.prometheus_local import prometheus_bin
+from caseflow_devstack.debian import ensure_browser
+from caseflow_devstack.kafka_local import LocalKafka, fetch, free_port
+from caseflow_devstack.postgres_local import LocalPostgres, pg_bin
+from caseflow_devstack.prometheus_local import prometheus_bin
 
 EXAMPLES = """examples:
   caseflow infra                 # Kafka on 19092, PostgreSQL on 15432, until Ctrl-C
