@@ -6,33 +6,25 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
 
 import asyncpg
-import msgspec
 from aiokafka import ConsumerRecord
-from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi import FastAPI
 
 from caseflow.config.rules import load_rules, warn_if_fallback
-from caseflow.config.schemes import load_schemes, scheme_versions
+from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.alerts import AlertPolicy
-from caseflow.domain.indicators import Period
-from caseflow.evaluation.evaluate import evaluate_period, period_document
-from caseflow.evaluation.periods import PeriodError, named_bounds, parse_instant
-from caseflow.infra.http import api_key_auth, operator_auth, serve, service_app
+from caseflow.infra.http import serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.instants import SHANGHAI
-from caseflow.version import code_version
 from caseflow_scoring.alerting import OUTBOX_SOURCE, run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
-from caseflow_scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
-from caseflow_scoring.months import CloseRefused, CloseRequest, close_month, closed_month, served
-from caseflow_scoring.overdue import open_overdue
+from caseflow_scoring.api import Scoring, add_routes
 from caseflow_scoring.period_alerts import run_period_alerts
-from caseflow_scoring.standing import run_standing, standing
-from caseflow_scoring.store import cases_for, save_on_case_snapshots
+from caseflow_scoring.standing import run_standing
+from caseflow_scoring.store import save_on_case_snapshots
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -43,14 +35,6 @@ Environment: KAFKA_BOOTSTRAP_SERVERS, DATABASE_URL, CASEFLOW_UNITS_FILE, CASEFLO
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, help="HTTP port (default: CASEFLOW_PORT or 8000)")
-
-
-def _period(period: str, as_of: str | None) -> Period:
-    try:
-        start, end = named_bounds(period)
-        return Period(start, end, parse_instant(as_of, "as_of") if as_of else end)
-    except PeriodError as exc:
-        raise HTTPException(422, str(exc)) from exc
 
 
 def bootstrap(settings: Settings) -> FastAPI:
@@ -90,118 +74,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True, background=clock, after_commit=committed)
     app = service_app("scoring", lifespan, "Unit and region indicators, scheme scores and rankings, for any period.")
-    caller = Depends(api_key_auth(settings))
-
-    operators = Depends(operator_auth(settings))
-
-    async def document(name: str, as_of: str | None, fresh: bool = False) -> dict[str, Any]:
-        period = _period(name, as_of)
-        cases = await cases_for(app.state.pool, period, fresh)
-        manual = await manual_inputs(app.state.pool, name)
-        indicators, scores = evaluate_period(cases, period, rules, directory, schemes, manual)
-        return period_document(period, indicators, scores)
-
-    @app.get("/v1/periods/{period}", tags=["indicators"],
-             summary="every unit's and region's indicators and scores (the replay numbers); a closed month "
-                     "is served as closed unless recompute=true")
-    async def get_period(period: str, as_of: str | None = Query(None), recompute: bool = Query(False),
-                         who: str = caller) -> dict[str, Any]:
-        if as_of is None and not recompute:
-            record = await closed_month(app.state.pool, period)
-            if record is not None:
-                return served(record)
-        return await document(period, as_of, fresh=recompute)
-
-    @app.get("/v1/current/{kind}", tags=["indicators"],
-             summary="the current day, month, quarter or year, kept up to date as events arrive")
-    async def get_current(kind: Literal["day", "month", "quarter", "year"], who: str = caller) -> dict[str, Any]:
-        doc = await standing(app.state.pool, kind)
-        if doc is None:
-            raise HTTPException(503, f"the current {kind} has not been computed yet; retry in a few seconds",
-                                headers={"Retry-After": "2"})
-        return doc
-
-    @app.get("/v1/periods/{period}/cases", tags=["indicators"],
-             summary="the case states (snapshots) behind a unit's numbers in a period, for audits")
-    async def get_period_cases(period: str, unit: str = Query(...), as_of: str | None = Query(None),
-                               who: str = caller) -> dict[str, Any]:
-        states = await cases_for(app.state.pool, _period(period, as_of), fresh=True)
-        held = [s for s in states if any(a.unit == unit for a in s.assignments)]
-        return {"unit": unit, "cases": [msgspec.to_builtins(s) for s in held]}  # the snapshot's JSON shape
-
-    @app.get("/v1/months/{period}", tags=["months"], summary="a closed month: its stored document and hash")
-    async def get_month(period: str, who: str = caller) -> dict[str, Any]:
-        record = await closed_month(app.state.pool, period)
-        if record is None:
-            raise HTTPException(404, f"{period} is not closed")
-        return record
-
-    @app.post("/v1/months/{period}/close", tags=["months"], status_code=201,
-              summary="close a month with its audited result (operators only; once)")
-    async def post_close(period: str, body: CloseRequest, who: str = operators) -> dict[str, Any]:
-        bounds = _period(period, None)
-        if bounds.end > wall_clock_ms():
-            raise HTTPException(409, f"{period} has not ended yet; close it after its end")
-        live = await document(period, None, fresh=True)
-        try:
-            return await close_month(app.state.pool, period, body, live, scheme_versions(schemes),
-                                     code_version(), who)
-        except CloseRefused as exc:
-            raise HTTPException(exc.status, exc.detail) from exc
-
-    @app.get("/v1/units/{unit}/overdue", tags=["indicators"], summary="a unit's open overdue cases, now")
-    async def get_overdue(unit: str, who: str = caller) -> dict[str, Any]:
-        return {"unit": unit, "cases": await open_overdue(app.state.pool, unit, wall_clock_ms(), rules)}
-
-    @app.get("/v1/units/{unit}/history", tags=["indicators"], summary="one unit's indicators period by period")
-    async def get_history(unit: str, periods: str = Query(..., examples=["2026-08,2026-09,2026-10"]),
-                          who: str = caller) -> dict[str, Any]:
-        names = [p.strip() for p in periods.split(",") if p.strip()][:24]
-        rows = []
-        for name in names:
-            doc = await document(name, None)
-            rows.append({"period": name, **doc["units"].get(unit, {})})
-        return {"unit": unit, "history": rows}
-
-    @app.put("/v1/evaluations/{period}/{unit}", tags=["scores"],
-             summary="enter a unit's manual `other` evaluation (operators only; audited)")
-    async def put_other(period: str, unit: str, body: EvaluationIn, who: str = operators) -> dict[str, Any]:
-        _period(period, None)
-        return await put_evaluation(app.state.pool, period, unit, body, who)
-
-    @app.get("/v1/evaluations/{period}", tags=["scores"], summary="manual evaluations and their audit trail")
-    async def get_evaluations(period: str, who: str = caller) -> dict[str, Any]:
-        return {"period": period, "current": await manual_inputs(app.state.pool, period),
-                "audit": await audit_trail(app.state.pool, period)}
-
-    @app.get("/v1/units/{unit}/indicators", tags=["indicators"], summary="one unit's indicators and scores")
-    async def get_unit(unit: str, period: str = Query(..., examples=["2026-10"]), as_of: str | None = Query(None),
-                       who: str = caller) -> dict[str, Any]:
-        doc = await document(period, as_of)
-        if unit not in doc["units"]:
-            raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {period}")
-        return {"period": doc["period"], "unit": unit, **doc["units"][unit]}
-
-    @app.get("/v1/regions", tags=["indicators"], summary="region indicators")
-    async def get_regions(period: str = Query(...), as_of: str | None = Query(None),
-                          who: str = caller) -> dict[str, Any]:
-        doc = await document(period, as_of)
-        return {"period": doc["period"], "regions": doc["regions"]}
-
-    @app.get("/v1/scoreboard/{scheme}", tags=["scores"], summary="a scheme's ranking (per class or across all)")
-    async def get_scoreboard(scheme: str, period: str = Query(...), as_of: str | None = Query(None),
-                             who: str = caller) -> dict[str, Any]:
-        if scheme not in schemes or schemes[scheme].kind != "unit_score":
-            known = sorted(s for s, v in schemes.items() if v.kind == "unit_score")
-            raise HTTPException(404, f"no scoring scheme {scheme!r}; known: {', '.join(known)}")
-        doc = await document(period, as_of)
-        rows = [{"unit": u, "class": directory.unit_class.get(u), **e["scores"][scheme]}
-                for u, e in doc["units"].items()]
-        rows.sort(key=lambda r: (r["class"] or 9 if schemes[scheme].rank_within == "class" else 0,
-                                 r["rank"] or 10**9, r["unit"]))
-        return {"period": doc["period"], "scheme": scheme, "rank_within": schemes[scheme].rank_within,
-                "rows": rows}
-
+    add_routes(app, settings, Scoring(rules, directory, schemes))
     return app
 
 

@@ -1,0 +1,33 @@
+"""Use case: a named period's numbers from the live case states — the replay document (rules §9),
+with the operators' manual evaluations."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import asyncpg
+
+from caseflow.domain.indicators import Period
+from caseflow.evaluation.evaluate import evaluate_period, period_document
+from caseflow.evaluation.periods import named_bounds, parse_instant
+from caseflow_scoring.evaluations import manual_inputs
+from caseflow_scoring.store import cases_for
+
+if TYPE_CHECKING:
+    from caseflow_scoring.api import Scoring
+
+
+def period_of(period: str, as_of: str | None) -> Period:
+    """A named period (2026-10-08, 2026-10, 2026-Q4, 2026) as of an instant; PeriodError if wrong."""
+    start, end = named_bounds(period)
+    return Period(start, end, parse_instant(as_of, "as_of") if as_of else end)
+
+
+async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scoring: Scoring,
+                         fresh: bool = False) -> dict[str, Any]:
+    """`fresh` decodes every state from PostgreSQL (audits and closing check what is stored)."""
+    period = period_of(name, as_of)
+    cases = await cases_for(pool, period, fresh)
+    manual = await manual_inputs(pool, name)
+    indicators, scores = evaluate_period(cases, period, scoring.rules, scoring.directory, scoring.schemes, manual)
+    return period_document(period, indicators, scores)
