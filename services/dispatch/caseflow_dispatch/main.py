@@ -11,16 +11,17 @@ from datetime import datetime
 
 import asyncpg
 from aiokafka import ConsumerRecord
-from fastapi import Depends, FastAPI, HTTPException
+from fastapi import FastAPI
 
 from caseflow.config.responsibility import load_responsibility
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.infra.archive import archive_records
-from caseflow.infra.http import api_key_auth, serve, service_app
+from caseflow.infra.http import serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.instants import SHANGHAI
+from caseflow_dispatch.api import add_routes
 from caseflow_dispatch.consume import dispatch_batch
 from caseflow_dispatch.handle import Tally, Topics
 from caseflow_dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
@@ -53,21 +54,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True)
     app = service_app("dispatch", lifespan)
-    caller = Depends(api_key_auth(settings))
-
-    @app.get("/v1/cases/{case_id}", tags=["cases"], summary="a case's current state and rejected events")
-    async def get_case(case_id: str, who: str = caller) -> dict[str, object]:
-        pool: asyncpg.Pool = app.state.pool
-        row = await pool.fetchrow("SELECT version, snapshot FROM dispatch_cases WHERE case_id = $1", case_id)
-        if row is None:
-            raise HTTPException(404, f"no case {case_id!r}")
-        rejected = await pool.fetch("SELECT event_id, reason, detail FROM dispatch_rejections WHERE case_id = $1",
-                                    case_id)
-        import orjson
-
-        return {"version": row["version"], "snapshot": orjson.loads(row["snapshot"]),
-                "rejected": [dict(r) for r in rejected]}
-
+    add_routes(app, settings)
     return app
 
 

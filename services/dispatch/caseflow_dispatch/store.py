@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import asyncpg
+import orjson
 
 from caseflow.contract import snapshot
 from caseflow.domain.lifecycle import Rejection
@@ -66,3 +68,14 @@ class PostgresCaseStore:
 
     async def emit(self, messages: Sequence[Outgoing]) -> None:
         await outbox.enqueue(self.conn, OUTBOX_SOURCE, messages)
+
+
+async def case_view(pool: asyncpg.Pool, case_id: str) -> dict[str, Any] | None:
+    """A case's stored snapshot and rejected events (for the API), or None."""
+    row = await pool.fetchrow("SELECT version, snapshot FROM dispatch_cases WHERE case_id = $1", case_id)
+    if row is None:
+        return None
+    rejected = await pool.fetch("SELECT event_id, reason, detail FROM dispatch_rejections WHERE case_id = $1",
+                                case_id)
+    return {"version": row["version"], "snapshot": orjson.loads(row["snapshot"]),
+            "rejected": [dict(r) for r in rejected]}

@@ -17,7 +17,8 @@ from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra import outbox
 from caseflow.infra.metrics import ALERTS_RAISED
-from caseflow.instants import from_ms, iso
+from caseflow.instants import iso
+from caseflow_scoring import alert_store
 from caseflow_scoring.store import decoded
 
 log = logging.getLogger(__name__)
@@ -55,16 +56,9 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
         return 0
     extra = details or {}
     bodies = {a.alert_id: alert_message(a, extra.get(a.alert_id)) for a in alerts}
-    rows = await conn.fetch(
-        "INSERT INTO alerts_raised (alert_id, case_id, unit, type, level, due_at, body) "
-        "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::timestamptz[], "
-        "$7::jsonb[]) ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id",
-        [a.alert_id for a in alerts], [a.case_id for a in alerts], [a.unit for a in alerts],
-        [a.type for a in alerts], [a.level for a in alerts], [from_ms(a.at) for a in alerts],
-        [bodies[a.alert_id].decode() for a in alerts])
     # One outbox row per id inserted now, even if the caller passed an id twice: the topic carries
     # each alert exactly once.
-    fresh = {r["alert_id"] for r in rows}
+    fresh = await alert_store.record_raised(conn, alerts, bodies)
     new = []
     for a in alerts:
         if a.alert_id in fresh:
@@ -88,16 +82,7 @@ async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[Case
     known = facts or {}
     details = {a.alert_id: case_details(state, a, known.get(state.case_id)) for state, due, _ in plans for a in due}
     raised = await raise_alerts(conn, [a for _, due, _ in plans for a in due], topic, trace_headers, details)
-    timers = [(state.case_id, following) for state, _, following in plans]
-    done = [c for c, t in timers if t is None]
-    if done:
-        await conn.execute("DELETE FROM alert_timers WHERE case_id = ANY($1::text[])", done)
-    pending = [(c, from_ms(t)) for c, t in timers if t is not None]
-    if pending:
-        await conn.execute(
-            "INSERT INTO alert_timers (case_id, next_at) SELECT * FROM unnest($1::text[], $2::timestamptz[]) "
-            "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = '{}'",
-            [c for c, _ in pending], [t for _, t in pending])
+    await alert_store.set_timers(conn, [(state.case_id, following) for state, _, following in plans])
     return raised
 
 
@@ -105,15 +90,8 @@ async def schedule_on_cases_changed(conn: asyncpg.Connection, states: Sequence[C
                                     trace_headers: Mapping[str, dict[str, str]] | None = None) -> None:
     """Make the changed cases' timers due now (in the snapshot batch's transaction): the clock plans
     and raises their alerts right after the commit, so a burst of alerts never delays the snapshots."""
-    if not states:
-        return
     headers = trace_headers or {}
-    await conn.execute(
-        "INSERT INTO alert_timers (case_id, next_at, trace) "
-        "SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[]) "
-        "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = EXCLUDED.trace",
-        [s.case_id for s in states], [from_ms(now)] * len(states),
-        [orjson.dumps(headers.get(s.case_id, {})).decode() for s in states])
+    await alert_store.make_due(conn, [(s.case_id, headers.get(s.case_id, {})) for s in states], now)
 
 
 async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str,
@@ -132,7 +110,7 @@ async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPoli
             if wake is not None:
                 wake.set()
             continue
-        await _sleep(stopping, nudged, await _until_next_timer(pool))
+        await _sleep(stopping, nudged, await alert_store.seconds_to_next_timer(pool))
 
 
 async def _sleep(stopping: asyncio.Event, nudged: asyncio.Event | None, timeout: float) -> None:
@@ -148,25 +126,12 @@ async def _sleep(stopping: asyncio.Event, nudged: asyncio.Event | None, timeout:
         nudged.clear()
 
 
-async def _until_next_timer(pool: asyncpg.Pool) -> float:
-    """Sleep until the earliest timer (alerts fire on time), at most 1 s (new timers may come sooner)."""
-    try:
-        seconds = await pool.fetchval("SELECT extract(epoch FROM min(next_at) - now()) FROM alert_timers")
-    except Exception:
-        return 1.0
-    return 1.0 if seconds is None else min(1.0, max(0.01, float(seconds)))
-
-
 async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
     async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            "SELECT t.case_id, t.trace, c.version, c.snapshot->'facts' AS facts "
-            "FROM alert_timers t JOIN scoring_cases c USING (case_id) "
-            "WHERE t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
-            from_ms(now), batch)
-        found = await decoded(pool).load(pool, [(row["case_id"], row["version"]) for row in rows])
-        states = [found[row["case_id"]] for row in rows if row["case_id"] in found]
-        traces = {row["case_id"]: orjson.loads(row["trace"]) for row in rows if row["trace"] != "{}"}
-        facts = {row["case_id"]: orjson.loads(row["facts"]) for row in rows if row["facts"]}
+        due = await alert_store.due_timers(conn, now, batch)
+        found = await decoded(pool).load(pool, [(t.case_id, t.version) for t in due])
+        states = [found[t.case_id] for t in due if t.case_id in found]
+        traces = {t.case_id: t.trace for t in due if t.trace}
+        facts = {t.case_id: t.facts for t in due if t.facts}
         await raise_on_cases_changed(conn, states, now, rules, policy, topic, traces, facts)
-    return len(rows)
+    return len(due)
