@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from caseflow.domain.deadlines import warning_instant
+from caseflow.domain.deadlines import traffic_light, warning_instant
 from caseflow.domain.rules import Rules
-from caseflow.domain.state import CaseState
+from caseflow.domain.state import Assignment, CaseState
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,20 @@ def board_case(state: CaseState, rules: Rules) -> BoardCase | None:
     is_open = state.current is not None and holder.is_open and state.closed_at is None \
         and state.invalidated_at is None
     return BoardCase(state.case_id, holder.unit, is_open, holder.dispatched_at, holder.cycle_start, holder.deadline,
-                     warning_instant(holder, rules.warning_fraction, rules.calendar), holder.kind,
-                     holder.is_suspended, bool(state.supervisions), holder.reworks)
+                     _yellow_from(holder, rules), holder.kind, holder.is_suspended, bool(state.supervisions),
+                     holder.reworks)
+
+
+def _yellow_from(a: Assignment, rules: Rules) -> int | None:
+    """When the domain's traffic light (rules §3) turns yellow if nothing else happens: at once for a
+    zero limit; while suspended the clock is stopped, so the light stays as it was at the suspension
+    (None: it cannot turn yellow until resumed)."""
+    if a.allowance == 0:
+        return a.cycle_start
+    if a.is_suspended:
+        stopped = a.suspensions[-1][0]
+        return a.cycle_start if traffic_light(a, stopped, rules.warning_fraction, rules.calendar) == "yellow" else None
+    return warning_instant(a, rules.warning_fraction, rules.calendar)
 
 
 def light(row: Mapping[str, Any], now_ms: int) -> str:

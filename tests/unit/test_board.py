@@ -1,0 +1,51 @@
+"""The unit board's traffic light is the domain's (rules §3), not a second rule: for every open case of
+generated months, at instants after its last event, the board's light equals `traffic_light`."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseflow.domain.deadlines import traffic_light
+from caseflow.domain.rules import Rules
+from caseflow.replay.engine import CaseBook
+from caseflow.sample.generate import Shape, generate
+from caseflow_notify.board import board_case, light
+from tests.support.events import ms
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 10**6), st.integers(0, 30 * 86_400_000))
+def test_the_boards_light_is_the_domains(rules: Rules, seed: int, later: int) -> None:
+    book = CaseBook(rules)
+    for seq, line in enumerate(generate(Shape(cases=60, units=4, regions=2, seed=seed))):
+        book.add_raw(line, seq)
+    now = ms("2026-11-01 00:00") + later  # after every event of the October month
+    checked = 0
+    for state in book.cases():
+        case = board_case(state, rules)
+        if case is None or not case.open or state.current is None:
+            continue
+        row = {"suspended": case.suspended, "deadline_ms": case.deadline, "warning_ms": case.warning_at}
+        assert light(row, now) == traffic_light(state.current, now, rules.warning_fraction, rules.calendar), \
+            state.case_id
+        checked += 1
+    assert checked > 0
+
+
+def test_suspended_early_stays_green_and_a_zero_limit_is_yellow_at_once(rules: Rules) -> None:
+    from tests.support.events import ev
+    from tests.unit.test_alerts import state
+
+    early = state(rules, [ev("reported", "S", "2026-10-12 08:00"),
+                          ev("dispatched", "S", "2026-10-12 09:00", unit="U1",
+                             time_limit={"value": 4, "unit": "hours"}),
+                          ev("suspended", "S", "2026-10-12 09:30", unit="U1")])
+    zero = state(rules, [ev("reported", "Z", "2026-10-12 18:50"),
+                         ev("dispatched", "Z", "2026-10-12 19:00", unit="U1", deadline_at="2026-10-12T19:30:00+08:00")])
+    for case, at in ((early, "2026-10-20 10:00"), (zero, "2026-10-12 19:10")):
+        board = board_case(case, rules)
+        assert board is not None and case.current is not None
+        row = {"suspended": board.suspended, "deadline_ms": board.deadline, "warning_ms": board.warning_at}
+        now = ms(at)
+        assert light(row, now) == traffic_light(case.current, now, rules.warning_fraction, rules.calendar)
