@@ -11,7 +11,7 @@ from caseflow.contract.facts import case_facts
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.autodispatch import DispatchProposed, ResponsibilityTable, propose_on_case_filed
 from caseflow.domain.caselog import CaseLog, record
-from caseflow.domain.events import CaseEvent
+from caseflow.domain.events import CaseEvent, CaseFiled, CaseReported, CaseSupervised
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra.metrics import DEAD_LETTERS, EVENT_AGE
@@ -39,12 +39,20 @@ def _proposal_message(p: DispatchProposed) -> bytes:
                          "minor": p.minor, "region": p.region, "filed_at": iso(p.at)})
 
 
-def rebuild(stored: list[tuple[int, bytes]], rules: Rules) -> CaseLog:
+# The events whose raw lines carry the facts people read in alerts (contract.facts).
+_WITH_FACTS = (CaseReported, CaseFiled, CaseSupervised)
+
+
+def rebuild(stored: list[tuple[int, bytes]], rules: Rules, with_facts: list[bytes] | None = None) -> CaseLog:
+    """The case's log from its stored events; the raw lines that carry facts go to `with_facts`
+    (told apart by the parse done anyway, so no line is parsed twice)."""
     log = CaseLog()
     for arrival, raw in stored:
         event = parse(raw, arrival)
         if not isinstance(event, Invalid):
             log, _ = record(log, event, rules)
+            if with_facts is not None and isinstance(event, _WITH_FACTS):
+                with_facts.append(raw)
     return log
 
 
@@ -72,7 +80,8 @@ async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, in
             known.add(event.event_id)
             fresh.append((event, raw))
     stored = await store.events_of(sorted({e.case_id for e, _ in fresh})) if fresh else {}
-    logs = {case_id: rebuild(rows, rules) for case_id, rows in stored.items()}
+    fact_lines: dict[str, list[bytes]] = {case_id: [] for case_id in stored}
+    logs = {case_id: rebuild(rows, rules, fact_lines[case_id]) for case_id, rows in stored.items()}
     before = {case_id: (log.state, log.all_rejected) for case_id, log in logs.items()}
     for event, raw in fresh:
         previous = logs.get(event.case_id) or CaseLog()
@@ -99,10 +108,10 @@ async def apply_on_case_events(store: CaseStore, batch: Sequence[tuple[bytes, in
         state = logs[c].state
         if state is not None and state != before.get(c, (None, ()))[0]:
             changed.append(state)
-    raws: dict[str, list[bytes]] = {c: [raw for _, raw in rows] for c, rows in stored.items()}
     for event, raw in fresh:
-        raws.setdefault(event.case_id, []).append(raw)
-    facts = {s.case_id: case_facts(raws.get(s.case_id, ())) for s in changed}
+        if isinstance(event, _WITH_FACTS):
+            fact_lines.setdefault(event.case_id, []).append(raw)
+    facts = {s.case_id: case_facts(fact_lines.get(s.case_id, ())) for s in changed}
     for state, message in zip(changed, await store.save_snapshots(changed, facts), strict=True):
         outgoing.append((topics.snapshots, state.case_id, message, {}))
     await store.emit(outgoing)
