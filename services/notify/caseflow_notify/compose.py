@@ -84,13 +84,14 @@ def robot_drafts(channel: Channel, rows: Sequence[Any], ctx: content.Context) ->
     by_alert: dict[str, list[Any]] = {}
     for r in rows:
         by_alert.setdefault(r["alert_id"], []).append(r)
+    bodies = {a: body_of(rs[0]) for a, rs in by_alert.items()}  # each alert's body parsed once
     solo = [a for a, rs in by_alert.items() if any(r["solo"] for r in rs)]
-    grouped = [body_of(rs[0]) for a, rs in by_alert.items() if a not in solo]
+    grouped = [bodies[a] for a in by_alert if a not in solo]
     check = fits(channel)
     drafts = content.pack(content.entries_of(grouped), ctx, check) if grouped else []
     for alert_id in solo:
-        drafts += content.pack(content.entries_of([body_of(by_alert[alert_id][0])]), ctx, check)
-    drafts.sort(key=lambda d: min(content.urgency(body_of(by_alert[a][0])) for a in d.alert_ids))
+        drafts += content.pack(content.entries_of([bodies[alert_id]]), ctx, check)
+    drafts.sort(key=lambda d: min(content.urgency(bodies[a]) for a in d.alert_ids))
     return [(d, [r for a in d.alert_ids for r in by_alert[a]]) for d in drafts]
 
 

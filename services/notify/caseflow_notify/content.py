@@ -174,9 +174,14 @@ class Draft:
     text: str
 
 
+def _who(units: list[str], ctx: Context) -> str:
+    """The unit's name, or how many units share the message (a robot shared by several)."""
+    return ctx.unit_names.get(units[0], units[0]) if len(units) == 1 else f"{len(units)} 个单位"
+
+
 def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list[str]]:
     units = sorted({e.unit for e in entries})
-    who = ctx.unit_names.get(units[0], units[0]) if len(units) == 1 else f"{len(units)} 个单位"
+    who = _who(units, ctx)
     overdue = sum(1 for e in entries if e.lead.get("type") == "overdue")
     warned = sum(1 for e in entries if e.lead.get("type") == "deadline_warning")
     supervised = sum(1 for e in entries if e.lead.get("type") == "supervision")
@@ -228,7 +233,7 @@ def digest(alerts: Sequence[Mapping[str, Any]], still_overdue: Sequence[str], ct
     """Catching up (history resent, hours of downtime): one message for all of a receiver's late
     alerts, naming as many of the cases still overdue as fit."""
     units = sorted({str(a.get("unit") or "") for a in alerts})
-    who = ctx.unit_names.get(units[0], units[0]) if len(units) == 1 else f"{len(units)} 个单位"
+    who = _who(units, ctx)
     title = f"城管案件告警补发：{who}"
     head = [f"### {title}", f"**补发: {len(alerts)} 条历史告警, 其中 {len(still_overdue)} 件仍超期**"]
     board = ctx.links.board(units[0]) if len(units) == 1 else ""

@@ -25,7 +25,7 @@ import httpx
 from caseflow.instants import SHANGHAI
 from caseflow_notify import content
 from caseflow_notify import delivery_store as store
-from caseflow_notify.compose import DeliveryConfig, Outgoing, compose, defer, robot_message, webhook_messages
+from caseflow_notify.compose import DeliveryConfig, Outgoing, body_of, compose, defer, robot_message, webhook_messages
 from caseflow_notify.formats import fits
 from caseflow_notify.grouping import Pending, plan_receiver
 from caseflow_notify.outcomes import record, send
@@ -77,9 +77,7 @@ async def _plan(conn: asyncpg.Connection, cfg: DeliveryConfig, groups: dict[str,
 
 
 def _level(row: Any) -> int:
-    import orjson
-
-    return int(orjson.loads(row["body"]).get("level", 1) or 0)
+    return int(body_of(row).get("level", 1) or 0)
 
 
 async def deliver_catch_up(pool: asyncpg.Pool, cfg: DeliveryConfig, client: httpx.AsyncClient,
@@ -132,15 +130,8 @@ async def _digest(conn: asyncpg.Connection, cfg: DeliveryConfig, receiver: str, 
     if not slots.ids:
         await defer(conn, rows, slots.free_at)
         return []
-    draft = content.digest([_body(r) for r in rows], still, cfg.context(now_ms), fits(channel))
+    draft = content.digest([body_of(r) for r in rows], still, cfg.context(now_ms), fits(channel))
     return [robot_message(channel, draft, rows, robot, slots.ids[0], digest=True)]
-
-
-def _body(row: Any) -> dict[str, Any]:
-    import orjson
-
-    body: dict[str, Any] = orjson.loads(row["body"])
-    return body
 
 
 async def _send_all(pool: asyncpg.Pool, cfg: DeliveryConfig, client: httpx.AsyncClient, rnd: random.Random,

@@ -21,6 +21,7 @@ from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
 from caseflow.instants import SHANGHAI
 from caseflow_notify import robot_rate
 from caseflow_notify.compose import Outgoing
+from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.retry import RetryPolicy, next_delay
 from caseflow_notify.vendors import LIMITS, Verdict, read_answer
 
@@ -121,8 +122,6 @@ async def tell_command_centre(conn: asyncpg.Connection, routing: Any, out: Outgo
                               answer: Answer) -> None:
     """A receiver refused for good: one alert to the command centre per receiver, code and hour
     (never about the command centre's own channels, which would loop)."""
-    from caseflow_notify.inbox import store_on_alerts_raised
-
     hour = datetime.now(SHANGHAI).strftime("%Y-%m-%dT%H")
     alerts = []
     for receiver in sorted({m["receiver"] for m in out.members}):
