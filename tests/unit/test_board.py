@@ -3,7 +3,7 @@ generated months, at instants after its last event, the board's light equals `tr
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from caseflow.domain.deadlines import traffic_light
@@ -30,7 +30,7 @@ def test_the_boards_light_is_the_domains(rules: Rules, seed: int, later: int) ->
         assert light(row, now) == traffic_light(state.current, now, rules.warning_fraction, rules.calendar), \
             state.case_id
         checked += 1
-    assert checked > 0
+    assume(checked > 0)  # a month whose cases all ended has nothing to compare (all such: Unsatisfiable)
 
 
 def test_suspended_early_stays_green_and_a_zero_limit_is_yellow_at_once(rules: Rules) -> None:

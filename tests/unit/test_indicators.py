@@ -86,7 +86,8 @@ def test_unit_rates(result) -> None:  # type: ignore[no-untyped-def]
 def test_region_indicators(result) -> None:  # type: ignore[no-untyped-def]
     assert result.indicators.regions["linping"] == {
         "reported": 7, "filed": 7, "collector_filing_rate": 1.0, "active_discovery_rate": 1.0,
-        "resolution_rate": 0.6, "timely_resolution_rate": 0.4}
+        "resolution_rate": 0.6, "timely_resolution_rate": 0.4,
+        "on_time_rate": 0.6}  # U1's A and B, U3's G (extended to 17:00, disposed 16:00) of 5 due
     donghu = result.indicators.regions["donghu"]
     assert (donghu["reported"], donghu["filed"], donghu["collector_filing_rate"]) == (1, 0, None)
 
@@ -96,6 +97,26 @@ def test_county_interim(result) -> None:  # type: ignore[no-untyped-def]
     assert s["U1"]["score"] == pytest.approx(70 * 0.75 + 30 * 0.5 + 9 * 1 - 20 * (1 / 3))
     assert s["U3"]["score"] == pytest.approx(70 + 30 + 9 / 3)
     assert (s["U1"]["rank"], s["U2"]["rank"], s["U3"]["rank"]) == (1, None, 1)  # ranked within class
+
+
+@pytest.mark.parametrize(("reworked", "disposed", "deduction"), [
+    (0, 10, 0.0), (5, 10, 10.0), (10, 10, 20.0), (11, 10, 20.0), (30, 10, 20.0), (3, 0, 0.0)])
+def test_county_interim_rework_deduction_is_capped_at_20(reworked: int, disposed: int, deduction: float) -> None:
+    """rules §7: - min(20, 20*(reworked/disposed)); a null ratio (nothing disposed) deducts nothing."""
+    from caseflow.domain.schemes import score
+
+    scheme = load_schemes()["county-interim"]
+    row = {"disposal_rate": 1.0, "on_time_rate": 1.0, "workload_ratio": 1.0, "reworked": reworked,
+           "disposed": disposed}
+    assert score(scheme, row, {})[0] == pytest.approx(109.0 - deduction)
+
+
+def test_a_term_cap_must_be_positive(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from caseflow.config.schemes import ConfigError
+
+    (tmp_path / "x.yaml").write_text("id: x\nterms:\n  - {weight: -20, key: rework_rate, max_points: -5}\n")
+    with pytest.raises(ConfigError, match=r"x.yaml term 1 max_points: give a positive number"):
+        load_schemes(tmp_path)
 
 
 def test_suning_2011_manual_other(rules: Rules, result) -> None:  # type: ignore[no-untyped-def]

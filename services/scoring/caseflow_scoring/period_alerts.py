@@ -37,7 +37,7 @@ def publish_gauges(indicators: Indicators, directory: Directory) -> None:
         UNIT_OVERDUE_OPEN.labels(unit, cls).set(float(row["overdue_open"] or 0))
         UNIT_DUE.labels(unit, cls).set(float(row["due"] or 0))
     for region, row in indicators.regions.items():
-        for key in ("resolution_rate", "timely_resolution_rate"):
+        for key in ("resolution_rate", "timely_resolution_rate", "on_time_rate"):
             value = row[key]
             REGION_RATE.labels(region, key).set(float("nan") if value is None else float(value))
 

@@ -32,7 +32,20 @@ def _term(raw: dict[str, Any], where: str) -> Term:
         steps_on=raw.get("steps_on"),
         steps=tuple((float(b), float(v)) for b, v in raw.get("steps", ())),
         steps_else=float(raw.get("steps_else", 0.0)),
+        max_points=_positive(raw.get("max_points"), f"{where} max_points"),
     )
+
+
+def _positive(value: Any, where: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = -1.0
+    if number <= 0:
+        raise ConfigError(f"{where}: give a positive number of points (e.g. 20), got {value!r}")
+    return number
 
 
 def parse_scheme(raw: dict[str, Any], where: str) -> Scheme:

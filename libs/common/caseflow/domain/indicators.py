@@ -21,7 +21,7 @@ UNIT_RATES = (
 )
 REGION_KEYS = (
     "reported", "filed", "collector_filing_rate", "active_discovery_rate",
-    "resolution_rate", "timely_resolution_rate",
+    "resolution_rate", "timely_resolution_rate", "on_time_rate",
 )
 ACTIVE_SOURCES = frozenset({"collector", "video"})
 DISCOVERY_SOURCES = frozenset({"collector", "video", "public", "supervision", "leader"})
@@ -137,7 +137,7 @@ def indicators_of(counts: Counts) -> Indicators:
 
 def _zero_region() -> dict[str, int]:
     keys = ("reported", "filed", "collector_reported", "collector_filed", "active_filed",
-            "discovery_filed", "due", "closed", "closed_on_time")
+            "discovery_filed", "due", "on_time", "closed", "closed_on_time")
     return dict.fromkeys(keys, 0)
 
 
@@ -184,6 +184,7 @@ def _count_assignment(counts, region, case, a, t: int) -> None:
         counts["late_disposed"] += not on_time
         counts["closed_on_time"] += closed and on_time
         region["due"] += 1
+        region["on_time"] += on_time
         region["closed_on_time"] += closed and on_time
     elif not suspended and deadline <= t:
         counts["due"] += 1
@@ -226,4 +227,5 @@ def _region_row(c: dict[str, int]) -> dict[str, Value]:
         "active_discovery_rate": ratio(c["active_filed"], c["discovery_filed"]),
         "resolution_rate": ratio(c["closed"], c["due"]),
         "timely_resolution_rate": ratio(c["closed_on_time"], c["due"]),
+        "on_time_rate": ratio(c["on_time"], c["due"]),
     }

@@ -26,6 +26,7 @@ class Term:
     steps_on: str | None = None
     steps: tuple[tuple[float, float], ...] = ()
     steps_else: float = 0.0
+    max_points: float | None = None  # the term never adds or deducts more than this (e.g. 最高扣分20分)
 
     def value(self, row: Row, manual: Mapping[str, float]) -> float | None:
         if self.key is not None:
@@ -53,6 +54,18 @@ class Scheme:
     targets: Mapping[str, float] = field(default_factory=dict)  # key -> pass when >= target
 
 
+def term_points(term: Term, value: float | None) -> float:
+    """A term's points for its value: null is full marks on a positive term and nothing on a negative
+    one (a missing manual input scores 0); then capped at `max_points` either way."""
+    if value is None:
+        points = 0.0 if term.manual is not None or term.weight < 0 else term.weight
+    else:
+        points = term.weight * value
+    if term.max_points is not None:
+        points = max(-term.max_points, min(term.max_points, points))
+    return points
+
+
 def score(scheme: Scheme, row: Row, manual: Mapping[str, float]) -> tuple[float, list[str]]:
     total = 0.0
     missing: list[str] = []
@@ -60,10 +73,7 @@ def score(scheme: Scheme, row: Row, manual: Mapping[str, float]) -> tuple[float,
         value = term.value(row, manual)
         if term.manual is not None and value is None:
             missing.append(term.manual)
-            continue
-        if value is None:
-            value = 1.0 if term.weight > 0 else 0.0
-        total += term.weight * value
+        total += term_points(term, value)
     return total, missing
 
 
@@ -133,9 +143,5 @@ def term_results(scheme: Scheme, row: Row, manual: Mapping[str, float]) -> list[
             label = term.manual
         else:
             label = f"steps({term.steps_on})"
-        if value is None:
-            points = 0.0 if term.manual is not None or term.weight < 0 else term.weight
-        else:
-            points = term.weight * value
-        out.append(TermResult(label, term.weight, value, points))
+        out.append(TermResult(label, term.weight, value, term_points(term, value)))
     return out

@@ -27,6 +27,7 @@ ZH = {
     "collector_filing_rate": "立案率", "active_discovery_rate": "问题主动发现率",
     "resolution_rate": "问题解决率", "timely_resolution_rate": "问题及时解决率",
 }
+REGION_ZH = {**ZH, "on_time_rate": "问题按期处置率"}
 CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
 
 
@@ -91,7 +92,7 @@ def to_table(result: ReplayResult, directory: Directory) -> str:
         out.write(_grid(head, rows))
         out.write("\n")
     out.write("== 区域 regions ==\n")
-    rhead = ["区域 region"] + [f"{ZH[k]} {k}" for k in REGION_KEYS]
+    rhead = ["区域 region"] + [f"{REGION_ZH[k]} {k}" for k in REGION_KEYS]
     rrows = [[r] + [(_pct(v) if k.endswith("rate") else _fmt(v)) for k, v in row.items()]
              for r, row in doc["regions"].items()]
     out.write(_grid(rhead, rrows))

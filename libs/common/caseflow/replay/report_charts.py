@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from caseflow.domain.indicators import REGION_KEYS
-from caseflow.replay.output import CLASS_ZH, ZH
+from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
 from caseflow.replay.report_data import Report
 
 logging.getLogger("matplotlib").setLevel(logging.WARNING)
@@ -82,7 +82,7 @@ def region_heat(report: Report, out: Path) -> Path:
     grid = [[float("nan") if v is None else float(v) for v in row] for row in values]
     fig, ax = plt.subplots(figsize=(8, 0.5 * len(regions) + 1.8))
     ax.imshow(grid, cmap="RdYlGn", vmin=0.5, vmax=1, aspect="auto")  # below 50%: as red as it gets
-    ax.set_xticks(range(len(RATE_KEYS)), [ZH[k] for k in RATE_KEYS])
+    ax.set_xticks(range(len(RATE_KEYS)), [REGION_ZH[k] for k in RATE_KEYS])
     ax.set_yticks(range(len(regions)), regions)
     for i, row in enumerate(values):
         for j, v in enumerate(row):
@@ -127,7 +127,7 @@ def write_charts(report: Report, out: Path) -> list[Path]:
                   for r in rows]
         parts.append("</table>")
     parts.append("<h2>区域指标 regions</h2><table><tr><th>区域</th>"
-                 + "".join(f"<th>{e(ZH[k])}</th>" for k in RATE_KEYS) + "</tr>")
+                 + "".join(f"<th>{e(REGION_ZH[k])}</th>" for k in RATE_KEYS) + "</tr>")
     for region, row in sorted(report.current.indicators.regions.items()):
         cells = "".join(
             f"<td style='{_cell_color(row[k], report.region_targets.get(k))}'>"

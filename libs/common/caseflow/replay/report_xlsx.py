@@ -13,7 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.instants import iso
-from caseflow.replay.output import CLASS_ZH, ZH
+from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
 from caseflow.replay.report_data import Report, change
 
 PCT, SCORE, INT = "0.00%", "0.00", "0"
@@ -85,14 +85,14 @@ def _indicators(wb: Workbook, report: Report) -> None:
 
 def _regions(wb: Workbook, report: Report) -> None:
     targets = report.region_targets
-    head = ["区域 region", *(f"{ZH[k]} {k}" for k in REGION_KEYS)]
+    head = ["区域 region", *(f"{REGION_ZH[k]} {k}" for k in REGION_KEYS)]
     head += [f"{ZH[k]} 目标 target ≥{v:.0%}" for k, v in targets.items()]
     rows = []
     for region, row in sorted(report.current.indicators.regions.items()):
         verdicts = ["-" if row[k] is None else ("达标 pass" if row[k] >= v else "未达标 fail")  # type: ignore[operator]
                     for k, v in targets.items()]
         rows.append([region, *(row[k] for k in REGION_KEYS), *verdicts])
-    ws = _sheet(wb, "区域 regions", head, rows, [None, INT, INT, PCT, PCT, PCT, PCT])
+    ws = _sheet(wb, "区域 regions", head, rows, [None, INT, INT, PCT, PCT, PCT, PCT, PCT])
     for r in range(2, len(rows) + 2):
         for c in range(len(REGION_KEYS) + 2, len(head) + 1):
             text = str(ws.cell(r, c).value)
