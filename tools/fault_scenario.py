@@ -147,7 +147,7 @@ class Scenario:
         expected = {}
         for m in months:
             result = replay(lines, make_period(m, None, None, None), rules, directory, schemes)
-            expected[m] = period_document(result.period, result.indicators, result.scores)
+            expected[m] = period_document(result.period, result.indicators, result.scores, result.listings)
         deadline = time.monotonic() + self.args.settle
         equal: dict[str, bool] = {}
         states: dict[str, int] = {}

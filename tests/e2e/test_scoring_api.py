@@ -51,6 +51,14 @@ def test_scoring_api(stack: Services) -> None:  # noqa: F811
     assert board["rows"][0]["unit"] == "U-HW-LP" and board["rows"][0]["grade"]
     assert httpx.get(f"{scoring}/v1/scoreboard/nope", params={"period": "2026-11"}, headers=KEY).status_code == 404
     assert httpx.get(f"{scoring}/v1/periods/2026-13", headers=KEY).status_code == 422
+    listing = httpx.get(f"{scoring}/v1/listings/zhejiang-region", params={"period": "2026-11"}, headers=KEY).json()
+    assert listing["on"] == "regions" and listing["scheme"] == "zhejiang-region"
+    linping = listing["rows"]["linping"]["indicators"]
+    assert set(linping) == {"active_discovery_rate", "on_time_rate", "resolution_rate", "collector_filing_rate"}
+    period = httpx.get(f"{scoring}/v1/periods/2026-11", headers=KEY).json()
+    assert linping["on_time_rate"]["value"] == period["regions"]["linping"]["on_time_rate"]
+    missing = httpx.get(f"{scoring}/v1/listings/county-interim", params={"period": "2026-11"}, headers=KEY)
+    assert missing.status_code == 404 and "yuhang-2019" in missing.json()["detail"]
 
     notify = stack.running["notify"].url
     received = wait_for(lambda: httpx.get(f"{notify}/v1/units/U-HW-LP/alerts", headers=KEY).json()["alerts"])

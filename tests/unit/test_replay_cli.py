@@ -38,7 +38,7 @@ def test_golden_month(month: tuple[Path, Path]) -> None:
     if os.environ.get("CASEFLOW_UPDATE_GOLDEN") == "1":
         GOLDEN.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
     assert doc == orjson.loads(GOLDEN.read_bytes())
-    assert set(doc) == {"period", "units", "regions", "rejected"}
+    assert set(doc) == {"period", "units", "regions", "listings", "rejected"}
     assert doc["period"]["start"] == "2026-10-01T00:00:00+08:00"
     assert any(r["reason"] == "not_reported" for r in doc["rejected"])
 
@@ -54,6 +54,7 @@ def test_table_and_csv(month: tuple[Path, Path]) -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["--period", "2026-13"], "--period '2026-13': expected a month as YYYY-MM"),
+    (["--period", "2026-W1"], "--period '2026-W1': expected a day, month, quarter or year"),
     (["--start", "2026-10-01"], "say which period"),
     (["--start", "yesterday", "--end", "2026-11-01"], "--start 'yesterday': expected ISO 8601"),
 ])

@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def bootstrap(settings: Settings) -> FastAPI:
     setup_tracing("dispatch")
-    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    rules = load_rules(settings.calendar_file, settings.time_limits_file, settings.rules_file)
     this_year = datetime.now(SHANGHAI).year
     warn_if_fallback(rules.calendar, range(this_year, this_year + 2))
     topics = Topics(snapshots=settings.topic("case-snapshots"), dead_letter=settings.topic("dead-letter"),

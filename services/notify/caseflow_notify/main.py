@@ -76,7 +76,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     setup_tracing("notify")
     _series_at_zero()
     routing = load_routing(settings)
-    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    rules = load_rules(settings.calendar_file, settings.time_limits_file, settings.rules_file)
     cfg = delivery_config(settings, routing, rules)
     catch_up = timedelta(seconds=settings.notify_catch_up_seconds)
 

@@ -15,6 +15,7 @@ from caseflow.config.units import Directory
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.listings import LISTING_KINDS
 from caseflow.evaluation.periods import PeriodError
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
@@ -140,6 +141,22 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
                           who: str = caller) -> dict[str, Any]:
         doc = await document(period, as_of)
         return {"period": doc["period"], "regions": doc["regions"]}
+
+    @app.get("/v1/listings/{scheme}", tags=["scores"],
+             summary="a listing scheme (city-department, zhejiang-region, yuhang-2019): each unit's or region's "
+                     "indicators, targets, pass/fail, 试运行; a closed month as it was closed")
+    async def get_listing(scheme: str, period: str = Query(..., examples=["2026-10"]),
+                          as_of: str | None = Query(None), who: str = caller) -> dict[str, Any]:
+        listed = sorted(s for s, v in schemes.items() if v.kind in LISTING_KINDS)
+        if scheme not in listed:
+            raise HTTPException(404, f"no listing scheme {scheme!r}; known: {', '.join(listed)}")
+        record = await closed_month(app.state.pool, period) if as_of is None else None
+        doc = served(record) if record is not None else await document(period, as_of)
+        listing = (doc.get("listings") or {}).get(scheme)
+        if listing is None:
+            raise HTTPException(404, f"{period} was closed before listings were kept; ask with recompute via "
+                                     f"/v1/periods/{period}?recompute=true")
+        return {"period": doc["period"], "scheme": scheme, **listing}
 
     @app.get("/v1/scoreboard/{scheme}", tags=["scores"], summary="a scheme's ranking (per class or across all)")
     async def get_scoreboard(scheme: str, period: str = Query(...), as_of: str | None = Query(None),

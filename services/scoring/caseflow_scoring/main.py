@@ -14,7 +14,6 @@ from fastapi import FastAPI
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
-from caseflow.domain.alerts import AlertPolicy
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
@@ -39,13 +38,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def bootstrap(settings: Settings) -> FastAPI:
     setup_tracing("scoring")
-    rules = load_rules(settings.calendar_file, settings.time_limits_file)
+    rules = load_rules(settings.calendar_file, settings.time_limits_file, settings.rules_file)
     this_year = datetime.now(SHANGHAI).year
     warn_if_fallback(rules.calendar, range(this_year, this_year + 2))
     schemes = load_schemes(settings.schemes_dir)
     directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
 
-    policy = AlertPolicy()
+    policy = rules.alerts
     alerts_topic = settings.topic("alerts")
 
     def handler_for(pool: asyncpg.Pool):

@@ -28,8 +28,12 @@ class CloseRefused(Exception):
         self.status, self.detail = status, detail
 
 
+CANONICAL_KEYS = ("period", "units", "regions", "listings")
+
+
 def canonical(document: dict[str, Any]) -> bytes:
-    return orjson.dumps({k: document[k] for k in ("period", "units", "regions")}, option=orjson.OPT_SORT_KEYS)
+    """The frozen part of a period document (months closed before listings existed have none)."""
+    return orjson.dumps({k: document[k] for k in CANONICAL_KEYS if k in document}, option=orjson.OPT_SORT_KEYS)
 
 
 def content_hash(document: dict[str, Any]) -> str:

@@ -29,5 +29,5 @@ async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scori
     period = period_of(name, as_of)
     cases = await cases_for(pool, period, fresh)
     manual = await manual_inputs(pool, name)
-    indicators, scores = evaluate_period(cases, period, scoring.rules, scoring.directory, scoring.schemes, manual)
-    return period_document(period, indicators, scores)
+    numbers = evaluate_period(cases, period, scoring.rules, scoring.directory, scoring.schemes, manual)
+    return period_document(period, *numbers)

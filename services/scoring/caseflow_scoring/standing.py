@@ -47,9 +47,8 @@ async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: R
         cases = await cases_for(pool, period)
         manual = await manual_inputs(pool, names[kind])
         # CPU-bound: off the event loop, so the consumer keeps taking snapshots meanwhile.
-        indicators, scores = await asyncio.to_thread(evaluate_period, cases, period, rules, directory, schemes,
-                                                     manual)
-        document = period_document(period, indicators, scores)
+        numbers = await asyncio.to_thread(evaluate_period, cases, period, rules, directory, schemes, manual)
+        document = period_document(period, *numbers)
         took[kind] = time.perf_counter() - began
         await pool.execute(
             "INSERT INTO scoring_standing (kind, period, as_of, document, seconds) VALUES ($1, $2, $3, $4, $5) "

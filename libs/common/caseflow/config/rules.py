@@ -10,8 +10,9 @@ from typing import Any
 
 import yaml
 
+from caseflow.config.rules_file import alert_policy, codes_of, read_rules_file, windows_ms
 from caseflow.config.schemes import ConfigError
-from caseflow.domain.calendar import WorkingCalendar, date_to_day
+from caseflow.domain.calendar import MINUTE, WorkingCalendar, date_to_day
 from caseflow.domain.events import Duration
 from caseflow.domain.rules import Rules, TimeLimitTable
 
@@ -89,5 +90,14 @@ def load_time_limits(path: Path | None = None) -> TimeLimitTable:
     return TimeLimitTable(entries=entries, defaults=defaults or TimeLimitTable().defaults)
 
 
-def load_rules(calendar_file: Path | None = None, time_limits_file: Path | None = None) -> Rules:
-    return Rules(calendar=load_calendar(calendar_file), time_limits=load_time_limits(time_limits_file))
+def load_rules(calendar_file: Path | None = None, time_limits_file: Path | None = None,
+               rules_file: Path | None = None) -> Rules:
+    """Every service and replay build their rules here, from the same three files (None: defaults)."""
+    spec = read_rules_file(rules_file)
+    days = load_calendar(calendar_file)
+    calendar = WorkingCalendar(days.holidays, days.makeup_workdays, days.covered_years,
+                               windows_ms(spec.working_windows))
+    return Rules(calendar=calendar, time_limits=load_time_limits(time_limits_file),
+                 engineering_codes=codes_of(spec.engineering_codes),
+                 repeat_excluded_codes=codes_of(spec.repeat_excluded_codes),
+                 lateness=spec.lateness_minutes * MINUTE, alerts=alert_policy(spec))

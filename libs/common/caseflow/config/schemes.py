@@ -62,7 +62,16 @@ def parse_scheme(raw: dict[str, Any], where: str) -> Scheme:
         grade_else=raw.get("grade_else"),
         indicators=tuple(raw.get("indicators", ())),
         targets={str(k): float(v) for k, v in (raw.get("targets") or {}).items()},
+        satisfied_includes_basically=_flag(raw, "satisfied_includes_basically", where),
+        honours_trials=_flag(raw, "honours_trials", where),
     )
+
+
+def _flag(raw: dict[str, Any], key: str, where: str) -> bool:
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: `{key}` is true or false, got {value!r}")
+    return value
 
 
 def load_schemes(extra_dir: Path | None = None) -> dict[str, Scheme]:

@@ -4,10 +4,13 @@ The file's whole shape, with every key documented, is `config.units_file`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from caseflow.domain.calendar import date_to_day, day_start
 
 from caseflow.config.schemes import ConfigError
 from caseflow.config.units_file import UnitsFile, parse_units_file
@@ -31,6 +34,9 @@ class Region:
 class Directory:
     units: dict[str, Unit]
     regions: dict[str, Region]
+    # id -> the instant its trial (试运行) ends: local midnight after the last day of `trial_until`
+    unit_trials: dict[str, int] = field(default_factory=dict)
+    region_trials: dict[str, int] = field(default_factory=dict)
 
     @property
     def unit_class(self) -> dict[str, int]:
@@ -40,7 +46,16 @@ class Directory:
 def directory_of(spec: UnitsFile) -> Directory:
     units = {u.id: Unit(u.id, u.display_name, u.unit_class, u.targets.on_time_rate) for u in spec.units}
     regions = {r.id: Region(r.id, r.name or r.id) for r in spec.regions}
-    return Directory(units, regions)
+    unit_trials = {u.id: trial_end(u.trial_until) for u in spec.units if u.trial_until}
+    region_trials = {r.id: trial_end(r.trial_until) for r in spec.regions if r.trial_until}
+    return Directory(units, regions, unit_trials, region_trials)
+
+
+def trial_end(month: str) -> int:
+    """"2026-12" -> the instant 2027-01-01 00:00 Asia/Shanghai."""
+    year, number = int(month[:4]), int(month[5:7])
+    following = date(year + number // 12, number % 12 + 1, 1)
+    return day_start(date_to_day(following))
 
 
 def parse_directory(raw: Any, where: str) -> Directory:

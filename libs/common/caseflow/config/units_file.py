@@ -13,8 +13,9 @@ units:
       - {type: webhook, url: "https://…", secret: "…"}
     leadership_channels: [...]             # notify: level-2 alerts
     quiet_hours: {start: "22:00", end: "07:00"}   # notify: hold alerts below level 3 meanwhile
+    trial_until: "2026-12"                 # listings: 试运行 through this month (schemes that honour trials)
 regions:
-  - {id: linping, name: 临平街道}
+  - {id: linping, name: 临平街道, trial_until: "2027-03"}
 command_centre: {channels: [...]}          # notify: level 2, supervision, failed channels
 supervision: {channels: [...]}             # notify: level 3
 ```
@@ -30,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from caseflow.config.schemes import ConfigError
 
 CHANNEL_TYPES = ("webhook", "dingtalk", "wecom")
+TRIAL_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
 class _Model(BaseModel):
@@ -60,6 +62,7 @@ class UnitSpec(_Model):
     channels: tuple[ChannelSpec, ...] = ()
     leadership_channels: tuple[ChannelSpec, ...] = ()
     quiet_hours: QuietHoursSpec | None = None
+    trial_until: str | None = Field(None, pattern=TRIAL_MONTH)
 
     @property
     def display_name(self) -> str:
@@ -69,6 +72,7 @@ class UnitSpec(_Model):
 class RegionSpec(_Model):
     id: str = Field(min_length=1)
     name: str | None = None
+    trial_until: str | None = Field(None, pattern=TRIAL_MONTH)
 
 
 class ReceiversSpec(_Model):
@@ -128,6 +132,8 @@ def _fix(err: Any) -> str:
         return f"a channel needs `type` ({', '.join(CHANNEL_TYPES)}), got {err.get('input')!r}"
     if loc[-1] == "on_time_rate":
         return f"a fraction between 0 and 1, e.g. 0.95 for 95%, got {err.get('input')!r}"
+    if loc[-1] == "trial_until":
+        return f'the last month of the trial, quoted, e.g. "2026-12"; got {err.get("input")!r}'
     if kind == "missing":
         return f"`{loc[-1]}` is required"
     if loc[-2:-1] == ("quiet_hours",) or loc[-1] in ("start", "end"):

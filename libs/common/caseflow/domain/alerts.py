@@ -16,15 +16,12 @@ from caseflow.domain import asof
 from caseflow.domain import deadlines as dl
 from caseflow.domain.calendar import HOUR
 from caseflow.domain.repeats import REPEAT_THRESHOLD, counts_for_repeats, repeat_key
-from caseflow.domain.rules import Rules
+from caseflow.domain.rules import AlertPolicy, Rules
 from caseflow.domain.state import Assignment, CaseState
 
 
-@dataclass(frozen=True)
-class AlertPolicy:
-    warning_fraction: float = 0.8
-    repeat_interval: int = 4 * HOUR  # overdue reminders, wall time
-    max_reminders: int = 50  # per level: a bound, so a forgotten case cannot alert forever
+__all__ = ["Alert", "AlertPolicy", "alert_id", "plan_alerts", "plan_with_next", "plan_repeat_alerts",
+           "plan_unit_rate_alerts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +80,10 @@ def _shift(kind: str, t: int, amount: int, rules: Rules) -> int:
     return t + amount if kind == "calendar" else rules.calendar.add_working(t, amount)
 
 
-def plan_alerts(case: CaseState, now: int, rules: Rules, policy: AlertPolicy = AlertPolicy()) -> list[Alert]:
-    """Every alert of this case due at or before `now` (sorted by instant, then id)."""
+def plan_alerts(case: CaseState, now: int, rules: Rules, policy: AlertPolicy | None = None) -> list[Alert]:
+    """Every alert of this case due at or before `now` (sorted by instant, then id); `policy` defaults
+    to the rules' own."""
+    policy = policy or rules.alerts
     alerts: list[Alert] = []
     for a in case.assignments:
         for cycle, start, end in _cycles(a):
@@ -162,7 +161,7 @@ def _resolution_instant(case: CaseState, a: Assignment, start: int, stop: int) -
     return min(candidates) if candidates else None
 
 
-def plan_with_next(case: CaseState, now: int, rules: Rules, policy: AlertPolicy = AlertPolicy(),
+def plan_with_next(case: CaseState, now: int, rules: Rules, policy: AlertPolicy | None = None,
                    horizon: int = 7 * 24 * HOUR) -> tuple[list[Alert], int | None]:
     """The alerts due by `now`, and when to plan this case again — from one planning pass.
 

@@ -13,7 +13,7 @@ from caseflow.domain.state import CaseState
 UNIT_COUNTS = (
     "dispatched", "returned", "due", "disposed", "on_time", "late_disposed", "overdue_open",
     "pending", "reworked", "closed", "closed_on_time", "extended", "suspended", "supervised",
-    "repeat", "visits", "satisfied",
+    "repeat", "visits", "satisfied", "basically_satisfied",
 )
 UNIT_RATES = (
     "disposal_rate", "on_time_rate", "close_rate", "on_time_close_rate", "rework_rate",
@@ -66,10 +66,9 @@ def evaluate(
     rules: Rules,
     unit_ids: Iterable[str] = (),
     region_ids: Iterable[str] = (),
-    satisfied_results: frozenset[str] = frozenset({"satisfied"}),
 ) -> Indicators:
     repeats = repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)
-    return indicators_of(count(cases, period, repeats, unit_ids, region_ids, satisfied_results))
+    return indicators_of(count(cases, period, repeats, unit_ids, region_ids))
 
 
 def count(
@@ -78,7 +77,6 @@ def count(
     repeats: Container[str],
     unit_ids: Iterable[str] = (),
     region_ids: Iterable[str] = (),
-    satisfied_results: frozenset[str] = frozenset({"satisfied"}),
 ) -> Counts:
     """Counts over `cases`; `repeats` are the ids of the repeat cases among all the period's cases."""
     t = period.as_of
@@ -89,7 +87,7 @@ def count(
         if period.contains(case.reported_at):
             region = region if region is not None else region_counts.setdefault(case.region, _zero_region())
             _count_report(region, case, t)
-        _count_visits(units, case, period, satisfied_results)
+        _count_visits(units, case, period)
         for a in case.assignments:
             if not period.contains(a.dispatched_at):
                 continue
@@ -153,9 +151,7 @@ def _count_report(region: dict[str, int], case: CaseState, t: int) -> None:
         region["active_filed"] += case.source in ACTIVE_SOURCES
 
 
-def _count_visits(
-    units: dict[str, dict[str, int]], case: CaseState, period: Period, satisfied_results: frozenset[str]
-) -> None:
+def _count_visits(units: dict[str, dict[str, int]], case: CaseState, period: Period) -> None:
     if not case.visits:
         return
     last = asof.last_assignment_at(case, period.as_of)
@@ -167,7 +163,8 @@ def _count_visits(
             if counts is None:
                 counts = units[last.unit] = dict.fromkeys(UNIT_COUNTS, 0)
             counts["visits"] += 1
-            counts["satisfied"] += visit.result in satisfied_results
+            counts["satisfied"] += visit.result == "satisfied"
+            counts["basically_satisfied"] += visit.result == "basically_satisfied"
 
 
 def _count_assignment(counts, region, case, a, t: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from caseflow.domain.calendar import MINUTE, WorkingCalendar
+from caseflow.domain.calendar import HOUR, MINUTE, WorkingCalendar
 from caseflow.domain.events import Duration
 
 
@@ -30,10 +30,23 @@ class TimeLimitTable:
 
 
 @dataclass(frozen=True)
+class AlertPolicy:
+    """rules §8: when the warning comes and how often overdue reminders repeat."""
+
+    warning_fraction: float = 0.8
+    repeat_interval: int = 4 * HOUR  # overdue reminders, wall time
+    max_reminders: int = 50  # per level: a bound, so a forgotten case cannot alert forever
+
+
+@dataclass(frozen=True)
 class Rules:
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar)
     time_limits: TimeLimitTable = field(default_factory=TimeLimitTable)
     engineering_codes: frozenset[tuple[str, str]] = frozenset()
     repeat_excluded_codes: frozenset[tuple[str, str]] = frozenset({("02", "01")})
     lateness: int = 10 * MINUTE
-    warning_fraction: float = 0.8
+    alerts: AlertPolicy = field(default_factory=AlertPolicy)
+
+    @property
+    def warning_fraction(self) -> float:
+        return self.alerts.warning_fraction

@@ -52,6 +52,17 @@ class Scheme:
     grade_else: str | None = None
     indicators: tuple[str, ...] = ()  # listing schemes: what they show
     targets: Mapping[str, float] = field(default_factory=dict)  # key -> pass when >= target
+    satisfied_includes_basically: bool = False  # rules §4: `satisfied` also counts 基本满意
+    honours_trials: bool = False  # listings: a place in its trial months is 试运行, not failed
+
+
+def scheme_row(scheme: Scheme, row: Row) -> Row:
+    """A unit's indicators as this scheme reads them (its own options applied)."""
+    if not scheme.satisfied_includes_basically or "basically_satisfied" not in row:
+        return row
+    satisfied = row["satisfied"] + row["basically_satisfied"]
+    visits = row["visits"]
+    return {**row, "satisfied": satisfied, "satisfaction_rate": satisfied / visits if visits else None}
 
 
 def term_points(term: Term, value: float | None) -> float:
@@ -95,7 +106,7 @@ def score_units(
     results: dict[str, dict[str, Any]] = {}
     groups: dict[Any, list[tuple[float, float, str]]] = defaultdict(list)
     for unit, row in rows.items():
-        value, missing = score(scheme, row, manual.get(unit, {}))
+        value, missing = score(scheme, scheme_row(scheme, row), manual.get(unit, {}))
         result: dict[str, Any] = {"score": value}
         if scheme.grades:
             result["grade"] = grade(scheme, value)
@@ -111,6 +122,34 @@ def score_units(
         for rank, (_, _, unit) in enumerate(members, start=1):
             results[unit]["rank"] = rank
     return results
+
+
+def listing_row(scheme: Scheme, row: Row, in_trial: bool = False) -> dict[str, Any]:
+    """One unit or region in a listing scheme: each indicator's value as the scheme reads it, its
+    target and pass/fail where the scheme sets one (None when the value is null), and a status:
+    `fail` when any target is missed, `pass` when every target is met, None when nothing can be
+    judged; `trial` (试运行) instead, whatever the values, for a place in its trial months when the
+    scheme honours trials."""
+    row = scheme_row(scheme, row)
+    items: dict[str, dict[str, Any]] = {}
+    verdicts: list[bool | None] = []
+    for key in dict.fromkeys((*scheme.indicators, *scheme.targets)):
+        value = row.get(key)
+        item: dict[str, Any] = {"value": value}
+        if key in scheme.targets:
+            verdict = None if value is None else value >= scheme.targets[key]
+            item.update({"target": scheme.targets[key], "pass": verdict})
+            verdicts.append(verdict)
+        items[key] = item
+    if scheme.honours_trials and in_trial:
+        status: str | None = "trial"
+    elif False in verdicts:
+        status = "fail"
+    elif verdicts and all(verdicts):
+        status = "pass"
+    else:
+        status = None
+    return {"indicators": items, "status": status}
 
 
 def passes(scheme: Scheme, row: Row) -> dict[str, bool | None]:

@@ -4,14 +4,26 @@ the canonical document (§9) that replay prints and scoring's API serves."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from caseflow.config.units import Directory
 from caseflow.domain.indicators import UNIT_COUNTS, UNIT_RATES, Indicators, Period, evaluate
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.listings import listings_of
 from caseflow.instants import iso
+
+Scores = dict[str, dict[str, dict[str, Any]]]  # scheme -> unit -> {score, rank, grade?, missing?}
+Listings = dict[str, dict[str, Any]]  # scheme -> {name, on, rows}
+
+
+class Numbers(NamedTuple):
+    """One period's numbers: indicators, the unit-score schemes' scores, the listing schemes' rows."""
+
+    indicators: Indicators
+    scores: Scores
+    listings: Listings
 
 
 def evaluate_period(
@@ -21,10 +33,21 @@ def evaluate_period(
     directory: Directory,
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
-) -> tuple[Indicators, dict[str, dict[str, dict[str, Any]]]]:
-    """Indicators and every unit-score scheme for one period: the numbers replay and scoring share."""
+) -> Numbers:
+    """Indicators, every scheme's scores and listings for one period: the numbers replay and scoring share."""
     indicators = evaluate(cases, period, rules, directory.units, directory.regions)
-    return indicators, scores_of(indicators, directory, schemes, manual)
+    return numbers_of(indicators, period, directory, schemes, manual)
+
+
+def numbers_of(
+    indicators: Indicators,
+    period: Period,
+    directory: Directory,
+    schemes: Mapping[str, Scheme],
+    manual: Mapping[str, Mapping[str, float]] | None = None,
+) -> Numbers:
+    return Numbers(indicators, scores_of(indicators, directory, schemes, manual),
+                   listings_of(indicators, period, directory, schemes))
 
 
 def scores_of(
@@ -32,7 +55,7 @@ def scores_of(
     directory: Directory,
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
-) -> dict[str, dict[str, dict[str, Any]]]:
+) -> Scores:
     """Every unit-score scheme over the units' indicators."""
     return {
         scheme_id: score_units(scheme, indicators.units, directory.unit_class, manual)
@@ -41,7 +64,7 @@ def scores_of(
     }
 
 
-def period_document(period: Period, indicators: Indicators, scores: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def period_document(period: Period, indicators: Indicators, scores: Scores, listings: Listings) -> dict[str, Any]:
     """The canonical numbers of one period (rules §9), shared by replay and scoring's API."""
     units: dict[str, Any] = {}
     for unit, row in sorted(indicators.units.items()):
@@ -52,4 +75,5 @@ def period_document(period: Period, indicators: Indicators, scores: dict[str, di
         "period": {"start": iso(period.start), "end": iso(period.end), "as_of": iso(period.as_of)},
         "units": units,
         "regions": {r: indicators.regions[r] for r in sorted(indicators.regions)},
+        "listings": listings,
     }

@@ -35,13 +35,13 @@ def month_bounds(text: str, label: str = "period") -> tuple[int, int]:
     return to_ms(start), to_ms(end)
 
 
-def named_bounds(text: str) -> tuple[int, int]:
+def named_bounds(text: str, label: str = "period") -> tuple[int, int]:
     """A day (2026-10-08), month (2026-10), quarter (2026-Q4) or year (2026), in Asia/Shanghai."""
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        start_ms = parse_instant(text, "period")
+        start_ms = parse_instant(text, label)
         return start_ms, start_ms + 86_400_000
     if re.fullmatch(r"\d{4}-\d{2}", text):
-        return month_bounds(text)
+        return month_bounds(text, label)
     quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text)
     if quarter:
         year, q = int(quarter.group(1)), int(quarter.group(2))
@@ -50,14 +50,15 @@ def named_bounds(text: str) -> tuple[int, int]:
         return first, last
     if re.fullmatch(r"\d{4}", text):
         return month_bounds(f"{text}-01")[0], month_bounds(f"{text}-12")[1]
-    raise PeriodError(f"period {text!r}: expected YYYY-MM-DD, YYYY-MM, YYYY-Qn or YYYY")
+    raise PeriodError(f"{label} {text!r}: expected a day, month, quarter or year: YYYY-MM-DD, YYYY-MM, "
+                      "YYYY-Qn or YYYY, e.g. 2026-10 or 2026-Q4")
 
 
 def make_period(period: str | None, start: str | None, end: str | None, as_of: str | None) -> Period:
     if period:
         if start or end:
             raise PeriodError("give either --period or --start/--end, not both")
-        s, e = month_bounds(period, "--period")
+        s, e = named_bounds(period, "--period")
     elif start and end:
         s, e = parse_instant(start, "--start"), parse_instant(end, "--end")
     else:

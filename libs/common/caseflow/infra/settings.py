@@ -23,6 +23,7 @@ class Settings(BaseSettings):
     units_file: Path | None = None
     calendar_file: Path | None = None
     time_limits_file: Path | None = None
+    rules_file: Path | None = None  # working windows, lateness, code lists, alert timing (config/rules_file.py)
     schemes_dir: Path | None = None
     responsibility_file: Path | None = None  # auto-dispatch proposals: (minor code x region) -> unit
     # "name:key" pairs, comma separated: the platforms (or operators) allowed to call the APIs.

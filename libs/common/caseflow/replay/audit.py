@@ -39,16 +39,36 @@ def _flatten(entry: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def compare(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:
-    """Every key of every unit and region whose values differ (a missing side counts as None)."""
+    """Every key of every unit and region whose values differ (a missing side counts as None), then
+    every listing row's indicators and status (keys `listings.<scheme>.<indicator>.value|pass` or
+    `listings.<scheme>.status`, scoped to the listing's units or regions)."""
     out: list[Difference] = []
     for scope, plural in (("unit", "units"), ("region", "regions")):
         left, right = expected.get(plural, {}), actual.get(plural, {})
         for id_ in sorted(set(left) | set(right)):
-            a, b = _flatten(left.get(id_, {})), _flatten(right.get(id_, {}))
-            for key in sorted(set(a) | set(b)):
-                if a.get(key) != b.get(key):
-                    out.append(Difference(scope, id_, key, a.get(key), b.get(key)))
+            out += _differing(scope, id_, _flatten(left.get(id_, {})), _flatten(right.get(id_, {})))
+    left_lists, right_lists = expected.get("listings") or {}, actual.get("listings") or {}
+    for scheme in sorted(set(left_lists) | set(right_lists)):
+        left, right = left_lists.get(scheme, {}), right_lists.get(scheme, {})
+        scope = "unit" if (left or right).get("on") == "units" else "region"
+        rows_a, rows_b = left.get("rows", {}), right.get("rows", {})
+        for id_ in sorted(set(rows_a) | set(rows_b)):
+            a, b = _listing_flat(scheme, rows_a.get(id_, {})), _listing_flat(scheme, rows_b.get(id_, {}))
+            out += _differing(scope, id_, a, b)
     return out
+
+
+def _differing(scope: str, id_: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Difference]:
+    return [Difference(scope, id_, key, a.get(key), b.get(key)) for key in sorted(set(a) | set(b))
+            if a.get(key) != b.get(key)]
+
+
+def _listing_flat(scheme: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    flat: dict[str, Any] = {f"listings.{scheme}.status": row.get("status")} if row else {}
+    for key, item in (row.get("indicators") or {}).items():
+        for part, value in item.items():
+            flat[f"listings.{scheme}.{key}.{part}"] = value
+    return flat
 
 
 def _touches(case: CaseState, unit: str) -> bool:
@@ -70,8 +90,10 @@ def cases_behind(diff: Difference, expected: Sequence[CaseState], actual: Sequen
     unit = diff.id
     left = {c.case_id: c for c in expected if _touches(c, unit)}
     right = {c.case_id: c for c in actual if _touches(c, unit)}
-    key = diff.key.split(".")[0] if diff.key.startswith("scores.") else diff.key
-    counts = RATE_PARTS.get(key, (key,)) if not diff.key.startswith("scores.") else ()
+    key = diff.key
+    if key.startswith("listings.") and key.count(".") == 3:  # listings.<scheme>.<indicator>.<value|pass>
+        key = key.split(".")[2]
+    counts = RATE_PARTS.get(key, (key,)) if not key.startswith(("scores.", "listings.")) else ()
     ids = sorted(set(left) | set(right))
     found = [c for c in ids if counts and any(
         _single(left.get(c), unit, period, rules).get(k) != _single(right.get(c), unit, period, rules).get(k)

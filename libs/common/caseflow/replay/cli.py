@@ -46,9 +46,16 @@ def add_config_arguments(p: argparse.ArgumentParser, period_help: str = "a month
                    help="units file (units: [{id, name, class}], regions); default: CASEFLOW_UNITS_FILE")
     p.add_argument("--period", help=period_help)
     p.add_argument("--as-of", dest="as_of", help="evaluate as of this instant (default: the period's end)")
-    p.add_argument("--schemes-dir", type=Path, help="extra scheme YAML files (override built-ins by id)")
-    p.add_argument("--calendar-file", type=Path, help="holidays/make-up workdays for years the package lacks")
-    p.add_argument("--time-limits", type=Path, help="time-limit table YAML (立结案标准)")
+    env = os.environ.get
+    p.add_argument("--schemes-dir", type=Path, default=env("CASEFLOW_SCHEMES_DIR"),
+                   help="extra scheme YAML files (override built-ins by id); default: CASEFLOW_SCHEMES_DIR")
+    p.add_argument("--calendar-file", type=Path, default=env("CASEFLOW_CALENDAR_FILE"),
+                   help="holidays/make-up workdays for years the package lacks; default: CASEFLOW_CALENDAR_FILE")
+    p.add_argument("--time-limits", type=Path, default=env("CASEFLOW_TIME_LIMITS_FILE"),
+                   help="time-limit table YAML (立结案标准); default: CASEFLOW_TIME_LIMITS_FILE")
+    p.add_argument("--rules-file", type=Path, default=env("CASEFLOW_RULES_FILE"),
+                   help="working windows, lateness, engineering and repeat-excluded codes, alert timing "
+                        "(docs/runbook.md); default: CASEFLOW_RULES_FILE")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -60,7 +67,7 @@ def load_config(args: argparse.Namespace) -> tuple[Period, Directory, Rules, dic
         raise PeriodError("--period is required (e.g. --period 2026-10)")
     period = make_period(args.period, getattr(args, "start", None), getattr(args, "end", None), args.as_of)
     directory = load_directory(Path(args.units))
-    rules = load_rules(args.calendar_file, args.time_limits)
+    rules = load_rules(args.calendar_file, args.time_limits, args.rules_file)
     schemes = load_schemes(args.schemes_dir)
     source = source_from_args(args)
     years = range(day_to_date(local_day(period.start)).year, day_to_date(local_day(period.as_of)).year + 1)

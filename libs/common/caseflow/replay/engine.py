@@ -18,7 +18,7 @@ from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
-from caseflow.evaluation.evaluate import evaluate_period
+from caseflow.evaluation.evaluate import Listings, Scores, evaluate_period
 
 _EMPTY = CaseLog()
 
@@ -126,7 +126,8 @@ def repeated_hashes(hash_arrays: Iterable[bytes | array[int]]) -> frozenset[int]
 class ReplayResult:
     period: Period
     indicators: Indicators
-    scores: dict[str, dict[str, dict[str, Any]]]  # scheme -> unit -> result
+    scores: Scores
+    listings: Listings
     rejected: list[Rejection]
     invalid: list[tuple[int, Invalid]]
 
@@ -157,5 +158,5 @@ def result_of(
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
 ) -> ReplayResult:
-    indicators, scores = evaluate_period(book.cases(), period, rules, directory, schemes, manual)
-    return ReplayResult(period, indicators, scores, book.rejections(period.as_of), book.invalid)
+    numbers = evaluate_period(book.cases(), period, rules, directory, schemes, manual)
+    return ReplayResult(period, *numbers, book.rejections(period.as_of), book.invalid)

@@ -137,4 +137,4 @@ def replay_document(source: Source, period: Period, rules: Rules, directory: Dir
     """The period's canonical document from a source (what audit and close-month compare with scoring)."""
     (book,) = fold(source, [period.as_of], rules, progress)
     result = result_of(book, period, rules, directory, schemes, manual)
-    return period_document(result.period, result.indicators, result.scores), book
+    return period_document(result.period, result.indicators, result.scores, result.listings), book

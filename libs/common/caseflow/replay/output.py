@@ -19,7 +19,7 @@ ZH = {
     "on_time": "按期处置数", "late_disposed": "超期处置数", "overdue_open": "超期未处置数",
     "pending": "在办未到期数", "reworked": "返工案件数", "closed": "结案数",
     "closed_on_time": "按期结案数", "extended": "延期案件数", "suspended": "挂账数",
-    "supervised": "督办数", "repeat": "重复案件数", "visits": "有效回访数", "satisfied": "满意数",
+    "supervised": "督办数", "repeat": "重复案件数", "visits": "有效回访数", "satisfied": "满意数", "basically_satisfied": "基本满意数",
     "disposal_rate": "处置率", "on_time_rate": "按期处置率", "close_rate": "结案率",
     "on_time_close_rate": "按期结案率", "rework_rate": "返工率", "intact_rate": "完好率",
     "repeat_rate": "重复案件率", "extension_rate": "延期案件率", "satisfaction_rate": "满意率",
@@ -32,7 +32,7 @@ CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
 
 
 def as_document(result: ReplayResult) -> dict[str, Any]:
-    doc = period_document(result.period, result.indicators, result.scores)
+    doc = period_document(result.period, result.indicators, result.scores, result.listings)
     rejected: list[dict[str, Any]] = [
         {"event_id": r.event_id, "case_id": r.case_id, "occurred_at": iso(r.at), "reason": r.reason,
          "detail": r.detail}
@@ -96,8 +96,28 @@ def to_table(result: ReplayResult, directory: Directory) -> str:
     rrows = [[r] + [(_pct(v) if k.endswith("rate") else _fmt(v)) for k, v in row.items()]
              for r, row in doc["regions"].items()]
     out.write(_grid(rhead, rrows))
+    for scheme_id, listing in doc["listings"].items():
+        out.write(f"\n== 名单 listing {scheme_id} {listing['name']} ==\n")
+        keys = list(next(iter(listing["rows"].values()), {}).get("indicators", {}))
+        names = ZH if listing["on"] == "units" else REGION_ZH
+        lhead = [("单位 unit" if listing["on"] == "units" else "区域 region"), *(f"{names[k]} {k}" for k in keys),
+                 "结论 status"]
+        lrows = [[place, *(_listed(row["indicators"][k]) for k in keys), STATUS_ZH.get(row["status"], "-")]
+                 for place, row in listing["rows"].items()]
+        out.write(_grid(lhead, lrows))
     out.write(f"\n拒收事件 rejected events: {len(doc['rejected'])}\n")
     return out.getvalue()
+
+
+STATUS_ZH = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial"}
+
+
+def _listed(item: dict[str, Any]) -> str:
+    value = item["value"]
+    text = _pct(value) if isinstance(value, float) else _fmt(value)
+    if "target" in item:
+        text += f" (≥{item['target'] * 100:.0f}%)"
+    return text
 
 
 def _score(s: dict[str, Any] | None) -> str:

@@ -45,7 +45,7 @@ from caseflow.domain.indicators import Counts, Period, count, indicators_of, mer
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.evaluation.evaluate import scores_of
+from caseflow.evaluation.evaluate import numbers_of
 from caseflow.replay.buckets import Job, Progress, buckets_for, case_bucket, part_paths, partition, ranges
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 
@@ -232,4 +232,4 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
     log.info("replay: %d lines partitioned into %d buckets in %.1f s, folded by %d workers in %.1f s, "
              "added up in %.1f s", sum(lines), buckets, partitioned - started, workers, finished - partitioned,
              time.monotonic() - finished)
-    return ReplayResult(period, indicators, scores_of(indicators, directory, schemes, manual), rejected, invalid)
+    return ReplayResult(period, *numbers_of(indicators, period, directory, schemes, manual), rejected, invalid)
