@@ -20,7 +20,9 @@ def test_scoring_api(stack: Services) -> None:  # noqa: F811
     intake, scoring = stack.running["intake"].url, stack.running["scoring"].url
     open_case = [ev("reported", "OPEN-1", "2026-11-03 09:00", region="linping"),
                  ev("dispatched", "OPEN-1", "2026-11-03 09:30", unit="U-HW-LP",
-                    time_limit={"value": 2, "unit": "working_hours"})]
+                    time_limit={"value": 2, "unit": "working_hours"}),
+                 ev("supervised", "OPEN-1", "2026-11-03 09:40", reason="leader_instruction",
+                    deadline_at="2026-11-03T10:30:00+08:00")]
     body = (CONTRACT / "examples.jsonl").read_bytes() + b"".join(orjson.dumps(e) + b"\n" for e in open_case)
     assert httpx.post(f"{intake}/v1/events:ndjson", content=body, headers=KEY, timeout=30).status_code == 200
 
@@ -65,3 +67,12 @@ def test_scoring_api(stack: Services) -> None:  # noqa: F811
     assert {a["case_id"] for a in received} == {"OPEN-1"}
     assert {"deadline_warning", "overdue"} <= {a["type"] for a in received}
     assert len({a["alert_id"] for a in received}) == len(received)
+    # the 督办 order: on the case, counted by reason, and its deadline passed with the case open
+    case = httpx.get(f"{stack.running['dispatch'].url}/v1/cases/OPEN-1", headers=KEY).json()
+    assert case["supervisions"] == [{"at": "2026-11-03T09:40:00+08:00", "reason": "leader_instruction",
+                                     "reason_zh": "领导批示", "deadline_at": "2026-11-03T10:30:00+08:00"}]
+    unit = httpx.get(f"{scoring}/v1/units/U-HW-LP/indicators", params={"period": "2026-11"}, headers=KEY).json()
+    assert unit["supervised_leader_instruction"] >= 1
+    late = wait_for(lambda: [a for a in httpx.get(f"{notify}/v1/units/U-HW-LP/alerts", headers=KEY).json()["alerts"]
+                             if a["reason"] == "supervision deadline passed"])
+    assert [(a["type"], a["case_id"], a["level"]) for a in late] == [("overdue", "OPEN-1", 2)]

@@ -85,3 +85,10 @@ def test_the_models_agree_field_by_field(kind: str) -> None:
     data_left = left.model_fields["data"].annotation
     data_right = typing.get_type_hints(right)["data"]
     _compare(data_left, data_right, kind)
+
+
+def test_the_supervision_reasons_counted_and_named_are_the_contracts() -> None:
+    from caseflow.contract.enums import SUPERVISION_REASON_ZH, SupervisionReason
+    from caseflow.domain.indicators import SUPERVISION_REASONS
+
+    assert set(SUPERVISION_REASONS) == set(get_args(SupervisionReason)) == set(SUPERVISION_REASON_ZH)

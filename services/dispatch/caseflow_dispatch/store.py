@@ -11,9 +11,10 @@ import orjson
 
 from caseflow.contract import snapshot
 from caseflow.domain.lifecycle import Rejection
-from caseflow.domain.state import CaseState
+from caseflow.contract.enums import SUPERVISION_REASON_ZH
+from caseflow.domain.state import CaseState, Supervision
 from caseflow.infra import outbox
-from caseflow.instants import from_ms
+from caseflow.instants import from_ms, iso
 from caseflow_dispatch.ports import Outgoing
 
 OUTBOX_SOURCE = "caseflow-dispatch"  # the consumer group: its relay sends these rows
@@ -77,5 +78,13 @@ async def case_view(pool: asyncpg.Pool, case_id: str) -> dict[str, Any] | None:
         return None
     rejected = await pool.fetch("SELECT event_id, reason, detail FROM dispatch_rejections WHERE case_id = $1",
                                 case_id)
+    _, state = snapshot.decode(row["snapshot"].encode())
     return {"version": row["version"], "snapshot": orjson.loads(row["snapshot"]),
+            "supervisions": [supervision_view(s) for s in state.supervisions],
             "rejected": [dict(r) for r in rejected]}
+
+
+def supervision_view(order: Supervision) -> dict[str, Any]:
+    """A 督办 order as people read it: local times, the reason in words."""
+    return {"at": iso(order.at), "reason": order.reason, "reason_zh": SUPERVISION_REASON_ZH.get(order.reason),
+            "deadline_at": None if order.deadline_at is None else iso(order.deadline_at)}

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.instants import SHANGHAI
 from caseflow_notify.formats import reason_zh
 
-SUPERVISION_REASON_ZH = {
-    "leader_instruction": "领导批示", "discipline": "纪律督办", "higher_level": "上级交办", "media": "媒体曝光",
-    "major_impact": "影响较大", "major_event": "重大事件", "other": "其他",
-}
 CATEGORY_ZH = {"event": "事件", "component": "部件"}
 
 

@@ -30,6 +30,7 @@ REASON_ZH = {
     "overdue level 3": "超期达整个时限（三级：督办）",
     "overdue by the whole limit": "超期达整个时限，自动督办",
     "supervised": "督办",
+    "supervision deadline passed": "督办时限已到，仍未处置",
     "second_rework": "同一派遣二次返工，自动督办",
     "repeat_case": "重复案件，自动督办",
     "disposed, returned or closed": "已处置、回退或结案",

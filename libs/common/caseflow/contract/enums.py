@@ -14,3 +14,9 @@ SupervisionReason = Literal[
     "leader_instruction", "discipline", "higher_level", "media", "major_impact", "major_event", "other"
 ]
 VisitResult = Literal["satisfied", "basically_satisfied", "unsatisfied"]
+
+# What operators call each 督办 reason (alerts, reports).
+SUPERVISION_REASON_ZH = {
+    "leader_instruction": "领导批示", "discipline": "纪律督办", "higher_level": "上级交办", "media": "媒体曝光",
+    "major_impact": "影响较大", "major_event": "重大事件", "other": "其他",
+}

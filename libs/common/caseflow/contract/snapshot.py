@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 import orjson
 
-from caseflow.domain.state import Assignment, CaseState, Visit
+from caseflow.domain.state import Assignment, CaseState, Supervision, Visit
 
 SCHEMA = "case-snapshot.v1"
 
@@ -35,9 +35,14 @@ def decode_case(body: dict[str, Any]) -> CaseState:
     return CaseState(
         **{**body,
            "assignments": assignments,
-           "supervisions": tuple(body["supervisions"]),
+           "supervisions": tuple(_supervision(x) for x in body["supervisions"]),
            "visits": tuple(Visit(**v) for v in body["visits"])}
     )
+
+
+def _supervision(raw: Any) -> Supervision:
+    """Snapshots written before 督办 orders kept their reason held only the instant."""
+    return Supervision(raw) if isinstance(raw, int) else Supervision(**raw)
 
 
 def decode(raw: bytes) -> tuple[int, CaseState]:
@@ -48,7 +53,7 @@ def decode(raw: bytes) -> tuple[int, CaseState]:
 
 
 def last_event_at(state: CaseState) -> int:
-    instants = [state.reported_at, *(v.at for v in state.visits), *state.supervisions]
+    instants = [state.reported_at, *(v.at for v in state.visits), *(s.at for s in state.supervisions)]
     for at in (state.filed_at, state.invalidated_at, state.closed_at):
         if at is not None:
             instants.append(at)

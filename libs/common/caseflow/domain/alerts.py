@@ -17,10 +17,12 @@ from caseflow.domain import deadlines as dl
 from caseflow.domain.calendar import HOUR
 from caseflow.domain.repeats import REPEAT_THRESHOLD, counts_for_repeats, repeat_key
 from caseflow.domain.rules import AlertPolicy, Rules
-from caseflow.domain.state import Assignment, CaseState
+from caseflow.domain.state import Assignment, CaseState, Supervision
 
 
-__all__ = ["Alert", "AlertPolicy", "alert_id", "plan_alerts", "plan_with_next", "plan_repeat_alerts",
+SUPERVISION_DEADLINE = "supervision deadline passed"
+
+__all__ = ["SUPERVISION_DEADLINE", "Alert", "AlertPolicy", "alert_id", "plan_alerts", "plan_with_next", "plan_repeat_alerts",
            "plan_unit_rate_alerts"]
 
 
@@ -38,6 +40,8 @@ class Alert:
 
     @property
     def recipients(self) -> tuple[str, ...]:
+        if self.reason == SUPERVISION_DEADLINE:
+            return ("unit", "leadership", "command_centre")
         if self.type == "supervision":
             return ("unit", "command_centre")
         return {0: ("unit",), 1: ("unit",), 2: ("leadership", "command_centre"), 3: ("supervision",)}.get(
@@ -91,11 +95,33 @@ def plan_alerts(case: CaseState, now: int, rules: Rules, policy: AlertPolicy | N
         reworks = [at for at, disposed in a.disposals if not disposed]
         if len(reworks) >= 2 and reworks[1] <= now:
             alerts.append(_alert("supervision", case, a, 0, 1, reworks[1], "second_rework"))
-    for i, at in enumerate(case.supervisions):
-        holder = asof.last_assignment_at(case, at)
-        if at <= now and holder is not None:
-            alerts.append(_alert("supervision", case, holder, 0, 1, at, "supervised", tag=f"-event{i}"))
+    for i, order in enumerate(case.supervisions):
+        holder = asof.last_assignment_at(case, order.at)
+        if order.at <= now and holder is not None:
+            alerts.append(_alert("supervision", case, holder, 0, 1, order.at, "supervised", tag=f"-event{i}"))
+        alerts += _supervision_overdue(case, order, now)
     return _first_of_each_id(x for x in alerts if x.at <= now)
+
+
+def _supervision_overdue(case: CaseState, order: Supervision, now: int) -> list[Alert]:
+    """A 督办 order's own deadline passed with the case's assignment still open (not disposed, not
+    returned, not suspended: as for any deadline): an overdue alert to the unit, its leadership and
+    the command centre, then `resolved` when that assignment is disposed, returned or closed. The
+    deadline is the instant given; holidays do not move it."""
+    t = order.deadline_at
+    if t is None or t > now or t < order.at:
+        return []
+    holder = asof.last_assignment_at(case, t)
+    if holder is None or not _open_at(holder, t) or asof.suspended_at(holder, t) or asof.closed_by(case, t):
+        return []
+    key = f"supervision@{order.at}:{order.reason}"
+    out = [Alert(alert_id("overdue", case.case_id, key, "deadline"), "overdue", case.case_id, holder.seq,
+                 holder.unit, 2, t, SUPERVISION_DEADLINE)]
+    cycle, start, end = next(c for c in _cycles(holder) if c[1] <= t < c[2])
+    ended = _resolution_instant(case, holder, start, end)
+    if ended is not None:
+        out.append(_alert("resolved", case, holder, cycle, 0, ended, "disposed, returned or closed"))
+    return out
 
 
 def _first_of_each_id(alerts: Iterable[Alert]) -> list[Alert]:

@@ -72,7 +72,12 @@ def filed_by(case: CaseState, t: int) -> bool:
 def supervised_by(case: CaseState, t: int) -> bool:
     if not case.supervisions:
         return False
-    return any(at <= t for at in case.supervisions)
+    return any(order.at <= t for order in case.supervisions)
+
+
+def supervision_reasons_by(case: CaseState, t: int) -> set[str]:
+    """The reasons of the case's 督办 orders up to t (a reason given twice counts once)."""
+    return {order.reason for order in case.supervisions if order.at <= t}
 
 
 def last_assignment_at(case: CaseState, t: int) -> Assignment | None:

@@ -10,9 +10,14 @@ from caseflow.domain.repeats import repeat_cases
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 
+# The contract's 督办 reasons: `supervised_<reason>` counts, per unit, the assignments whose case got
+# a supervised event with that reason (a case supervised for two reasons counts under both).
+SUPERVISION_REASONS = ("leader_instruction", "discipline", "higher_level", "media", "major_impact",
+                       "major_event", "other")
 UNIT_COUNTS = (
     "dispatched", "returned", "due", "disposed", "on_time", "late_disposed", "overdue_open",
     "pending", "reworked", "closed", "closed_on_time", "extended", "suspended", "supervised",
+    *(f"supervised_{reason}" for reason in SUPERVISION_REASONS),
     "repeat", "visits", "satisfied", "basically_satisfied",
 )
 UNIT_RATES = (
@@ -194,7 +199,12 @@ def _count_assignment(counts, region, case, a, t: int) -> None:
     counts["reworked"] += asof.reworked_by(a, t)
     counts["extended"] += asof.extended_by(a, t)
     counts["suspended"] += asof.ever_suspended_by(a, t)
-    counts["supervised"] += asof.supervised_by(case, t)
+    if case.supervisions:
+        counts["supervised"] += asof.supervised_by(case, t)
+        for reason in asof.supervision_reasons_by(case, t):
+            key = f"supervised_{reason}"
+            if key in counts:
+                counts[key] += 1
 
 
 def _unit_row(c: dict[str, int], most_disposed: int) -> dict[str, Value]:

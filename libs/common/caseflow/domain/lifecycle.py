@@ -22,7 +22,7 @@ from caseflow.domain.events import (
 )
 from caseflow.domain.rejection import Rejection, reject
 from caseflow.domain.rules import Rules
-from caseflow.domain.state import Assignment, CaseState, Visit
+from caseflow.domain.state import Assignment, CaseState, Supervision, Visit
 
 Decision = CaseState | Rejection
 
@@ -111,7 +111,7 @@ def _on_closed(s: CaseState, e: CaseClosed, rules: Rules) -> Decision:
 
 
 def _on_supervised(s: CaseState, e: CaseSupervised, rules: Rules) -> Decision:
-    return replace(s, supervisions=(*s.supervisions, e.at))
+    return replace(s, supervisions=(*s.supervisions, Supervision(e.at, e.reason, e.deadline_at)))
 
 
 def _on_visited(s: CaseState, e: CaseVisited, rules: Rules) -> Decision:

@@ -60,6 +60,14 @@ class Visit(Struct, frozen=True, gc=False):
     valid: bool
 
 
+class Supervision(Struct, frozen=True, gc=False):
+    """A 督办 order: when, why (contract reasons), and the instant it must be disposed by, if given."""
+
+    at: int
+    reason: str = "other"
+    deadline_at: int | None = None
+
+
 class CaseState(Struct, frozen=True, gc=False):
     case_id: str
     reported_at: int
@@ -75,7 +83,7 @@ class CaseState(Struct, frozen=True, gc=False):
     invalidated_at: int | None = None
     closed_at: int | None = None
     assignments: tuple[Assignment, ...] = ()
-    supervisions: tuple[int, ...] = ()
+    supervisions: tuple[Supervision, ...] = ()
     visits: tuple[Visit, ...] = ()
 
     @property

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from caseflow.config.units import Directory
+from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.evaluation.evaluate import period_document
 from caseflow.instants import iso
@@ -28,6 +29,7 @@ ZH = {
     "resolution_rate": "问题解决率", "timely_resolution_rate": "问题及时解决率",
 }
 REGION_ZH = {**ZH, "on_time_rate": "问题按期处置率"}
+ZH.update({f"supervised_{k}": f"督办数（{v}）" for k, v in SUPERVISION_REASON_ZH.items()})
 CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
 
 

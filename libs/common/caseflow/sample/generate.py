@@ -115,7 +115,11 @@ def _life(c: _Case, units: list[tuple[str, int]], regions: list[str]) -> None:
         c.emit("suspended", {"unit": unit, "reason": "等待审批"}, rng.uniform(10, 200))
         c.emit("resumed", {"unit": unit}, rng.uniform(60, 3000))
     if rng.random() < 0.03:
-        c.emit("supervised", {"reason": rng.choice(["leader_instruction", "media", "other"])}, rng.uniform(5, 100))
+        reason = rng.choice(["leader_instruction", "media", "other"])
+        c.emit("supervised", {"reason": reason}, rng.uniform(5, 100))
+        if reason == "leader_instruction":  # 领导批示 comes with its own deadline, four hours on
+            when, event = c.events[-1]
+            event["data"]["deadline_at"] = (when + timedelta(hours=4)).isoformat(timespec="seconds")
     if rng.random() < 0.07:
         return  # left open: pending or overdue at month end
     c.emit("disposed", {"unit": unit}, rng.expovariate(1 / 600))
