@@ -118,7 +118,8 @@ def standing_equals_replay(scoring: str, lines: list[bytes], units: Path, kind: 
             start, end = named_bounds(doc["period_name"])
             result = replay(lines, Period(start, end, parse_instant(doc["period"]["as_of"], "as_of")), rules,
                             directory, schemes)
-            want = orjson.loads(orjson.dumps(period_document(result.period, result.indicators, result.scores, result.listings)))
+            want = orjson.loads(orjson.dumps(period_document(
+                result.period, result.indicators, result.scores, result.listings)))
             if {k: doc[k] for k in ("period", "units", "regions")} == want:
                 return
         assert time.monotonic() < deadline, f"the standing {kind} never equalled replay"

@@ -43,7 +43,8 @@ async def test_standing_documents_equal_replay_as_of_the_same_instant(settings: 
         for kind in KINDS:
             start, end = named_bounds(names[kind])
             result = replay(lines, Period(start, end, now), rules, directory, schemes)
-            expected = orjson.loads(orjson.dumps(period_document(result.period, result.indicators, result.scores, result.listings)))
+            expected = orjson.loads(orjson.dumps(period_document(
+                result.period, result.indicators, result.scores, result.listings)))
             stored = await standing(pool, kind)
             assert stored is not None and stored["period_name"] == names[kind]
             assert {k: stored[k] for k in ("period", "units", "regions")} == expected, kind

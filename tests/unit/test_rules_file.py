@@ -128,5 +128,5 @@ def test_a_wrong_setting_names_the_file_key_and_fix(tmp_path: Path, text: str, m
 
 
 def test_a_missing_rules_file_says_which_setting(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read the rules file .*nope.yaml.*CASEFLOW_RULES_FILE"):
+    with pytest.raises(ConfigError, match=r"cannot read the rules file .*nope\.yaml.*CASEFLOW_RULES_FILE"):
         load_rules(rules_file=tmp_path / "nope.yaml")

@@ -10,8 +10,8 @@ import asyncpg
 import orjson
 
 from caseflow.contract import snapshot
-from caseflow.domain.lifecycle import Rejection
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
+from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.state import CaseState, Supervision
 from caseflow.infra import outbox
 from caseflow.instants import from_ms, iso

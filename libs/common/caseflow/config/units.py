@@ -10,10 +10,9 @@ from typing import Any
 
 import yaml
 
-from caseflow.domain.calendar import date_to_day, day_start
-
 from caseflow.config.schemes import ConfigError
 from caseflow.config.units_file import UnitsFile, parse_units_file
+from caseflow.domain.calendar import date_to_day, day_start
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,18 @@ from caseflow.domain.repeats import REPEAT_THRESHOLD, counts_for_repeats, repeat
 from caseflow.domain.rules import AlertPolicy, Rules
 from caseflow.domain.state import Assignment, CaseState, Supervision
 
-
 SUPERVISION_DEADLINE = "supervision deadline passed"
 
-__all__ = ["SUPERVISION_DEADLINE", "Alert", "AlertPolicy", "alert_id", "plan_alerts", "plan_with_next", "plan_repeat_alerts",
-           "plan_unit_rate_alerts"]
+__all__ = [
+    "SUPERVISION_DEADLINE",
+    "Alert",
+    "AlertPolicy",
+    "alert_id",
+    "plan_alerts",
+    "plan_repeat_alerts",
+    "plan_unit_rate_alerts",
+    "plan_with_next",
+]
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ ZH = {
     "on_time": "按期处置数", "late_disposed": "超期处置数", "overdue_open": "超期未处置数",
     "pending": "在办未到期数", "reworked": "返工案件数", "closed": "结案数",
     "closed_on_time": "按期结案数", "extended": "延期案件数", "suspended": "挂账数",
-    "supervised": "督办数", "repeat": "重复案件数", "visits": "有效回访数", "satisfied": "满意数", "basically_satisfied": "基本满意数",
+    "supervised": "督办数", "repeat": "重复案件数", "visits": "有效回访数", "satisfied": "满意数",
+    "basically_satisfied": "基本满意数",
     "disposal_rate": "处置率", "on_time_rate": "按期处置率", "close_rate": "结案率",
     "on_time_close_rate": "按期结案率", "rework_rate": "返工率", "intact_rate": "完好率",
     "repeat_rate": "重复案件率", "extension_rate": "延期案件率", "satisfaction_rate": "满意率",
@@ -100,7 +101,8 @@ def to_table(result: ReplayResult, directory: Directory) -> str:
     out.write(_grid(rhead, rrows))
     for scheme_id, listing in doc["listings"].items():
         out.write(f"\n== 名单 listing {scheme_id} {listing['name']} ==\n")
-        keys = list(next(iter(listing["rows"].values()), {}).get("indicators", {}))
+        first: dict[str, Any] = next(iter(listing["rows"].values()), {})
+        keys = list(first.get("indicators", {}))
         names = ZH if listing["on"] == "units" else REGION_ZH
         lhead = [("单位 unit" if listing["on"] == "units" else "区域 region"), *(f"{names[k]} {k}" for k in keys),
                  "结论 status"]
@@ -111,7 +113,7 @@ def to_table(result: ReplayResult, directory: Directory) -> str:
     return out.getvalue()
 
 
-STATUS_ZH = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial"}
+STATUS_ZH: dict[str | None, str] = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial"}
 
 
 def _listed(item: dict[str, Any]) -> str:

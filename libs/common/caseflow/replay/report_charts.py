@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
 from caseflow.domain.indicators import REGION_KEYS
-from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
+from caseflow.replay.output import CLASS_ZH, REGION_ZH
 from caseflow.replay.report_data import Report
 
 logging.getLogger("matplotlib").setLevel(logging.WARNING)
