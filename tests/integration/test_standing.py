@@ -47,7 +47,7 @@ async def test_standing_documents_equal_replay_as_of_the_same_instant(settings: 
                 result.period, result.indicators, result.scores, result.listings)))
             stored = await standing(pool, kind)
             assert stored is not None and stored["period_name"] == names[kind]
-            assert {k: stored[k] for k in ("period", "units", "regions")} == expected, kind
+            assert {k: stored[k] for k in ("period", "units", "regions", "listings")} == expected, kind
         assert any(u["dispatched"] for u in (await standing(pool, "day") or {})["units"].values())
     finally:
         await pool.close()

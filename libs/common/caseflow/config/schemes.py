@@ -64,6 +64,7 @@ def parse_scheme(raw: dict[str, Any], where: str) -> Scheme:
         targets={str(k): float(v) for k, v in (raw.get("targets") or {}).items()},
         satisfied_includes_basically=_flag(raw, "satisfied_includes_basically", where),
         honours_trials=_flag(raw, "honours_trials", where),
+        cross_month=_flag(raw, "cross_month", where),
     )
 
 

@@ -12,7 +12,7 @@ import yaml
 
 from caseflow.config.schemes import ConfigError
 from caseflow.config.units_file import UnitsFile, parse_units_file
-from caseflow.domain.calendar import date_to_day, day_start
+from caseflow.domain.calendar import date_to_day, day_start, month_end
 
 
 @dataclass(frozen=True)
@@ -52,9 +52,7 @@ def directory_of(spec: UnitsFile) -> Directory:
 
 def trial_end(month: str) -> int:
     """"2026-12" -> the instant 2027-01-01 00:00 Asia/Shanghai."""
-    year, number = int(month[:4]), int(month[5:7])
-    following = date(year + number // 12, number % 12 + 1, 1)
-    return day_start(date_to_day(following))
+    return month_end(day_start(date_to_day(date(int(month[:4]), int(month[5:7]), 1))))
 
 
 def parse_directory(raw: Any, where: str) -> Directory:

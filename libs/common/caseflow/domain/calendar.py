@@ -32,6 +32,12 @@ def date_to_day(d: date) -> int:
     return d.toordinal() - _EPOCH_ORDINAL
 
 
+def month_end(t: int) -> int:
+    """The local midnight that begins the month after the one instant t falls in."""
+    d = day_to_date(local_day(t))
+    return day_start(date_to_day(date(d.year + d.month // 12, d.month % 12 + 1, 1)))
+
+
 @dataclass(frozen=True)
 class WorkingCalendar:
     """Which local days are workdays, and the working windows within a workday.

@@ -6,9 +6,10 @@ from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from caseflow.domain import asof
+from caseflow.domain.cross_month import carried_disposal, crosses
 from caseflow.domain.repeats import repeat_cases
 from caseflow.domain.rules import Rules
-from caseflow.domain.state import CaseState
+from caseflow.domain.state import Assignment, CaseState
 
 # The contract's 督办 reasons: `supervised_<reason>` counts, per unit, the assignments whose case got
 # a supervised event with that reason (a case supervised for two reasons counts under both).
@@ -71,9 +72,11 @@ def evaluate(
     rules: Rules,
     unit_ids: Iterable[str] = (),
     region_ids: Iterable[str] = (),
+    cross_month: bool = False,
 ) -> Indicators:
+    """`cross_month`: the counts under county-interim 第十一条 (domain.cross_month)."""
     repeats = repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)
-    return indicators_of(count(cases, period, repeats, unit_ids, region_ids))
+    return indicators_of(count(cases, period, repeats, unit_ids, region_ids, cross_month))
 
 
 def count(
@@ -82,6 +85,7 @@ def count(
     repeats: Container[str],
     unit_ids: Iterable[str] = (),
     region_ids: Iterable[str] = (),
+    cross_month: bool = False,
 ) -> Counts:
     """Counts over `cases`; `repeats` are the ids of the repeat cases among all the period's cases."""
     t = period.as_of
@@ -95,6 +99,8 @@ def count(
         _count_visits(units, case, period)
         for a in case.assignments:
             if not period.contains(a.dispatched_at):
+                if cross_month and a.dispatched_at < period.start:
+                    _count_carried(units, a, period, t)
                 continue
             counts = units.get(a.unit)
             if counts is None:
@@ -104,7 +110,7 @@ def count(
                 continue
             if region is None:
                 region = region_counts.setdefault(case.region, _zero_region())
-            _count_assignment(counts, region, case, a, t)
+            _count_assignment(counts, region, case, a, t, period.end if cross_month and crosses(a, t) else None)
         if case.case_id in repeats:
             for unit in repeat_units(case, period):
                 units[unit]["repeat"] += 1
@@ -172,13 +178,31 @@ def _count_visits(units: dict[str, dict[str, int]], case: CaseState, period: Per
             counts["basically_satisfied"] += visit.result == "basically_satisfied"
 
 
-def _count_assignment(counts, region, case, a, t: int) -> None:
+def _count_carried(units: dict[str, dict[str, int]], a: Assignment, period: Period, t: int) -> None:
+    carried = carried_disposal(a, period.start, period.end, t)
+    if carried is None:
+        return
+    counts = units.get(a.unit)
+    if counts is None:
+        counts = units[a.unit] = dict.fromkeys(UNIT_COUNTS, 0)
+    on_time = carried[1]
+    counts["disposed"] += 1
+    counts["on_time"] += on_time
+    counts["late_disposed"] += not on_time
+
+
+def _count_assignment(counts, region, case, a, t: int, crossing_until: int | None = None) -> None:
+    """`crossing_until`: the assignment crosses a month (cross-month counts): it is due here, and
+    disposed here only if its disposal lies before this instant (the period's end)."""
     deadline = asof.deadline_at(a, t)
     disposed_at = asof.disposed_at(a, t)
     suspended = asof.suspended_at(a, t)
     closed = asof.closed_by(case, t)
     counts["dispatched"] += 1
-    if disposed_at is not None:
+    if crossing_until is not None and (disposed_at is None or disposed_at >= crossing_until):
+        counts["due"] += 1
+        region["due"] += 1
+    elif disposed_at is not None:
         on_time = disposed_at <= deadline
         counts["due"] += 1
         counts["disposed"] += 1

@@ -54,6 +54,7 @@ class Scheme:
     targets: Mapping[str, float] = field(default_factory=dict)  # key -> pass when >= target
     satisfied_includes_basically: bool = False  # rules §4: `satisfied` also counts 基本满意
     honours_trials: bool = False  # listings: a place in its trial months is 试运行, not failed
+    cross_month: bool = False  # scores from the cross-month counts (county-interim 第十一条, domain.cross_month)
 
 
 def scheme_row(scheme: Scheme, row: Row) -> Row:

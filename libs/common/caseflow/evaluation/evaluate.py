@@ -36,7 +36,13 @@ def evaluate_period(
 ) -> Numbers:
     """Indicators, every scheme's scores and listings for one period: the numbers replay and scoring share."""
     indicators = evaluate(cases, period, rules, directory.units, directory.regions)
-    return numbers_of(indicators, period, directory, schemes, manual)
+    crossing = evaluate(cases, period, rules, directory.units, directory.regions, cross_month=True) \
+        if wants_cross_month(schemes) else None
+    return numbers_of(indicators, period, directory, schemes, manual, crossing)
+
+
+def wants_cross_month(schemes: Mapping[str, Scheme]) -> bool:
+    return any(s.cross_month for s in schemes.values())
 
 
 def numbers_of(
@@ -45,8 +51,10 @@ def numbers_of(
     directory: Directory,
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
+    crossing: Indicators | None = None,
 ) -> Numbers:
-    return Numbers(indicators, scores_of(indicators, directory, schemes, manual),
+    """`crossing`: the cross-month counts, for the schemes that ask for them (required when any does)."""
+    return Numbers(indicators, scores_of(indicators, directory, schemes, manual, crossing),
                    listings_of(indicators, period, directory, schemes))
 
 
@@ -55,13 +63,18 @@ def scores_of(
     directory: Directory,
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
+    crossing: Indicators | None = None,
 ) -> Scores:
-    """Every unit-score scheme over the units' indicators."""
-    return {
-        scheme_id: score_units(scheme, indicators.units, directory.unit_class, manual)
-        for scheme_id, scheme in schemes.items()
-        if scheme.kind == "unit_score"
-    }
+    """Every unit-score scheme over the units' indicators (cross-month schemes over `crossing`)."""
+    out: Scores = {}
+    for scheme_id, scheme in schemes.items():
+        if scheme.kind != "unit_score":
+            continue
+        if scheme.cross_month and crossing is None:
+            raise ValueError(f"scheme {scheme_id} scores cross-month counts; evaluate them too")
+        rows = crossing.units if scheme.cross_month and crossing is not None else indicators.units
+        out[scheme_id] = score_units(scheme, rows, directory.unit_class, manual)
+    return out
 
 
 def period_document(period: Period, indicators: Indicators, scores: Scores, listings: Listings) -> dict[str, Any]:

@@ -57,6 +57,7 @@ class Job:
     rules: Rules
     unit_ids: tuple[str, ...]
     region_ids: tuple[str, ...]
+    cross_month: bool = False  # also count under county-interim 第十一条 (a scheme asks for it)
 
 
 def part_paths(job: Job, bucket: int, worker: int) -> tuple[Path, Path]:

@@ -28,7 +28,7 @@ import time
 import traceback
 from array import array
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -45,7 +45,7 @@ from caseflow.domain.indicators import Counts, Period, count, indicators_of, mer
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.evaluation.evaluate import numbers_of
+from caseflow.evaluation.evaluate import numbers_of, wants_cross_month
 from caseflow.replay.buckets import Job, Progress, buckets_for, case_bucket, part_paths, partition, ranges
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 
@@ -68,6 +68,7 @@ class _Totals:
     invalid: list[tuple[int, Invalid]]
     id_hashes: array[int]
     misrouted: int = 0
+    crossing: Counts = field(default_factory=lambda: Counts({}, {}))  # cross-month counts, when asked
 
 
 def _fold_bucket(job: Job, bucket: int, line_offsets: list[int], totals: _Totals, done: Progress) -> None:
@@ -104,6 +105,8 @@ def _fold_bucket(job: Job, bucket: int, line_offsets: list[int], totals: _Totals
     del groups
     cases = book.cases()
     totals.counts = merged([totals.counts, count(cases, p, (), job.unit_ids, job.region_ids)])
+    if job.cross_month:
+        totals.crossing = merged([totals.crossing, count(cases, p, (), job.unit_ids, job.region_ids, True)])
     by_case = {case.case_id: case for case in cases}
     for key, reported_at, case_id in repeat_candidates(cases, p.start, p.end, p.as_of, job.rules.repeat_excluded_codes):
         totals.candidates.append((key, reported_at, case_id, repeat_units(by_case[case_id], p)))
@@ -137,7 +140,7 @@ def _work(job: Job, conn: Connection, done: Progress, claim: Any) -> None:
         for candidate in totals.candidates:  # one repeat key, one worker (forked workers hash alike)
             by_owner[hash(candidate[0]) % job.workers].append(candidate)
         conn.send(("folded", totals.counts, [_CANDIDATES.encode(c) for c in by_owner], totals.rejected,
-                   totals.invalid, ids.tobytes(), totals.misrouted))
+                   totals.invalid, ids.tobytes(), totals.misrouted, totals.crossing))
         del totals, by_owner
         conn.send(("repeats", _repeat_counts(conn.recv())))
     except BaseException:  # the parent re-raises it with the worker's traceback
@@ -189,7 +192,7 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
         for worker, (start, end) in enumerate(ranges(path, workers)):
             parent, child = ctx.Pipe()
             job = Job(path, work, worker, workers, buckets, start, end, period, rules, tuple(directory.units),
-                       tuple(directory.regions))
+                       tuple(directory.regions), wants_cross_month(schemes))
             proc = ctx.Process(target=_work, args=(job, child, dones[worker], claim), daemon=True)
             proc.start()
             pipes.append(parent)
@@ -222,14 +225,18 @@ def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, 
     reason = abandon_reason(sum(m[6] for m in folded), [m[5] for m in folded])
     if reason:
         return reason
-    counts = merged([m[1] for m in folded])
+    counts, crossing = merged([m[1] for m in folded]), merged([m[7] for m in folded])
     for unit_repeats in repeats:
         for unit, n in unit_repeats.items():
             counts.units[unit]["repeat"] += n
+            if crossing.units:
+                crossing.units[unit]["repeat"] += n
     indicators = indicators_of(counts)
+    crossed = indicators_of(crossing) if wants_cross_month(schemes) else None
     rejected = sorted(chain.from_iterable(m[3] for m in folded), key=lambda r: (r.at, r.event_id))
     invalid = sorted(chain.from_iterable(m[4] for m in folded), key=lambda item: item[0])
     log.info("replay: %d lines partitioned into %d buckets in %.1f s, folded by %d workers in %.1f s, "
              "added up in %.1f s", sum(lines), buckets, partitioned - started, workers, finished - partitioned,
              time.monotonic() - finished)
-    return ReplayResult(period, *numbers_of(indicators, period, directory, schemes, manual), rejected, invalid)
+    numbers = numbers_of(indicators, period, directory, schemes, manual, crossed)
+    return ReplayResult(period, *numbers, rejected, invalid)
