@@ -118,3 +118,52 @@ def test_unknown_scheme_is_a_clear_error(months: tuple[Path, Path, Path], tmp_pa
                    "--out", tmp_path / "x.xlsx")
     assert out.returncode == 2 and "--scheme 'nope'" in out.stderr and "county-interim" in out.stderr
     assert not (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize(("name", "kind", "previous", "last_year", "trend"), [
+    ("2026-10", "month", "2026-09", "2025-10", ["2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10"]),
+    ("2026-01", "month", "2025-12", "2025-01", ["2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-01"]),
+    ("2026-Q1", "quarter", "2025-Q4", "2025-Q1", ["2026-01", "2026-02", "2026-03"]),
+    ("2026-Q4", "quarter", "2026-Q3", "2025-Q4", ["2026-10", "2026-11", "2026-12"]),
+    ("2026", "year", "2025", "2025", [f"2026-{m:02d}" for m in range(1, 13)]),
+])
+def test_the_periods_a_report_evaluates(name: str, kind: str, previous: str, last_year: str,
+                                        trend: list[str]) -> None:
+    from caseflow.replay.report_data import report_periods
+
+    p = report_periods(name)
+    assert (p.kind, p.previous, p.last_year, p.trend) == (kind, previous, last_year, trend)
+    assert p.names[-1] == name and len(p.names) == len(set(p.names))
+
+
+@pytest.mark.parametrize("period", ["2026-Q3", "2026"])
+def test_quarter_and_year_reports(months: tuple[Path, Path, Path], period: str) -> None:
+    """A quarter's or a year's workbook ranks the period's assignments as replay does, with its months'
+    trend and the period before."""
+    events, units, d = months
+    out = caseflow("report", "--input", events, "--units", units, "--period", period, "--scheme", "county-interim",
+                   "--out", d / f"{period}.xlsx")
+    assert out.returncode == 0, out.stderr
+    doc = replay(events, units, period)
+    wb = load_workbook(d / f"{period}.xlsx")
+    ranked = rows(wb["排名 ranking"], 2)
+    assert {r["单位 unit"] for r in ranked} == set(doc["units"])
+    for r in ranked:
+        expected = doc["units"][r["单位 unit"]]["scores"]["county-interim"]
+        assert r["总分 score"] == pytest.approx(expected["score"], rel=1e-14) and r["排名 rank"] == expected["rank"]
+    trend = rows(wb["趋势 trend"], 2)
+    months_shown = [c.value for c in wb["趋势 trend"][2]][2:]
+    assert months_shown == (["2026-07", "2026-08", "2026-09"] if period == "2026-Q3"
+                            else [f"2026-{m:02d}" for m in range(1, 13)])
+    september = replay(events, units, "2026-09")
+    for r in trend:
+        unit, key = r["单位 unit"], r["指标 indicator"].split()[-1]
+        if key in september["units"][unit]:
+            assert r["2026-09"] == pytest.approx(september["units"][unit][key], rel=1e-14)
+    changes = [c.value for c in wb["环比同比 changes"][2]]
+    if period == "2026":
+        assert changes == ["单位 unit", "指标 indicator", "本年 this year", "上年 last year", "环比 MoM"]
+    else:
+        assert changes[2:4] == ["本季 this quarter", "上季 last quarter"]
+    page = (d / f"{period}-charts" / "report.html").read_text("utf-8")
+    assert f"{period} 数字城管考核报告" in page

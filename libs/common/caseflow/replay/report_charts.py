@@ -42,7 +42,7 @@ def ranking_chart(report: Report, out: Path) -> list[Path]:
         bars = ax.barh(labels[::-1], [r.score for r in ranked][::-1], color="#4472C4")
         ax.bar_label(bars, fmt="%.2f", padding=3, fontsize=8)
         group = CLASS_ZH.get(cls, "") if cls else "全部单位"
-        ax.set_title(f"{report.month} {report.scheme.name} 排名 — {group}")
+        ax.set_title(f"{report.name} {report.scheme.name} 排名 — {group}")
         ax.set_xlabel("得分 score")
         ax.margins(x=0.15)
         fig.tight_layout()
@@ -87,7 +87,7 @@ def region_heat(report: Report, out: Path) -> Path:
     for i, row in enumerate(values):
         for j, v in enumerate(row):
             ax.text(j, i, "-" if v is None else f"{float(v):.1%}", ha="center", va="center", fontsize=9)
-    ax.set_title(f"{report.month} 区域指标 region indicators")
+    ax.set_title(f"{report.name} 区域指标 region indicators")
     fig.tight_layout()
     path = out / "regions.png"
     fig.savefig(path, dpi=110)
@@ -116,10 +116,10 @@ def write_charts(report: Report, out: Path) -> list[Path]:
     _use_cjk_font()
     pngs = [*ranking_chart(report, out), trend_chart(report, out), region_heat(report, out)]
     e = html.escape
-    parts = [f"<!doctype html><meta charset='utf-8'><title>{e(report.month)} 考核报告</title>",
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{e(report.name)} 考核报告</title>",
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
              "td,th{border:1px solid #999;padding:4px 8px;text-align:right}th{background:#ddebf7}</style>",
-             f"<h1>{e(report.month)} 数字城管考核报告 — {e(report.scheme.name)}</h1>"]
+             f"<h1>{e(report.name)} 数字城管考核报告 — {e(report.scheme.name)}</h1>"]
     for cls, rows in report.ranking.items():
         parts.append(f"<h2>排名 {e(CLASS_ZH.get(cls, '') if cls else '全部单位')}</h2><table><tr><th>排名</th>"
                      "<th>单位</th><th>名称</th><th>得分</th></tr>")

@@ -1,4 +1,4 @@
-"""`caseflow report`: a month's workbook and charts, from the same sources as replay."""
+"""`caseflow report`: a month's, quarter's or year's workbook and charts, from the same sources as replay."""
 
 from __future__ import annotations
 
@@ -13,20 +13,31 @@ from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.engine import result_of
 from caseflow.replay.loading import fold
-from caseflow.replay.report_data import Report, case_lines, month_period, months_needed, ranking, region_targets
+from caseflow.replay.report_data import (
+    Report,
+    case_lines,
+    named_period,
+    ranking,
+    region_targets,
+    report_periods,
+)
 from caseflow.replay.sources import SourceError
 from caseflow.version import code_version
 
 EXAMPLES = """examples:
   caseflow report --input events.jsonl --units units.yaml --period 2026-10 --scheme county-interim --out report.xlsx
   caseflow report --from-archive --units units.yaml --period 2026-10 --scheme standard-department --out oct.xlsx
+  caseflow report --input events.jsonl --units units.yaml --period 2026-Q4 --out q4.xlsx
+  caseflow report --input year.jsonl --units units.yaml --period 2026 --out 2026.xlsx   # 年考核
 Writes the workbook and, beside it, a folder of charts (PNG) and report.html (--charts to choose it).
-The month before (环比), the same month a year before (同比) and a six-month trend are replayed from the
-same source in the same pass; months the source does not cover show as empty."""
+The period before (环比), the same period a year before (同比) and a month-by-month trend (a month: the
+last six; a quarter or year: its months) are replayed from the same source in the same pass; periods
+the source does not cover show as empty. A year ranks the year's assignments (e.g. county-interim 年考核)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_config_arguments(p, period_help="the month to report, YYYY-MM (Asia/Shanghai)")
+    add_config_arguments(p, period_help="the period to report: a month YYYY-MM, a quarter YYYY-Qn or a year YYYY "
+                                        "(Asia/Shanghai)")
     p.add_argument("--scheme", default="county-interim", help="the unit scoring scheme to rank by")
     p.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
     p.add_argument("--charts", type=Path, help="folder for the PNG charts and report.html (default: OUT-charts)")
@@ -42,19 +53,21 @@ def run(args: argparse.Namespace) -> int:
         if scheme is None or scheme.kind != "unit_score":
             known = ", ".join(sorted(s for s, v in schemes.items() if v.kind == "unit_score"))
             raise ConfigError(f"--scheme {args.scheme!r} is not a unit scoring scheme; known: {known}")
-        months = months_needed(args.period)
-        periods = [month_period(m) for m in months[:-1]] + [period]
+        wanted = report_periods(args.period)
+        periods = [named_period(n) for n in wanted.names[:-1]] + [period]
         books = fold(source, [p.as_of for p in periods], rules, progress=not args.no_progress)
     except (PeriodError, ConfigError, SourceError) as exc:
         print(f"caseflow report: {exc}", file=sys.stderr)
         return 2
-    results = [result_of(b, p, rules, directory, schemes) for b, p in zip(books, periods, strict=True)]
-    current = results[-1]
+    results = dict(zip(wanted.names, (result_of(b, p, rules, directory, schemes)
+                                      for b, p in zip(books, periods, strict=True)), strict=True))
+    current = results[args.period]
     overdue, reworked = case_lines(books[-1].cases(), period)
     report = Report(
-        month=args.period, scheme=scheme, current=current, previous=results[-2], last_year=results[0],
-        trend=list(zip(months[1:], results[1:], strict=True)), ranking=ranking(current, scheme, directory, {}),
-        region_targets=region_targets(schemes), unit_class=directory.unit_class, overdue=overdue, reworked=reworked)
+        name=args.period, periods=wanted, scheme=scheme, current=current, previous=results[wanted.previous],
+        last_year=results[wanted.last_year], trend=[(m, results[m]) for m in wanted.trend],
+        ranking=ranking(current, scheme, directory, {}), region_targets=region_targets(schemes),
+        unit_class=directory.unit_class, overdue=overdue, reworked=reworked)
     about = {
         "考核周期 period": f"{iso(period.start)} .. {iso(period.end)}", "统计截止 as-of": iso(period.as_of),
         "考核办法 scheme": f"{scheme.name} ({scheme.id}) version {scheme_version(scheme)}",

@@ -1,8 +1,10 @@
-"""What a monthly report shows, computed from replays: the month, the month before, the same month a
-year before, a six-month trend, and the overdue and reworked cases. Pure; the writers only lay it out."""
+"""What a report shows, computed from replays: the period (a month, quarter or year), the one before
+(环比), the same one a year before (同比), a month-by-month trend (the last six months of a month; the
+months of a quarter or year), and the overdue and reworked cases. Pure; the writers only lay it out."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +14,7 @@ from caseflow.domain import asof
 from caseflow.domain.indicators import Period
 from caseflow.domain.schemes import Scheme, TermResult, term_results
 from caseflow.domain.state import CaseState
-from caseflow.evaluation.periods import month_bounds
+from caseflow.evaluation.periods import month_bounds, named_bounds
 from caseflow.replay.engine import ReplayResult
 
 TREND_MONTHS = 6
@@ -43,13 +45,53 @@ class RankRow:
 
 
 @dataclass(frozen=True)
+class ReportPeriods:
+    """The periods a report evaluates, by name, and what people call them."""
+
+    name: str
+    kind: str  # month | quarter | year
+    previous: str  # 环比 (for a year: the year before, the same as last_year)
+    last_year: str  # 同比
+    trend: list[str]  # months, oldest first
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"month": {"now": "本月 this month", "previous": "上月 last month", "last_year": "去年同月 last year"},
+                "quarter": {"now": "本季 this quarter", "previous": "上季 last quarter",
+                            "last_year": "去年同季 last year"},
+                "year": {"now": "本年 this year", "previous": "上年 last year", "last_year": "上年 last year"},
+                }[self.kind]
+
+    @property
+    def names(self) -> list[str]:
+        """Every period evaluated, each once, the report's own last."""
+        return [n for n in dict.fromkeys([self.last_year, self.previous, *self.trend]) if n != self.name] + [self.name]
+
+
+def report_periods(name: str) -> ReportPeriods:
+    """For a month, quarter (2026-Q4) or year (2026); PeriodError for anything else."""
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", name)
+    if quarter:
+        year, q = int(quarter.group(1)), int(quarter.group(2))
+        previous = f"{year}-Q{q - 1}" if q > 1 else f"{year - 1}-Q4"
+        months = [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+        return ReportPeriods(name, "quarter", previous, f"{year - 1}-Q{q}", months)
+    if re.fullmatch(r"\d{4}", name):
+        year = int(name)
+        return ReportPeriods(name, "year", str(year - 1), str(year - 1), [f"{year}-{m:02d}" for m in range(1, 13)])
+    month_bounds(name, "--period")  # a month, or the error that says what a period may be
+    return ReportPeriods(name, "month", shift_month(name, -1), shift_month(name, -12), months_needed(name)[1:])
+
+
+@dataclass(frozen=True)
 class Report:
-    month: str
+    name: str  # the period reported: 2026-10, 2026-Q4 or 2026
+    periods: ReportPeriods
     scheme: Scheme
     current: ReplayResult
     previous: ReplayResult  # 环比
     last_year: ReplayResult  # 同比
-    trend: list[tuple[str, ReplayResult]]  # oldest first, ends with the month
+    trend: list[tuple[str, ReplayResult]]  # months, oldest first
     ranking: dict[int | None, list[RankRow]]  # class (None: ranked across all) -> rows by rank
     region_targets: dict[str, float]
     unit_class: Mapping[str, int]
@@ -69,9 +111,9 @@ def months_needed(month: str) -> list[str]:
     return [shift_month(month, -12), *trend]
 
 
-def month_period(month: str, as_of: int | None = None) -> Period:
-    start, end = month_bounds(month)
-    return Period(start, end, end if as_of is None else as_of)
+def named_period(name: str) -> Period:
+    start, end = named_bounds(name)
+    return Period(start, end, end)
 
 
 def ranking(result: ReplayResult, scheme: Scheme, directory: Directory,

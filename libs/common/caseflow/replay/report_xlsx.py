@@ -1,5 +1,5 @@
-"""The monthly workbook (openpyxl): ranking with every term, indicators, regions against targets,
-环比/同比, overdue and reworked cases. Chinese headers, number formats, frozen header rows."""
+"""The report's workbook (openpyxl): ranking with every term, indicators, regions against targets,
+环比/同比, the month-by-month trend, overdue and reworked cases. Chinese headers, number formats, frozen header rows."""
 
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _ranking(wb: Workbook, report: Report) -> None:
                 row += [t.value, t.weight, t.points]
             row += [r.score, *([r.grade] if scheme.grades else []), ", ".join(r.missing)]
             rows.append(row)
-    note = (f"{scheme.name} ({scheme.id}) {report.month} 排名 ranking "
+    note = (f"{scheme.name} ({scheme.id}) {report.name} 排名 ranking "
             f"{'按类别 within class' if scheme.rank_within == 'class' else '全部单位 across all units'}; "
             "应处置数为0的单位不参与排名 (units with due = 0 are not ranked)")
     _sheet(wb, "排名 ranking", head, rows, formats, note)
@@ -102,18 +102,39 @@ def _regions(wb: Workbook, report: Report) -> None:
 
 def _changes(wb: Workbook, report: Report) -> None:
     keys = ("due", "disposed", "on_time", "disposal_rate", "on_time_rate", "rework_rate")
-    head = ["单位 unit", "指标 indicator", "本月 this month", "上月 last month", "环比 MoM", "去年同月 last year",
-            "同比 YoY"]
+    labels = report.periods.labels
+    yearly = report.periods.kind == "year"  # the year before is both 环比 and 同比: shown once
+    head = ["单位 unit", "指标 indicator", labels["now"], labels["previous"], "环比 MoM"]
+    head += [] if yearly else [labels["last_year"], "同比 YoY"]
     rows = []
     now, prev, last = (r.indicators.units for r in (report.current, report.previous, report.last_year))
     for unit in sorted(now):
         for k in keys:
             a, b, c = now[unit][k], prev.get(unit, {}).get(k), last.get(unit, {}).get(k)
-            rows.append([unit, f"{ZH[k]} {k}", a, b, change(a, b), c, change(a, c)])
+            rows.append([unit, f"{ZH[k]} {k}", a, b, change(a, b)] + ([] if yearly else [c, change(a, c)]))
     ws = _sheet(wb, "环比同比 changes", head, rows, [None, None], "率的环比/同比为百分点差 (rate changes in points)")
     for r, row in enumerate(rows, start=3):
         number = PCT if str(row[1]).endswith(("rate", "ratio")) else INT
-        for c in range(3, 8):
+        for c in range(3, len(head) + 1):
+            ws.cell(r, c).number_format = number
+
+
+def _trend(wb: Workbook, report: Report) -> None:
+    """Month by month, per unit: the counts and rates the scheme reads, and its score."""
+    keys = ("due", "disposed", "disposal_rate", "on_time_rate")
+    months = [m for m, _ in report.trend]
+    head = ["单位 unit", "指标 indicator", *months]
+    rows = []
+    for unit in sorted(report.current.indicators.units):
+        for k in keys:
+            rows.append([unit, f"{ZH[k]} {k}", *(r.indicators.units.get(unit, {}).get(k) for _, r in report.trend)])
+        scores = [r.scores.get(report.scheme.id, {}).get(unit, {}).get("score") for _, r in report.trend]
+        rows.append([unit, f"得分 score {report.scheme.id}", *scores])
+    ws = _sheet(wb, "趋势 trend", head, rows, [None, None], "逐月 month by month")
+    for r, row in enumerate(rows, start=3):
+        label = str(row[1])
+        number = PCT if label.endswith("rate") else (SCORE if label.startswith("得分") else INT)
+        for c in range(3, len(head) + 1):
             ws.cell(r, c).number_format = number
 
 
@@ -133,6 +154,7 @@ def write_workbook(report: Report, out: Path, about: dict[str, str]) -> None:
     _indicators(wb, report)
     _regions(wb, report)
     _changes(wb, report)
+    _trend(wb, report)
     _cases(wb, "超期案件 overdue", report.overdue)
     _cases(wb, "返工案件 reworked", report.reworked)
     _sheet(wb, "说明 about", ["项目 item", "内容 value"], [[k, v] for k, v in about.items()], [None, None])
