@@ -130,3 +130,20 @@ def test_a_wrong_setting_names_the_file_key_and_fix(tmp_path: Path, text: str, m
 def test_a_missing_rules_file_says_which_setting(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cannot read the rules file .*nope\.yaml.*CASEFLOW_RULES_FILE"):
         load_rules(rules_file=tmp_path / "nope.yaml")
+
+
+@pytest.mark.parametrize("service", ["dispatch", "scoring", "notify"])
+def test_a_service_refuses_to_start_on_a_wrong_rules_file(tmp_path: Path, service: str) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "rules.yaml").write_text("alerts: {warning_fraction: 1.5}\n", "utf-8")
+    env = {**os.environ, "CASEFLOW_RULES_FILE": str(tmp_path / "rules.yaml"), "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
+           "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+    out = subprocess.run([sys.executable, "-m", "caseflow.cli", service, "--port", "9"], env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.strip().splitlines()[-1] == (
+        f"caseflow {service}: {tmp_path / 'rules.yaml'}: alerts.warning_fraction: Input should be less than 1 "
+        "(got 1.5)")

@@ -56,7 +56,13 @@ def main(argv: list[str] | None = None) -> int:
     if run is None:
         parser.print_help()
         return 2
-    return run(args)
+    from caseflow.config.schemes import ConfigError
+
+    try:
+        return run(args)
+    except ConfigError as exc:  # a service's configuration files: say which file, key and fix, and stop
+        print(f"caseflow {args.command}: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
