@@ -167,3 +167,19 @@ def test_quarter_and_year_reports(months: tuple[Path, Path, Path], period: str) 
         assert changes[2:4] == ["本季 this quarter", "上季 last quarter"]
     page = (d / f"{period}-charts" / "report.html").read_text("utf-8")
     assert f"{period} 数字城管考核报告" in page
+
+
+def test_a_region_on_trial_is_shown_as_such(months: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    events, units, _ = months
+    trial = tmp_path / "units.yaml"
+    trial.write_text(units.read_text("utf-8").replace("  - id: R-01\n", '  - id: R-01\n    trial_until: "2026-10"\n'),
+                     "utf-8")
+    assert trial.read_text("utf-8") != units.read_text("utf-8")
+    out = caseflow("report", "--input", events, "--units", trial, "--period", "2026-10", "--out", tmp_path / "t.xlsx")
+    assert out.returncode == 0, out.stderr
+    regions = {r["区域 region"]: r for r in rows(load_workbook(tmp_path / "t.xlsx")["区域 regions"], 1)}
+    assert regions["R-01"]["问题及时解决率 目标 target ≥98%"] == "试运行 trial"
+    assert regions["R-00"]["问题及时解决率 目标 target ≥98%"] in ("达标 pass", "未达标 fail")
+    assert regions["R-01"]["立案率 目标 target ≥70%"] in ("达标 pass", "未达标 fail")  # zhejiang: no trials
+    page = (tmp_path / "t-charts" / "report.html").read_text("utf-8")
+    assert page.count("试运行") == 1

@@ -14,7 +14,7 @@ from matplotlib import font_manager
 
 from caseflow.domain.indicators import REGION_KEYS
 from caseflow.replay.output import CLASS_ZH, REGION_ZH
-from caseflow.replay.report_data import Report
+from caseflow.replay.report_data import Report, region_verdict
 
 logging.getLogger("matplotlib").setLevel(logging.WARNING)
 
@@ -95,12 +95,17 @@ def region_heat(report: Report, out: Path) -> Path:
     return path
 
 
-def _cell_color(value: object, target: float | None) -> str:
+def _cell_color(value: object, verdict: str | None) -> str:
     if not isinstance(value, int | float):
         return ""
-    if target is not None:
-        return "background:#c6efce" if value >= target else "background:#ffc7ce"
+    if verdict is not None:
+        return {"pass": "background:#c6efce", "fail": "background:#ffc7ce", "trial": "background:#e7e6e6"}[verdict]
     return f"background:hsl({int(120 * float(value))},70%,80%)"
+
+
+def _region_cell(value: object, verdict: str | None) -> str:
+    text = f"{value:.1%}" if isinstance(value, int | float) else "-"
+    return f"<td style='{_cell_color(value, verdict)}'>{text}{' 试运行' if verdict == 'trial' else ''}</td>"
 
 
 def _title(stem: str) -> str:
@@ -129,9 +134,7 @@ def write_charts(report: Report, out: Path) -> list[Path]:
     parts.append("<h2>区域指标 regions</h2><table><tr><th>区域</th>"
                  + "".join(f"<th>{e(REGION_ZH[k])}</th>" for k in RATE_KEYS) + "</tr>")
     for region, row in sorted(report.current.indicators.regions.items()):
-        cells = "".join(
-            f"<td style='{_cell_color(row[k], report.region_targets.get(k))}'>"
-            f"{'-' if row[k] is None else f'{float(row[k]):.1%}'}</td>" for k in RATE_KEYS)  # type: ignore[arg-type]
+        cells = "".join(_region_cell(row[k], region_verdict(report.current, region, k)) for k in RATE_KEYS)
         parts.append(f"<tr><td>{e(region)}</td>{cells}</tr>")
     parts.append("</table>")
     parts += [f"<h2>{e(_title(p.stem))}</h2><img src='{e(p.name)}' alt='{e(p.stem)}'>" for p in pngs]

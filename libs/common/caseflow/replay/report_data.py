@@ -165,6 +165,20 @@ def region_targets(schemes: Mapping[str, Scheme]) -> dict[str, float]:
     return targets
 
 
+def region_verdict(result: ReplayResult, region: str, key: str) -> str | None:
+    """A region's indicator against the listing schemes' target: pass, fail, trial (试运行, when the
+    region is on trial under a scheme that honours trials), or None (no target, or a null value)."""
+    for listing in result.listings.values():
+        row = listing["rows"].get(region) if listing["on"] == "regions" else None
+        item = row["indicators"].get(key) if row else None
+        if item is None or "target" not in item:
+            continue
+        if row is not None and row["status"] == "trial":
+            return "trial"
+        return None if item["pass"] is None else ("pass" if item["pass"] else "fail")
+    return None
+
+
 def change(now: Any, before: Any) -> float | None:
     """环比/同比 as a difference (rates: percentage points as a fraction; counts: the count)."""
     if now is None or before is None:

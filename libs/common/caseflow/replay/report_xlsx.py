@@ -14,12 +14,13 @@ from openpyxl.worksheet.worksheet import Worksheet
 from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.instants import iso
 from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
-from caseflow.replay.report_data import Report, change
+from caseflow.replay.report_data import Report, change, region_verdict
 
 PCT, SCORE, INT = "0.00%", "0.00", "0"
 HEAD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 PASS_FILL, FAIL_FILL = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
+VERDICT_ZH = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial", None: "-"}
 TERM_ZH = {"reworked/disposed": "返工率(返工/处置)", "other": "部门和社会评价", "steps(dispatched)": "案件数得分"}
 
 
@@ -89,14 +90,13 @@ def _regions(wb: Workbook, report: Report) -> None:
     head += [f"{ZH[k]} 目标 target ≥{v:.0%}" for k, v in targets.items()]
     rows = []
     for region, row in sorted(report.current.indicators.regions.items()):
-        verdicts = ["-" if row[k] is None else ("达标 pass" if row[k] >= v else "未达标 fail")  # type: ignore[operator]
-                    for k, v in targets.items()]
+        verdicts = [VERDICT_ZH[region_verdict(report.current, region, k)] for k in targets]
         rows.append([region, *(row[k] for k in REGION_KEYS), *verdicts])
     ws = _sheet(wb, "区域 regions", head, rows, [None, INT, INT, PCT, PCT, PCT, PCT, PCT])
     for r in range(2, len(rows) + 2):
         for c in range(len(REGION_KEYS) + 2, len(head) + 1):
             text = str(ws.cell(r, c).value)
-            if text != "-":
+            if text.startswith(("达标", "未达标")):
                 ws.cell(r, c).fill = PASS_FILL if text.startswith("达标") else FAIL_FILL
 
 
