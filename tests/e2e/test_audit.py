@@ -89,6 +89,7 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     record = httpx.get(f"{scoring}/v1/months/2026-10", headers=KEY).json()
     assert record["content_hash"] == digest and record["closed_by"] == "operator"
     assert record["document"]["units"] == from_file["units"]
+    assert record["document"]["listings"] == from_file["listings"]  # frozen with the rest
 
     # A scheme change: scoring restarts with county-interim reweighted. The closed month does not move.
     schemes = tmp_path / "schemes"
@@ -103,6 +104,8 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     served = httpx.get(f"{scoring}/v1/periods/2026-10", headers=KEY).json()
     assert served["closed"]["content_hash"] == digest
     assert served["units"] == from_file["units"]
+    listing = httpx.get(f"{scoring}/v1/listings/yuhang-2019", params={"period": "2026-10"}, headers=KEY).json()
+    assert listing["rows"] == from_file["listings"]["yuhang-2019"]["rows"]
     recomputed = httpx.get(f"{scoring}/v1/periods/2026-10", params={"recompute": "true"}, headers=KEY).json()
     assert recomputed["units"] != from_file["units"]
     again = caseflow(*close, "--api-key", OPERATOR, "--schemes-dir", schemes)

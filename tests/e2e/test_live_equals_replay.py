@@ -1,4 +1,6 @@
-"""The live pipeline equals replay on a generated month, also when dispatch and scoring are killed -9."""
+"""The live pipeline equals replay on a generated month, also when dispatch and scoring are killed -9.
+Both sides run on configuration that is not the default (a rules file, a cross-month scheme, a region on
+trial), so a setting that one side ignored would show."""
 
 from __future__ import annotations
 
@@ -34,22 +36,58 @@ pytestmark = pytest.mark.e2e
 SHAPE = Shape(cases=400, units=10, regions=3, seed=99)
 
 
+RULES = """working_windows: ["08:30-12:00", "13:30-17:30"]
+lateness_minutes: 15
+engineering_codes: ["01/05"]
+repeat_excluded_codes: []
+alerts: {warning_fraction: 0.75, reminder_interval_hours: 2}
+"""
+CROSS = """id: county-interim-cross
+name: 暂行办法（跨月条款）
+periods: [month, year]
+rank_within: class
+cross_month: true
+satisfied_includes_basically: true
+terms:
+  - {weight: 70, key: disposal_rate}
+  - {weight: 30, key: on_time_rate}
+  - {weight: 9, key: workload_ratio}
+  - {weight: -20, ratio: [reworked, disposed], max_points: 20}
+  - {weight: 10, key: satisfaction_rate}
+"""
+
+
 @pytest.fixture(scope="module")
 def month(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[bytes], Path, dict]:  # type: ignore[type-arg]
     d = tmp_path_factory.mktemp("live")
     units = d / "units.yaml"
-    units.write_text(units_yaml(SHAPE), "utf-8")
+    units.write_text(units_yaml(SHAPE).replace("  - id: R-01\n", '  - id: R-01\n    trial_until: "2026-10"\n'),
+                     "utf-8")
+    (d / "schemes").mkdir()
+    (d / "schemes" / "county-interim-cross.yaml").write_text(CROSS, "utf-8")
+    (d / "rules.yaml").write_text(RULES, "utf-8")
     lines = list(generate(SHAPE))
     events = d / "events.jsonl"
     events.write_bytes(b"".join(lines))
     out = subprocess.run([sys.executable, "-m", "caseflow.cli", "replay", "--input", str(events), "--units",
-                          str(units), "--period", "2026-10"], capture_output=True, check=True)
-    return lines, units, orjson.loads(out.stdout)
+                          str(units), "--period", "2026-10", "--schemes-dir", str(d / "schemes"),
+                          "--rules-file", str(d / "rules.yaml")], capture_output=True, check=True)
+    expected = orjson.loads(out.stdout)
+    assert expected["listings"]["yuhang-2019"]["rows"]["R-01"]["status"] == "trial"
+    assert expected["units"]["U-000"]["scores"]["county-interim-cross"] != expected["units"]["U-000"]["scores"][
+        "county-interim"]
+    return lines, units, expected
+
+
+def config_env(units: Path) -> dict[str, str]:
+    return {"CASEFLOW_SCHEMES_DIR": str(units.parent / "schemes"),
+            "CASEFLOW_RULES_FILE": str(units.parent / "rules.yaml")}
 
 
 @pytest.fixture
 def stack(settings: Settings, month, tmp_path: Path) -> Iterator[Services]:  # type: ignore[no-untyped-def]
-    services = Services(env_of(settings, month[1]), {n: free_port() for n in SERVICES}, tmp_path / "logs")
+    services = Services({**env_of(settings, month[1]), **config_env(month[1])}, {n: free_port() for n in SERVICES},
+                        tmp_path / "logs")
     try:
         yield services.start(("intake", "dispatch", "scoring"))
     finally:
@@ -65,7 +103,7 @@ def post_all(intake: str, lines: list[bytes], chunk: int = 150, pause: float = 0
 
 
 def converge(scoring: str, expected: dict, timeout: float = 120.0) -> dict:  # type: ignore[type-arg]
-    want = {k: expected[k] for k in ("period", "units", "regions")}
+    want = {k: expected[k] for k in ("period", "units", "regions", "listings")}
     deadline = time.monotonic() + timeout
     got: dict = {}  # type: ignore[type-arg]
     while time.monotonic() < deadline:
@@ -109,7 +147,9 @@ async def alert_ids(settings: Settings) -> list[str]:
 
 def standing_equals_replay(scoring: str, lines: list[bytes], units: Path, kind: str, timeout: float = 90) -> None:
     """The standing document of the current `kind` equals replay as of the instant it was computed."""
-    directory, rules, schemes = load_directory(units), load_rules(), load_schemes()
+    directory = load_directory(units)
+    rules = load_rules(rules_file=units.parent / "rules.yaml")
+    schemes = load_schemes(units.parent / "schemes")
     deadline = time.monotonic() + timeout
     while True:
         r = httpx.get(f"{scoring}/v1/current/{kind}", headers=KEY, timeout=30)
@@ -120,7 +160,7 @@ def standing_equals_replay(scoring: str, lines: list[bytes], units: Path, kind: 
                             directory, schemes)
             want = orjson.loads(orjson.dumps(period_document(
                 result.period, result.indicators, result.scores, result.listings)))
-            if {k: doc[k] for k in ("period", "units", "regions")} == want:
+            if {k: doc[k] for k in ("period", "units", "regions", "listings")} == want:
                 return
         assert time.monotonic() < deadline, f"the standing {kind} never equalled replay"
         time.sleep(2)
