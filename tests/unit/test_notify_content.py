@@ -80,3 +80,11 @@ def test_every_message_fits_and_every_alert_goes_once(rules: Rules, rows: list[t
     by_id = {a["alert_id"]: a for a in alerts}
     ranks = [min(content.urgency(by_id[i]) for i in d.alert_ids) for d in drafts]
     assert ranks == sorted(ranks)  # the most urgent go first
+
+
+def test_an_overdue_supervision_order_reads_as_such(rules: Rules) -> None:
+    late = {**alert(9, "DB-1", 2), "reason": "supervision deadline passed", "deadline": "2026-11-30T10:30:00+08:00",
+            "limit_kind": "calendar", "deadline_of": "supervision"}
+    [draft] = content.pack(content.entries_of([late]), ctx(rules), fits(CHANNELS[0]))
+    assert "- 督办时限：11月30日 10:30，已超期 5小时30分" in draft.text and "工作时间" not in draft.text
+    assert "- 原因：督办时限已到，仍未处置" in draft.text

@@ -151,7 +151,8 @@ def entry_lines(entry: Entry, ctx: Context, with_unit: bool, room: int = 200) ->
         lines.append(f"- 地址：{clip(str(facts['address']), room)}")
     deadline = instant_ms(lead.get("deadline"))
     if deadline is not None and lead.get("type") != "resolved":
-        lines.append(f"- 处置时限：{local_time(deadline)}，{time_left(lead, ctx)}")
+        label = "督办时限" if lead.get("deadline_of") == "supervision" else "处置时限"
+        lines.append(f"- {label}：{local_time(deadline)}，{time_left(lead, ctx)}")
     reasons = "；".join(entry.reasons)
     if facts.get("supervision_reason") and lead.get("type") == "supervision":
         reasons += f"（{SUPERVISION_REASON_ZH.get(str(facts['supervision_reason']), facts['supervision_reason'])}）"

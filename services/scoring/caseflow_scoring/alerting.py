@@ -12,7 +12,7 @@ import asyncpg
 import orjson
 
 from caseflow.domain import asof
-from caseflow.domain.alerts import Alert, AlertPolicy, plan_with_next
+from caseflow.domain.alerts import SUPERVISION_DEADLINE, Alert, AlertPolicy, plan_with_next
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.infra import outbox
@@ -41,7 +41,9 @@ def case_details(state: CaseState, alert: Alert, facts: Mapping[str, str] | None
     deadline in force at the alert's instant with the kind of time it counts in."""
     details: dict[str, object] = {"case": dict(facts or {})}
     holder = next((a for a in state.assignments if a.seq == alert.assignment), None)
-    if holder is not None:
+    if alert.reason == SUPERVISION_DEADLINE:  # the 督办 order's own deadline, a wall-clock instant
+        details["deadline"], details["limit_kind"], details["deadline_of"] = iso(alert.at), "calendar", "supervision"
+    elif holder is not None:
         details["deadline"] = iso(asof.deadline_at(holder, alert.at))
         details["limit_kind"] = holder.kind
     return details
