@@ -188,7 +188,7 @@ def duplicated(alerts: list[TopicAlert]) -> dict[str, list[TopicAlert]]:
 
 def live_document(scoring: str, key: str, month: str) -> dict[str, Any]:
     doc: dict[str, Any] = httpx.get(f"{scoring}/v1/periods/{month}", headers={"X-API-Key": key}, timeout=60).json()
-    return {k: doc.get(k) for k in ("period", "units", "regions")}
+    return {k: doc.get(k) for k in ("period", "units", "regions", "listings")}
 
 
 def run_async(coro: Any) -> Any:
