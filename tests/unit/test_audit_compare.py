@@ -98,3 +98,18 @@ def test_kafka_and_archive_merge_alike_and_keep_each_partition_in_offset_order(t
     for p in range(len(parts)):
         offsets = [a.offset for a in sync if a.partition == p]
         assert offsets == sorted(offsets)
+
+
+def test_rejected_events_are_compared_except_invalid_lines() -> None:
+    def rejected(*pairs: tuple[str, str]) -> dict[str, object]:
+        return {"units": {}, "regions": {}, "rejected": [{"event_id": e, "reason": r} for e, r in pairs]}
+
+    same = rejected(("e1", "not_reported"), ("e2", "too_late"))
+    assert compare(same, same) == []
+    assert compare(rejected(("e1", "not_reported"), ("l9", "invalid")), rejected(("e1", "not_reported"))) == []
+    assert compare(rejected(("e1", "not_reported"), ("e2", "too_late")), rejected(("e2", "duplicate_close"))) == [
+        Difference("rejected", "e1", "reason", "not_reported", None),
+        Difference("rejected", "e2", "reason", "too_late", "duplicate_close")]
+    assert compare(rejected(("e1", "x")), {"units": {}, "regions": {}}) == []  # a side that does not list them
+    text = render(compare(rejected(("e1", "x")), rejected()), "h")
+    assert "1 rejected event(s)" in text and "rejected e1  reason: replay 'x'  live null" in text

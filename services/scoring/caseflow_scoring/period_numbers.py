@@ -1,5 +1,5 @@
 """Use case: a named period's numbers from the live case states — the replay document (rules §9),
-with the operators' manual evaluations."""
+with the operators' manual evaluations and the events rejected by its as-of."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from caseflow.domain.indicators import Period
 from caseflow.evaluation.evaluate import evaluate_period, period_document
 from caseflow.evaluation.periods import named_bounds, parse_instant
 from caseflow_scoring.evaluations import manual_inputs
-from caseflow_scoring.store import cases_for
+from caseflow_scoring.store import cases_for, rejected_by
 
 if TYPE_CHECKING:
     from caseflow_scoring.api import Scoring
@@ -30,4 +30,4 @@ async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scori
     cases = await cases_for(pool, period, fresh)
     manual = await manual_inputs(pool, name)
     numbers = evaluate_period(cases, period, scoring.rules, scoring.directory, scoring.schemes, manual)
-    return period_document(period, *numbers)
+    return {**period_document(period, *numbers), "rejected": await rejected_by(pool, period.as_of)}

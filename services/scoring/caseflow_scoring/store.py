@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import Any
 
 import asyncpg
 
 from caseflow.contract import snapshot
 from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
-from caseflow.instants import from_ms
+from caseflow.instants import from_ms, iso, to_ms
 
 
 async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]) -> list[CaseState]:
@@ -91,3 +92,14 @@ async def cases_for(pool: asyncpg.Pool, period: Period, fresh: bool = False) -> 
         "SELECT case_id, version FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2", *bounds)
     states = await decoded(pool).load(pool, [(r["case_id"], r["version"]) for r in rows])
     return [states[r["case_id"]] for r in rows if r["case_id"] in states]
+
+
+async def rejected_by(pool: asyncpg.Pool, as_of: int) -> list[dict[str, Any]]:
+    """The events dispatch refused with occurred_at <= as_of, whatever their case's period, as replay
+    lists them (rules §9; sorted by instant, then id). Read from dispatch's table in the same
+    database: the dead-letter topic's content, kept queryable."""
+    rows = await pool.fetch("SELECT event_id, case_id, occurred_at, reason, detail FROM dispatch_rejections "
+                            "WHERE occurred_at <= $1", from_ms(as_of))
+    found = sorted((to_ms(r["occurred_at"]), r["event_id"], r) for r in rows)
+    return [{"event_id": r["event_id"], "case_id": r["case_id"], "occurred_at": iso(at), "reason": r["reason"],
+             "detail": r["detail"]} for at, _, r in found]

@@ -55,7 +55,18 @@ def compare(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Diff
         for id_ in sorted(set(rows_a) | set(rows_b)):
             a, b = _listing_flat(scheme, rows_a.get(id_, {})), _listing_flat(scheme, rows_b.get(id_, {}))
             out += _differing(scope, id_, a, b)
-    return out
+    return out + _rejected_differences(expected, actual)
+
+
+def _rejected_differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:
+    """Events rejected on one side and not the other, or for another reason (scope `rejected`, the event
+    id). Lines a file replay found invalid never reached live, so they are not compared."""
+    if "rejected" not in expected or "rejected" not in actual:
+        return []
+    left = {r["event_id"]: r.get("reason") for r in expected["rejected"] if r.get("reason") != "invalid"}
+    right = {r["event_id"]: r.get("reason") for r in actual["rejected"] if r.get("reason") != "invalid"}
+    return [Difference("rejected", event_id, "reason", left.get(event_id), right.get(event_id))
+            for event_id in sorted(set(left) | set(right)) if left.get(event_id) != right.get(event_id)]
 
 
 def _differing(scope: str, id_: str, a: Mapping[str, Any], b: Mapping[str, Any]) -> list[Difference]:

@@ -49,11 +49,14 @@ def explain(diffs: list[Difference], replayed: list[Any], client: ScoringClient,
 def render(diffs: list[Difference], header: str, left: str = "replay", right: str = "live") -> str:
     lines = [header]
     if not diffs:
-        lines.append(f"VERDICT: MATCH — every indicator, score and rank of every unit and region equals {right}.")
+        lines.append(f"VERDICT: MATCH — every indicator, score and rank of every unit and region, every listing "
+                     f"and every rejected event equals {right}.")
         return "\n".join(lines) + "\n"
     units = {d.id for d in diffs if d.scope == "unit"}
     regions = {d.id for d in diffs if d.scope == "region"}
-    lines.append(f"VERDICT: {len(diffs)} DIFFERENCE(S) in {len(units)} unit(s) and {len(regions)} region(s)")
+    rejected = sum(d.scope == "rejected" for d in diffs)
+    lines.append(f"VERDICT: {len(diffs)} DIFFERENCE(S) in {len(units)} unit(s) and {len(regions)} region(s)"
+                 + (f", {rejected} rejected event(s)" if rejected else ""))
     for d in diffs:
         cases = f"  cases: {', '.join(d.cases[:10])}{' …' if len(d.cases) > 10 else ''}" if d.cases else ""
         lines.append(f"  {d.scope} {d.id}  {d.key}: {left} {_show(d.expected)}  {right} {_show(d.actual)}{cases}")

@@ -1,12 +1,18 @@
 """Partitioning a replay's input into bucket files by case (the first phase of `parallel`).
 
 Each worker reads its share of the file (a byte range starting at a line) and writes every line to a
-bucket file chosen by a hash of the case id as written, with the line's number beside it, so a bucket
-can later be folded on its own, in file order, with the right line numbers.
+bucket file chosen by a hash of the line's case id, with the line's number beside it, so a bucket can
+later be folded on its own, in file order, with the right line numbers.
+
+Any JSON spelling of an event is placed by its case id: compact lines are placed by a byte search;
+other spellings (spaces around the colon, keys in any order, escapes) by a regular expression when
+that is certain to find the top-level `case_id`, else by parsing the line. A line that is not a JSON
+object with a string `case_id` goes to bucket 0, where the fold reports it as invalid.
 """
 
 from __future__ import annotations
 
+import re
 import zlib
 from array import array
 from dataclasses import dataclass
@@ -14,12 +20,18 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 
 MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket's cases fit the caches
 BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
 _KEY = b'"case_id":"'
+_NAME = b'"case_id"'
+# `"case_id"`, JSON whitespace, a colon, whitespace, a string without escapes
+_SPACED = re.compile(rb'"case_id"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
+_BOM = b"\xef\xbb\xbf"
 _CHUNK = 8 << 20
 Progress = Any  # multiprocessing shared int (bytes done), one per worker
 
@@ -30,13 +42,30 @@ def buckets_for(size: int) -> int:
 
 
 def bucket_of(line: bytes, buckets: int) -> int:
-    """The bucket of a raw line: a hash of the case id as written, or 0 when there is none."""
-    start = line.find(_KEY)
-    if start < 0:
+    """The bucket of a raw line: a hash of its case id (UTF-8, escapes decoded), or 0 when it has none."""
+    if b"\\" not in line and line.count(_NAME) == 1:
+        start = line.find(_KEY)
+        if start >= 0:
+            start += len(_KEY)
+            end = line.find(b'"', start)
+            return case_bucket(line[start:end], buckets)
+    return odd_bucket(line, buckets)
+
+
+def odd_bucket(line: bytes, buckets: int) -> int:
+    """A line the byte search cannot place. With `"case_id"` once and no `\\u00` escape (the only way
+    to spell the key otherwise), that occurrence is the top-level key: unescaped quotes cannot occur
+    inside a string, and a nested `"case_id"` would make two. Anything else is parsed."""
+    if line.count(_NAME) == 1 and b"\\u00" not in line:
+        found = _SPACED.search(line)
+        if found is not None:
+            return case_bucket(found.group(1), buckets)
+    try:
+        event = orjson.loads(line.removeprefix(_BOM))
+    except orjson.JSONDecodeError:
         return 0
-    start += len(_KEY)
-    end = line.find(b'"', start)
-    return 0 if end < 0 else case_bucket(line[start:end], buckets)
+    case_id = event.get("case_id") if isinstance(event, dict) else None
+    return case_bucket(case_id.encode(), buckets) if isinstance(case_id, str) else 0
 
 
 def case_bucket(case_id: bytes, buckets: int) -> int:
@@ -70,22 +99,26 @@ def partition(job: Job, done: Progress) -> int:
     outs = [part_paths(job, b, job.worker)[0].open("wb") for b in range(job.buckets)]
     seqs = [array("q") for _ in range(job.buckets)]
     pending: list[list[bytes]] = [[] for _ in range(job.buckets)]
-    key, skip, crc32, buckets, seq = _KEY, len(_KEY), zlib.crc32, job.buckets, 0
+    key, name, skip, crc32, buckets, seq = _KEY, _NAME, len(_KEY), zlib.crc32, job.buckets, 0
     with job.path.open("rb") as handle:
         handle.seek(job.start)
         left, tail = job.end - job.start, b""  # the range starts and ends at line starts
         while left > 0 or tail:
             chunk = handle.read(min(_CHUNK, left))
+            at_start = left == job.end - job.start and job.start == 0
             left -= len(chunk)
+            if at_start:
+                chunk = chunk.removeprefix(_BOM)  # the file's start: see loading.BOM
             lines = (tail + chunk).split(b"\n")
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             for raw in lines:
-                start = raw.find(key)  # bucket_of and case_bucket, inlined: this loop sees every line
+                # bucket_of, inlined: this loop sees every line
+                start = raw.find(key) if b"\\" not in raw and raw.count(name) == 1 else -1
                 if start < 0:
-                    bucket = 0
+                    bucket = odd_bucket(raw, buckets)
                 else:
                     end = raw.find(b'"', start + skip)
-                    bucket = 0 if end < 0 else crc32(raw[start + skip:end]) % buckets
+                    bucket = crc32(raw[start + skip:end]) % buckets
                 if raw.strip():
                     pending[bucket].append(raw)
                     seqs[bucket].append(seq)

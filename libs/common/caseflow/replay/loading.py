@@ -15,9 +15,9 @@ from caseflow.contract.mapping import parse
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.evaluation.evaluate import period_document
 from caseflow.replay import parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
+from caseflow.replay.output import as_document
 from caseflow.replay.sources import Source, open_input, read
 
 BIG_FILE = 20_000_000  # bytes; smaller inputs finish before a bar would help
@@ -46,6 +46,9 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark some editors write at a file's start (RFC 8259 §8.1: ignore)
 
 
 def _add(books: list[CaseBook], as_ofs: Sequence[int], raw: bytes, seq: int) -> None:
@@ -77,7 +80,7 @@ def _fold_file(source: Source, as_ofs: Sequence[int], progress: bool, books: lis
         with handle:
             for seq, raw in enumerate(handle):
                 advance(len(raw))
-                _add(books, as_ofs, raw, seq)
+                _add(books, as_ofs, raw if seq else raw.removeprefix(BOM), seq)
     finally:
         bar.close()
 
@@ -134,7 +137,7 @@ def compute(source: Source, period: Period, rules: Rules, directory: Directory, 
 
 def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
                     manual: Mapping[str, Mapping[str, float]], progress: bool) -> tuple[dict[str, Any], CaseBook]:
-    """The period's canonical document from a source (what audit and close-month compare with scoring)."""
+    """The period's document from a source, `rejected` included (what audit and close-month compare
+    with scoring)."""
     (book,) = fold(source, [period.as_of], rules, progress)
-    result = result_of(book, period, rules, directory, schemes, manual)
-    return period_document(result.period, result.indicators, result.scores, result.listings), book
+    return as_document(result_of(book, period, rules, directory, schemes, manual)), book
