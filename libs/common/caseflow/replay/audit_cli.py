@@ -13,7 +13,7 @@ from caseflow.config.schemes import ConfigError
 from caseflow.evaluation.periods import PeriodError
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.loading import replay_document
+from caseflow.replay.loading import fold, replay_document
 from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
 
@@ -71,11 +71,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         period, directory, rules, schemes, source = load_config(args)
         client = ScoringClient(args.scoring_url, args.api_key)
-        replayed, book = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
-                                         not args.no_progress)
+        replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
+                                   args.workers, not args.no_progress)
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:
+            # Only now the case states: fold the source again, in one process, to name the cases behind.
+            (book,) = fold(source, [period.as_of], rules, not args.no_progress)
             diffs = explain(diffs, book.cases(), client, args, period, rules)
     except (PeriodError, ConfigError, SourceError, ScoringError) as exc:
         print(f"caseflow audit: {exc}", file=sys.stderr)

@@ -34,9 +34,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", help="period start (inclusive), ISO date or date-time")
     p.add_argument("--end", help="period end (exclusive), ISO date or date-time")
     p.add_argument("--format", choices=("json", "table", "csv"), default="json")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="processes for a large --input file, split by case (default: one per CPU, "
-                        f"{os.cpu_count()} here); the result is the same for any number")
 
 
 def add_config_arguments(p: argparse.ArgumentParser, period_help: str = "a month, YYYY-MM (Asia/Shanghai)") -> None:
@@ -57,12 +54,17 @@ def add_config_arguments(p: argparse.ArgumentParser, period_help: str = "a month
                    help="working windows, lateness, engineering and repeat-excluded codes, alert timing "
                         "(docs/runbook.md); default: CASEFLOW_RULES_FILE")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes folding a large month, split by case (default: one per CPU, "
+                        f"{os.cpu_count()} here); the result is the same for any number")
 
 
 def load_config(args: argparse.Namespace) -> tuple[Period, Directory, Rules, dict[str, Scheme], Source]:
     """Everything a replay needs from the command line; ConfigError/PeriodError/SourceError name the fix."""
     if args.units is None:
         raise ConfigError("--units is required (or set CASEFLOW_UNITS_FILE)")
+    if args.workers < 1:
+        raise ConfigError("--workers must be 1 or more")
     if not args.period and not hasattr(args, "start"):  # audit, report: a month, no --start/--end
         raise PeriodError("--period is required (e.g. --period 2026-10)")
     period = make_period(args.period, getattr(args, "start", None), getattr(args, "end", None), args.as_of)
@@ -76,9 +78,6 @@ def load_config(args: argparse.Namespace) -> tuple[Period, Directory, Rules, dic
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.workers < 1:
-        print("caseflow replay: --workers must be 1 or more", file=sys.stderr)
-        return 2
     try:
         period, directory, rules, schemes, source = load_config(args)
         result = compute(source, period, rules, directory, schemes, args.workers, not args.no_progress)

@@ -51,8 +51,8 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(_show_closed(closed))
             return 0
         period, directory, rules, schemes, source = load_config(args)
-        replayed, _ = replay_document(source, period, rules, directory, schemes, client.manual(args.month),
-                                      not args.no_progress)
+        replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.month),
+                                   args.workers, not args.no_progress)
         if closed is not None:
             diffs = compare(closed["document"], replayed)
             sys.stdout.write(_show_closed(closed))

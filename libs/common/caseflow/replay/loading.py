@@ -19,6 +19,7 @@ from caseflow.replay import parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
 from caseflow.replay.output import as_document
 from caseflow.replay.sources import Source, open_input, read
+from caseflow.replay.spool import spooled
 
 BIG_FILE = 20_000_000  # bytes; smaller inputs finish before a bar would help
 BIG_STREAM = 100_000  # events
@@ -106,9 +107,18 @@ def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = T
 
 
 def compute(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
-            workers: int, progress: bool) -> ReplayResult:
+            workers: int, progress: bool, manual: Mapping[str, Mapping[str, float]] | None = None) -> ReplayResult:
     """The period's result. A large file is folded in buckets of cases by `workers` processes (memory
-    for one bucket of cases, not the month; same result); a small one, or any other source, in one."""
+    for one bucket of cases, not the month; same result); a small one in one. Kafka and the archive are
+    spooled to a file first (replay.spool), then replayed as that file."""
+    if source.kind != "file":
+        bar = _Bar(source, progress)
+        try:
+            with spooled(source, bar.start) as file:
+                bar.close()
+                return compute(file, period, rules, directory, schemes, workers, progress, manual)
+        finally:
+            bar.close()
     if source.kind == "file":
         handle, size = open_input(source)
         handle.close()
@@ -123,7 +133,8 @@ def compute(source: Source, period: Period, rules: Rules, directory: Directory, 
                 advance(twice // 2 - done)
                 done = twice // 2
             try:
-                result = parallel.replay_file(source.path, period, rules, directory, schemes, workers, on_progress)
+                result = parallel.replay_file(source.path, period, rules, directory, schemes, workers, on_progress,
+                                              manual)
                 if isinstance(result, ReplayResult):
                     on_progress(2 * size)  # workers report every 0.2 s: show the end, not the last report
             finally:
@@ -132,12 +143,11 @@ def compute(source: Source, period: Period, rules: Rules, directory: Directory, 
                 return result
             log.warning("replay: folding in one process instead: %s", result)
     (book,) = fold(source, [period.as_of], rules, progress)
-    return result_of(book, period, rules, directory, schemes)
+    return result_of(book, period, rules, directory, schemes, manual)
 
 
 def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
-                    manual: Mapping[str, Mapping[str, float]], progress: bool) -> tuple[dict[str, Any], CaseBook]:
+                    manual: Mapping[str, Mapping[str, float]], workers: int, progress: bool) -> dict[str, Any]:
     """The period's document from a source, `rejected` included (what audit and close-month compare
-    with scoring)."""
-    (book,) = fold(source, [period.as_of], rules, progress)
-    return as_document(result_of(book, period, rules, directory, schemes, manual)), book
+    with scoring), computed as replay computes it (`compute`: buckets, workers)."""
+    return as_document(compute(source, period, rules, directory, schemes, workers, progress, manual))
