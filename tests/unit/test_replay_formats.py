@@ -89,6 +89,8 @@ def test_one_odd_line_stays_on_the_parallel_path(month: tuple[list[bytes], Direc
 @pytest.mark.parametrize("line", [
     b'{"case_id":"C-1","event_id":"e"}',
     b'{"event_id": "e", "case_id" : "C-1"}',
+    b'{"event_id": "e", "case_id": "C-1"}',
+    b'{"d":"\\u4e95 a\\\\b","case_id":"C-1"}',
     b'{"event_id":"e","case_id":"\\u0043-1"}',
     b'{"\\u0063ase_id":"C-1","data":{"case_id":"X"}}',
     b'{"data":{"case_id":"X"},"case_id":"C-1"}',

@@ -12,7 +12,6 @@ object with a string `case_id` goes to bucket 0, where the fold reports it as in
 
 from __future__ import annotations
 
-import re
 import zlib
 from array import array
 from dataclasses import dataclass
@@ -27,10 +26,10 @@ from caseflow.domain.rules import Rules
 
 MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket's cases fit the caches
 BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
-_KEY = b'"case_id":"'
 _NAME = b'"case_id"'
-# `"case_id"`, JSON whitespace, a colon, whitespace, a string without escapes
-_SPACED = re.compile(rb'"case_id"[ \t\r\n]*:[ \t\r\n]*"([^"\\]*)"')
+_AFTER = len(_NAME)
+_ESCAPE_00 = b"\\u00"
+_WHITESPACE = b" \t\r\n"  # JSON's
 _BOM = b"\xef\xbb\xbf"
 _CHUNK = 8 << 20
 Progress = Any  # multiprocessing shared int (bytes done), one per worker
@@ -42,24 +41,26 @@ def buckets_for(size: int) -> int:
 
 
 def bucket_of(line: bytes, buckets: int) -> int:
-    """The bucket of a raw line: a hash of its case id (UTF-8, escapes decoded), or 0 when it has none."""
-    if b"\\" not in line and line.count(_NAME) == 1:
-        start = line.find(_KEY)
-        if start >= 0:
-            start += len(_KEY)
-            end = line.find(b'"', start)
-            return case_bucket(line[start:end], buckets)
+    """The bucket of a raw line: a hash of its case id (UTF-8, escapes decoded), or 0 when it has none.
+
+    With `"case_id"` once and no `\\u00` escape (the only way to spell the key otherwise), that
+    occurrence is the top-level key: an unescaped quote cannot occur inside a JSON string, and a nested
+    `"case_id"` would make two. Its value is found by byte searches: the next quote, with only
+    whitespace and the colon before it, opens a string whose bytes up to the following quote are the
+    id, unless they hold an escape. Anything else goes to `odd_bucket`."""
+    name = line.find(_NAME)
+    if name >= 0 and line.count(_NAME) == 1 and _ESCAPE_00 not in line:
+        opening = line.find(b'"', name + _AFTER)
+        if line[name + _AFTER:opening].strip(_WHITESPACE) == b":":
+            value = line[opening + 1:line.find(b'"', opening + 1)]
+            if b"\\" not in value:
+                return case_bucket(value, buckets)
     return odd_bucket(line, buckets)
 
 
 def odd_bucket(line: bytes, buckets: int) -> int:
-    """A line the byte search cannot place. With `"case_id"` once and no `\\u00` escape (the only way
-    to spell the key otherwise), that occurrence is the top-level key: unescaped quotes cannot occur
-    inside a string, and a nested `"case_id"` would make two. Anything else is parsed."""
-    if line.count(_NAME) == 1 and b"\\u00" not in line:
-        found = _SPACED.search(line)
-        if found is not None:
-            return case_bucket(found.group(1), buckets)
+    """A line bucket_of cannot place by byte searches (an escaped id or key, a nested or repeated
+    `case_id`, a blank or broken line): parsed."""
     try:
         event = orjson.loads(line.removeprefix(_BOM))
     except orjson.JSONDecodeError:
@@ -99,7 +100,8 @@ def partition(job: Job, done: Progress) -> int:
     outs = [part_paths(job, b, job.worker)[0].open("wb") for b in range(job.buckets)]
     seqs = [array("q") for _ in range(job.buckets)]
     pending: list[list[bytes]] = [[] for _ in range(job.buckets)]
-    key, name, skip, crc32, buckets, seq = _KEY, _NAME, len(_KEY), zlib.crc32, job.buckets, 0
+    crc32, buckets, seq = zlib.crc32, job.buckets, 0
+    key, after, escape_00, whitespace = _NAME, _AFTER, _ESCAPE_00, _WHITESPACE
     with job.path.open("rb") as handle:
         handle.seek(job.start)
         left, tail = job.end - job.start, b""  # the range starts and ends at line starts
@@ -113,12 +115,16 @@ def partition(job: Job, done: Progress) -> int:
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             for raw in lines:
                 # bucket_of, inlined: this loop sees every line
-                start = raw.find(key) if b"\\" not in raw and raw.count(name) == 1 else -1
-                if start < 0:
+                bucket = -1
+                name = raw.find(key)
+                if name >= 0 and raw.count(key) == 1 and escape_00 not in raw:
+                    opening = raw.find(b'"', name + after)
+                    if raw[name + after:opening].strip(whitespace) == b":":
+                        value = raw[opening + 1:raw.find(b'"', opening + 1)]
+                        if b"\\" not in value:
+                            bucket = crc32(value) % buckets
+                if bucket < 0:
                     bucket = odd_bucket(raw, buckets)
-                else:
-                    end = raw.find(b'"', start + skip)
-                    bucket = crc32(raw[start + skip:end]) % buckets
                 if raw.strip():
                     pending[bucket].append(raw)
                     seqs[bucket].append(seq)
