@@ -1,11 +1,12 @@
 """Replay one month from Kafka and from the PostgreSQL archive, beside the same month from a file.
 
-    .venv/bin/python benchmarks/replay_sources.py --cases 20000 --runs 3
+    .venv/bin/python benchmarks/replay_sources.py --cases 156000 --runs 3     # ~1M events
 
-Uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when set, else starts the project's own. The month is
-produced to a fresh topic keyed by case (as intake does) and archived with the function dispatch
-uses; then each source is folded --runs times in this process (median wall time; the file replay is
-the baseline). All three results are checked to be equal. Writes bench-results/replay_sources.json.
+Starts the project's own Kafka and PostgreSQL. The month is produced to a fresh topic keyed by case
+(as intake does) and archived with the function dispatch uses; then `caseflow replay` runs --runs
+times per source, each in a fresh process (wall time and the peak RSS of the process and its workers;
+medians; the file replay is the baseline, its ratio 1). All three results are checked to be equal.
+Writes bench-results/replay_sources.json.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import uuid
@@ -25,18 +27,14 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from caseflow.config.rules import load_rules
-from caseflow.config.schemes import load_schemes
-from caseflow.config.units import load_directory
-from caseflow.evaluation.periods import make_period
 from caseflow.infra import db
 from caseflow.infra.archive import archive_records
-from caseflow.replay.engine import result_of
-from caseflow.replay.loading import fold
-from caseflow.replay.output import as_document
 from caseflow.replay.sources import Source
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.local import local_infra
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from replay_speed import WRAP, measure
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,6 +77,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=20_000, help="cases in the month (about 6.4 events each)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "replay_sources.json")
     args = ap.parse_args()
     data = ROOT / "var" / "bench"
@@ -88,8 +87,6 @@ def main() -> int:
     lines = list(generate(shape))
     events.write_bytes(b"".join(lines))
     units.write_text(units_yaml(shape), "utf-8")
-    rules, schemes, directory = load_rules(), load_schemes(), load_directory(units)
-    period = make_period("2026-10", None, None, None)
     with local_infra("bench-sources") as infra:
         url = infra.database_url
         topic = f"bench-{uuid.uuid4().hex[:8]}.case-events"
@@ -99,18 +96,20 @@ def main() -> int:
                    "archive": Source("archive", database_url=url, topic=topic)}
         results: dict[str, dict[str, float]] = {}
         documents = {}
-        for name, source in sources.items():
-            walls = []
-            for _ in range(args.runs):
-                start = time.perf_counter()
-                (book,) = fold(source, [period.as_of], rules, progress=False)
-                result = result_of(book, period, rules, directory, schemes)
-                walls.append(time.perf_counter() - start)
-            documents[name] = as_document(result)
-            wall = statistics.median(walls)
+        flags = {"file": ["--input", str(events)],
+                 "kafka": ["--from-kafka", "--kafka", infra.kafka_bootstrap_servers, "--topic", topic],
+                 "archive": ["--from-archive", "--database-url", url, "--topic", topic]}
+        for name in sources:
+            cmd = [sys.executable, "-c", WRAP, "module", "caseflow.cli", "replay", *flags[name], "--units",
+                   str(units), "--period", "2026-10", "--no-progress", "--workers", str(args.workers)]
+            runs = [measure(cmd) for _ in range(args.runs)]
+            out = subprocess.run([sys.executable, "-m", "caseflow.cli", *cmd[5:]], capture_output=True, check=True)
+            documents[name] = orjson.loads(out.stdout)
+            wall, rss = statistics.median(w for w, _ in runs), statistics.median(r for _, r in runs)
             results[name] = {"seconds_median": wall, "events_per_second": len(lines) / wall,
+                             "peak_rss_mib": rss / 2**20,
                              "ratio_to_file": wall / results["file"]["seconds_median"] if results else 1.0}
-            print(f"{name:8s} {wall:7.2f} s  {len(lines) / wall:9,.0f} events/s  "
+            print(f"{name:8s} {wall:7.2f} s  {len(lines) / wall:9,.0f} events/s  peak {rss / 2**20:6.0f} MiB  "
                   f"{results[name]['ratio_to_file']:.2f}x the file replay's time")
     # The file holds the platform's duplicates, which intake would not forward; here they were produced
     # too, so all three streams carry the same records and must give the same document.
