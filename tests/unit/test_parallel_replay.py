@@ -17,7 +17,7 @@ from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import make_period
-from caseflow.replay import buckets, loading, parallel
+from caseflow.replay import bucket_fold, buckets, loading, parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 from caseflow.replay.output import as_document
 from caseflow.replay.sources import Source
@@ -152,12 +152,12 @@ def test_compute_splits_large_files_only(month: tuple[list[bytes], Directory, Pa
     lines, directory, d = month
     path = write(d, "month.jsonl", lines)
     calls: list[int] = []
-    real = parallel.replay_file
+    real = parallel.replay_file_periods
 
-    def spy(*args: object, **kwargs: object) -> ReplayResult | str:
+    def spy(*args: object, **kwargs: object) -> parallel.Replayed | str:
         calls.append(1)
         return real(*args, **kwargs)  # type: ignore[arg-type]
-    monkeypatch.setattr(parallel, "replay_file", spy)
+    monkeypatch.setattr(parallel, "replay_file_periods", spy)
     small = loading.compute(Source("file", path), PERIOD, rules, directory, load_schemes(None), 2, False)
     assert calls == []
     monkeypatch.setattr(loading, "PARALLEL_FILE", 0)
@@ -207,7 +207,30 @@ def test_the_progress_bar_counts_the_file_once(month: tuple[list[bytes], Directo
 
 def test_workers_claim_each_bucket_once() -> None:
     claim = multiprocessing.get_context("fork").Value("q", 0)
-    first, second = parallel._claimed(claim, 5), parallel._claimed(claim, 5)
+    first, second = bucket_fold._claimed(claim, 5), bucket_fold._claimed(claim, 5)
     taken = [next(first), next(first), next(second), next(first), next(second)]
     assert taken == [0, 1, 2, 3, 4]
     assert list(first) == [] and list(second) == []
+
+
+def test_several_periods_in_one_pass_equal_one_process(tmp_path: Path, rules: Rules,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a report asks for: months, a quarter and the month itself as of an instant inside it, with
+    the last period's overdue and reworked cases, the same from the buckets as from the books."""
+    shapes = [Shape(cases=400, units=6, regions=2, seed=60 + m, month=m) for m in (9, 10, 11)]
+    (tmp_path / "units.yaml").write_text(units_yaml(shapes[0]), "utf-8")
+    directory = load_directory(tmp_path / "units.yaml")
+    path = write(tmp_path, "months.jsonl", [line for s in shapes for line in generate(s)])
+    periods = [make_period("2026-09", None, None, None), make_period("2026-Q4", None, None, None),
+               make_period("2026-11", None, None, None), make_period("2026-10", None, None, "2026-10-20T12:00")]
+    schemes = load_schemes(None)
+    one = loading.compute_periods(Source("file", path), periods, rules, directory, schemes, 1, False, case_lines=True)
+    monkeypatch.setattr(loading, "PARALLEL_FILE", 0)
+    for n in (1, 2, 4):
+        many = loading.compute_periods(Source("file", path), periods, rules, directory, schemes, n, False,
+                                       case_lines=True)
+        assert [as_document(r) for r in many.results] == [as_document(r) for r in one.results], n
+        assert (many.overdue, many.reworked) == (one.overdue, one.reworked)
+    assert one.overdue and one.reworked and all(r.indicators.units for r in one.results)
+    direct = parallel.replay_file_periods(path, periods, rules, directory, schemes, 2, case_lines=True)
+    assert isinstance(direct, parallel.Replayed), direct  # the buckets' path, not a fall back

@@ -83,11 +83,12 @@ class Job:
     buckets: int
     start: int  # byte range of the file this worker partitions
     end: int
-    period: Period
+    periods: tuple[Period, ...]  # each folded and counted from the bucket's cases
     rules: Rules
     unit_ids: tuple[str, ...]
     region_ids: tuple[str, ...]
     cross_month: bool = False  # also count under county-interim 第十一条 (a scheme asks for it)
+    case_lines: bool = False  # the last period's overdue and reworked cases too (reports)
 
 
 def part_paths(job: Job, bucket: int, worker: int) -> tuple[Path, Path]:

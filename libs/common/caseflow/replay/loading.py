@@ -18,6 +18,8 @@ from caseflow.domain.schemes import Scheme
 from caseflow.replay import parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
 from caseflow.replay.output import as_document
+from caseflow.replay.parallel import Replayed
+from caseflow.replay.report_data import case_lines as lines_of
 from caseflow.replay.sources import Source, open_input, read
 from caseflow.replay.spool import spooled
 
@@ -108,42 +110,55 @@ def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = T
 
 def compute(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
             workers: int, progress: bool, manual: Mapping[str, Mapping[str, float]] | None = None) -> ReplayResult:
-    """The period's result. A large file is folded in buckets of cases by `workers` processes (memory
-    for one bucket of cases, not the month; same result); a small one in one. Kafka and the archive are
-    spooled to a file first (replay.spool), then replayed as that file."""
+    """The period's result (see compute_periods)."""
+    return compute_periods(source, [period], rules, directory, schemes, workers, progress, manual).results[0]
+
+
+def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, directory: Directory,
+                    schemes: Mapping[str, Scheme], workers: int, progress: bool,
+                    manual: Mapping[str, Mapping[str, float]] | None = None, case_lines: bool = False) -> Replayed:
+    """Every period's result from one pass over the source (`manual` applies to the last period; with
+    `case_lines`, the last period's overdue and reworked cases too). A large file is folded in buckets of
+    cases by `workers` processes (memory for one bucket of cases, not the months; same result); a small
+    one in one. Kafka and the archive are spooled to a file first (replay.spool), then replayed as that
+    file."""
     if source.kind != "file":
         bar = _Bar(source, progress)
         try:
             with spooled(source, bar.start) as file:
                 bar.close()
-                return compute(file, period, rules, directory, schemes, workers, progress, manual)
+                return compute_periods(file, periods, rules, directory, schemes, workers, progress, manual,
+                                       case_lines)
         finally:
             bar.close()
-    if source.kind == "file":
-        handle, size = open_input(source)
-        handle.close()
-        if size >= PARALLEL_FILE:
-            assert source.path is not None
-            bar = _Bar(source, progress)
-            advance = bar.start(size)
-            done = 0
+    handle, size = open_input(source)
+    handle.close()
+    if size >= PARALLEL_FILE:
+        assert source.path is not None
+        bar = _Bar(source, progress)
+        advance = bar.start(size)
+        done = 0
 
-            def on_progress(twice: int) -> None:  # the file's bytes are counted twice: partitioned, folded
-                nonlocal done
-                advance(twice // 2 - done)
-                done = twice // 2
-            try:
-                result = parallel.replay_file(source.path, period, rules, directory, schemes, workers, on_progress,
-                                              manual)
-                if isinstance(result, ReplayResult):
-                    on_progress(2 * size)  # workers report every 0.2 s: show the end, not the last report
-            finally:
-                bar.close()
-            if isinstance(result, ReplayResult):
-                return result
-            log.warning("replay: folding in one process instead: %s", result)
-    (book,) = fold(source, [period.as_of], rules, progress)
-    return result_of(book, period, rules, directory, schemes, manual)
+        def on_progress(twice: int) -> None:  # the file's bytes are counted twice: partitioned, folded
+            nonlocal done
+            advance(twice // 2 - done)
+            done = twice // 2
+        try:
+            found = parallel.replay_file_periods(source.path, periods, rules, directory, schemes, workers,
+                                                 on_progress, manual, case_lines=case_lines)
+            if isinstance(found, Replayed):
+                on_progress(2 * size)  # workers report every 0.2 s: show the end, not the last report
+        finally:
+            bar.close()
+        if isinstance(found, Replayed):
+            return found
+        log.warning("replay: folding in one process instead: %s", found)
+    books = fold(source, [p.as_of for p in periods], rules, progress)
+    last = len(periods) - 1
+    results = [result_of(b, p, rules, directory, schemes, manual if i == last else None)
+               for i, (b, p) in enumerate(zip(books, periods, strict=True))]
+    overdue, reworked = lines_of(books[-1].cases(), periods[-1]) if case_lines else ([], [])
+    return Replayed(results, overdue, reworked)
 
 
 def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],

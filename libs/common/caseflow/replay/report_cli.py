@@ -11,11 +11,9 @@ from caseflow.config.schemes import ConfigError, scheme_version
 from caseflow.evaluation.periods import PeriodError
 from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.engine import result_of
-from caseflow.replay.loading import fold
+from caseflow.replay.loading import compute_periods
 from caseflow.replay.report_data import (
     Report,
-    case_lines,
     named_period,
     ranking,
     region_targets,
@@ -55,14 +53,14 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"--scheme {args.scheme!r} is not a unit scoring scheme; known: {known}")
         wanted = report_periods(args.period)
         periods = [named_period(n) for n in wanted.names[:-1]] + [period]
-        books = fold(source, [p.as_of for p in periods], rules, progress=not args.no_progress)
+        replayed = compute_periods(source, periods, rules, directory, schemes, args.workers,
+                                   not args.no_progress, case_lines=True)
     except (PeriodError, ConfigError, SourceError) as exc:
         print(f"caseflow report: {exc}", file=sys.stderr)
         return 2
-    results = dict(zip(wanted.names, (result_of(b, p, rules, directory, schemes)
-                                      for b, p in zip(books, periods, strict=True)), strict=True))
+    results = dict(zip(wanted.names, replayed.results, strict=True))
     current = results[args.period]
-    overdue, reworked = case_lines(books[-1].cases(), period)
+    overdue, reworked = replayed.overdue, replayed.reworked
     report = Report(
         name=args.period, periods=wanted, scheme=scheme, current=current, previous=results[wanted.previous],
         last_year=results[wanted.last_year], trend=[(m, results[m]) for m in wanted.trend],
