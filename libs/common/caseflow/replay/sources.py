@@ -19,7 +19,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from caseflow.evaluation.periods import PeriodError, parse_instant
 from caseflow.infra import archive
-from caseflow.infra.archive import Archived
 
 
 class SourceError(ValueError):
@@ -94,15 +93,19 @@ Progress = Callable[[int | None], Callable[[int], None]]  # given a total (or No
 
 async def read(source: Source, progress: Progress) -> AsyncIterator[bytes]:
     """Every event on Kafka or in the archive, in replay order (a file is read by `loading` directly)."""
-    if source.kind == "kafka":
-        async for item in _read_kafka(source, progress):
-            yield item
-    else:
-        async for item in _read_archive(source, progress):
-            yield item
+    async for batch in read_batches(source, progress):
+        for raw in batch:
+            yield raw
 
 
-async def _read_archive(source: Source, progress: Progress) -> AsyncIterator[bytes]:
+async def read_batches(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
+    """`read`, a batch of records at a time (what the spool writes)."""
+    reader = _read_kafka if source.kind == "kafka" else _read_archive
+    async for batch in reader(source, progress):
+        yield batch
+
+
+async def _read_archive(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
     try:
         pool = await asyncpg.create_pool(source.database_url, min_size=1, max_size=4)
     except (OSError, asyncpg.PostgresError) as exc:
@@ -113,15 +116,15 @@ async def _read_archive(source: Source, progress: Progress) -> AsyncIterator[byt
             raise SourceError("that database has no event_archive table (is it caseflow's DATABASE_URL?)")
         advance = progress(await archive.count(pool, source.topic, source.since, source.until))
         parts = await archive.partitions_of(pool, source.topic)
-        streams = [archive.read_partition(pool, source.topic, p, source.since, source.until) for p in parts]
-        async for item in archive.merged_async(streams):
-            advance(1)
-            yield item.raw
+        pages = [(p, archive.partition_pages(pool, source.topic, p, source.since, source.until)) for p in parts]
+        async for batch in archive.merged_pages(pages):
+            advance(len(batch))
+            yield batch
     finally:
         await pool.close()
 
 
-async def _read_kafka(source: Source, progress: Progress) -> AsyncIterator[bytes]:
+async def _read_kafka(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
     consumer = AIOKafkaConsumer(bootstrap_servers=source.bootstrap, group_id=None, enable_auto_commit=False,
                                 isolation_level="read_committed", max_partition_fetch_bytes=4 << 20)
     try:
@@ -141,10 +144,10 @@ async def _read_kafka(source: Source, progress: Progress) -> AsyncIterator[bytes
         advance = progress(sum(max(0, ends[tp] - starts[tp]) for tp in tps))
         for tp in tps:
             consumer.seek(tp, starts[tp])
-        streams = [_partition(consumer, tp, ends[tp]) for tp in tps if ends[tp] > starts[tp]]
-        async for item in archive.merged_async(streams):
-            advance(1)
-            yield item.raw
+        pages = [(tp.partition, _pages(consumer, tp, ends[tp])) for tp in tps if ends[tp] > starts[tp]]
+        async for batch in archive.merged_pages(pages):
+            advance(len(batch))
+            yield batch
     finally:
         await consumer.stop()
 
@@ -158,11 +161,13 @@ async def _offsets_at(consumer: AIOKafkaConsumer, tps: list[TopicPartition], at:
     return {tp: (found[tp].offset if found.get(tp) is not None else ends[tp]) for tp in tps}
 
 
-async def _partition(consumer: AIOKafkaConsumer, tp: TopicPartition, end: int) -> AsyncIterator[Archived]:
-    # Stop on the position, not on a record: control records (transactions) have offsets but no record.
-    while await consumer.position(tp) < end:
-        batches = await consumer.getmany(tp, timeout_ms=1000, max_records=5000)
-        for record in batches.get(tp, []):
-            if record.offset >= end:
-                return
-            yield Archived(record.timestamp, tp.partition, record.offset, record.value or b"")
+def _pages(consumer: AIOKafkaConsumer, tp: TopicPartition, end: int) -> archive.PageFetcher:
+    async def fetch() -> archive.Page:
+        # Stop on the position, not on a record: control records (transactions) have offsets but no record.
+        while await consumer.position(tp) < end:
+            batches = await consumer.getmany(tp, timeout_ms=1000, max_records=20_000)
+            page = [(r.timestamp, r.value or b"") for r in batches.get(tp, []) if r.offset < end]
+            if page:
+                return page
+        return []
+    return fetch
