@@ -107,7 +107,9 @@ async def read_batches(source: Source, progress: Progress) -> AsyncIterator[list
 
 async def _read_archive(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
     try:
-        pool = await asyncpg.create_pool(source.database_url, min_size=1, max_size=4)
+        # custom plans: a generic plan of the page query cannot prune partitions by the bounds it is given
+        pool = await asyncpg.create_pool(source.database_url, min_size=1, max_size=4,
+                                         server_settings={"plan_cache_mode": "force_custom_plan"})
     except (OSError, asyncpg.PostgresError) as exc:
         raise SourceError(f"cannot connect to the archive database: {exc}") from exc
     assert pool is not None
