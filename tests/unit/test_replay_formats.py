@@ -92,7 +92,7 @@ def test_one_odd_line_stays_on_the_parallel_path(month: tuple[list[bytes], Direc
     b'{"event_id": "e", "case_id": "C-1"}',
     b'{"d":"\\u4e95 a\\\\b","case_id":"C-1"}',
     b'{"event_id":"e","case_id":"\\u0043-1"}',
-    b'{"\\u0063ase_id":"C-1","data":{"case_id":"X"}}',
+    b'{"\\u0063ase_id":"C-1","data":{"case_id" : "X", "case_id":"Y"}}',
     b'{"data":{"case_id":"X"},"case_id":"C-1"}',
     b'{"note":"say \\"case_id\\":\\"X\\"","case_id":"C-1"}',
     b'\xef\xbb\xbf{"case_id":"C-1"}',
@@ -100,6 +100,28 @@ def test_one_odd_line_stays_on_the_parallel_path(month: tuple[list[bytes], Direc
 ])
 def test_each_spelling_of_a_case_id_lands_in_its_cases_bucket(line: bytes) -> None:
     assert bucket_of(line, 64) == case_bucket(b"C-1", 64)
+
+
+def test_the_one_spelling_that_falls_back_still_gives_the_right_numbers(
+        month: tuple[list[bytes], Directory, Path], rules: Rules) -> None:
+    """A line whose top-level key is written with \\u escapes and that carries one nested plain
+    `"case_id"`: the byte search places it by the nested id, the fold sees the disagreement, and the
+    file is folded in one process (decisions.md, "Replay engine")."""
+    lines, directory, d = month
+    odd = list(lines)
+    event = orjson.loads(odd[10])
+    text = orjson.dumps({**event, "data": {**event["data"], "case_id": "elsewhere"}}).decode()
+    case_id = event["case_id"]
+    odd[10] = text.replace(f'"case_id":"{case_id}"', f'"\\u0063ase_id":"{case_id}"', 1).encode() + b"\n"
+    assert odd[10].count(b'"case_id":"') == 1 and b'"case_id":"elsewhere"' in odd[10]
+    path = d / "nested.jsonl"
+    path.write_bytes(b"".join(odd))
+    found = replay_file(path, PERIOD, rules, directory, load_schemes(), 2)
+    assert isinstance(found, str) and "routed to another bucket" in found
+    from caseflow.replay.loading import compute
+
+    assert as_document(compute(Source("file", path=path), PERIOD, rules, directory, load_schemes(), 2, False)) == \
+        as_document(one_process(path, rules, directory))
 
 
 @pytest.mark.parametrize("line", [b"", b"not json", b"[1,2]", b'{"case_id": 5}', b'{"event_id":"e"}'])

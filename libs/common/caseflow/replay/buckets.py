@@ -27,6 +27,8 @@ from caseflow.domain.rules import Rules
 MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket's cases fit the caches
 BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
 _NAME = b'"case_id"'
+_KEY = b'"case_id":"'
+_KEY_LENGTH = len(_KEY)
 _AFTER = len(_NAME)
 _ESCAPE_00 = b"\\u00"
 _WHITESPACE = b" \t\r\n"  # JSON's
@@ -43,11 +45,26 @@ def buckets_for(size: int) -> int:
 def bucket_of(line: bytes, buckets: int) -> int:
     """The bucket of a raw line: a hash of its case id (UTF-8, escapes decoded), or 0 when it has none.
 
-    With `"case_id"` once and no `\\u00` escape (the only way to spell the key otherwise), that
-    occurrence is the top-level key: an unescaped quote cannot occur inside a JSON string, and a nested
-    `"case_id"` would make two. Its value is found by byte searches: the next quote, with only
+    `"case_id"` once: that occurrence is the top-level key (an unescaped quote cannot occur inside a
+    JSON string, and a nested `"case_id"` would make two), unless the key itself is written with `\\u`
+    escapes: then the line's one plain `"case_id"` is a nested one, the fold sees the bucket disagree
+    with the parsed id and the whole file is folded in one process (the one spelling that does; it
+    costs a scan of every line to rule out, and no platform writes it). Compact `"case_id":"` is
+    placed here (partition inlines this); anything else goes to `odd_bucket`."""
+    start = line.find(_KEY)
+    if start >= 0 and line.count(_NAME) == 1:
+        value = line[start + _KEY_LENGTH:line.find(b'"', start + _KEY_LENGTH)]
+        if b"\\" not in value:
+            return case_bucket(value, buckets)
+    return odd_bucket(line, buckets)
+
+
+def odd_bucket(line: bytes, buckets: int) -> int:
+    """A line the compact search cannot place. With `"case_id"` once and no `\\u00` escape (the only
+    way to spell the key otherwise), its value is found by byte searches: the next quote, with only
     whitespace and the colon before it, opens a string whose bytes up to the following quote are the
-    id, unless they hold an escape. Anything else goes to `odd_bucket`."""
+    id, unless they hold an escape. Anything else (an escaped id or key, a nested or repeated
+    `case_id`, a blank or broken line) is parsed."""
     name = line.find(_NAME)
     if name >= 0 and line.count(_NAME) == 1 and _ESCAPE_00 not in line:
         opening = line.find(b'"', name + _AFTER)
@@ -55,12 +72,6 @@ def bucket_of(line: bytes, buckets: int) -> int:
             value = line[opening + 1:line.find(b'"', opening + 1)]
             if b"\\" not in value:
                 return case_bucket(value, buckets)
-    return odd_bucket(line, buckets)
-
-
-def odd_bucket(line: bytes, buckets: int) -> int:
-    """A line bucket_of cannot place by byte searches (an escaped id or key, a nested or repeated
-    `case_id`, a blank or broken line): parsed."""
     try:
         event = orjson.loads(line.removeprefix(_BOM))
     except orjson.JSONDecodeError:
@@ -101,8 +112,7 @@ def partition(job: Job, done: Progress) -> int:
     outs = [part_paths(job, b, job.worker)[0].open("wb") for b in range(job.buckets)]
     seqs = [array("q") for _ in range(job.buckets)]
     pending: list[list[bytes]] = [[] for _ in range(job.buckets)]
-    crc32, buckets, seq = zlib.crc32, job.buckets, 0
-    key, after, escape_00, whitespace = _NAME, _AFTER, _ESCAPE_00, _WHITESPACE
+    crc32, buckets, seq, key, skip, name = zlib.crc32, job.buckets, 0, _KEY, _KEY_LENGTH, _NAME
     with job.path.open("rb") as handle:
         handle.seek(job.start)
         left, tail = job.end - job.start, b""  # the range starts and ends at line starts
@@ -116,17 +126,13 @@ def partition(job: Job, done: Progress) -> int:
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             for raw in lines:
                 # bucket_of, inlined: this loop sees every line
-                bucket = -1
-                name = raw.find(key)
-                if name >= 0 and raw.count(key) == 1 and escape_00 not in raw:
-                    opening = raw.find(b'"', name + after)
-                    if raw[name + after:opening].strip(whitespace) == b":":
-                        value = raw[opening + 1:raw.find(b'"', opening + 1)]
-                        if b"\\" not in value:
-                            bucket = crc32(value) % buckets
-                if bucket < 0:
+                start = raw.find(key)
+                if start >= 0 and raw.count(name) == 1:
+                    value = raw[start + skip:raw.find(b'"', start + skip)]
+                    bucket = crc32(value) % buckets if b"\\" not in value else odd_bucket(raw, buckets)
+                else:
                     bucket = odd_bucket(raw, buckets)
-                if raw.strip():
+                if raw.startswith(b"{") or raw.strip():  # startswith: most lines, no copy
                     pending[bucket].append(raw)
                     seqs[bucket].append(seq)
                 seq += 1
