@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 import psutil
@@ -19,12 +21,31 @@ from caseflow_devstack.kafka_local import free_port
 pytestmark = pytest.mark.e2e
 
 
-def test_up_then_ctrl_c() -> None:
+def _free_run(count: int) -> int:
+    """A port p with p .. p+count-1 all free (the services take --base-port and the next three)."""
+    while True:
+        base = free_port()
+        if base + count < 65536 and all(_free(base + i) for i in range(count)):
+            return base
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def test_up_then_ctrl_c(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("KAFKA_BOOTSTRAP_SERVERS", "DATABASE_URL")}
-    base = free_port()
+    base = _free_run(4)
+    others = [p for p in (free_port() for _ in range(8)) if not base <= p < base + 4][:2]
     cmd = [sys.executable, "-m", "caseflow.cli", "up", "--cases", "40", "--base-port", str(base),
-           "--kafka-port", str(free_port()), "--postgres-port", str(free_port())]
-    up = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+           "--kafka-port", str(others[0]), "--postgres-port", str(others[1])]
+    errors = (tmp_path / "up.stderr").open("w")
+    up = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=errors, text=True,
                           start_new_session=True)
     children: list[psutil.Process] = []
     try:
@@ -36,7 +57,7 @@ def test_up_then_ctrl_c() -> None:
             if "Ctrl-C stops everything" in line or up.poll() is not None:
                 break
         text = "".join(lines)
-        assert "caseflow is up" in text, text
+        assert "caseflow is up" in text, text + (tmp_path / "up.stderr").read_text()[-3000:]
         key = re.search(r"API key for every call: (\S+)", text).group(1)  # type: ignore[union-attr]
         scoreboard = re.search(r"curl -H '[^']+' '([^']+)'", text).group(1)  # type: ignore[union-attr]
         r = httpx.get(scoreboard, headers={"X-API-Key": key}, timeout=30)
@@ -63,3 +84,4 @@ def test_up_then_ctrl_c() -> None:
         for p in children:
             if p.is_running():
                 p.kill()
+        errors.close()
