@@ -51,6 +51,14 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         _period(name, as_of)  # a wrong period is the caller's 422
         return await period_numbers(app.state.pool, name, as_of, scoring, fresh)
 
+    async def served_or_live(name: str, as_of: str | None, recompute: bool = False) -> dict[str, Any]:
+        """A closed month as it was closed (unless recomputing or asked as of an instant), else live."""
+        if as_of is None and not recompute:
+            record = await closed_month(app.state.pool, name)
+            if record is not None:
+                return served(record)
+        return await document(name, as_of, fresh=recompute)
+
     caller = Depends(api_key_auth(settings))
 
     operators = Depends(operator_auth(settings))
@@ -60,11 +68,7 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
                      "is served as closed unless recompute=true")
     async def get_period(period: str, as_of: str | None = Query(None), recompute: bool = Query(False),
                          who: str = caller) -> dict[str, Any]:
-        if as_of is None and not recompute:
-            record = await closed_month(app.state.pool, period)
-            if record is not None:
-                return served(record)
-        return await document(period, as_of, fresh=recompute)
+        return await served_or_live(period, as_of, recompute)
 
     @app.get("/v1/current/{kind}", tags=["indicators"],
              summary="the current day, month, quarter or year, kept up to date as events arrive")
@@ -150,8 +154,7 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         listed = sorted(s for s, v in schemes.items() if v.kind in LISTING_KINDS)
         if scheme not in listed:
             raise HTTPException(404, f"no listing scheme {scheme!r}; known: {', '.join(listed)}")
-        record = await closed_month(app.state.pool, period) if as_of is None else None
-        doc = served(record) if record is not None else await document(period, as_of)
+        doc = await served_or_live(period, as_of)
         listing = (doc.get("listings") or {}).get(scheme)
         if listing is None:
             raise HTTPException(404, f"{period} was closed before listings were kept; ask with recompute via "

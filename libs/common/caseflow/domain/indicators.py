@@ -72,11 +72,24 @@ def evaluate(
     rules: Rules,
     unit_ids: Iterable[str] = (),
     region_ids: Iterable[str] = (),
-    cross_month: bool = False,
 ) -> Indicators:
-    """`cross_month`: the counts under county-interim 第十一条 (domain.cross_month)."""
+    return evaluate_both(cases, period, rules, unit_ids, region_ids, cross_month=False)[0]
+
+
+def evaluate_both(
+    cases: Sequence[CaseState],
+    period: Period,
+    rules: Rules,
+    unit_ids: Iterable[str] = (),
+    region_ids: Iterable[str] = (),
+    cross_month: bool = True,
+) -> tuple[Indicators, Indicators | None]:
+    """The indicators and, with `cross_month`, the counts under county-interim 第十一条
+    (domain.cross_month), the period's repeat cases found once for both."""
     repeats = repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)
-    return indicators_of(count(cases, period, repeats, unit_ids, region_ids, cross_month))
+    units, regions = tuple(unit_ids), tuple(region_ids)
+    indicators = indicators_of(count(cases, period, repeats, units, regions))
+    return indicators, indicators_of(count(cases, period, repeats, units, regions, True)) if cross_month else None
 
 
 def count(

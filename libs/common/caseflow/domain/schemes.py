@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from caseflow.domain.indicators import ratio
+
 Row = Mapping[str, Any]
 
 
@@ -62,8 +64,7 @@ def scheme_row(scheme: Scheme, row: Row) -> Row:
     if not scheme.satisfied_includes_basically or "basically_satisfied" not in row:
         return row
     satisfied = row["satisfied"] + row["basically_satisfied"]
-    visits = row["visits"]
-    return {**row, "satisfied": satisfied, "satisfaction_rate": satisfied / visits if visits else None}
+    return {**row, "satisfied": satisfied, "satisfaction_rate": ratio(satisfied, row["visits"])}
 
 
 def term_points(term: Term, value: float | None) -> float:
@@ -151,15 +152,6 @@ def listing_row(scheme: Scheme, row: Row, in_trial: bool = False) -> dict[str, A
     else:
         status = None
     return {"indicators": items, "status": status}
-
-
-def passes(scheme: Scheme, row: Row) -> dict[str, bool | None]:
-    """Listing schemes with targets: pass/fail per target (None when the value is null)."""
-    out: dict[str, bool | None] = {}
-    for key, target in scheme.targets.items():
-        value = row.get(key)
-        out[key] = None if value is None else value >= target
-    return out
 
 
 @dataclass(frozen=True)

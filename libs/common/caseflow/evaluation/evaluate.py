@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from caseflow.config.units import Directory
-from caseflow.domain.indicators import UNIT_COUNTS, UNIT_RATES, Indicators, Period, evaluate
+from caseflow.domain.indicators import UNIT_COUNTS, UNIT_RATES, Indicators, Period, evaluate_both
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.domain.state import CaseState
@@ -35,9 +35,8 @@ def evaluate_period(
     manual: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Numbers:
     """Indicators, every scheme's scores and listings for one period: the numbers replay and scoring share."""
-    indicators = evaluate(cases, period, rules, directory.units, directory.regions)
-    crossing = evaluate(cases, period, rules, directory.units, directory.regions, cross_month=True) \
-        if wants_cross_month(schemes) else None
+    indicators, crossing = evaluate_both(cases, period, rules, directory.units, directory.regions,
+                                         wants_cross_month(schemes))
     return numbers_of(indicators, period, directory, schemes, manual, crossing)
 
 

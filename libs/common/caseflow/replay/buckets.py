@@ -32,7 +32,7 @@ _KEY_LENGTH = len(_KEY)
 _AFTER = len(_NAME)
 _ESCAPE_00 = b"\\u00"
 _WHITESPACE = b" \t\r\n"  # JSON's
-_BOM = b"\xef\xbb\xbf"
+BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark some editors write at a file's start (RFC 8259 §8.1: ignore)
 _CHUNK = 8 << 20
 Progress = Any  # multiprocessing shared int (bytes done), one per worker
 
@@ -73,7 +73,7 @@ def odd_bucket(line: bytes, buckets: int) -> int:
             if b"\\" not in value:
                 return case_bucket(value, buckets)
     try:
-        event = orjson.loads(line.removeprefix(_BOM))
+        event = orjson.loads(line.removeprefix(BOM))
     except orjson.JSONDecodeError:
         return 0
     case_id = event.get("case_id") if isinstance(event, dict) else None
@@ -121,7 +121,7 @@ def partition(job: Job, done: Progress) -> int:
             at_start = left == job.end - job.start and job.start == 0
             left -= len(chunk)
             if at_start:
-                chunk = chunk.removeprefix(_BOM)  # the file's start: see loading.BOM
+                chunk = chunk.removeprefix(BOM)  # the file's start
             lines = (tail + chunk).split(b"\n")
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             for raw in lines:

@@ -16,6 +16,7 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.replay import parallel
+from caseflow.replay.buckets import BOM
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
 from caseflow.replay.output import as_document
 from caseflow.replay.parallel import Replayed
@@ -49,9 +50,6 @@ class _Bar:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark some editors write at a file's start (RFC 8259 §8.1: ignore)
 
 
 def _add(books: list[CaseBook], as_ofs: Sequence[int], raw: bytes, seq: int) -> None:

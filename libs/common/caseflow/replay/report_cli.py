@@ -8,13 +8,12 @@ from datetime import datetime
 from pathlib import Path
 
 from caseflow.config.schemes import ConfigError, scheme_version
-from caseflow.evaluation.periods import PeriodError
+from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.loading import compute_periods
 from caseflow.replay.report_data import (
     Report,
-    named_period,
     ranking,
     region_targets,
     report_periods,
@@ -52,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(s for s, v in schemes.items() if v.kind == "unit_score"))
             raise ConfigError(f"--scheme {args.scheme!r} is not a unit scoring scheme; known: {known}")
         wanted = report_periods(args.period)
-        periods = [named_period(n) for n in wanted.names[:-1]] + [period]
+        periods = [make_period(n, None, None, None) for n in wanted.names[:-1]] + [period]
         replayed = compute_periods(source, periods, rules, directory, schemes, args.workers,
                                    not args.no_progress, case_lines=True)
     except (PeriodError, ConfigError, SourceError) as exc:

@@ -14,7 +14,7 @@ from caseflow.domain import asof
 from caseflow.domain.indicators import Period
 from caseflow.domain.schemes import Scheme, TermResult, term_results
 from caseflow.domain.state import CaseState
-from caseflow.evaluation.periods import month_bounds, named_bounds
+from caseflow.evaluation.periods import month_bounds
 from caseflow.replay.engine import ReplayResult
 
 TREND_MONTHS = 6
@@ -109,11 +109,6 @@ def months_needed(month: str) -> list[str]:
     """Every month a report evaluates: the trend (which includes the previous month) and last year's."""
     trend = [shift_month(month, -k) for k in range(TREND_MONTHS - 1, -1, -1)]
     return [shift_month(month, -12), *trend]
-
-
-def named_period(name: str) -> Period:
-    start, end = named_bounds(name)
-    return Period(start, end, end)
 
 
 def ranking(result: ReplayResult, scheme: Scheme, directory: Directory,

@@ -98,11 +98,9 @@ async def read(source: Source, progress: Progress) -> AsyncIterator[bytes]:
             yield raw
 
 
-async def read_batches(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
+def read_batches(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
     """`read`, a batch of records at a time (what the spool writes)."""
-    reader = _read_kafka if source.kind == "kafka" else _read_archive
-    async for batch in reader(source, progress):
-        yield batch
+    return (_read_kafka if source.kind == "kafka" else _read_archive)(source, progress)
 
 
 async def _read_archive(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:

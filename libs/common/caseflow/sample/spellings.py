@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-BOM = b"\xef\xbb\xbf"
+from caseflow.replay.buckets import BOM
 
 
 def escaped(text: str) -> str:
