@@ -122,7 +122,10 @@ def write_charts(report: Report, out: Path) -> list[Path]:
     pngs = [*ranking_chart(report, out), trend_chart(report, out), region_heat(report, out)]
     e = html.escape
     parts = [f"<!doctype html><meta charset='utf-8'><title>{e(report.name)} 考核报告</title>",
+             "<meta name='viewport' content='width=device-width, initial-scale=1'>"
              "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
+             ".wide{overflow-x:auto}img{max-width:100%;height:auto}"
+             "@media (max-width:600px){body{margin:0.8em}th,td{white-space:nowrap}}"
              "td,th{border:1px solid #999;padding:4px 8px;text-align:right}th{background:#ddebf7}</style>",
              f"<h1>{e(report.name)} 数字城管考核报告 — {e(report.scheme.name)}</h1>"]
     for cls, rows in report.ranking.items():
@@ -131,12 +134,12 @@ def write_charts(report: Report, out: Path) -> list[Path]:
         parts += [f"<tr><td>{r.rank or '-'}</td><td>{e(r.unit)}</td><td>{e(r.name)}</td><td>{r.score:.2f}</td></tr>"
                   for r in rows]
         parts.append("</table>")
-    parts.append("<h2>区域指标 regions</h2><table><tr><th>区域</th>"
+    parts.append("<h2>区域指标 regions</h2><div class='wide'><table><tr><th>区域</th>"
                  + "".join(f"<th>{e(REGION_ZH[k])}</th>" for k in RATE_KEYS) + "</tr>")
     for region, row in sorted(report.current.indicators.regions.items()):
         cells = "".join(_region_cell(row[k], region_verdict(report.current, region, k)) for k in RATE_KEYS)
         parts.append(f"<tr><td>{e(region)}</td>{cells}</tr>")
-    parts.append("</table>")
+    parts.append("</table></div>")
     parts += [f"<h2>{e(_title(p.stem))}</h2><img src='{e(p.name)}' alt='{e(p.stem)}'>" for p in pngs]
     page = out / "report.html"
     page.write_text("\n".join(parts), "utf-8")
