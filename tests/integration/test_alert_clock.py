@@ -11,6 +11,7 @@ from caseflow.domain.rules import Rules
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow_scoring.alerting import raise_alerts, raise_on_cases_changed
+from caseflow_scoring.store.alerts import PgAlertLedger
 from tests.support.events import ev, ms
 from tests.unit.test_alerts import overdue_then_suspended_past_its_deadline
 
@@ -25,12 +26,13 @@ async def test_a_level_reached_again_goes_out_once(settings: Settings, rules: Ru
     pool = await db.connect(settings.database_url)
     try:
         async with pool.acquire() as conn, conn.transaction():
-            raised = await raise_on_cases_changed(conn, [case], ms("2026-10-13 09:30"), rules, AlertPolicy(), "alerts")
+            raised = await raise_on_cases_changed(PgAlertLedger(conn), [case], ms("2026-10-13 09:30"), rules,
+                                                  AlertPolicy(), "alerts")
         ids = await outbox_ids(pool)
         assert raised == len(ids) == len(set(ids)) > 0
         async with pool.acquire() as conn, conn.transaction():
-            assert await raise_on_cases_changed(conn, [case], ms("2026-10-13 10:00"), rules, AlertPolicy(),
-                                                "alerts") == 0
+            assert await raise_on_cases_changed(PgAlertLedger(conn), [case], ms("2026-10-13 10:00"), rules,
+                                                AlertPolicy(), "alerts") == 0
         assert await outbox_ids(pool) == ids
     finally:
         await pool.close()
@@ -47,7 +49,7 @@ async def test_one_id_passed_twice_is_one_message(settings: Settings, rules: Rul
     pool = await db.connect(settings.database_url)
     try:
         async with pool.acquire() as conn, conn.transaction():
-            assert await raise_alerts(conn, alerts + alerts[::-1], "alerts") == len(alerts)
+            assert await raise_alerts(PgAlertLedger(conn), alerts + alerts[::-1], "alerts") == len(alerts)
         assert sorted(await outbox_ids(pool)) == sorted(a.alert_id for a in alerts)
     finally:
         await pool.close()

@@ -11,7 +11,8 @@ from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import CaseBook
 from caseflow_scoring.period_alerts import raise_period_alerts
-from caseflow_scoring.store import save_on_case_snapshots
+from caseflow_scoring.store.alerts import PgAlertLedgers
+from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
 from tests.support.events import ev, ms
 
 
@@ -37,8 +38,9 @@ async def test_period_alerts_raised_once(settings: Settings, rules: Rules) -> No
             await save_on_case_snapshots(conn, [snapshot.encode(s, 1) for s in book.cases()])
         directory = parse_directory({"units": [{"id": "U1", "class": 1, "targets": {"on_time_rate": 0.95}}]}, "t")
         now = ms("2026-10-20 12:00")
-        assert await raise_period_alerts(pool, rules, directory, "alerts", now) == 2
-        assert await raise_period_alerts(pool, rules, directory, "alerts", now + 60_000) == 0
+        cases, ledgers = PgCases(pool), PgAlertLedgers(pool)
+        assert await raise_period_alerts(cases, ledgers, rules, directory, "alerts", now) == 2
+        assert await raise_period_alerts(cases, ledgers, rules, directory, "alerts", now + 60_000) == 0
         rows = await pool.fetch("SELECT case_id, unit, body FROM alerts_raised ORDER BY case_id")
         reasons = sorted(orjson.loads(r["body"])["reason"].split(" ")[0] for r in rows)
         assert reasons == ["month-to-date", "repeat_case"]

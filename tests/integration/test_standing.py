@@ -16,8 +16,9 @@ from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import CaseBook, replay
 from caseflow.sample.generate import Shape, generate, units_yaml
-from caseflow_scoring.standing import KINDS, MAX_AGE, MIN_INTERVAL, due_kinds, refresh, standing
-from caseflow_scoring.store import save_on_case_snapshots
+from caseflow_scoring.standing import KINDS, MAX_AGE, MIN_INTERVAL, due_kinds, refresh
+from caseflow_scoring.store.cases import save_on_case_snapshots
+from caseflow_scoring.store.standing import standing
 
 SHAPE = Shape(cases=300, units=9, regions=3, seed=77)
 

@@ -23,7 +23,8 @@ from caseflow_dispatch.handle import Tally, Topics
 from caseflow_intake.adapters import KafkaEventBus
 from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_scoring.alerting import schedule_on_cases_changed, tick
-from caseflow_scoring.store import save_on_case_snapshots
+from caseflow_scoring.store.alerts import PgAlertLedger, PgAlertLedgers
+from caseflow_scoring.store.cases import save_on_case_snapshots
 from tests.service.test_dispatch_handle import MemoryStore
 from tests.support.events import ev, ms
 
@@ -75,11 +76,11 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
         scoring_spans, headers = start_consumer_spans("scoring.snapshot", [record(snap, 0)])
         async with pool.acquire() as conn, conn.transaction():
             states = await save_on_case_snapshots(conn, [snap["value"]])
-            await schedule_on_cases_changed(conn, states, ms("2026-11-03 12:00"), headers)
+            await schedule_on_cases_changed(PgAlertLedger(conn, pool), states, ms("2026-11-03 12:00"), headers)
         for span in scoring_spans:
             span.end()
         # The clock plans the changed case after the commit, carrying the change's trace to its alerts.
-        assert await tick(pool, rules, AlertPolicy(), "alerts", ms("2026-11-03 12:00"), 20) == 1
+        assert await tick(PgAlertLedgers(pool), rules, AlertPolicy(), "alerts", ms("2026-11-03 12:00"), 20) == 1
         outbox = await pool.fetch("SELECT key, value, headers FROM outbox ORDER BY id")
         alert_headers = [orjson.loads(r["headers"]) for r in outbox]
         first = outbox[0]

@@ -8,21 +8,17 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
-import asyncpg
 import orjson
 
 from caseflow.domain import asof
 from caseflow.domain.alerts import SUPERVISION_DEADLINE, Alert, AlertPolicy, plan_with_next
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
-from caseflow.infra import outbox
 from caseflow.infra.metrics import ALERTS_RAISED
 from caseflow.instants import iso
-from caseflow_scoring import alert_store
-from caseflow_scoring.store import decoded
+from caseflow_scoring.ports import AlertLedger, AlertLedgers
 
 log = logging.getLogger(__name__)
-OUTBOX_SOURCE = "caseflow-scoring"  # the consumer group: its relay sends these rows
 
 
 def wall_clock_ms() -> int:
@@ -49,7 +45,7 @@ def case_details(state: CaseState, alert: Alert, facts: Mapping[str, str] | None
     return details
 
 
-async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic: str,
+async def raise_alerts(ledger: AlertLedger, alerts: Sequence[Alert], topic: str,
                        trace_headers: Mapping[str, dict[str, str]] | None = None,
                        details: Mapping[str, Mapping[str, object]] | None = None) -> int:
     """Record the alerts not raised before and queue them for Kafka; returns how many were new.
@@ -60,7 +56,7 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
     bodies = {a.alert_id: alert_message(a, extra.get(a.alert_id)) for a in alerts}
     # One outbox row per id inserted now, even if the caller passed an id twice: the topic carries
     # each alert exactly once.
-    fresh = await alert_store.record_raised(conn, alerts, bodies)
+    fresh = await ledger.record_raised(alerts, bodies)
     new = []
     for a in alerts:
         if a.alert_id in fresh:
@@ -69,12 +65,12 @@ async def raise_alerts(conn: asyncpg.Connection, alerts: Sequence[Alert], topic:
     for a in new:
         ALERTS_RAISED.labels(a.type, str(a.level), a.unit).inc()
     headers = trace_headers or {}
-    await outbox.enqueue(conn, OUTBOX_SOURCE, [(topic, a.unit, bodies[a.alert_id], headers.get(a.case_id, {}))
-                                               for a in new])
+    await ledger.enqueue([(topic, a.unit, bodies[a.alert_id], headers.get(a.case_id, {}))
+                          for a in new])
     return len(new)
 
 
-async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[CaseState], now: int, rules: Rules,
+async def raise_on_cases_changed(ledger: AlertLedger, states: Sequence[CaseState], now: int, rules: Rules,
                                  policy: AlertPolicy, topic: str,
                                  trace_headers: Mapping[str, dict[str, str]] | None = None,
                                  facts: Mapping[str, Mapping[str, str]] | None = None) -> int:
@@ -83,20 +79,20 @@ async def raise_on_cases_changed(conn: asyncpg.Connection, states: Sequence[Case
     plans = [(state, *plan_with_next(state, now, rules, policy)) for state in states]
     known = facts or {}
     details = {a.alert_id: case_details(state, a, known.get(state.case_id)) for state, due, _ in plans for a in due}
-    raised = await raise_alerts(conn, [a for _, due, _ in plans for a in due], topic, trace_headers, details)
-    await alert_store.set_timers(conn, [(state.case_id, following) for state, _, following in plans])
+    raised = await raise_alerts(ledger, [a for _, due, _ in plans for a in due], topic, trace_headers, details)
+    await ledger.set_timers([(state.case_id, following) for state, _, following in plans])
     return raised
 
 
-async def schedule_on_cases_changed(conn: asyncpg.Connection, states: Sequence[CaseState], now: int,
+async def schedule_on_cases_changed(ledger: AlertLedger, states: Sequence[CaseState], now: int,
                                     trace_headers: Mapping[str, dict[str, str]] | None = None) -> None:
     """Make the changed cases' timers due now (in the snapshot batch's transaction): the clock plans
     and raises their alerts right after the commit, so a burst of alerts never delays the snapshots."""
     headers = trace_headers or {}
-    await alert_store.make_due(conn, [(s.case_id, headers.get(s.case_id, {})) for s in states], now)
+    await ledger.make_due([(s.case_id, headers.get(s.case_id, {})) for s in states], now)
 
 
-async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str,
+async def run_deadline_clock(ledgers: AlertLedgers, rules: Rules, policy: AlertPolicy, topic: str,
                              stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 10,
                              nudged: asyncio.Event | None = None) -> None:
     """Every second, or as soon as `nudged` (a snapshot batch committed), plan the cases whose timers
@@ -104,7 +100,7 @@ async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPoli
     up where the clock stopped. Small batches: planning runs on the consumer's event loop."""
     while not stopping.is_set():
         try:
-            due = await tick(pool, rules, policy, topic, wall_clock_ms(), batch)
+            due = await tick(ledgers, rules, policy, topic, wall_clock_ms(), batch)
         except Exception:  # PostgreSQL away: the timers are still there when it is back
             log.exception("deadline clock tick failed; retrying")
             due = 0
@@ -112,7 +108,7 @@ async def run_deadline_clock(pool: asyncpg.Pool, rules: Rules, policy: AlertPoli
             if wake is not None:
                 wake.set()
             continue
-        await _sleep(stopping, nudged, await alert_store.seconds_to_next_timer(pool))
+        await _sleep(stopping, nudged, await ledgers.seconds_to_next_timer())
 
 
 async def _sleep(stopping: asyncio.Event, nudged: asyncio.Event | None, timeout: float) -> None:
@@ -128,12 +124,12 @@ async def _sleep(stopping: asyncio.Event, nudged: asyncio.Event | None, timeout:
         nudged.clear()
 
 
-async def tick(pool: asyncpg.Pool, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
-    async with pool.acquire() as conn, conn.transaction():
-        due = await alert_store.due_timers(conn, now, batch)
-        found = await decoded(pool).load(pool, [(t.case_id, t.version) for t in due])
+async def tick(ledgers: AlertLedgers, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
+    async with ledgers.transaction() as ledger:
+        due = await ledger.due_timers(now, batch)
+        found = await ledger.states([(t.case_id, t.version) for t in due])
         states = [found[t.case_id] for t in due if t.case_id in found]
         traces = {t.case_id: t.trace for t in due if t.trace}
         facts = {t.case_id: t.facts for t in due if t.facts}
-        await raise_on_cases_changed(conn, states, now, rules, policy, topic, traces, facts)
+        await raise_on_cases_changed(ledger, states, now, rules, policy, topic, traces, facts)
     return len(due)

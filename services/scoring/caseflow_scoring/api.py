@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 import msgspec
 from fastapi import Depends, FastAPI, HTTPException, Query
+from pydantic import BaseModel, Field
 
 from caseflow.config.schemes import scheme_versions
 from caseflow.config.units import Directory
@@ -21,12 +22,18 @@ from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow.version import code_version
 from caseflow_scoring.alerting import wall_clock_ms
-from caseflow_scoring.evaluations import EvaluationIn, audit_trail, manual_inputs, put_evaluation
-from caseflow_scoring.months import CloseRefused, CloseRequest, close_month, closed_month, served
+from caseflow_scoring.months import CloseRefused, CloseRequest, close_month, served
 from caseflow_scoring.overdue import open_overdue
 from caseflow_scoring.period_numbers import period_numbers, period_of
-from caseflow_scoring.standing import standing
-from caseflow_scoring.store import cases_for
+from caseflow_scoring.store.cases import cases_for
+from caseflow_scoring.store.evaluations import audit_trail, manual_inputs, put_evaluation
+from caseflow_scoring.store.months import closed_month
+from caseflow_scoring.store.standing import standing
+
+
+class EvaluationIn(BaseModel):
+    other: float = Field(ge=0, le=1, description="部门评价和社会评价 (department and public evaluation), 0..1")
+    note: str = Field("", max_length=500, description="why; kept in the audit trail")
 
 
 @dataclass(frozen=True)
@@ -125,7 +132,7 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
              summary="enter a unit's manual `other` evaluation (operators only; audited)")
     async def put_other(period: str, unit: str, body: EvaluationIn, who: str = operators) -> dict[str, Any]:
         _period(period, None)
-        return await put_evaluation(app.state.pool, period, unit, body, who)
+        return await put_evaluation(app.state.pool, period, unit, body.other, body.note, who)
 
     @app.get("/v1/evaluations/{period}", tags=["scores"], summary="manual evaluations and their audit trail")
     async def get_evaluations(period: str, who: str = caller) -> dict[str, Any]:

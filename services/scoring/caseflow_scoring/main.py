@@ -19,11 +19,12 @@ from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.instants import SHANGHAI
-from caseflow_scoring.alerting import OUTBOX_SOURCE, run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
+from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
 from caseflow_scoring.api import Scoring, add_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.standing import run_standing
-from caseflow_scoring.store import save_on_case_snapshots
+from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedger, PgAlertLedgers
+from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -52,15 +53,16 @@ def bootstrap(settings: Settings) -> FastAPI:
             spans, headers = start_consumer_spans("scoring.snapshot", records)
             try:
                 states = await save_on_case_snapshots(conn, [r.value or b"" for r in records])
-                await schedule_on_cases_changed(conn, states, wall_clock_ms(), headers)
+                await schedule_on_cases_changed(PgAlertLedger(conn, pool), states, wall_clock_ms(), headers)
             finally:
                 for span in spans:
                     span.end()
         return handle
 
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
-        await asyncio.gather(run_deadline_clock(pool, rules, policy, alerts_topic, stopping, wake, nudged=changed),
-                             run_period_alerts(pool, rules, directory, alerts_topic, stopping),
+        ledgers = PgAlertLedgers(pool)
+        await asyncio.gather(run_deadline_clock(ledgers, rules, policy, alerts_topic, stopping, wake, nudged=changed),
+                             run_period_alerts(PgCases(pool), ledgers, rules, directory, alerts_topic, stopping),
                              run_standing(pool, rules, directory, schemes, stopping, restate, wall_clock_ms))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.

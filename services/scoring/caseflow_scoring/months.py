@@ -14,6 +14,8 @@ import asyncpg
 import orjson
 from pydantic import BaseModel, Field
 
+from caseflow_scoring.store import months as store
+
 
 class CloseRequest(BaseModel):
     document: dict[str, Any] = Field(description="the replayed period document (`caseflow replay --format json`)")
@@ -40,18 +42,6 @@ def content_hash(document: dict[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical(document)).hexdigest()
 
 
-def _record(row: asyncpg.Record) -> dict[str, Any]:
-    return {"period": row["period"], "content_hash": row["content_hash"],
-            "scheme_versions": orjson.loads(row["scheme_versions"]), "code_version": row["code_version"],
-            "source": row["source"], "closed_by": row["closed_by"], "closed_at": row["closed_at"].isoformat(),
-            "document": orjson.loads(row["document"])}
-
-
-async def closed_month(pool: asyncpg.Pool, period: str) -> dict[str, Any] | None:
-    row = await pool.fetchrow("SELECT * FROM closed_months WHERE period = $1", period)
-    return None if row is None else _record(row)
-
-
 async def close_month(pool: asyncpg.Pool, period: str, body: CloseRequest, live: dict[str, Any],
                       schemes_live: dict[str, str], code_version: str, who: str) -> dict[str, Any]:
     if body.scheme_versions != schemes_live:
@@ -64,15 +54,12 @@ async def close_month(pool: asyncpg.Pool, period: str, body: CloseRequest, live:
                                           "run `caseflow audit` to see where"})
     digest = content_hash(body.document)
     versions = f"scoring {code_version}; replay {body.replay_code_version}"
-    row = await pool.fetchrow(
-        "INSERT INTO closed_months (period, document, content_hash, scheme_versions, code_version, source, "
-        "closed_by) VALUES ($1, $2::jsonb, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (period) DO NOTHING RETURNING *",
-        period, canonical(body.document).decode(), digest, orjson.dumps(schemes_live).decode(), versions,
-        body.source, who)
-    if row is None:
-        existing = await closed_month(pool, period)
+    record = await store.insert_closed(pool, period, canonical(body.document), digest, schemes_live, versions,
+                                       body.source, who)
+    if record is None:
+        existing = await store.closed_month(pool, period)
         raise CloseRefused(409, {"error": f"{period} is already closed", "closed": _summary(existing)})
-    return _record(row)
+    return record
 
 
 def _summary(record: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -5,22 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-import orjson
 
-from caseflow.contract import snapshot
 from caseflow.domain import asof
 from caseflow.domain.deadlines import traffic_light
 from caseflow.domain.rules import Rules
 from caseflow.instants import iso
+from caseflow_scoring.store.cases import assigned_to
 
 
 async def open_overdue(pool: asyncpg.Pool, unit: str, now: int, rules: Rules) -> list[dict[str, Any]]:
-    rows = await pool.fetch(
-        "SELECT snapshot FROM scoring_cases WHERE snapshot->'case'->'assignments' @> $1::jsonb",
-        orjson.dumps([{"unit": unit}]).decode())
     out = []
-    for row in rows:
-        _, case = snapshot.decode(row["snapshot"].encode())
+    for case in await assigned_to(pool, unit):
         current = case.current
         if current is None or current.unit != unit or not current.is_open or current.is_suspended:
             continue

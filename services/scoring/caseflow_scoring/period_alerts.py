@@ -6,8 +6,6 @@ import asyncio
 import contextlib
 import logging
 
-import asyncpg
-
 from caseflow.config.units import Directory
 from caseflow.domain.alerts import plan_repeat_alerts, plan_unit_rate_alerts
 from caseflow.domain.indicators import Indicators, Period, evaluate
@@ -16,7 +14,7 @@ from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNIT_OVERDUE_OPEN
 from caseflow.instants import iso
 from caseflow_scoring.alerting import raise_alerts, wall_clock_ms
-from caseflow_scoring.store import cases_for
+from caseflow_scoring.ports import AlertLedgers, CaseReader
 
 log = logging.getLogger(__name__)
 DEFAULT_ON_TIME_TARGET = 0.9
@@ -42,24 +40,25 @@ def publish_gauges(indicators: Indicators, directory: Directory) -> None:
             REGION_RATE.labels(region, key).set(float("nan") if value is None else float(value))
 
 
-async def raise_period_alerts(pool: asyncpg.Pool, rules: Rules, directory: Directory, topic: str, now: int) -> int:
+async def raise_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules: Rules, directory: Directory,
+                              topic: str, now: int) -> int:
     start, end = month_bounds(iso(now)[:7])
     period = Period(start, end, now)
-    cases = await cases_for(pool, period)
+    cases = await cases_of.cases_for(period)
     alerts = plan_repeat_alerts(cases, start, end, now, rules)
     indicators = evaluate(cases, period, rules, directory.units, directory.regions)
     rows = indicators.units
     publish_gauges(indicators, directory)
     alerts += plan_unit_rate_alerts(rows, start, now, unit_targets(directory), DEFAULT_ON_TIME_TARGET)
-    async with pool.acquire() as conn, conn.transaction():
-        return await raise_alerts(conn, alerts, topic)
+    async with ledgers.transaction() as ledger:
+        return await raise_alerts(ledger, alerts, topic)
 
 
-async def run_period_alerts(pool: asyncpg.Pool, rules: Rules, directory: Directory, topic: str,
+async def run_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules: Rules, directory: Directory, topic: str,
                             stopping: asyncio.Event, every: float = 60.0) -> None:
     while not stopping.is_set():
         try:
-            await raise_period_alerts(pool, rules, directory, topic, wall_clock_ms())
+            await raise_period_alerts(cases_of, ledgers, rules, directory, topic, wall_clock_ms())
         except Exception:  # a bad minute must not stop the clock; the next run retries
             log.exception("period alerts failed")
         with contextlib.suppress(TimeoutError):

@@ -10,8 +10,8 @@ import asyncpg
 from caseflow.domain.indicators import Period
 from caseflow.evaluation.evaluate import evaluate_period, period_document
 from caseflow.evaluation.periods import named_bounds, parse_instant
-from caseflow_scoring.evaluations import manual_inputs
-from caseflow_scoring.store import cases_for, rejected_by
+from caseflow_scoring.store.cases import cases_for, rejected_by
+from caseflow_scoring.store.evaluations import manual_inputs
 
 if TYPE_CHECKING:
     from caseflow_scoring.api import Scoring

@@ -12,10 +12,8 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
 
 import asyncpg
-import orjson
 
 from caseflow.config.units import Directory
 from caseflow.domain.indicators import Period
@@ -23,16 +21,15 @@ from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.evaluate import evaluate_period, period_document
 from caseflow.evaluation.periods import current_periods, named_bounds
-from caseflow.instants import from_ms
-from caseflow_scoring.evaluations import manual_inputs
-from caseflow_scoring.store import cases_for
+from caseflow_scoring.store import standing as store
+from caseflow_scoring.store.cases import cases_for
+from caseflow_scoring.store.evaluations import manual_inputs
 
 log = logging.getLogger(__name__)
 KINDS = ("day", "month", "quarter", "year")
 # Seconds between refreshes of a kind while snapshots keep coming; bigger periods cost more.
 MIN_INTERVAL = {"day": 2.0, "month": 5.0, "quarter": 30.0, "year": 60.0}
 MAX_AGE = 60.0  # refreshed at least this often anyway: time alone turns pending into overdue
-_LOCK = 0x0CA5EF12
 
 
 async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: Rules, directory: Directory,
@@ -50,20 +47,8 @@ async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: R
         numbers = await asyncio.to_thread(evaluate_period, cases, period, rules, directory, schemes, manual)
         document = period_document(period, *numbers)
         took[kind] = time.perf_counter() - began
-        await pool.execute(
-            "INSERT INTO scoring_standing (kind, period, as_of, document, seconds) VALUES ($1, $2, $3, $4, $5) "
-            "ON CONFLICT (kind) DO UPDATE SET period = EXCLUDED.period, as_of = EXCLUDED.as_of, "
-            "document = EXCLUDED.document, computed_at = now(), seconds = EXCLUDED.seconds",
-            kind, names[kind], from_ms(now), orjson.dumps(document).decode(), took[kind])
+        await store.save(pool, kind, names[kind], now, document, took[kind])
     return took
-
-
-async def standing(pool: asyncpg.Pool, kind: str) -> dict[str, Any] | None:
-    row = await pool.fetchrow("SELECT * FROM scoring_standing WHERE kind = $1", kind)
-    if row is None:
-        return None
-    return {"kind": kind, "period_name": row["period"], "computed_at": row["computed_at"].isoformat(),
-            "seconds": row["seconds"], **orjson.loads(row["document"])}
 
 
 def due_kinds(last: Mapping[str, float], dirty: set[str], clock: float) -> tuple[str, ...]:
@@ -80,12 +65,9 @@ async def run_standing(pool: asyncpg.Pool, rules: Rules, directory: Directory, s
         kinds = due_kinds(last, dirty, time.monotonic())
         if kinds:
             try:
-                async with pool.acquire() as conn:
-                    if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LOCK):
-                        try:
-                            await refresh(pool, kinds, now_ms(), rules, directory, schemes)
-                        finally:
-                            await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK)
+                async with store.refresh_lock(pool) as held:
+                    if held:
+                        await refresh(pool, kinds, now_ms(), rules, directory, schemes)
                 for k in kinds:
                     last[k] = time.monotonic()
                 dirty -= set(kinds)

@@ -5,15 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel, Field
 
 
-class EvaluationIn(BaseModel):
-    other: float = Field(ge=0, le=1, description="部门评价和社会评价 (department and public evaluation), 0..1")
-    note: str = Field("", max_length=500, description="why; kept in the audit trail")
-
-
-async def put_evaluation(pool: asyncpg.Pool, period: str, unit: str, body: EvaluationIn, who: str) -> dict[str, Any]:
+async def put_evaluation(pool: asyncpg.Pool, period: str, unit: str, other: float, note: str,
+                         who: str) -> dict[str, Any]:
     async with pool.acquire() as conn, conn.transaction():
         previous = await conn.fetchval(
             "SELECT value FROM manual_evaluations WHERE period = $1 AND unit = $2 AND key = 'other' FOR UPDATE",
@@ -21,11 +16,11 @@ async def put_evaluation(pool: asyncpg.Pool, period: str, unit: str, body: Evalu
         await conn.execute(
             "INSERT INTO manual_evaluations (period, unit, key, value, entered_by) VALUES ($1, $2, 'other', $3, $4) "
             "ON CONFLICT (period, unit, key) DO UPDATE SET value = EXCLUDED.value, entered_by = EXCLUDED.entered_by, "
-            "entered_at = now()", period, unit, body.other, who)
+            "entered_at = now()", period, unit, other, who)
         await conn.execute(
             "INSERT INTO manual_evaluations_audit (period, unit, key, value, previous, entered_by, note) "
-            "VALUES ($1, $2, 'other', $3, $4, $5, $6)", period, unit, body.other, previous, who, body.note)
-    return {"period": period, "unit": unit, "other": body.other, "previous": previous, "entered_by": who}
+            "VALUES ($1, $2, 'other', $3, $4, $5, $6)", period, unit, other, previous, who, note)
+    return {"period": period, "unit": unit, "other": other, "previous": previous, "entered_by": who}
 
 
 async def manual_inputs(pool: asyncpg.Pool, period: str) -> dict[str, dict[str, float]]:

@@ -1,4 +1,4 @@
-"""Scoring's PostgreSQL adapter: the latest snapshot of each case, and the cases a period needs."""
+"""The latest snapshot of each case, the cases a period or a unit needs, and the events dispatch refused."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
+import orjson
 
 from caseflow.contract import snapshot
 from caseflow.domain.indicators import Period
@@ -103,3 +104,20 @@ async def rejected_by(pool: asyncpg.Pool, as_of: int) -> list[dict[str, Any]]:
     found = sorted((to_ms(r["occurred_at"]), r["event_id"], r) for r in rows)
     return [{"event_id": r["event_id"], "case_id": r["case_id"], "occurred_at": iso(at), "reason": r["reason"],
              "detail": r["detail"]} for at, _, r in found]
+
+
+async def assigned_to(pool: asyncpg.Pool, unit: str) -> list[CaseState]:
+    """Every case that was ever assigned to the unit."""
+    rows = await pool.fetch("SELECT snapshot FROM scoring_cases WHERE snapshot->'case'->'assignments' @> $1::jsonb",
+                            orjson.dumps([{"unit": unit}]).decode())
+    return [snapshot.decode(r["snapshot"].encode())[1] for r in rows]
+
+
+class PgCases:
+    """The CaseReader port on a pool."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    async def cases_for(self, period: Period) -> list[CaseState]:
+        return await cases_for(self.pool, period)

@@ -1,0 +1,60 @@
+"""What scoring's use cases need from storage. The PostgreSQL adapters are in `store/`; the service
+tests use in-memory ones (tests/service)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from caseflow.domain.alerts import Alert
+from caseflow.domain.indicators import Period
+from caseflow.domain.state import CaseState
+
+Outgoing = tuple[str, str, bytes, Mapping[str, object]]  # topic, key, value, headers
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    """A case whose alerts must be planned now, with the trace of the change that made it due and the
+    case's facts (what the unit reading the alert needs)."""
+    case_id: str
+    version: int
+    trace: dict[str, str]
+    facts: dict[str, Any]
+
+
+class AlertLedger(Protocol):
+    """The deadline clock's state, inside one transaction: alerts raised (each id once, forever),
+    each case's next timer, and the outbox the new alerts leave by."""
+
+    async def record_raised(self, alerts: Sequence[Alert], bodies: Mapping[str, bytes]) -> set[str]:
+        """Keep the alerts not raised before; returns the ids kept now."""
+
+    async def set_timers(self, timers: Sequence[tuple[str, int | None]]) -> None:
+        """Each case's next planning instant; None: nothing can fire any more."""
+
+    async def make_due(self, cases: Sequence[tuple[str, Mapping[str, str]]], now: int) -> None:
+        """These cases' timers are due at `now`, each with its change's trace headers."""
+
+    async def due_timers(self, now: int, batch: int) -> list[DueTimer]:
+        """Up to `batch` timers due by `now`, held by this transaction (other replicas skip them)."""
+
+    async def states(self, versions: Sequence[tuple[str, int]]) -> dict[str, CaseState]:
+        """The stored states of these (case, version) pairs."""
+
+    async def enqueue(self, messages: Sequence[Outgoing]) -> None:
+        """Queue messages for Kafka; they leave after the transaction commits."""
+
+
+class AlertLedgers(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[AlertLedger]:
+        """One transaction: everything done through the ledger commits together or not at all."""
+
+    async def seconds_to_next_timer(self) -> float: ...
+
+
+class CaseReader(Protocol):
+    async def cases_for(self, period: Period) -> list[CaseState]:
+        """Every case with a fact inside the period."""
