@@ -27,6 +27,8 @@ from caseflow_notify.deliver import deliver_due
 from caseflow_notify.formats import verify_webhook
 from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.retry import RetryPolicy
+from caseflow_notify.store.inbox import PgInbox
+from caseflow_notify.store.rounds import PgRounds
 from tests.support.receivers import serving
 
 SECRET = "receiver-secret"
@@ -94,16 +96,16 @@ async def test_deliveries_retry_give_up_and_record(settings: Settings, receivers
     pool = await db.connect(settings.database_url)
     try:
         async with pool.acquire() as conn, conn.transaction():
-            assert await store_on_alerts_raised(conn, [alert_record("A1", 0)], routing) == 1
+            assert await store_on_alerts_raised(PgInbox(conn), [alert_record("A1", 0)], routing) == 1
         async with pool.acquire() as conn, conn.transaction():  # redelivered by Kafka after a crash
-            assert await store_on_alerts_raised(conn, [alert_record("A1", 0)], routing) == 0
+            assert await store_on_alerts_raised(PgInbox(conn), [alert_record("A1", 0)], routing) == 0
         assert await pool.fetchval("SELECT count(*) FROM notify_deliveries") == len(paths)
 
         policy = RetryPolicy(first_delay=0.2, give_up_after=30)
         async with httpx.AsyncClient(timeout=0.5) as client:
             deadline = time.monotonic() + 20
             while time.monotonic() < deadline:
-                await deliver_due(pool, config(routing, policy), client, random.Random(1))
+                await deliver_due(PgRounds(pool), config(routing, policy), client, random.Random(1))
                 if not await pool.fetchval("SELECT count(*) FROM notify_deliveries WHERE status = 'pending'"):
                     break
                 await asyncio.sleep(0.1)
@@ -136,14 +138,14 @@ async def test_grouping_window_and_silence(settings: Settings, receivers: tuple[
     try:
         async with httpx.AsyncClient(timeout=2, event_hooks={"request": [keep]}) as client:
             async def round_() -> None:
-                await deliver_due(pool, config(routing, RetryPolicy(), window), client, random.Random(1))
+                await deliver_due(PgRounds(pool), config(routing, RetryPolicy(), window), client, random.Random(1))
 
             async with pool.acquire() as conn, conn.transaction():
-                await store_on_alerts_raised(conn, [alert_record("G1", 0)], routing)
+                await store_on_alerts_raised(PgInbox(conn), [alert_record("G1", 0)], routing)
             await round_()
             assert state.calls["/group"] == 1  # the first alert goes at once
             async with pool.acquire() as conn, conn.transaction():
-                await store_on_alerts_raised(conn, [alert_record("G2", 1), alert_record("G3", 2)], routing)
+                await store_on_alerts_raised(PgInbox(conn), [alert_record("G2", 1), alert_record("G3", 2)], routing)
             await round_()
             assert state.calls["/group"] == 1  # within the window: held
             await asyncio.sleep(1.6)
@@ -154,7 +156,7 @@ async def test_grouping_window_and_silence(settings: Settings, receivers: tuple[
             await pool.execute("INSERT INTO notify_silences (unit, case_id, until, created_by, reason) "
                                "VALUES ('U1', 'C1', now() + interval '1 hour', 'operator', 'on site already')")
             async with pool.acquire() as conn, conn.transaction():
-                await store_on_alerts_raised(conn, [alert_record("G4", 3)], routing)
+                await store_on_alerts_raised(PgInbox(conn), [alert_record("G4", 3)], routing)
             await asyncio.sleep(1.6)
             await round_()
             assert state.calls["/group"] == 2

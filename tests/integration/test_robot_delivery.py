@@ -28,6 +28,8 @@ from caseflow_notify.content import Links
 from caseflow_notify.deliver import deliver_catch_up, deliver_due
 from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.retry import RetryPolicy
+from caseflow_notify.store.inbox import PgInbox
+from caseflow_notify.store.rounds import PgRounds
 from tools.robot_standins import RobotStandins
 
 SECRET = "SECdingtalk-secret"
@@ -63,7 +65,7 @@ async def receive(pool: asyncpg.Pool, routing: Routing, alerts: list[dict[str, A
     records = [SimpleNamespace(value=orjson.dumps(a), key=a["unit"].encode(), headers=[], offset=i)
                for i, a in enumerate(alerts)]
     async with pool.acquire() as conn, conn.transaction():
-        await store_on_alerts_raised(conn, records, routing, catch_up)
+        await store_on_alerts_raised(PgInbox(conn), records, routing, catch_up)
 
 
 def config(routing: Routing, **kw: Any) -> DeliveryConfig:
@@ -77,9 +79,9 @@ async def drain(pool: asyncpg.Pool, cfg: DeliveryConfig, seconds: float, catch_u
     async with httpx.AsyncClient(timeout=5) as client:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            await deliver_due(pool, cfg, client, random.Random(1))
+            await deliver_due(PgRounds(pool), cfg, client, random.Random(1))
             if catch_up:
-                await deliver_catch_up(pool, cfg, client, random.Random(1))
+                await deliver_catch_up(PgRounds(pool), cfg, client, random.Random(1))
             if not await pool.fetchval("SELECT count(*) FROM notify_deliveries WHERE status IN ('pending', 'sending')"):
                 return
             await asyncio.sleep(0.1)
@@ -235,8 +237,8 @@ async def test_two_replicas_together_respect_a_robots_minute(settings: Settings,
     try:
         async with httpx.AsyncClient(timeout=5) as a, httpx.AsyncClient(timeout=5) as b:
             for _ in range(10):
-                await asyncio.gather(deliver_due(pool, config(routing), a, random.Random(1)),
-                                     deliver_due(other, config(routing), b, random.Random(2)))
+                await asyncio.gather(deliver_due(PgRounds(pool), config(routing), a, random.Random(1)),
+                                     deliver_due(PgRounds(other), config(routing), b, random.Random(2)))
                 await asyncio.sleep(0.2)
     finally:
         await other.close()
@@ -256,7 +258,7 @@ async def test_history_escalates_into_the_digest_and_fresh_alerts_at_once(pool: 
     await receive(pool, routing, [alert(1, minutes_ago=3 * 24 * 60), alert(2, minutes_ago=1)],
                   catch_up=timedelta(hours=1))
     await pool.execute("UPDATE notify_inbox SET received_at = now() - interval '40 minutes'")
-    assert await escalate_unacknowledged(pool, routing, timedelta(minutes=30), timedelta(hours=1)) == 2
+    assert await escalate_unacknowledged(PgRounds(pool), routing, timedelta(minutes=30), timedelta(hours=1)) == 2
     rows = await pool.fetch("SELECT i.body->>'escalated_from' AS source, d.catch_up FROM notify_deliveries d "
                             "JOIN notify_inbox i USING (alert_id) WHERE d.receiver = 'U1:leadership:0'")
     assert {r["source"]: r["catch_up"] for r in rows} == {"AU1-1": True, "AU1-2": False}

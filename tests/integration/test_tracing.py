@@ -22,6 +22,7 @@ from caseflow_dispatch.consume import dispatch_batch
 from caseflow_dispatch.handle import Tally, Topics
 from caseflow_intake.adapters import KafkaEventBus
 from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.store.inbox import PgInbox
 from caseflow_scoring.alerting import schedule_on_cases_changed, tick
 from caseflow_scoring.store.alerts import PgAlertLedger, PgAlertLedgers
 from caseflow_scoring.store.cases import save_on_case_snapshots
@@ -87,7 +88,7 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
         alert = {"value": first["value"], "key": first["key"].encode(),
                  "headers": [(k, v.encode()) for k, v in alert_headers[0].items()]}
         async with pool.acquire() as conn, conn.transaction():
-            assert await store_on_alerts_raised(conn, [record(alert, 0), record(alert, 1)]) == 1  # once per id
+            assert await store_on_alerts_raised(PgInbox(conn), [record(alert, 0), record(alert, 1)]) == 1  # once per id
     finally:
         await pool.close()
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -14,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow_notify.feed import alert_stream, check_unit_token
+from caseflow_notify.store import inbox, silences
 
 
 class SilenceIn(BaseModel):
@@ -33,9 +33,7 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
 
     @app.get("/v1/units/{unit}/alerts", tags=["alerts"], summary="alerts received for a unit, newest first")
     async def unit_alerts(unit: str, limit: int = 100, who: str = caller) -> dict[str, Any]:
-        rows = await app.state.pool.fetch(
-            "SELECT i.body, i.received_at, a.acked_by FROM notify_inbox i LEFT JOIN notify_acks a USING (alert_id) "
-            "WHERE i.unit = $1 ORDER BY i.received_at DESC LIMIT $2", unit, min(max(limit, 1), 1000))
+        rows = await inbox.unit_alerts(app.state.pool, unit, min(max(limit, 1), 1000))
         return {"unit": unit, "alerts": [{**orjson.loads(r["body"]), "received_at": r["received_at"].isoformat(),
                                           "acked_by": r["acked_by"]} for r in rows]}
 
@@ -49,37 +47,29 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
     @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"], summary="acknowledge an alert (unit token or key)")
     async def ack(alert_id: str, authorization: str | None = Header(None), x_api_key: str | None = Header(None),
                   token: str | None = Query(None)) -> dict[str, Any]:
-        row = await app.state.pool.fetchrow("SELECT unit FROM notify_inbox WHERE alert_id = $1", alert_id)
-        if row is None:
+        unit = await inbox.unit_of(app.state.pool, alert_id)
+        if unit is None:
             raise HTTPException(404, f"no alert {alert_id!r}")
         if x_api_key:
             who = api_key_auth(settings)(x_api_key=x_api_key)
         else:
-            check_unit_token(settings, row["unit"], token or _bearer(authorization))
-            who = f"unit:{row['unit']}"
-        await app.state.pool.execute(
-            "INSERT INTO notify_acks (alert_id, acked_by) VALUES ($1, $2) ON CONFLICT DO NOTHING", alert_id, who)
+            check_unit_token(settings, unit, token or _bearer(authorization))
+            who = f"unit:{unit}"
+        await inbox.acknowledge(app.state.pool, alert_id, who)
         return {"alert_id": alert_id, "acked_by": who}
 
     @app.post("/v1/silences", tags=["silences"], summary="mute a unit or a case until a time (operators)")
     async def add_silence(body: SilenceIn, who: str = operator) -> dict[str, Any]:
-        silence_id = await app.state.pool.fetchval(
-            "INSERT INTO notify_silences (unit, case_id, until, created_by, reason) VALUES ($1, $2, $3, $4, $5) "
-            "RETURNING id", body.unit, body.case_id, body.until, who, body.reason)
+        silence_id = await silences.add(app.state.pool, body.unit, body.case_id, body.until, who, body.reason)
         return {"id": silence_id, **body.model_dump(mode="json"), "created_by": who}
 
     @app.get("/v1/silences", tags=["silences"], summary="silences in force")
     async def list_silences(who: str = caller) -> dict[str, Any]:
-        rows = await app.state.pool.fetch(
-            "SELECT id, unit, case_id, until, created_by, reason, created_at FROM notify_silences "
-            "WHERE until > now() ORDER BY id")
-        return {"silences": [{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in dict(r).items()}
-                             for r in rows]}
+        return {"silences": await silences.in_force(app.state.pool)}
 
     @app.delete("/v1/silences/{silence_id}", tags=["silences"], summary="end a silence now (operators)")
     async def end_silence(silence_id: int, who: str = operator) -> dict[str, Any]:
-        done = await app.state.pool.execute("UPDATE notify_silences SET until = now() WHERE id = $1", silence_id)
-        if done.endswith(" 0"):
+        if not await silences.end(app.state.pool, silence_id):
             raise HTTPException(404, f"no silence {silence_id}")
         return {"id": silence_id, "ended_by": who}
 
@@ -87,17 +77,4 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
     async def deliveries(unit: str | None = None, case_id: str | None = None, who: str = caller) -> dict[str, Any]:
         if not unit and not case_id:
             raise HTTPException(422, "give unit=… or case_id=…")
-        rows = await app.state.pool.fetch(
-            "SELECT alert_id, receiver, unit, case_id, channel_type, status, attempts, last_code, last_error "
-            "FROM notify_deliveries WHERE ($1::text IS NULL OR unit = $1) AND ($2::text IS NULL OR case_id = $2) "
-            "ORDER BY alert_id, receiver LIMIT 1000", unit, case_id)
-        attempts = await app.state.pool.fetch(
-            "SELECT alert_id, receiver, attempt, status_code, error, latency_ms, at FROM notify_attempts "
-            "WHERE alert_id = ANY($1::text[]) ORDER BY id", list({r["alert_id"] for r in rows}))
-        by_key: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        for a in attempts:
-            by_key.setdefault((a["alert_id"], a["receiver"]), []).append(
-                {"attempt": a["attempt"], "status_code": a["status_code"], "error": a["error"],
-                 "latency_ms": a["latency_ms"], "at": a["at"].isoformat()})
-        return {"deliveries": [{**dict(r), "attempts_detail": by_key.get((r["alert_id"], r["receiver"]), [])}
-                               for r in rows]}
+        return {"deliveries": await inbox.deliveries_of(app.state.pool, unit, case_id)}

@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow_notify.board_page import board_page
-from caseflow_notify.board_store import acknowledge_case, board, changed_at
 from caseflow_notify.feed import check_unit_token
+from caseflow_notify.store.board import acknowledge_case, board, changed_at
+from caseflow_notify.store.inbox import has_case
 
 
 def _now_ms() -> int:
@@ -88,8 +89,7 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str]) ->
                        ) -> dict[str, Any]:
         who = unit_or_key(unit, token, authorization, x_api_key)
         acked = await acknowledge_case(app.state.pool, unit, case_id, who)
-        if not acked and not await app.state.pool.fetchval(
-                "SELECT 1 FROM notify_inbox WHERE unit = $1 AND case_id = $2 LIMIT 1", unit, case_id):
+        if not acked and not await has_case(app.state.pool, unit, case_id):
             raise HTTPException(404, f"unit {unit!r} has no alert for case {case_id!r} to acknowledge")
         return {"unit": unit, "case_id": case_id, "acknowledged": acked, "by": who}
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-import asyncpg
 import orjson
 
 from caseflow.domain.calendar import WorkingCalendar
@@ -17,8 +16,8 @@ from caseflow.infra.metrics import ROBOT_DEFERRED
 from caseflow_notify import content
 from caseflow_notify.channels import Channel, Routing
 from caseflow_notify.formats import Request, fits, render_digest, render_group, robot_request
+from caseflow_notify.ports import Round
 from caseflow_notify.retry import RetryPolicy
-from caseflow_notify.robot_rate import take_slots
 from caseflow_notify.vendors import LIMITS, robot_key
 
 WEBHOOK_GROUP = 200  # alerts per webhook message
@@ -95,7 +94,7 @@ def robot_drafts(channel: Channel, rows: Sequence[Any], ctx: content.Context) ->
     return [(d, [r for a in d.alert_ids for r in by_alert[a]]) for d in drafts]
 
 
-async def compose(conn: asyncpg.Connection, cfg: DeliveryConfig, sends: Mapping[str, Sequence[Any]],
+async def compose(tx: Round, cfg: DeliveryConfig, sends: Mapping[str, Sequence[Any]],
                   now_ms: int) -> list[Outgoing]:
     """`sends`: receiver -> its rows due now. Returns the messages to send; robot messages beyond the
     robot's free slots are not sent: their rows wait (pending) until a slot frees."""
@@ -112,13 +111,13 @@ async def compose(conn: asyncpg.Connection, cfg: DeliveryConfig, sends: Mapping[
     ctx = cfg.context(now_ms)
     for robot, (channel, rows) in sorted(robots.items()):  # one lock order across replicas
         drafts = robot_drafts(channel, rows, ctx)
-        slots = await take_slots(conn, robot, len(drafts), LIMITS[channel.type].per_minute, cfg.rate_margin)
+        slots = await tx.robots.take(robot, len(drafts), LIMITS[channel.type].per_minute, cfg.rate_margin)
         for slot, (draft, members) in zip(slots.ids, drafts, strict=False):
             out.append(robot_message(channel, draft, members, robot, slot))
         waiting = [m for _, members in drafts[len(slots.ids):] for m in members]
         if waiting:
             ROBOT_DEFERRED.labels(channel.type).inc(len(drafts) - len(slots.ids))
-            await defer(conn, waiting, slots.free_at)
+            await tx.queue.defer(waiting, slots.free_at)
     return out
 
 
@@ -129,10 +128,3 @@ def robot_message(channel: Channel, draft: content.Draft, members: list[Any], ro
 
     return Outgoing(channel, members, build, robot, slot, digest)
 
-
-async def defer(conn: asyncpg.Connection, rows: Sequence[Any], until: datetime | None) -> None:
-    """Rows that could not go this round: pending again at `until` (no attempt was made)."""
-    await conn.execute(
-        "UPDATE notify_deliveries d SET next_at = coalesce($3, now() + interval '1 second') "
-        "FROM unnest($1::text[], $2::text[]) u(a, r) WHERE d.alert_id = u.a AND d.receiver = u.r",
-        [r["alert_id"] for r in rows], [r["receiver"] for r in rows], until)

@@ -19,46 +19,44 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncpg
 import httpx
 
 from caseflow.instants import SHANGHAI
 from caseflow_notify import content
-from caseflow_notify import delivery_store as store
-from caseflow_notify.compose import DeliveryConfig, Outgoing, body_of, compose, defer, robot_message, webhook_messages
+from caseflow_notify.compose import DeliveryConfig, Outgoing, body_of, compose, robot_message, webhook_messages
 from caseflow_notify.formats import fits
 from caseflow_notify.grouping import Pending, plan_receiver
 from caseflow_notify.outcomes import record, send
-from caseflow_notify.robot_rate import idle_robots, take_slots
+from caseflow_notify.ports import Round, Rounds
 from caseflow_notify.vendors import LIMITS, robot_key
 
 log = logging.getLogger(__name__)
 
-async def deliver_due(pool: asyncpg.Pool, cfg: DeliveryConfig, client: httpx.AsyncClient, rnd: random.Random) -> int:
+async def deliver_due(rounds: Rounds, cfg: DeliveryConfig, client: httpx.AsyncClient, rnd: random.Random) -> int:
     """One round of fresh deliveries: grouped per receiver, planned (window, quiet hours, silences),
     composed into messages, sent, every attempt recorded. Returns how many deliveries it looked at."""
     now_ms = int(datetime.now(SHANGHAI).timestamp() * 1000)
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await store.fresh_due(conn, cfg.batch)
+    async with rounds.transaction() as tx:
+        rows = await tx.queue.fresh_due(cfg.batch)
         if not rows:
             return 0
         groups: dict[str, list[Any]] = defaultdict(list)
         for r in rows:
             groups[r["receiver"]].append(r)
-        sends = await _plan(conn, cfg, groups)
+        sends = await _plan(tx, cfg, groups)
         gone = [r for receiver, members in sends.items() if cfg.routing.channel_of(receiver) is None for r in members]
-        await store.finish(conn, gone, "failed", "receiver no longer configured")
-        outgoing = await compose(conn, cfg, sends, now_ms)
-        await store.mark_sending(conn, [k for out in outgoing for k in out.keys])
-    await _send_all(pool, cfg, client, rnd, outgoing)
+        await tx.queue.finish(gone, "failed", "receiver no longer configured")
+        outgoing = await compose(tx, cfg, sends, now_ms)
+        await tx.queue.mark_sending([k for out in outgoing for k in out.keys])
+    await _send_all(rounds, cfg, client, rnd, outgoing)
     return len(rows)
 
 
-async def _plan(conn: asyncpg.Connection, cfg: DeliveryConfig, groups: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    last = await store.last_sent(conn, list(groups))
-    silences = await store.silences(conn, list({m["unit"] for members in groups.values() for m in members}))
+async def _plan(tx: Round, cfg: DeliveryConfig, groups: dict[str, list[Any]]) -> dict[str, list[Any]]:
+    last = await tx.queue.last_sent(list(groups))
+    silences = await tx.queue.silences(list({m["unit"] for members in groups.values() for m in members}))
     now = datetime.now(SHANGHAI)
-    idle = await idle_robots(conn, {_robot_of(cfg, r) for r in groups} - {""})
+    idle = await tx.robots.idle({_robot_of(cfg, r) for r in groups} - {""})
     sends: dict[str, list[Any]] = {}
     for receiver, members in groups.items():
         by_id = {m["alert_id"]: m for m in members}
@@ -68,9 +66,9 @@ async def _plan(conn: asyncpg.Connection, cfg: DeliveryConfig, groups: dict[str,
         window = timedelta(0) if _robot_of(cfg, receiver) in idle else cfg.window
         plan = plan_receiver(pending, now, last.get(receiver), window,
                              cfg.routing.quiet_hours.get(members[0]["unit"]), silences)
-        await store.finish(conn, [by_id[p.alert_id] for p in plan.silenced], "silenced")
+        await tx.queue.finish([by_id[p.alert_id] for p in plan.silenced], "silenced")
         if plan.waiting and plan.wait_until is not None:
-            await defer(conn, [by_id[p.alert_id] for p in plan.waiting], plan.wait_until)
+            await tx.queue.defer([by_id[p.alert_id] for p in plan.waiting], plan.wait_until)
         if plan.send:
             sends[receiver] = [by_id[p.alert_id] for p in plan.send]
     return sends
@@ -80,30 +78,30 @@ def _level(row: Any) -> int:
     return int(body_of(row).get("level", 1) or 0)
 
 
-async def deliver_catch_up(pool: asyncpg.Pool, cfg: DeliveryConfig, client: httpx.AsyncClient,
+async def deliver_catch_up(rounds: Rounds, cfg: DeliveryConfig, client: httpx.AsyncClient,
                            rnd: random.Random) -> int:
     """One round of digests: each receiver with late alerts due gets one message for all of them."""
     now_ms = int(datetime.now(SHANGHAI).timestamp() * 1000)
     outgoing: list[Outgoing] = []
     looked = 0
-    async with pool.acquire() as conn, conn.transaction():
-        receivers = await store.late_receivers(conn)
+    async with rounds.transaction() as tx:
+        receivers = await tx.queue.late_receivers()
         # One lock order (by robot) for every round, so replicas never deadlock on robot rows.
         for found in sorted(receivers, key=lambda f: _robot_of(cfg, f["receiver"])):
             receiver, last = found["receiver"], found["last_digest_at"]
-            rows = await store.late_due(conn, receiver)
+            rows = await tx.queue.late_due(receiver)
             looked += len(rows)
             if not rows:
                 continue
             if last is not None and datetime.now(SHANGHAI) - last < cfg.digest_every:
-                await defer(conn, rows, last + cfg.digest_every)
+                await tx.queue.defer(rows, last + cfg.digest_every)
                 continue
-            made = await _digest(conn, cfg, receiver, rows, now_ms)
+            made = await _digest(tx, cfg, receiver, rows, now_ms)
             if made:
                 outgoing += made
-                await store.digest_sent(conn, receiver)
-        await store.mark_sending(conn, [k for out in outgoing for k in out.keys])
-    await _send_all(pool, cfg, client, rnd, outgoing)
+                await tx.queue.digest_sent(receiver)
+        await tx.queue.mark_sending([k for out in outgoing for k in out.keys])
+    await _send_all(rounds, cfg, client, rnd, outgoing)
     return looked
 
 
@@ -113,46 +111,46 @@ def _robot_of(cfg: DeliveryConfig, receiver: str) -> str:
     return robot_key(channel.type, channel.url) if channel is not None and channel.type in LIMITS else ""
 
 
-async def _digest(conn: asyncpg.Connection, cfg: DeliveryConfig, receiver: str, rows: list[Any],
+async def _digest(tx: Round, cfg: DeliveryConfig, receiver: str, rows: list[Any],
                   now_ms: int) -> list[Outgoing]:
     channel = cfg.routing.channel_of(receiver)
     if channel is None:
-        await store.finish(conn, rows, "failed", "receiver no longer configured")
+        await tx.queue.finish(rows, "failed", "receiver no longer configured")
         return []
     cases = sorted({r["case_id"] for r in rows if r["case_id"]})
-    open_cases = await store.still_overdue(conn, cases)
+    open_cases = await tx.queue.still_overdue(cases)
     still = [c for c in cases if c in open_cases]
     if channel.type not in LIMITS:
         return webhook_messages(channel, rows, {"digest": True, "count": len(rows), "still_overdue": still})
     robot = robot_key(channel.type, channel.url)
     per_minute = LIMITS[channel.type].per_minute
-    slots = await take_slots(conn, robot, 1, per_minute, cfg.rate_margin, keep_free=min(5, per_minute // 4))
+    slots = await tx.robots.take(robot, 1, per_minute, cfg.rate_margin, keep_free=min(5, per_minute // 4))
     if not slots.ids:
-        await defer(conn, rows, slots.free_at)
+        await tx.queue.defer(rows, slots.free_at)
         return []
     draft = content.digest([body_of(r) for r in rows], still, cfg.context(now_ms), fits(channel))
     return [robot_message(channel, draft, rows, robot, slots.ids[0], digest=True)]
 
 
-async def _send_all(pool: asyncpg.Pool, cfg: DeliveryConfig, client: httpx.AsyncClient, rnd: random.Random,
+async def _send_all(rounds: Rounds, cfg: DeliveryConfig, client: httpx.AsyncClient, rnd: random.Random,
                     outgoing: list[Outgoing]) -> int:
     if not outgoing:
         return 0
     answers = await asyncio.gather(*(send(client, out) for out in outgoing))
-    async with pool.acquire() as conn, conn.transaction():
+    async with rounds.transaction() as tx:
         for out, answer in zip(outgoing, answers, strict=True):
-            await record(conn, out, answer, cfg.policy, rnd, cfg.routing)
+            await record(tx, out, answer, cfg.policy, rnd, cfg.routing)
     return len(outgoing)
 
 
-async def run_delivery(pool: asyncpg.Pool, cfg: DeliveryConfig, stopping: asyncio.Event, timeout: float = 5.0) -> None:
+async def run_delivery(rounds: Rounds, cfg: DeliveryConfig, stopping: asyncio.Event, timeout: float = 5.0) -> None:
     rnd = random.Random()
     async with httpx.AsyncClient(timeout=timeout) as client:
         while not stopping.is_set():
             try:
-                await store.recover_interrupted(pool, timedelta(seconds=timeout + 5))
-                sent = await deliver_due(pool, cfg, client, rnd)  # fresh first, every round
-                sent += await deliver_catch_up(pool, cfg, client, rnd)
+                await rounds.recover_interrupted(timedelta(seconds=timeout + 5))
+                sent = await deliver_due(rounds, cfg, client, rnd)  # fresh first, every round
+                sent += await deliver_catch_up(rounds, cfg, client, rnd)
             except Exception:
                 log.exception("delivery round failed; retrying")
                 sent = 0

@@ -10,12 +10,12 @@ import logging
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-import asyncpg
 import orjson
 
 from caseflow.instants import SHANGHAI
 from caseflow_notify.channels import Routing
 from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.ports import Rounds
 
 log = logging.getLogger(__name__)
 
@@ -34,34 +34,25 @@ def escalation_of(alert: dict[str, object], delay: timedelta, late: bool = False
     return out
 
 
-async def escalate_unacknowledged(pool: asyncpg.Pool, routing: Routing, delay: timedelta,
+async def escalate_unacknowledged(rounds: Rounds, routing: Routing, delay: timedelta,
                                   catch_up: timedelta | None = None) -> int:
-    async with pool.acquire() as conn, conn.transaction():
-        rows = await conn.fetch(
-            "SELECT i.alert_id, i.body, EXISTS (SELECT 1 FROM notify_deliveries d WHERE d.alert_id = i.alert_id "
-            "AND d.catch_up) AS late FROM notify_inbox i "
-            "LEFT JOIN notify_acks a USING (alert_id) LEFT JOIN notify_escalations e USING (alert_id) "
-            "WHERE i.body->>'type' = 'overdue' AND (i.body->>'level')::int = 1 "
-            "AND i.received_at <= now() - $1::interval "
-            "AND a.alert_id IS NULL AND e.alert_id IS NULL "
-            "ORDER BY i.received_at LIMIT 200 FOR UPDATE OF i SKIP LOCKED",
-            delay)
+    async with rounds.transaction() as tx:
+        rows = await tx.inbox.unacknowledged_overdue(delay)
         escalations = [escalation_of(orjson.loads(r["body"]), delay, r["late"]) for r in rows]
         if not escalations:
             return 0
         records = [SimpleNamespace(value=orjson.dumps(e), key=str(e["unit"]).encode(), headers=[], offset=-1)
                    for e in escalations]
-        await store_on_alerts_raised(conn, records, routing, catch_up)
-        await conn.executemany("INSERT INTO notify_escalations (alert_id, escalated_id) VALUES ($1, $2)",
-                               [(r["alert_id"], e["alert_id"]) for r, e in zip(rows, escalations, strict=True)])
+        await store_on_alerts_raised(tx.inbox, records, routing, catch_up)
+        await tx.inbox.escalated([(r["alert_id"], str(e["alert_id"])) for r, e in zip(rows, escalations, strict=True)])
         return len(escalations)
 
 
-async def run_escalation(pool: asyncpg.Pool, routing: Routing, delay: timedelta, stopping: asyncio.Event,
+async def run_escalation(rounds: Rounds, routing: Routing, delay: timedelta, stopping: asyncio.Event,
                          catch_up: timedelta | None = None) -> None:
     while not stopping.is_set():
         try:
-            await escalate_unacknowledged(pool, routing, delay, catch_up)
+            await escalate_unacknowledged(rounds, routing, delay, catch_up)
         except Exception:
             log.exception("escalation round failed; retrying")
         with contextlib.suppress(TimeoutError):

@@ -11,6 +11,7 @@ import asyncpg
 from fastapi import HTTPException
 
 from caseflow.infra.settings import Settings
+from caseflow_notify.store import inbox
 
 
 def unit_tokens(settings: Settings) -> dict[str, str]:
@@ -28,9 +29,7 @@ def check_unit_token(settings: Settings, unit: str, presented: str | None) -> No
 
 async def alert_stream(pool: asyncpg.Pool, unit: str, backlog: int = 50, poll: float = 0.3) -> AsyncIterator[bytes]:
     """The unit's latest alerts, then every new one as it arrives (SSE frames)."""
-    rows = await pool.fetch(
-        "SELECT alert_id, body, received_at FROM notify_inbox WHERE unit = $1 ORDER BY received_at DESC LIMIT $2",
-        unit, backlog)
+    rows = await inbox.latest(pool, unit, backlog)
     seen = {r["alert_id"] for r in rows}
     since: datetime | None = rows[0]["received_at"] if rows else None
     for row in reversed(rows):
@@ -38,11 +37,7 @@ async def alert_stream(pool: asyncpg.Pool, unit: str, backlog: int = 50, poll: f
     yield b": ready\n\n"
     while True:
         await asyncio.sleep(poll)
-        # received_at is the inserting transaction's start, so a row can commit after a later one:
-        # look back a little and skip what was already sent.
-        fresh = await pool.fetch(
-            "SELECT alert_id, body, received_at FROM notify_inbox WHERE unit = $1 AND ($2::timestamptz IS NULL OR "
-            "received_at > $2 - interval '30 seconds') ORDER BY received_at", unit, since)
+        fresh = await inbox.received_since(pool, unit, since)
         sent = 0
         for row in fresh:
             if row["alert_id"] in seen:

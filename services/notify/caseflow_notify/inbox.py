@@ -8,16 +8,16 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import asyncpg
 import orjson
 
 from caseflow.infra.tracing import headers_for, start_consumer_spans
 from caseflow_notify.channels import Routing
+from caseflow_notify.ports import Inbox
 
 log = logging.getLogger(__name__)
 
 
-async def store_on_alerts_raised(conn: asyncpg.Connection, records: Sequence[Any],
+async def store_on_alerts_raised(inbox: Inbox, records: Sequence[Any],
                                  routing: Routing | None = None, catch_up_after: timedelta | None = None) -> int:
     """New alerts go to the inbox and, routed to their receivers, into the delivery queue — in the
     consumer's transaction, once per alert_id: a redelivered alert adds nothing. An alert arriving
@@ -37,14 +37,9 @@ async def store_on_alerts_raised(conn: asyncpg.Connection, records: Sequence[Any
                          orjson.dumps(alert).decode(), headers_for(span).get("traceparent", "")))
         if not rows:
             return 0
-        columns = [list(col) for col in zip(*rows, strict=True)]
-        result = await conn.fetch(
-            "INSERT INTO notify_inbox (alert_id, unit, case_id, body, traceparent) "
-            "SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::text[]) "
-            "ON CONFLICT (alert_id) DO NOTHING RETURNING alert_id", *columns)
-        fresh = {r["alert_id"] for r in result}
+        fresh = await inbox.add(rows)
         if routing is not None and fresh:
-            earlier = await _receivers_of_resolved_cases(conn, rows, fresh)
+            earlier = await _receivers_of_resolved_cases(inbox, rows, fresh)
             now = datetime.now(UTC)
             queued = []
             for alert_id, unit, case_id, body, _ in rows:
@@ -60,9 +55,7 @@ async def store_on_alerts_raised(conn: asyncpg.Connection, records: Sequence[Any
                                 targets.setdefault(receiver, channel.type)
                     queued += [(alert_id, rid, unit, case_id, kind, late) for rid, kind in sorted(targets.items())]
             if queued:
-                await conn.executemany(
-                    "INSERT INTO notify_deliveries (alert_id, receiver, unit, case_id, channel_type, catch_up) "
-                    "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING", queued)
+                await inbox.queue(queued)
         return len(fresh)
     finally:
         for span in spans:
@@ -81,16 +74,11 @@ def _instant(alert: dict[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-async def _receivers_of_resolved_cases(conn: asyncpg.Connection, rows: Sequence[tuple[str, str, str, str, str]],
+async def _receivers_of_resolved_cases(inbox: Inbox, rows: Sequence[tuple[str, str, str, str, str]],
                                        fresh: set[str]) -> dict[str, list[str]]:
     cases = sorted({case_id for alert_id, _, case_id, body, _ in rows
                     if alert_id in fresh and case_id and '"resolved"' in body
                     and orjson.loads(body).get("type") == "resolved"})
     if not cases:
         return {}
-    found = await conn.fetch(
-        "SELECT DISTINCT case_id, receiver FROM notify_deliveries WHERE case_id = ANY($1::text[])", cases)
-    out: dict[str, list[str]] = {}
-    for r in found:
-        out.setdefault(r["case_id"], []).append(r["receiver"])
-    return out
+    return await inbox.receivers_of(cases)

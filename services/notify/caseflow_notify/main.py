@@ -24,7 +24,6 @@ from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow_notify.api import add_routes
 from caseflow_notify.board_api import add_board_routes
-from caseflow_notify.board_store import save_on_case_snapshots
 from caseflow_notify.channels import Routing, parse_routing, routing_of
 from caseflow_notify.compose import DeliveryConfig
 from caseflow_notify.content import Links
@@ -32,6 +31,9 @@ from caseflow_notify.deliver import run_delivery
 from caseflow_notify.escalate import run_escalation
 from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.retry import RetryPolicy
+from caseflow_notify.store.board import save_on_case_snapshots
+from caseflow_notify.store.inbox import PgInbox
+from caseflow_notify.store.rounds import PgRounds
 
 EXAMPLES = """examples:
   caseflow notify --port 8004
@@ -82,18 +84,19 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     def handler_for(pool: asyncpg.Pool):
         async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            await store_on_alerts_raised(conn, records, routing, catch_up)
+            await store_on_alerts_raised(PgInbox(conn), records, routing, catch_up)
         return handle
 
     async def on_snapshots(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         await save_on_case_snapshots(conn, [r.value or b"" for r in records], rules)
 
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
+        rounds = PgRounds(pool)
         await asyncio.gather(
-            run_delivery(pool, cfg, stopping, settings.delivery_timeout_seconds),
+            run_delivery(rounds, cfg, stopping, settings.delivery_timeout_seconds),
             run_consumer(PostgresOffsetConsumer(settings, pool, settings.topic("case-snapshots"),
                                                 "caseflow-notify-board", on_snapshots), stopping),
-            run_escalation(pool, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping,
+            run_escalation(rounds, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping,
                            catch_up))
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,

@@ -13,15 +13,14 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-import asyncpg
 import httpx
 import orjson
 
 from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
 from caseflow.instants import SHANGHAI
-from caseflow_notify import robot_rate
 from caseflow_notify.compose import Outgoing
 from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.ports import Attempt, Inbox, Round
 from caseflow_notify.retry import RetryPolicy, next_delay
 from caseflow_notify.vendors import LIMITS, Verdict, read_answer
 
@@ -55,25 +54,21 @@ async def send(client: httpx.AsyncClient, out: Outgoing) -> Answer:
                   len(request.body))
 
 
-async def record(conn: asyncpg.Connection, out: Outgoing, answer: Answer, policy: RetryPolicy,
+async def record(tx: Round, out: Outgoing, answer: Answer, policy: RetryPolicy,
                  rnd: random.Random, routing: Any) -> Verdict:
     verdict = read_answer(out.channel.type, answer.status, answer.body)
     if out.channel.type in LIMITS:
         ROBOT_ANSWERS.labels(out.channel.type, verdict.outcome).inc()
     if out.slot is not None:
-        await robot_rate.sent(conn, [out.slot])
+        await tx.robots.sent([out.slot])
     held_until: datetime | None = None
     if verdict.outcome == "throttled" and out.robot is not None:
-        held_until = await robot_rate.throttled(conn, out.robot, verdict.wait or 60.0, verdict.vendor_code,
+        held_until = await tx.robots.throttled(out.robot, verdict.wait or 60.0, verdict.vendor_code,
                                                 verdict.vendor_message)
     error = answer.error or (f"{verdict.vendor_code}: {verdict.vendor_message}" if verdict.vendor_code else "")
+    tried = Attempt(answer.status, error, answer.latency_ms, verdict.vendor_code, verdict.vendor_message, answer.size)
     for row in out.members:
         attempt = row["attempts"] + 1
-        await conn.execute(
-            "INSERT INTO notify_attempts (alert_id, receiver, attempt, channel_type, status_code, error, latency_ms, "
-            "vendor_code, vendor_message, message_bytes) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-            row["alert_id"], row["receiver"], attempt, row["channel_type"], answer.status, error, answer.latency_ms,
-            verdict.vendor_code, verdict.vendor_message, answer.size)
         status, delay, solo = _next(verdict, row, attempt, answer, policy, rnd)
         if status == "delivered":
             DELIVERIES.labels(row["channel_type"], "delivered").inc()
@@ -83,20 +78,11 @@ async def record(conn: asyncpg.Connection, out: Outgoing, answer: Answer, policy
             CHANNEL_FAILURES.labels(row["channel_type"], kind).inc()
             log.warning("delivery of %s to %s failed for good (%s): %s", row["alert_id"], row["receiver"], kind,
                         error or answer.status)
-        await conn.execute(
-            "UPDATE notify_deliveries SET attempts = $3, status = $4, last_code = $5, last_error = $6, "
-            "vendor_code = $8, solo = solo OR $9, first_try_at = coalesce(first_try_at, now()), "
-            "next_at = coalesce($10, now() + make_interval(secs => $7)), "
-            "done_at = CASE WHEN $4 = 'pending' THEN NULL ELSE now() END WHERE alert_id = $1 AND receiver = $2",
-            row["alert_id"], row["receiver"], attempt, status, answer.status, error, delay or 0.0,
-            verdict.vendor_code, solo, held_until)
+        await tx.queue.record_attempt(row, attempt, tried, status, delay, solo, held_until)
     if verdict.outcome == "delivered":
-        await conn.executemany(
-            "INSERT INTO notify_receivers (receiver, last_sent_at) VALUES ($1, now()) "
-            "ON CONFLICT (receiver) DO UPDATE SET last_sent_at = now()", [(r,) for r in {m["receiver"] for m in
-                                                                                      out.members}])
+        await tx.queue.sent_to({m["receiver"] for m in out.members})
     elif verdict.outcome == "permanent" or (verdict.outcome == "too_long" and all(m["solo"] for m in out.members)):
-        await tell_command_centre(conn, routing, out, verdict, answer)
+        await tell_command_centre(tx.inbox, routing, out, verdict, answer)
     return verdict
 
 
@@ -118,7 +104,7 @@ def _next(verdict: Verdict, row: Any, attempt: int, answer: Answer, policy: Retr
     return ("pending", delay, False) if delay is not None else ("failed", None, False)
 
 
-async def tell_command_centre(conn: asyncpg.Connection, routing: Any, out: Outgoing, verdict: Verdict,
+async def tell_command_centre(inbox: Inbox, routing: Any, out: Outgoing, verdict: Verdict,
                               answer: Answer) -> None:
     """A receiver refused for good: one alert to the command centre per receiver, code and hour
     (never about the command centre's own channels, which would loop)."""
@@ -137,4 +123,4 @@ async def tell_command_centre(conn: asyncpg.Connection, routing: Any, out: Outgo
             "receiver": receiver})
     records = [SimpleNamespace(value=orjson.dumps(a), key=a["unit"].encode(), headers=[], offset=-1) for a in alerts]
     if records:
-        await store_on_alerts_raised(conn, records, routing)
+        await store_on_alerts_raised(inbox, records, routing)

@@ -9,18 +9,13 @@ seconds are added to the window for clocks and latency.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import asyncpg
 
+from caseflow_notify.ports import Slots
+
 IN_FLIGHT_FOR = timedelta(minutes=5)  # a slot reserved by a process that died mid-request expires
-
-
-@dataclass(frozen=True)
-class Slots:
-    ids: tuple[int, ...]  # one reserved send per message that may go now
-    free_at: datetime | None  # when the next slot frees, if fewer were granted than asked
 
 
 async def take_slots(conn: asyncpg.Connection, robot: str, wanted: int, per_minute: int,
@@ -57,7 +52,7 @@ async def take_slots(conn: asyncpg.Connection, robot: str, wanted: int, per_minu
     return Slots(tuple(ids), free_at)
 
 
-async def sent(conn: asyncpg.Connection | asyncpg.Pool, ids: list[int]) -> None:
+async def sent(conn: asyncpg.Connection, ids: list[int]) -> None:
     """The answers came back: count these sends from now."""
     if ids:
         await conn.execute("UPDATE notify_robot_sends SET done_at = clock_timestamp() WHERE id = ANY($1::bigint[])",
@@ -82,3 +77,23 @@ async def idle_robots(conn: asyncpg.Connection, robots: set[str], busy_from: int
         "AND coalesce(done_at, clock_timestamp()) > clock_timestamp() - interval '62 seconds' "
         "GROUP BY robot HAVING count(*) >= $2", list(robots), busy_from)}
     return robots - busy
+
+
+class PgRobotSlots:
+    """The RobotSlots port on one connection, in the caller's transaction."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn = conn
+
+    async def take(self, robot: str, wanted: int, per_minute: int, margin: float = 2.0,
+                   keep_free: int = 0) -> Slots:
+        return await take_slots(self.conn, robot, wanted, per_minute, margin, keep_free)
+
+    async def sent(self, ids: list[int]) -> None:
+        await sent(self.conn, ids)
+
+    async def throttled(self, robot: str, seconds: float, code: int | None, message: str) -> datetime:
+        return await throttled(self.conn, robot, seconds, code, message)
+
+    async def idle(self, robots: set[str], busy_from: int = 10) -> set[str]:
+        return await idle_robots(self.conn, robots, busy_from)
