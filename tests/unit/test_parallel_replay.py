@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -234,3 +236,19 @@ def test_several_periods_in_one_pass_equal_one_process(tmp_path: Path, rules: Ru
     assert one.overdue and one.reworked and all(r.indicators.units for r in one.results)
     direct = parallel.replay_file_periods(path, periods, rules, directory, schemes, 2, case_lines=True)
     assert isinstance(direct, parallel.Replayed), direct  # the buckets' path, not a fall back
+
+
+def test_workers_refuse_to_hash_unlike_their_parent() -> None:
+    """Repeat keys are spread by Python's salted `hash`: only forked workers agree with the parent.
+    The probe differs between interpreters (so the check can fire) and a worker checks it first."""
+    from caseflow.replay.worker_messages import HASH_PROBE, Failed, Partitioned, check_same_hash, expect
+
+    probe = "from caseflow.replay.worker_messages import HASH_PROBE; print(hash(HASH_PROBE))"
+    seen = {subprocess.run([sys.executable, "-c", probe], env={**os.environ, "PYTHONHASHSEED": seed},
+                           capture_output=True, text=True, check=True).stdout for seed in ("1", "2")}
+    assert len(seen) == 2
+    check_same_hash(hash(HASH_PROBE))
+    with pytest.raises(RuntimeError, match="must be forked"):
+        check_same_hash(hash(HASH_PROBE) + 1)
+    with pytest.raises(RuntimeError, match="worker failed:\nTraceback here"):
+        expect(Failed("Traceback here"), Partitioned)

@@ -19,11 +19,23 @@ from caseflow.contract.fast import fast_parse
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.indicators import Counts, count, merged, repeat_units
+from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.repeats import repeat_candidates, repeats_among
 from caseflow.domain.state import CaseState
 from caseflow.replay.buckets import Job, Progress, case_bucket, part_paths, partition
 from caseflow.replay.engine import CaseBook
 from caseflow.replay.report_data import CaseLine, case_lines
+from caseflow.replay.worker_messages import (
+    Failed,
+    Folded,
+    LineOffsets,
+    Partitioned,
+    PeriodFolded,
+    RepeatParts,
+    Repeats,
+    check_same_hash,
+    expect,
+)
 
 # A month's candidates are most of its cases: msgpack carries them several times faster than pickle.
 Candidate = tuple[tuple[str, str, str, str], int, str, tuple[str, ...]]  # repeat key, reported_at, case, units
@@ -40,7 +52,7 @@ class PeriodTotals:
     counts: Counts = field(default_factory=_counts)
     crossing: Counts = field(default_factory=_counts)  # cross-month counts, when a scheme asks
     candidates: list[Candidate] = field(default_factory=list)
-    rejected: list[Any] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
 
 
 @dataclass
@@ -126,20 +138,22 @@ def _claimed(claim: Any, buckets: int) -> Iterator[int]:
 
 def work(job: Job, conn: Connection, done: Progress, claim: Any) -> None:
     try:
-        conn.send(("partitioned", partition(job, done)))
-        line_offsets = conn.recv()
+        check_same_hash(job.hash_probe)
+        conn.send(Partitioned(partition(job, done)))
+        line_offsets = expect(conn.recv(), LineOffsets).offsets
         totals = Totals([PeriodTotals() for _ in job.periods])
         for bucket in _claimed(claim, job.buckets):
             fold_bucket(job, bucket, line_offsets, totals, done)
         ids = np.frombuffer(totals.id_hashes, dtype=np.int64).copy()
         ids.sort()
         owners = [_by_owner(period, job.workers) for period in totals.periods]  # per period, per worker
-        conn.send(("folded", [(p.counts, p.crossing, p.rejected) for p in totals.periods], owners, totals.invalid,
-                   ids.tobytes(), totals.misrouted, totals.lines))
+        conn.send(Folded([PeriodFolded(p.counts, p.crossing, p.rejected) for p in totals.periods], owners,
+                         totals.invalid, ids.tobytes(), totals.misrouted, *totals.lines))
         del totals, owners
-        conn.send(("repeats", [repeat_counts(parts) for parts in conn.recv()]))
+        parts = expect(conn.recv(), RepeatParts).parts
+        conn.send(Repeats([repeat_counts(period_parts) for period_parts in parts]))
     except BaseException:  # the parent re-raises it with the worker's traceback
-        conn.send(("error", traceback.format_exc()))
+        conn.send(Failed(traceback.format_exc()))
 
 
 def _by_owner(period: PeriodTotals, workers: int) -> list[bytes]:

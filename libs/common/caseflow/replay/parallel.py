@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import chain
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from caseflow.config.units import Directory
 from caseflow.domain.indicators import Counts, Period, indicators_of, merged
@@ -41,8 +41,10 @@ from caseflow.replay.bucket_fold import work
 from caseflow.replay.buckets import Job, buckets_for, ranges
 from caseflow.replay.engine import ReplayResult, repeated_hashes
 from caseflow.replay.report_data import CaseLine
+from caseflow.replay.worker_messages import Folded, LineOffsets, Partitioned, RepeatParts, Repeats, expect
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,12 +56,10 @@ class Replayed:
     reworked: list[CaseLine]
 
 
-def _receive(conn: Connection, wait: Callable[[], None]) -> tuple[Any, ...]:
+def _receive(conn: Connection, wait: Callable[[], None], kind: type[T]) -> T:
     while not conn.poll(0.2):
         wait()
-    message: tuple[Any, ...] = conn.recv()
-    if message[0] == "error":
-        raise RuntimeError(f"replay worker failed:\n{message[1]}")
+    message: T = expect(conn.recv(), kind)
     return message
 
 
@@ -112,50 +112,50 @@ def replay_file_periods(path: Path, periods: Sequence[Period], rules: Rules, dir
                     raise RuntimeError(f"replay worker exited with {proc.exitcode}")
 
         started = time.monotonic()
-        lines = [_receive(conn, wait)[1] for conn in pipes]
+        lines = [_receive(conn, wait, Partitioned).lines for conn in pipes]
         partitioned = time.monotonic()
-        offsets = [sum(lines[:i]) for i in range(workers)]
+        offsets = LineOffsets([sum(lines[:i]) for i in range(workers)])
         for conn in pipes:
             conn.send(offsets)
-        folded = [_receive(conn, wait) for conn in pipes]
+        folded = [_receive(conn, wait, Folded) for conn in pipes]
         finished = time.monotonic()
         for worker, conn in enumerate(pipes):  # each worker finds the repeats among its keys' candidates
-            conn.send([[m[2][i][worker] for m in folded] for i in range(len(periods))])
-        repeats = [_receive(conn, wait)[1] for conn in pipes]
+            conn.send(RepeatParts([[m.candidates[i][worker] for m in folded] for i in range(len(periods))]))
+        repeats = [_receive(conn, wait, Repeats).per_period for conn in pipes]
     finally:
         for proc in procs:
             proc.join(timeout=30)
             if proc.is_alive():
                 proc.kill()
         shutil.rmtree(work_dir, ignore_errors=True)
-    reason = abandon_reason(sum(m[5] for m in folded), [m[4] for m in folded])
+    reason = abandon_reason(sum(m.misrouted for m in folded), [m.id_hashes for m in folded])
     if reason:
         return reason
-    invalid = sorted(chain.from_iterable(m[3] for m in folded), key=lambda item: item[0])
+    invalid = sorted(chain.from_iterable(m.invalid for m in folded), key=lambda item: item[0])
     results = [_result(i, p, folded, repeats, directory, schemes, manual if i == len(periods) - 1 else None,
                        invalid) for i, p in enumerate(periods)]
     log.info("replay: %d lines partitioned into %d buckets in %.1f s, folded by %d workers in %.1f s, "
              "added up in %.1f s", sum(lines), buckets, partitioned - started, workers, finished - partitioned,
              time.monotonic() - finished)
-    return Replayed(results, sorted(chain.from_iterable(m[6][0] for m in folded), key=_line_order),
-                    sorted(chain.from_iterable(m[6][1] for m in folded), key=_line_order))
+    return Replayed(results, sorted(chain.from_iterable(m.overdue for m in folded), key=_line_order),
+                    sorted(chain.from_iterable(m.reworked for m in folded), key=_line_order))
 
 
 def _line_order(c: CaseLine) -> tuple[str, int, str]:
     return (c.unit, c.dispatched_at, c.case_id)
 
 
-def _result(i: int, period: Period, folded: list[tuple[Any, ...]], repeats: list[list[dict[str, int]]],
+def _result(i: int, period: Period, folded: list[Folded], repeats: list[list[dict[str, int]]],
             directory: Directory, schemes: Mapping[str, Scheme], manual: Mapping[str, Mapping[str, float]] | None,
             invalid: list[Any]) -> ReplayResult:
-    counts: Counts = merged([m[1][i][0] for m in folded])
-    crossing: Counts = merged([m[1][i][1] for m in folded])
+    counts: Counts = merged([m.periods[i].counts for m in folded])
+    crossing: Counts = merged([m.periods[i].crossing for m in folded])
     for worker_repeats in repeats:
         for unit, n in worker_repeats[i].items():
             counts.units[unit]["repeat"] += n
             if crossing.units:
                 crossing.units[unit]["repeat"] += n
     crossed = indicators_of(crossing) if wants_cross_month(schemes) else None
-    rejected = sorted(chain.from_iterable(m[1][i][2] for m in folded), key=lambda r: (r.at, r.event_id))
+    rejected = sorted(chain.from_iterable(m.periods[i].rejected for m in folded), key=lambda r: (r.at, r.event_id))
     numbers = numbers_of(indicators_of(counts), period, directory, schemes, manual, crossed)
     return ReplayResult(period, *numbers, rejected, invalid)
