@@ -137,7 +137,7 @@ def test_a_plan_names_each_alert_once(rules: Rules, seed: int) -> None:
 
 
 def test_repeat_case_alert_once_the_group_is_filed(rules: Rules) -> None:
-    from caseflow.domain.alerts import plan_repeat_alerts
+    from caseflow.domain.period_alerts import plan_repeat_alerts
 
     def case(cid: str, reported: str, filed: str) -> CaseState:
         return state(rules, [ev("reported", cid, reported, grid="G9", road_grade="primary"),
@@ -152,7 +152,7 @@ def test_repeat_case_alert_once_the_group_is_filed(rules: Rules) -> None:
 
 
 def test_unit_below_its_on_time_target(rules: Rules) -> None:
-    from caseflow.domain.alerts import plan_unit_rate_alerts
+    from caseflow.domain.period_alerts import plan_unit_rate_alerts
 
     rows = {"U1": {"due": 12, "on_time_rate": 0.75}, "U2": {"due": 9, "on_time_rate": 0.1},
             "U3": {"due": 40, "on_time_rate": 0.95}, "U4": {"due": 0, "on_time_rate": None}}

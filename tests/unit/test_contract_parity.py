@@ -89,6 +89,6 @@ def test_the_models_agree_field_by_field(kind: str) -> None:
 
 def test_the_supervision_reasons_counted_and_named_are_the_contracts() -> None:
     from caseflow.contract.enums import SUPERVISION_REASON_ZH, SupervisionReason
-    from caseflow.domain.indicators import SUPERVISION_REASONS
+    from caseflow.domain.indicator_keys import SUPERVISION_REASONS
 
     assert set(SUPERVISION_REASONS) == set(get_args(SupervisionReason)) == set(SUPERVISION_REASON_ZH)

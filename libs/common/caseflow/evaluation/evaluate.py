@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from caseflow.config.units import Directory
-from caseflow.domain.indicators import UNIT_COUNTS, UNIT_RATES, Indicators, Period, evaluate_both
+from caseflow.domain.indicator_keys import UNIT_COUNTS, UNIT_RATES
+from caseflow.domain.indicators import Indicators, Period, evaluate_both
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.domain.state import CaseState

@@ -10,7 +10,7 @@ import orjson
 
 from caseflow.config.units import Directory
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
-from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
+from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.evaluation.evaluate import period_document
 from caseflow.instants import iso
 from caseflow.replay.engine import ReplayResult

@@ -12,7 +12,7 @@ matplotlib.use("Agg")  # files only; before pyplot is imported
 import matplotlib.pyplot as plt
 from matplotlib import font_manager
 
-from caseflow.domain.indicators import REGION_KEYS
+from caseflow.domain.indicator_keys import REGION_KEYS
 from caseflow.replay.output import CLASS_ZH, REGION_ZH
 from caseflow.replay.report_data import Report, region_verdict
 

@@ -11,7 +11,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from caseflow.domain.indicators import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
+from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.instants import iso
 from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
 from caseflow.replay.report_data import Report, change, region_verdict
