@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
-from caseflow_notify import content
+from caseflow_notify import content, messages
 from caseflow_notify.channels import Channel
 from caseflow_notify.formats import fits, robot_body
 from tests.support.events import ms
@@ -42,7 +42,7 @@ def test_one_entry_per_case_with_its_most_urgent_level(rules: Rules) -> None:
 
 
 def test_a_case_reads_as_a_person_would_say_it(rules: Rules) -> None:
-    [draft] = content.pack(content.entries_of([alert(1, "YH-1", 1)]), ctx(rules), fits(CHANNELS[0]))
+    [draft] = messages.pack(content.entries_of([alert(1, "YH-1", 1)]), ctx(rules), fits(CHANNELS[0]))
     assert "#### 【一级】YH-1" in draft.text
     assert "- 问题：暴露垃圾（事件 01-05）" in draft.text and "- 地址：临平大道 118 号" in draft.text
     # deadline 13:45 on a Monday, lunch break until 14:00: two working hours overdue at 16:00
@@ -68,7 +68,7 @@ def test_every_message_fits_and_every_alert_goes_once(rules: Rules, rows: list[t
                                                       channel: Channel) -> None:
     alerts = [alert(i, f"C{case}", level, "overdue" if level else "deadline_warning", text)
               for i, (case, level, text) in enumerate(rows)]
-    drafts = content.pack(content.entries_of(alerts), ctx(rules), fits(channel))
+    drafts = messages.pack(content.entries_of(alerts), ctx(rules), fits(channel))
     sent = [a for d in drafts for a in d.alert_ids]
     assert sorted(sent) == sorted(a["alert_id"] for a in alerts)
     for d in drafts:
@@ -85,6 +85,6 @@ def test_every_message_fits_and_every_alert_goes_once(rules: Rules, rows: list[t
 def test_an_overdue_supervision_order_reads_as_such(rules: Rules) -> None:
     late = {**alert(9, "DB-1", 2), "reason": "supervision deadline passed", "deadline": "2026-11-30T10:30:00+08:00",
             "limit_kind": "calendar", "deadline_of": "supervision"}
-    [draft] = content.pack(content.entries_of([late]), ctx(rules), fits(CHANNELS[0]))
+    [draft] = messages.pack(content.entries_of([late]), ctx(rules), fits(CHANNELS[0]))
     assert "- 督办时限：11月30日 10:30，已超期 5小时30分" in draft.text and "工作时间" not in draft.text
     assert "- 原因：督办时限已到，仍未处置" in draft.text

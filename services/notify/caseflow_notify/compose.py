@@ -13,7 +13,7 @@ import orjson
 
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra.metrics import ROBOT_DEFERRED
-from caseflow_notify import content
+from caseflow_notify import content, messages
 from caseflow_notify.channels import Channel, Routing
 from caseflow_notify.formats import Request, fits, render_digest, render_group, robot_request
 from caseflow_notify.ports import Round
@@ -77,7 +77,7 @@ def webhook_messages(channel: Channel, rows: Sequence[Any], digest: dict[str, An
     return out
 
 
-def robot_drafts(channel: Channel, rows: Sequence[Any], ctx: content.Context) -> list[tuple[content.Draft, list[Any]]]:
+def robot_drafts(channel: Channel, rows: Sequence[Any], ctx: content.Context) -> list[tuple[messages.Draft, list[Any]]]:
     """Drafts for a robot, most urgent first; each with the delivery rows it carries (an alert bound
     for two receivers on one robot is told once). Rows refused as too long go alone."""
     by_alert: dict[str, list[Any]] = {}
@@ -87,9 +87,9 @@ def robot_drafts(channel: Channel, rows: Sequence[Any], ctx: content.Context) ->
     solo = [a for a, rs in by_alert.items() if any(r["solo"] for r in rs)]
     grouped = [bodies[a] for a in by_alert if a not in solo]
     check = fits(channel)
-    drafts = content.pack(content.entries_of(grouped), ctx, check) if grouped else []
+    drafts = messages.pack(content.entries_of(grouped), ctx, check) if grouped else []
     for alert_id in solo:
-        drafts += content.pack(content.entries_of([bodies[alert_id]]), ctx, check)
+        drafts += messages.pack(content.entries_of([bodies[alert_id]]), ctx, check)
     drafts.sort(key=lambda d: min(content.urgency(bodies[a]) for a in d.alert_ids))
     return [(d, [r for a in d.alert_ids for r in by_alert[a]]) for d in drafts]
 
@@ -121,7 +121,7 @@ async def compose(tx: Round, cfg: DeliveryConfig, sends: Mapping[str, Sequence[A
     return out
 
 
-def robot_message(channel: Channel, draft: content.Draft, members: list[Any], robot: str, slot: int,
+def robot_message(channel: Channel, draft: messages.Draft, members: list[Any], robot: str, slot: int,
                   digest: bool = False) -> Outgoing:
     def build(now_ms: int) -> Request:
         return robot_request(channel, draft.title, draft.text, now_ms)

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from caseflow.instants import SHANGHAI
-from caseflow_notify import content
+from caseflow_notify import messages
 from caseflow_notify.compose import DeliveryConfig, Outgoing, body_of, compose, robot_message, webhook_messages
 from caseflow_notify.formats import fits
 from caseflow_notify.grouping import Pending, plan_receiver
@@ -128,7 +128,7 @@ async def _digest(tx: Round, cfg: DeliveryConfig, receiver: str, rows: list[Any]
     if not slots.ids:
         await tx.queue.defer(rows, slots.free_at)
         return []
-    draft = content.digest([body_of(r) for r in rows], still, cfg.context(now_ms), fits(channel))
+    draft = messages.digest([body_of(r) for r in rows], still, cfg.context(now_ms), fits(channel))
     return [robot_message(channel, draft, rows, robot, slots.ids[0], digest=True)]
 
 
