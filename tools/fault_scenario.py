@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 
 from caseflow.config.rules import load_rules
 from caseflow.config.schemes import load_schemes
@@ -32,7 +31,7 @@ from caseflow.evaluation.evaluate import period_document
 from caseflow.evaluation.periods import make_period
 from caseflow.instants import SHANGHAI
 from caseflow.replay.engine import replay
-from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
+from caseflow.sample.generate import Shape, generate
 from caseflow_devstack.kafka_local import LocalKafka, free_port
 from caseflow_devstack.postgres_local import LocalPostgres
 from caseflow_devstack.stack import SERVICES, Services
@@ -48,25 +47,10 @@ from tools.fault_parts import (
     live_document,
     run_async,
 )
+from tools.fault_report import duplicates_table, explain, months_of, table, units_file
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "fault-key"
-
-
-def units_file(shape: Shape, receivers: str, path: Path) -> Path:
-    units = [{"id": u, "name": f"责任单位{u[2:]}", "class": c,
-              "channels": [{"type": "webhook", "url": f"{receivers}/{u}"}]} for u, c in unit_ids(shape)]
-    path.write_text(yaml.safe_dump({"units": units, "regions": [{"id": r} for r in region_ids(shape)]},
-                                   allow_unicode=True), "utf-8")
-    return path
-
-
-def months_of(start: datetime, end: datetime) -> list[str]:
-    months, cursor = [], start.replace(day=1)
-    while cursor <= end:
-        months.append(f"{cursor.year:04d}-{cursor.month:02d}")
-        cursor = (cursor + timedelta(days=32)).replace(day=1)
-    return months
 
 
 class Scenario:
@@ -161,7 +145,7 @@ class Scenario:
         archived, records = run_async(archived_ids(self.postgres.url))
         on_topic = run_async(alerts_on_topic(self.kafka.bootstrap, "caseflow.alerts", 4))
         ids = [a.alert_id for a in on_topic]
-        self.duplicates = self.explain(duplicated(on_topic))
+        self.duplicates = explain(duplicated(on_topic), self.faults)
         acked = self.feeder.acknowledged
         offered = {orjson.loads(line)["event_id"] for line in lines}
         fed_during = [f["fault"] for f in self.faults if f["feeding"]]
@@ -184,49 +168,12 @@ class Scenario:
         supervisor.stopping.set()
         return outcome
 
-    def explain(self, twice: dict[str, list[Any]]) -> list[dict[str, Any]]:
-        """Each duplicated alert id: every copy's producer, outbox row, partition, offset and the fault
-        that was last injected before it was written, so a failure explains itself."""
-        out = []
-        for alert_id, copies in sorted(twice.items()):
-            rows = []
-            for c in copies:
-                before = [f["fault"] for f in self.faults if f["began_ms"] <= c.timestamp_ms]
-                rows.append({"source": c.outbox_source, "outbox_id": c.outbox_id, "partition": c.partition,
-                             "offset": c.offset, "written": datetime.fromtimestamp(c.timestamp_ms / 1000,
-                                                                                   SHANGHAI).strftime("%H:%M:%S.%f")[:-3],
-                             "after_fault": before[-1] if before else "(none yet)"})
-            out.append({"alert_id": alert_id, "copies": rows})
-        return out
-
     def stop(self) -> None:
         if hasattr(self, "services"):
             with self.lock:
                 self.services.stop_all()
         self.kafka.stop()
         self.postgres.stop()
-
-
-def duplicates_table(duplicates: list[dict[str, Any]]) -> str:
-    if not duplicates:
-        return ""
-    out = ["", "alert ids on the topic more than once:", "",
-           "| alert_id | producer | outbox id | partition | offset | written | last fault before |",
-           "|---|---|---|---|---|---|---|"]
-    for d in duplicates:
-        out += [f"| {d['alert_id']} | {c['source']} | {c['outbox_id']} | {c['partition']} | {c['offset']} | "
-                f"{c['written']} | {c['after_fault']} |" for c in d["copies"]]
-    return "\n".join(out)
-
-
-def table(faults: list[dict[str, Any]], outcome: dict[str, Any]) -> str:
-    out = ["| fault injected | month still streaming | recovered in | requests refused meanwhile |",
-           "|---|---|---|---|"]
-    out += [f"| {f['fault']} | {'yes' if f['feeding'] else 'no'} | {f['recovered_s']} s | {f['requests_refused']} |"
-            for f in faults]
-    out += ["", "| outcome | value |", "|---|---|"]
-    out += [f"| {k} | {v} |" for k, v in outcome.items()]
-    return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:

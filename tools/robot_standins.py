@@ -16,9 +16,6 @@ time, and every refusal with its code, for the checks of tests and benchmarks.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import threading
 import time
 import urllib.parse
@@ -28,6 +25,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import orjson
+
+from tools.robot_bodies import dingtalk_signed, dingtalk_text, json_object, wecom_text
 
 DINGTALK_MAX_BODY = 20_000
 WECOM_MAX_TEXT, WECOM_MAX_MARKDOWN = 2_048, 4_096
@@ -127,12 +126,12 @@ class RobotStandins:
             secret, keyword = self._dingtalk[token]
             if self._throttled_until.get(token, 0.0) > now:
                 return self._refuse("dingtalk", token, 130101, "send too fast, exceed 20 times per minute", now)
-            if secret and not _dingtalk_signed(secret, query, now):
+            if secret and not dingtalk_signed(secret, query, now):
                 return self._refuse("dingtalk", token, 310000, "sign not match", now)
             if len(raw) > self.dingtalk_max_body:
                 return self._refuse("dingtalk", token, 460101, "message too long, exceed 20000 bytes", now)
-            body = _json(raw)
-            text = _dingtalk_text(body)
+            body = json_object(raw)
+            text = dingtalk_text(body)
             if text is None:
                 return self._refuse("dingtalk", token, 40035, "缺少参数 json", now)
             if keyword and keyword not in text:
@@ -149,7 +148,7 @@ class RobotStandins:
             now = self.clock()
             if key not in self._wecom:
                 return self._refuse("wecom", key, 93000, "invalid webhook url", now)
-            body = _json(raw)
+            body = json_object(raw)
             kind = body.get("msgtype") if body else None
             content = (body or {}).get(str(kind), {}).get("content") if kind in ("text", "markdown") else None
             if not isinstance(content, str):
@@ -207,43 +206,5 @@ class RobotStandins:
 
     def texts(self, robot: str | None = None) -> list[str]:
         with self.lock:
-            return [_dingtalk_text(r.body) or _wecom_text(r.body) or "" for r in self.accepted
+            return [dingtalk_text(r.body) or wecom_text(r.body) or "" for r in self.accepted
                     if robot is None or r.robot == robot]
-
-
-def _json(raw: bytes) -> dict[str, Any] | None:
-    try:
-        doc = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    return doc if isinstance(doc, dict) else None
-
-
-def _dingtalk_text(body: dict[str, Any] | None) -> str | None:
-    if not body:
-        return None
-    kind = body.get("msgtype")
-    part = body.get(str(kind))
-    if kind == "text" and isinstance(part, dict) and isinstance(part.get("content"), str):
-        return str(part["content"])
-    if kind == "markdown" and isinstance(part, dict) and isinstance(part.get("text"), str) \
-            and isinstance(part.get("title"), str):
-        return f"{part['title']}\n{part['text']}"
-    return None
-
-
-def _wecom_text(body: dict[str, Any] | None) -> str | None:
-    kind = (body or {}).get("msgtype")
-    part = (body or {}).get(str(kind))
-    return str(part["content"]) if isinstance(part, dict) and isinstance(part.get("content"), str) else None
-
-
-def _dingtalk_signed(secret: str, query: dict[str, str], now: float) -> bool:
-    try:
-        timestamp = int(query["timestamp"])
-    except (KeyError, ValueError):
-        return False
-    if abs(now * 1000 - timestamp) > 3_600_000:
-        return False
-    digest = hmac.new(secret.encode(), f"{timestamp}\n{secret}".encode(), hashlib.sha256).digest()
-    return hmac.compare_digest(base64.b64encode(digest).decode(), query.get("sign", ""))
