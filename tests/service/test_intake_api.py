@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from caseflow.infra.settings import Settings
-from caseflow_intake.app import create_app
+from caseflow_intake.api import create_app
 from tests.conftest import CONTRACT
 
 KEY = {"X-API-Key": "k1"}

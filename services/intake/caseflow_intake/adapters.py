@@ -42,3 +42,11 @@ class PostgresAcceptedIds:
     async def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
         await self.pool.executemany(
             "INSERT INTO intake_accepted (event_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", list(pairs))
+
+
+async def database_reachable(pool: asyncpg.Pool) -> bool:
+    try:
+        await pool.fetchval("SELECT 1")
+    except Exception:
+        return False
+    return True

@@ -16,8 +16,8 @@ from caseflow.infra import db, kafka
 from caseflow.infra.http import serve, watch_runtime
 from caseflow.infra.settings import Settings
 from caseflow.infra.tracing import setup_tracing
-from caseflow_intake.adapters import KafkaEventBus, PostgresAcceptedIds
-from caseflow_intake.app import create_app
+from caseflow_intake.adapters import KafkaEventBus, PostgresAcceptedIds, database_reachable
+from caseflow_intake.api import create_app
 from caseflow_intake.raw_topic import RawTopicForwarder
 
 EXAMPLES = """examples:
@@ -52,11 +52,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         watcher = asyncio.create_task(watch_runtime("intake", pool, stopping))
 
         async def ready() -> bool:
-            try:
-                await pool.fetchval("SELECT 1")
-            except Exception:
-                return False
-            return not task.done()
+            return await database_reachable(pool) and not task.done()
 
         app.state.ready = ready
         try:
