@@ -140,7 +140,7 @@ def test_a_service_refuses_to_start_on_a_wrong_rules_file(tmp_path: Path, servic
 
     (tmp_path / "rules.yaml").write_text("alerts: {warning_fraction: 1.5}\n", "utf-8")
     env = {**os.environ, "CASEFLOW_RULES_FILE": str(tmp_path / "rules.yaml"), "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9",
-           "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"}
+           "DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none", "CASEFLOW_API_KEYS": "platform:k"}
     out = subprocess.run([sys.executable, "-m", "caseflow.cli", service, "--port", "9"], env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2, out.stderr

@@ -31,8 +31,9 @@ The sample feed is October 2026 plus a few cases falling due in the next minutes
 while you watch a unit's board. Each unit gets a board token (printed; all in var/up/unit-tokens.txt).
 Uses KAFKA_BOOTSTRAP_SERVERS / DATABASE_URL when set instead of starting its own."""
 
-API_KEY = "local-dev-key"
-OPERATOR_KEY = "local-operator-key"
+# New keys each run (printed at start): no service ever runs with a key everybody knows.
+API_KEY = "local-" + secrets.token_urlsafe(12)
+OPERATOR_KEY = "operator-" + secrets.token_urlsafe(12)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:

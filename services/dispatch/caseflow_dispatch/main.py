@@ -18,7 +18,7 @@ from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.infra.archive import archive_records
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.service import consuming_lifespan
-from caseflow.infra.settings import Settings
+from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.instants import SHANGHAI
 from caseflow_dispatch.api import add_routes
@@ -59,6 +59,6 @@ def bootstrap(settings: Settings) -> FastAPI:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings(**({"port": args.port} if args.port else {}))
+    settings = service_settings(args.port)
     asyncio.run(serve(bootstrap(settings), settings))
     return 0

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from caseflow.infra import db, kafka
 from caseflow.infra.http import serve, watch_runtime
-from caseflow.infra.settings import Settings
+from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow_intake.adapters import KafkaEventBus, PostgresAcceptedIds, database_reachable
 from caseflow_intake.api import create_app
@@ -73,6 +73,6 @@ def run(args: argparse.Namespace) -> int:
         app = create_app(Settings())
         sys.stdout.buffer.write(orjson.dumps(app.openapi(), option=orjson.OPT_INDENT_2) + b"\n")
         return 0
-    settings = Settings(**({"port": args.port} if args.port else {"port": Settings().port}))
+    settings = service_settings(args.port)
     asyncio.run(serve(bootstrap(settings), settings))
     return 0

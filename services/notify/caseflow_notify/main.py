@@ -20,7 +20,7 @@ from caseflow.infra.http import serve, service_app
 from caseflow.infra.kafka import PostgresOffsetConsumer, run_consumer
 from caseflow.infra.metrics import CHANNEL_FAILURES, ROBOT_ANSWERS, ROBOT_DEFERRED
 from caseflow.infra.service import consuming_lifespan
-from caseflow.infra.settings import Settings
+from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow_notify.api import add_routes
 from caseflow_notify.board_api import add_board_routes
@@ -108,6 +108,6 @@ def bootstrap(settings: Settings) -> FastAPI:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings(**({"port": args.port} if args.port else {}))
+    settings = service_settings(args.port)
     asyncio.run(serve(bootstrap(settings), settings))
     return 0

@@ -16,7 +16,7 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.service import consuming_lifespan
-from caseflow.infra.settings import Settings
+from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.instants import SHANGHAI
 from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
@@ -80,6 +80,6 @@ def bootstrap(settings: Settings) -> FastAPI:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = Settings(**({"port": args.port} if args.port else {}))
+    settings = service_settings(args.port)
     asyncio.run(serve(bootstrap(settings), settings))
     return 0

@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from caseflow.config.schemes import ConfigError
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CASEFLOW_", extra="ignore", frozen=True)
@@ -26,8 +28,9 @@ class Settings(BaseSettings):
     rules_file: Path | None = None  # working windows, lateness, code lists, alert timing (config/rules_file.py)
     schemes_dir: Path | None = None
     responsibility_file: Path | None = None  # auto-dispatch proposals: (minor code x region) -> unit
-    # "name:key" pairs, comma separated: the platforms (or operators) allowed to call the APIs.
-    api_keys: str = "platform:dev-platform-key"
+    # "name:key" pairs, comma separated: the platforms (or operators) allowed to call the APIs. No
+    # default: a service refuses to start without them (`caseflow up` and the tests make their own).
+    api_keys: str = ""
     operators: str = "operator"  # caller names (from api_keys) with the operator role
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
@@ -61,3 +64,15 @@ class Settings(BaseSettings):
 
 
 TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts", "dispatch-proposals")
+
+
+def service_settings(port: int | None) -> Settings:
+    """A service's settings, built once at its start; refused (ConfigError: the CLI says it in one line
+    and exits 2) when no API key is configured, rather than serving with a key everybody knows."""
+    settings = Settings(port=port) if port else Settings()
+    if not settings.keys():
+        raise ConfigError("CASEFLOW_API_KEYS is not set: give the callers' keys as name:key pairs, e.g. "
+                          "CASEFLOW_API_KEYS='platform:<secret>,operator:<secret>' (from a Secret in production; "
+                          "`caseflow up` makes its own for a local stack)")
+    return settings
+
