@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import heapq
-
-from hypothesis import given
-from hypothesis import strategies as st
-
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import month_bounds
-from caseflow.infra.archive import Archived, merge_key
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.audit_cli import render
 from caseflow.replay.engine import CaseBook
@@ -73,45 +66,6 @@ def test_cases_behind_a_count_are_the_cases_whose_contribution_differs(rules: Ru
     score = Difference("unit", "U1", "scores.county-interim.score", 90.0, 80.0)
     assert cases_behind(score, replayed, live, period, rules) == ("B",)  # the states differ
     assert cases_behind(Difference("region", "R", "filed", 1, 2), replayed, live, period, rules) == ()
-
-
-def _partitions(draw_ts: list[list[int]]) -> list[list[Archived]]:
-    return [[Archived(ts, p, o, f"{p}:{o}".encode()) for o, ts in enumerate(tss)] for p, tss in enumerate(draw_ts)]
-
-
-@given(st.lists(st.lists(st.integers(0, 50), max_size=30), max_size=5))
-def test_the_merge_keeps_each_partition_in_offset_order(ts: list[list[int]]) -> None:
-    parts = _partitions(ts)
-    sync = list(heapq.merge(*parts, key=merge_key))
-    assert sorted(sync, key=lambda a: (a.partition, a.offset)) == [a for p in parts for a in p]
-    for p in range(len(parts)):
-        offsets = [a.offset for a in sync if a.partition == p]
-        assert offsets == sorted(offsets)
-
-
-@given(st.lists(st.lists(st.integers(0, 50), max_size=30), max_size=5), st.integers(1, 7), st.integers(1, 9))
-def test_paged_merge_is_the_same_order(ts: list[list[int]], page: int, batch: int) -> None:
-    """The sources read pages and merge them (merged_pages): the order is the record-by-record merge's."""
-    from caseflow.infra.archive import merged_pages
-
-    parts = _partitions(ts)
-    expected = [a.raw for a in heapq.merge(*parts, key=merge_key)]
-
-    def pages_of(items: list[Archived]):  # type: ignore[no-untyped-def]
-        chunks = [items[i:i + page] for i in range(0, len(items), page)]
-
-        async def fetch() -> list[tuple[int, bytes]]:
-            return [(a.timestamp, a.raw) for a in chunks.pop(0)] if chunks else []
-        return fetch
-
-    async def collect() -> list[bytes]:
-        found: list[bytes] = []
-        async for out in merged_pages([(p, pages_of(items)) for p, items in enumerate(parts)], batch):
-            assert 0 < len(out) <= batch
-            found += out
-        return found
-
-    assert asyncio.run(collect()) == expected
 
 
 def test_rejected_events_are_compared_except_invalid_lines() -> None:

@@ -1,15 +1,13 @@
 """The event archive: every record of the case-events topic in PostgreSQL, by month, append-only.
 
 Dispatch writes it in the same transaction as its consumer offsets, so each record is archived
-exactly once. Readers get the records back in the order `replay` from Kafka sees them.
+exactly once. Replay reads it back partition by partition, each in offset order, like Kafka.
 """
 
 from __future__ import annotations
 
 import asyncio
-import heapq
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,16 +17,6 @@ import orjson
 from caseflow.instants import SHANGHAI
 
 _PARTITION_LOCK = 0x0CA5EF11
-
-
-@dataclass(frozen=True, slots=True)
-class Archived:
-    """One record of the topic, wherever it was read from (Kafka or the archive)."""
-
-    timestamp: int  # ms
-    partition: int
-    offset: int
-    raw: bytes
 
 
 def month_of(ms: int) -> date:
@@ -84,44 +72,8 @@ async def archive_records(conn: asyncpg.Connection, records: Sequence[Any]) -> N
         columns=["arrived_at", "topic", "partition", "offset", "event_id", "case_id", "raw"])
 
 
-def merge_key(a: Archived) -> tuple[int, int]:
-    return (a.timestamp, a.partition)
-
-
 Page = list[tuple[int, bytes]]  # (timestamp ms, raw) of one partition, in offset order
 PageFetcher = Callable[[], Awaitable[Page]]  # the partition's next page; [] once it has no more
-
-
-async def merged_pages(partitions: Sequence[tuple[int, PageFetcher]], batch: int = 10_000
-                       ) -> AsyncIterator[list[bytes]]:
-    """One order for Kafka and the archive: partitions merged by record timestamp (ties by partition),
-    each partition kept in offset order even where its timestamps go backwards (as heapq.merge does).
-    Read a page at a time and given back in batches of raw records: the per-record cost is a heap step,
-    not an await (1M archived records took ~30 s merged record by record through async generators)."""
-    fetch = [f for _, f in partitions]
-    pages = [await f() for f in fetch]
-    at = [0] * len(pages)
-    heads = [((page[0][0], partitions[i][0]), i) for i, page in enumerate(pages) if page]
-    heapq.heapify(heads)
-    out: list[bytes] = []
-    while heads:
-        i = heads[0][1]
-        page, j = pages[i], at[i]
-        out.append(page[j][1])
-        j += 1
-        if j == len(page):
-            page, j = await fetch[i](), 0
-            pages[i] = page
-        at[i] = j
-        if page:
-            heapq.heapreplace(heads, ((page[j][0], partitions[i][0]), i))
-        else:
-            heapq.heappop(heads)
-        if len(out) >= batch:
-            yield out
-            out = []
-    if out:
-        yield out
 
 
 def partition_pages(pool: asyncpg.Pool, topic: str, partition: int, since: int | None, until: int | None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -21,7 +20,7 @@ from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, resu
 from caseflow.replay.output import as_document
 from caseflow.replay.parallel import Replayed
 from caseflow.replay.report_data import case_lines as lines_of
-from caseflow.replay.sources import Source, open_input, read
+from caseflow.replay.sources import Source, open_input
 from caseflow.replay.spool import spooled
 
 BIG_FILE = 20_000_000  # bytes; smaller inputs finish before a bar would help
@@ -59,19 +58,6 @@ def _add(books: list[CaseBook], as_ofs: Sequence[int], raw: bytes, seq: int) -> 
             book.add(event, seq, as_of)
 
 
-async def _fold_stream(source: Source, as_ofs: Sequence[int], progress: bool, books: list[CaseBook]) -> None:
-    """Kafka or the archive. Fills `books` in place and returns nothing: returned through asyncio.run,
-    the books cost a second and doubled the peak memory in asyncio's teardown (128k events: 95 -> 230 MB)."""
-    bar = _Bar(source, progress)
-    try:
-        seq = 0
-        async for raw in read(source, bar.start):
-            _add(books, as_ofs, raw, seq)
-            seq += 1
-    finally:
-        bar.close()
-
-
 def _fold_file(source: Source, as_ofs: Sequence[int], progress: bool, books: list[CaseBook]) -> None:
     """A file needs no event loop: the plain loop is measurably faster per line."""
     handle, size = open_input(source)
@@ -90,12 +76,16 @@ def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = T
     """One book per as-of instant; each line is parsed once and added to every book it does not pass.
 
     A file is folded into lean books (see CaseBook) and, in the rare case that an event id was applied
-    in two cases, folded again with those ids checked exactly. Kafka and the archive keep every id
-    (a second read could see more records than the first)."""
+    in two cases, folded again with those ids checked exactly. Kafka and the archive are spooled to a
+    file first (replay.spool), then folded as that file."""
     if source.kind != "file":
-        books = [CaseBook(rules) for _ in as_ofs]
-        asyncio.run(_fold_stream(source, as_ofs, progress, books))
-        return books
+        bar = _Bar(source, progress)
+        try:
+            with spooled(source, bar.start) as file:
+                bar.close()
+                return fold(file, as_ofs, rules, progress)
+        finally:
+            bar.close()
     books = [CaseBook(rules, lean=True) for _ in as_ofs]
     _fold_file(source, as_ofs, progress, books)
     suspects = repeated_hashes(book.id_hashes for book in books)
@@ -123,7 +113,7 @@ def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, dir
     if source.kind != "file":
         bar = _Bar(source, progress)
         try:
-            with spooled(source, bar.start) as file:
+            with spooled(source, bar.start, workers) as file:
                 bar.close()
                 return compute_periods(file, periods, rules, directory, schemes, workers, progress, manual,
                                        case_lines)

@@ -1,24 +1,19 @@
 """Where a replay reads its events: a file, the case-events topic (a time range), or the archive.
 
-Kafka and the archive are read in one order (partitions merged by record timestamp, each in offset
-order), so both give the same stream; a file is read in its line order. Reading Kafka uses no
-consumer group (partitions are assigned by hand), so the live consumers are never disturbed.
+A file is read in its line order; Kafka and the archive are read partition by partition into a file
+first (`spool`, `partition_reads`), in one order for both: partition 0 by offset, then partition 1, …
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from caseflow.evaluation.periods import PeriodError, parse_instant
-from caseflow.infra import archive
 
 
 class SourceError(ValueError):
@@ -89,85 +84,3 @@ def open_input(source: Source) -> tuple[BinaryIO, int]:
 
 
 Progress = Callable[[int | None], Callable[[int], None]]  # given a total (or None), returns an advance(n)
-
-
-async def read(source: Source, progress: Progress) -> AsyncIterator[bytes]:
-    """Every event on Kafka or in the archive, in replay order (a file is read by `loading` directly)."""
-    async for batch in read_batches(source, progress):
-        for raw in batch:
-            yield raw
-
-
-def read_batches(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
-    """`read`, a batch of records at a time (what the spool writes)."""
-    return (_read_kafka if source.kind == "kafka" else _read_archive)(source, progress)
-
-
-async def _read_archive(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
-    try:
-        # custom plans: a generic plan of the page query cannot prune partitions by the bounds it is given
-        pool = await asyncpg.create_pool(source.database_url, min_size=1, max_size=4,
-                                         server_settings={"plan_cache_mode": "force_custom_plan"})
-    except (OSError, asyncpg.PostgresError) as exc:
-        raise SourceError(f"cannot connect to the archive database: {exc}") from exc
-    assert pool is not None
-    try:
-        if await pool.fetchval("SELECT to_regclass('event_archive')") is None:
-            raise SourceError("that database has no event_archive table (is it caseflow's DATABASE_URL?)")
-        advance = progress(await archive.count(pool, source.topic, source.since, source.until))
-        parts = await archive.partitions_of(pool, source.topic)
-        pages = [(p, archive.partition_pages(pool, source.topic, p, source.since, source.until)) for p in parts]
-        async for batch in archive.merged_pages(pages):
-            advance(len(batch))
-            yield batch
-    finally:
-        await pool.close()
-
-
-async def _read_kafka(source: Source, progress: Progress) -> AsyncIterator[list[bytes]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=source.bootstrap, group_id=None, enable_auto_commit=False,
-                                isolation_level="read_committed", max_partition_fetch_bytes=4 << 20)
-    try:
-        await consumer.start()
-    except Exception as exc:
-        raise SourceError(f"cannot reach Kafka at {source.bootstrap}: {exc}") from exc
-    try:
-        # The consumer's own metadata holds only assigned topics; ask the cluster (what topics() does).
-        cluster = await consumer._client.fetch_all_metadata()
-        found = cluster.partitions_for_topic(source.topic)
-        if not found:
-            raise SourceError(f"no topic {source.topic!r} on {source.bootstrap} (check --topic)")
-        tps = [TopicPartition(source.topic, p) for p in sorted(found)]
-        consumer.assign(tps)
-        starts = await _offsets_at(consumer, tps, source.since, default=await consumer.beginning_offsets(tps))
-        ends = await _offsets_at(consumer, tps, source.until, default=await consumer.end_offsets(tps))
-        advance = progress(sum(max(0, ends[tp] - starts[tp]) for tp in tps))
-        for tp in tps:
-            consumer.seek(tp, starts[tp])
-        pages = [(tp.partition, _pages(consumer, tp, ends[tp])) for tp in tps if ends[tp] > starts[tp]]
-        async for batch in archive.merged_pages(pages):
-            advance(len(batch))
-            yield batch
-    finally:
-        await consumer.stop()
-
-
-async def _offsets_at(consumer: AIOKafkaConsumer, tps: list[TopicPartition], at: int | None,
-                      default: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
-    if at is None:
-        return default
-    found = await consumer.offsets_for_times({tp: at for tp in tps})
-    ends = await consumer.end_offsets(tps)
-    return {tp: (found[tp].offset if found.get(tp) is not None else ends[tp]) for tp in tps}
-
-
-def _pages(consumer: AIOKafkaConsumer, tp: TopicPartition, end: int) -> archive.PageFetcher:
-    async def fetch() -> archive.Page:
-        # Stop on the position, not on a record: control records (transactions) have offsets but no record.
-        while await consumer.position(tp) < end:
-            batches = await consumer.getmany(tp, timeout_ms=1000, max_records=20_000)
-            page = [(r.timestamp, r.value or b"") for r in batches.get(tp, []) if r.offset < end]
-            if page:
-                return page
-        return []
-    return fetch
