@@ -1,11 +1,14 @@
 """Replay one month from Kafka and from the PostgreSQL archive, beside the same month from a file.
 
     .venv/bin/python benchmarks/replay_sources.py --cases 156000 --runs 3     # ~1M events
+    .venv/bin/python benchmarks/replay_sources.py --cases 156000 --spellings compact,python-json,escaped-ids
 
 Starts the project's own Kafka and PostgreSQL. The month is produced to a fresh topic keyed by case
 (as intake does) and archived with the function dispatch uses; then `caseflow replay` runs --runs
 times per source, each in a fresh process (wall time and the peak RSS of the process and its workers;
-medians; the file replay is the baseline, its ratio 1). All three results are checked to be equal.
+medians; the file replay is the baseline, its ratio 1; beside each, orjson parsing the same file in one
+process). With --spellings, the month is written in each spelling to a file and a topic of its own.
+Every result is checked to be equal.
 Writes bench-results/replay_sources.json.
 """
 
@@ -29,12 +32,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from caseflow.infra import db
 from caseflow.infra.archive import archive_records
-from caseflow.replay.sources import Source
 from caseflow.sample.generate import Shape, generate, units_yaml
+from caseflow.sample.spellings import respelled
 from caseflow_devstack.local import local_infra
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replay_speed import WRAP, measure
+from replay_spellings import JSON_ONLY
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -73,51 +77,71 @@ async def load(servers: str, url: str, topic: str, lines: list[bytes]) -> dict[s
     return {"produce_seconds": produced, "archive_seconds": archived}
 
 
+SPELLINGS = ("compact", "python-json", "shuffled-spaced", "escaped-ids")  # what a Kafka record can be
+
+
+def replay_cmd(flags: list[str], units: Path, workers: int) -> list[str]:
+    return [sys.executable, "-c", WRAP, "module", "caseflow.cli", "replay", *flags, "--units", str(units),
+            "--period", "2026-10", "--no-progress", "--workers", str(workers)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=20_000, help="cases in the month (about 6.4 events each)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--spellings", default="compact",
+                    help=f"comma-separated JSON spellings of the month, each its own topic: {', '.join(SPELLINGS)}")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "replay_sources.json")
     args = ap.parse_args()
+    spellings = [s.strip() for s in args.spellings.split(",") if s.strip()]
+    if unknown := set(spellings) - set(SPELLINGS):
+        ap.error(f"unknown --spellings {sorted(unknown)}; known: {', '.join(SPELLINGS)}")
     data = ROOT / "var" / "bench"
     data.mkdir(parents=True, exist_ok=True)
     shape = Shape(cases=args.cases, units=60, regions=12, seed=42)
-    events, units = data / f"sources-{args.cases}.jsonl", data / "sources-units.yaml"
-    lines = list(generate(shape))
-    events.write_bytes(b"".join(lines))
+    units = data / "sources-units.yaml"
     units.write_text(units_yaml(shape), "utf-8")
+    compact = list(generate(shape))
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    documents: dict[tuple[str, str], dict[str, object]] = {}
+    loadings = {}
     with local_infra("bench-sources") as infra:
-        url = infra.database_url
-        topic = f"bench-{uuid.uuid4().hex[:8]}.case-events"
-        loading = asyncio.run(load(infra.kafka_bootstrap_servers, url, topic, lines))
-        sources = {"file": Source("file", path=events),
-                   "kafka": Source("kafka", bootstrap=infra.kafka_bootstrap_servers, topic=topic),
-                   "archive": Source("archive", database_url=url, topic=topic)}
-        results: dict[str, dict[str, float]] = {}
-        documents = {}
-        flags = {"file": ["--input", str(events)],
-                 "kafka": ["--from-kafka", "--kafka", infra.kafka_bootstrap_servers, "--topic", topic],
-                 "archive": ["--from-archive", "--database-url", url, "--topic", topic]}
-        for name in sources:
-            cmd = [sys.executable, "-c", WRAP, "module", "caseflow.cli", "replay", *flags[name], "--units",
-                   str(units), "--period", "2026-10", "--no-progress", "--workers", str(args.workers)]
-            runs = [measure(cmd) for _ in range(args.runs)]
-            out = subprocess.run([sys.executable, "-m", "caseflow.cli", *cmd[5:]], capture_output=True, check=True)
-            documents[name] = orjson.loads(out.stdout)
-            wall, rss = statistics.median(w for w, _ in runs), statistics.median(r for _, r in runs)
-            results[name] = {"seconds_median": wall, "events_per_second": len(lines) / wall,
-                             "peak_rss_mib": rss / 2**20,
-                             "ratio_to_file": wall / results["file"]["seconds_median"] if results else 1.0}
-            print(f"{name:8s} {wall:7.2f} s  {len(lines) / wall:9,.0f} events/s  peak {rss / 2**20:6.0f} MiB  "
-                  f"{results[name]['ratio_to_file']:.2f}x the file replay's time")
+        url, servers = infra.database_url, infra.kafka_bootstrap_servers
+        for spelling in spellings:
+            lines = compact if spelling == "compact" else list(respelled(compact, spelling, seed=7))
+            events = data / f"sources-{args.cases}-{spelling}.jsonl"
+            events.write_bytes(b"".join(lines))
+            topic = f"bench-{uuid.uuid4().hex[:8]}.case-events"
+            records = [line.rstrip(b"\r\n") for line in lines if line.strip()]
+            loadings[spelling] = asyncio.run(load(servers, url, topic, records))
+            del records
+            flags = {"file": ["--input", str(events)],
+                     "kafka": ["--from-kafka", "--kafka", servers, "--topic", topic],
+                     "archive": ["--from-archive", "--database-url", url, "--topic", topic]}
+            base = statistics.median(measure([sys.executable, "-c", WRAP, "code", JSON_ONLY, str(events)])[0]
+                                     for _ in range(args.runs))
+            results[spelling] = {}
+            for name, source_flags in flags.items():
+                cmd = replay_cmd(source_flags, units, args.workers)
+                runs = [measure(cmd) for _ in range(args.runs)]
+                out = subprocess.run([sys.executable, "-m", "caseflow.cli", *cmd[5:]], capture_output=True, check=True)
+                documents[spelling, name] = orjson.loads(out.stdout)
+                wall, rss = statistics.median(w for w, _ in runs), statistics.median(r for _, r in runs)
+                file_wall = results[spelling]["file"]["seconds_median"] if results[spelling] else wall
+                results[spelling][name] = {"seconds_median": wall, "events_per_second": len(lines) / wall,
+                                           "peak_rss_mib": rss / 2**20, "ratio_to_file": wall / file_wall,
+                                           "orjson_seconds_median": base, "replay_over_orjson": wall / base}
+                print(f"{spelling:16s} {name:8s} {wall:7.2f} s  {len(lines) / wall:9,.0f} events/s  "
+                      f"peak {rss / 2**20:6.0f} MiB  {wall / file_wall:.2f}x the file  orjson {base:.2f} s", flush=True)
     # The file holds the platform's duplicates, which intake would not forward; here they were produced
-    # too, so all three streams carry the same records and must give the same document.
-    same = documents["file"] == documents["kafka"] == documents["archive"]
-    print(f"results equal across sources: {same}; produce {loading['produce_seconds']:.1f} s, "
-          f"archive write {len(lines) / loading['archive_seconds']:,.0f} records/s")
-    report = {"events": len(lines), "cases": args.cases, "runs": args.runs, "machine": platform.platform(),
-              "cpus": os.cpu_count(), "results": results, "loading": loading, "equal": same}
+    # too, so every stream carries the same records and must give the same document.
+    first = documents[spellings[0], "file"]
+    same = all(doc == first for doc in documents.values())
+    print(f"results equal across sources and spellings: {same}")
+    report = {"events": len(compact), "cases": args.cases, "runs": args.runs, "workers": args.workers,
+              "machine": platform.platform(), "cpus": os.cpu_count(), "results": results, "loading": loadings,
+              "equal": same}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2))
     print(f"written to {args.out}")
