@@ -30,7 +30,7 @@ def run(record: Record, *steps: tuple[str, Actor] | tuple[str, Actor, str], at: 
     for step in steps:
         assert isinstance(current, Record), current
         action, actor, *why = step
-        current = decide(current, Command(str(action), actor, str(why[0]) if why else "因为"), at)  # type: ignore[arg-type]
+        current = decide(current, Command(str(action), actor, str(why[0]) if why else "因为"), at)
     return current
 
 
