@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from caseflow.domain.alerts import Alert
+from caseflow.domain.assessment_records import Change, Record
 from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
 
@@ -58,3 +59,16 @@ class AlertLedgers(Protocol):
 class CaseReader(Protocol):
     async def cases_for(self, period: Period) -> list[CaseState]:
         """Every case with a fact inside the period."""
+
+
+class AssessmentRecords(Protocol):
+    """Assessment records inside one transaction: a record held while it changes, and its changes kept."""
+
+    async def get_for_update(self, record_id: str) -> Record | None: ...
+
+    async def save(self, record: Record, changes: Sequence[Change]) -> None:
+        """The record's new state, and the changes that made it (appended, never altered)."""
+
+
+class AssessmentBooks(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[AssessmentRecords]: ...
