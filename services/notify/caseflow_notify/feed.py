@@ -14,13 +14,8 @@ from caseflow.infra.settings import Settings
 from caseflow_notify.store import inbox
 
 
-def unit_tokens(settings: Settings) -> dict[str, str]:
-    pairs = (item.split(":", 1) for item in settings.unit_tokens.split(",") if ":" in item)
-    return {unit.strip(): token.strip() for unit, token in pairs}
-
-
 def check_unit_token(settings: Settings, unit: str, presented: str | None) -> None:
-    expected = unit_tokens(settings).get(unit)
+    expected = settings.unit_token_map().get(unit)
     if not presented:
         raise HTTPException(401, "missing the unit's token (Authorization: Bearer … or ?token=…)")
     if expected is None or not hmac.compare_digest(presented.encode(), expected.encode()):

@@ -6,11 +6,13 @@ import argparse
 import asyncio
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
+from caseflow.config.assessments import load_templates
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
@@ -21,7 +23,9 @@ from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.instants import SHANGHAI
 from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
 from caseflow_scoring.api import Scoring, add_routes
+from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.period_alerts import run_period_alerts
+from caseflow_scoring.period_numbers import period_numbers
 from caseflow_scoring.standing import run_standing
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedger, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
@@ -75,7 +79,12 @@ def bootstrap(settings: Settings) -> FastAPI:
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True, background=clock, after_commit=committed)
     app = service_app("scoring", lifespan, "Unit and region indicators, scheme scores and rankings, for any period.")
-    add_routes(app, settings, Scoring(rules, directory, schemes))
+    scoring = Scoring(rules, directory, schemes)
+    add_routes(app, settings, scoring)
+
+    async def numbers(period: str) -> dict[str, Any]:
+        return await period_numbers(app.state.pool, period, None, scoring)
+    add_assessment_routes(app, settings, load_templates(settings.assessments_dir), numbers)
     return app
 
 

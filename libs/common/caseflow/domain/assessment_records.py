@@ -84,6 +84,7 @@ class Command:
 @dataclass(frozen=True)
 class Refusal:
     reason: str
+    forbidden: bool = False  # the actor's role or party may not do this (else: not in this state)
 
 
 EDITABLE = ("points", "deduction", "occurrences", "evidence", "files")
@@ -98,23 +99,25 @@ _MOVES = {
 
 def _owner_check(record: Record, actor: Actor) -> Refusal | None:
     if actor.role == "unit" and actor.unit != record.subject:
-        return Refusal(f"{actor.name} is {actor.unit!r}: it may act only on its own records, not {record.subject!r}")
+        return Refusal(f"{actor.name} is {actor.unit!r}: it may act only on its own records, not {record.subject!r}",
+                       forbidden=True)
     if actor.role == "unit" and record.kind != "bonus" and record.created_by != actor.name:
-        return Refusal("the assessed party declares bonuses and appeals; findings and grades are the assessors'")
+        return Refusal("the assessed party declares bonuses and appeals; findings and grades are the assessors'",
+                       forbidden=True)
     return None
 
 
 def decide(record: Record, command: Command, now: int, appeal_days: int = 7) -> Record | Refusal:
     actor, action = command.actor, command.action
     if actor.role not in ROLES:
-        return Refusal(f"unknown role {actor.role!r}")
+        return Refusal(f"unknown role {actor.role!r}", forbidden=True)
     log = Change(now, actor.name, action, why=command.why)
     if action == "edit":
         if record.status != "draft":
             return Refusal(f"a {record.status} record is not edited; withdraw it and record a new one")
         refused = _owner_check(record, actor) if actor.role == "unit" else None
         if refused or actor.role == "approver":
-            return refused or Refusal("approvers approve; assessors edit")
+            return refused or Refusal("approvers approve; assessors edit", forbidden=True)
         unknown = [k for k, _ in command.changes if k not in EDITABLE]
         if unknown:
             return Refusal(f"cannot edit {', '.join(unknown)}; editable: {', '.join(EDITABLE)}")
@@ -126,7 +129,7 @@ def decide(record: Record, command: Command, now: int, appeal_days: int = 7) -> 
     if action in _MOVES:
         roles, before, after = _MOVES[action]
         if actor.role not in roles:
-            return Refusal(f"a {actor.role} may not {action} (allowed: {', '.join(roles)})")
+            return Refusal(f"a {actor.role} may not {action} (allowed: {', '.join(roles)})", forbidden=True)
         if actor.role == "unit" and (refused := _owner_check(record, actor)):
             return refused
         if record.status not in before:
@@ -136,12 +139,12 @@ def decide(record: Record, command: Command, now: int, appeal_days: int = 7) -> 
         if action == "approve" and record.kind == "bonus" and record.status != "verified":
             return Refusal("a bonus is verified by an assessor before it is approved")
         if action == "approve" and actor.name == record.created_by:
-            return Refusal("the one who recorded it does not approve it")
+            return Refusal("the one who recorded it does not approve it", forbidden=True)
         return replace(record, status=after, approved_at=now if after == "approved" else record.approved_at,
                        history=(*record.history, replace(log, old=record.status, new=after)))
     if action == "appeal":
         if actor.role != "unit" or actor.unit != record.subject:
-            return Refusal("only the assessed unit or region appeals its own record")
+            return Refusal("only the assessed unit or region appeals its own record", forbidden=True)
         if record.kind != "finding" or record.status != "approved":
             return Refusal("an approved finding (deduction) is appealed; nothing else")
         if record.appeal is not None:
@@ -154,7 +157,7 @@ def decide(record: Record, command: Command, now: int, appeal_days: int = 7) -> 
         return replace(record, appeal=appeal, history=(*record.history, replace(log, new="open")))
     if action in ("uphold", "reverse"):
         if actor.role != "approver":
-            return Refusal("an approver decides an appeal")
+            return Refusal("an approver decides an appeal", forbidden=True)
         if record.appeal is None or record.appeal.status != "open":
             return Refusal("no open appeal on this record")
         if not command.why.strip():
@@ -170,9 +173,10 @@ def create(record: Record, actor: Actor) -> Record | Refusal:
     if record.kind not in KINDS:
         return Refusal(f"a record is one of {', '.join(KINDS)}, not {record.kind!r}")
     if actor.role == "unit" and (record.kind != "bonus" or actor.unit != record.subject):
-        return Refusal("the assessed party declares its own bonuses; findings and grades are the assessors'")
+        return Refusal("the assessed party declares its own bonuses; findings and grades are the assessors'",
+                       forbidden=True)
     if actor.role == "approver":
-        return Refusal("approvers approve; assessors record")
+        return Refusal("approvers approve; assessors record", forbidden=True)
     return replace(record, status="draft", created_by=actor.name,
                    history=(Change(record.created_at, actor.name, "create", new=record.kind),))
 

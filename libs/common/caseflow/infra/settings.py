@@ -27,11 +27,16 @@ class Settings(BaseSettings):
     time_limits_file: Path | None = None
     rules_file: Path | None = None  # working windows, lateness, code lists, alert timing (config/rules_file.py)
     schemes_dir: Path | None = None
+    assessments_dir: Path | None = None  # scoring: the operators' own assessment templates (*.yaml)
     responsibility_file: Path | None = None  # auto-dispatch proposals: (minor code x region) -> unit
     # "name:key" pairs, comma separated: the platforms (or operators) allowed to call the APIs. No
     # default: a service refuses to start without them (`caseflow up` and the tests make their own).
     api_keys: str = ""
     operators: str = "operator"  # caller names (from api_keys) with the operator role
+    # scoring: caller names (from api_keys) who approve assessment records and decide appeals; the other
+    # operators are assessors (they record findings, grades, verify bonuses)
+    assessment_approvers: str = ""
+    assessment_appeal_days: int = 7  # scoring: days after approval in which the assessed party may appeal
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
     intake_store_timeout: float = 10.0  # intake: Kafka + PostgreSQL must take a request within this, else 503
@@ -56,6 +61,15 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}.{name}"
+
+    def unit_token_map(self) -> dict[str, str]:
+        """unit -> its token (CASEFLOW_UNIT_TOKENS)."""
+        pairs = (item.split(":", 1) for item in self.unit_tokens.split(",") if ":" in item)
+        return {unit.strip(): token.strip() for unit, token in pairs}
+
+    def names(self, setting: str) -> set[str]:
+        """The caller names listed in a comma-separated setting (operators, assessment_approvers)."""
+        return {name.strip() for name in str(getattr(self, setting)).split(",") if name.strip()}
 
     def keys(self) -> dict[str, str]:
         """key -> caller name."""

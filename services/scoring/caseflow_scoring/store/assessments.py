@@ -66,6 +66,11 @@ async def records_of(pool: asyncpg.Pool, template: str, period: str, subject: st
     return [_DECODE.decode(r["record"]) for r in rows]
 
 
+async def subject_of(pool: asyncpg.Pool, record_id: str) -> str | None:
+    subject: str | None = await pool.fetchval("SELECT subject FROM assessment_records WHERE id = $1", record_id)
+    return subject
+
+
 async def changes_of(pool: asyncpg.Pool, record_id: str) -> list[dict[str, Any]]:
     rows = await pool.fetch("SELECT at, who, action, old, new, why FROM assessment_changes WHERE record_id = $1 "
                             "ORDER BY id", record_id)
