@@ -68,8 +68,11 @@ def _refused(refusal: Refusal) -> HTTPException:
     return HTTPException(403 if refusal.forbidden else 409, refusal.reason)
 
 
-def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str, Template], numbers: Any) -> None:
-    """`numbers(period)`: the period's document (units and regions with their indicators)."""
+def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str, Template], numbers: Any,
+                          names: dict[str, str] | None = None) -> None:
+    """`numbers(period)`: the period's document (units and regions with their indicators); `names`: the
+    units' and regions' names from the units file."""
+    named = names or {}
     who = Depends(actor_dependency(settings))
 
     def template_of(template_id: str) -> Template:
@@ -88,6 +91,10 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             return dict(doc["regions"])
         return {**doc["units"], **doc["regions"]}
 
+    @app.get("/v1/assessments/whoami", tags=["assessments"], summary="who the key or token is, and its role")
+    async def whoami(actor: Actor = who) -> dict[str, Any]:
+        return asdict(actor)
+
     @app.get("/v1/assessments", tags=["assessments"], summary="assessment templates: sections, items, points")
     async def list_templates(actor: Actor = who) -> dict[str, Any]:
         return {"templates": [asdict(t) for t in sorted(templates.values(), key=lambda t: t.id)]}
@@ -101,7 +108,8 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         scored = totals(template, await indicators(template, period),
                         await store.records_of(app.state.pool, template.id, period))
         ranked = sorted(scored.items(), key=lambda sv: (-sv[1].total, sv[0]))
-        rows = [{"subject": s, "total": v.total, "bonus": v.bonus, "sections": v.sections} for s, v in ranked]
+        rows = [{"subject": s, "name": named.get(s, s), "total": v.total, "bonus": v.bonus, "sections": v.sections}
+                for s, v in ranked]
         return {"template": template.id, "period": period, "rows": rows}
 
     @app.get("/v1/assessments/{template_id}/{period}/{subject}", tags=["assessments"],
@@ -115,7 +123,8 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         scored = totals(template, {subject: found.get(subject, {})}, records)[subject]
         items = [{"section": s.id, "id": i.id, "name": i.name, "scoring": i.scoring, **asdict(scored.items[i.id])}
                  for s in template.sections for i in s.items]
-        return {"template": template.id, "period": period, "subject": subject, "total": scored.total,
+        return {"template": template.id, "period": period, "subject": subject, "name": named.get(subject, subject),
+                "total": scored.total,
                 "bonus": scored.bonus, "sections": scored.sections, "items": items,
                 "records": [record_json(r) for r in records]}
 

@@ -24,6 +24,7 @@ from caseflow.instants import SHANGHAI
 from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
 from caseflow_scoring.api import Scoring, add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
+from caseflow_scoring.assessment_page import add_assessment_page
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import period_numbers
 from caseflow_scoring.standing import run_standing
@@ -84,7 +85,9 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     async def numbers(period: str) -> dict[str, Any]:
         return await period_numbers(app.state.pool, period, None, scoring)
-    add_assessment_routes(app, settings, load_templates(settings.assessments_dir), numbers)
+    names = {**{r.id: r.name for r in directory.regions.values()}, **{u.id: u.name for u in directory.units.values()}}
+    add_assessment_routes(app, settings, load_templates(settings.assessments_dir), numbers, names)
+    add_assessment_page(app)
     return app
 
 
