@@ -6,7 +6,11 @@ evidence files within their limits, served back with their hash."""
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+from pathlib import Path
 
+import orjson
 from fastapi.testclient import TestClient
 
 from caseflow.infra import kafka
@@ -79,3 +83,38 @@ async def test_a_deduction_approved_appealed_and_reversed_through_the_api(settin
         mismatch = client.post("/v1/assessment-files", headers={**ASSESSOR, "content-type": "image/png",
                                                                 "x-content-sha256": "sha256:" + "0" * 64}, content=PNG)
         assert (big.status_code, exe.status_code, mismatch.status_code) == (413, 415, 422)
+
+
+async def test_replay_recomputes_the_totals_from_an_exported_records_file(settings: Settings, tmp_path: Path) -> None:
+    """An auditor without the database: the records exported from scoring, replayed with the month's
+    events, give the totals scoring serves; a file of another period or template is refused."""
+    await kafka.ensure_topics(settings)
+    config = settings.model_copy(update={
+        "api_keys": settings.api_keys + ",approver:test-approver-key", "operators": "operator,approver",
+        "assessment_approvers": "approver"})
+    with TestClient(bootstrap(config)) as client:
+        findings = (("system-operation", "fault-unreported", 3), ("ledgers", "not-applied", 1))
+        for item, deduction, occurrences in findings:
+            made = client.post(f"{BASE}/R-A/records", headers=ASSESSOR, json={
+                "item": item, "kind": "finding", "deduction": deduction, "occurrences": occurrences}).json()
+            client.post(f"/v1/assessment-records/{made['id']}/submit", headers=ASSESSOR, json={})
+            client.post(f"/v1/assessment-records/{made['id']}/approve", headers=APPROVER, json={})
+        client.post(f"{BASE}/R-B/records", headers=ASSESSOR, json={  # a draft: exported, not counted
+            "item": "org-structure", "kind": "finding", "deduction": "no-leader"})
+        live = {r["subject"]: r["total"] for r in client.get(BASE, headers=READER).json()["rows"]}
+        exported = client.get("/v1/assessment-exports/district-rules/2026-10", headers=READER)
+        assert exported.status_code == 200 and len(exported.json()["records"]) == 3
+    records = tmp_path / "records.json"
+    records.write_bytes(exported.content)
+    units = tmp_path / "units.yaml"
+    units.write_text("units: []\nregions: [{id: R-A, name: 甲街道}, {id: R-B, name: 乙街道}]\n", "utf-8")
+    (tmp_path / "events.jsonl").write_bytes(b"")
+    replay = [sys.executable, "-m", "caseflow.cli", "replay", "--input", str(tmp_path / "events.jsonl"), "--units",
+              str(units), "--period", "2026-10", "--no-progress", "--assessments", str(records)]
+    out = subprocess.run(replay, capture_output=True, check=True)
+    replayed = orjson.loads(out.stdout)["assessments"]["district-rules"]
+    assert {s: v["total"] for s, v in replayed.items()} == live == {"R-A": 16.0, "R-B": 20.0}
+    assert replayed["R-A"]["items"]["system-operation"] == 5.0
+    wrong = subprocess.run([*replay[:-3], "--period", "2026-11", "--assessments", str(records)], capture_output=True,
+                           text=True)
+    assert wrong.returncode == 2 and "records of 2026-10, but the replay is of 2026-11" in wrong.stderr

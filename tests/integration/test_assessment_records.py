@@ -11,9 +11,10 @@ import pytest
 
 from caseflow.config.assessments import load_templates
 from caseflow.domain.assessment_records import Actor, Command, Record, Refusal
+from caseflow.evaluation.assessments import totals
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
-from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request, totals
+from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request
 from caseflow_scoring.store.assessments import (
     MAX_FILE_BYTES,
     FileRefused,

@@ -5,10 +5,10 @@ here it is applied to the stored record inside one transaction, its changes kept
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-from caseflow.domain.assessment import Scored, Template, score
-from caseflow.domain.assessment_records import Actor, Command, Record, Refusal, create, decide, inputs_of
+from caseflow.domain.assessment import Template
+from caseflow.domain.assessment_records import Actor, Command, Record, Refusal, create, decide
 from caseflow_scoring.ports import AssessmentBooks
 
 _RECORD_FOR = {"deductions": "finding", "manual": "grade", "bonus": "bonus"}  # how an item is scored -> record kind
@@ -55,14 +55,3 @@ async def act_on_record(books: AssessmentBooks, record_id: str, command: Command
         if isinstance(decided, Record):
             await records.save(decided, decided.history[len(record.history):])
         return decided
-
-
-def totals(template: Template, indicators: Mapping[str, Mapping[str, float | int | None]],
-           records: Sequence[Record]) -> dict[str, Scored]:
-    """Each subject's score: every subject with indicators, and any with records."""
-    subjects = sorted(set(indicators) | {r.subject for r in records})
-    out = {}
-    for subject in subjects:
-        findings, grades, bonuses = inputs_of([r for r in records if r.subject == subject])
-        out[subject] = score(template, indicators.get(subject, {}), findings, grades, bonuses)
-    return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hmac
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -18,9 +19,10 @@ from pydantic import BaseModel, Field
 
 from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Actor, Command, Record, Refusal
+from caseflow.evaluation.assessments import RecordsFile, subjects_of, totals
 from caseflow.evaluation.periods import PeriodError
 from caseflow.infra.settings import Settings
-from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request, totals
+from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request
 from caseflow_scoring.store import assessments as store
 from caseflow_scoring.store.assessments import PgAssessmentBooks
 
@@ -80,16 +82,12 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             raise HTTPException(404, f"no assessment template {template_id!r}; known: {', '.join(sorted(templates))}")
         return templates[template_id]
 
-    async def indicators(template: Template, period: str) -> dict[str, dict[str, Any]]:
+    async def indicators(template: Template, period: str) -> dict[str, Mapping[str, Any]]:
         try:
             doc = await numbers(period)
         except PeriodError as exc:
             raise HTTPException(422, str(exc)) from exc
-        if template.assessed == "units":
-            return dict(doc["units"])
-        if template.assessed == "regions":
-            return dict(doc["regions"])
-        return {**doc["units"], **doc["regions"]}
+        return subjects_of(template, doc)
 
     @app.get("/v1/assessments/whoami", tags=["assessments"], summary="who the key or token is, and its role")
     async def whoami(actor: Actor = who) -> dict[str, Any]:
@@ -156,6 +154,16 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         if isinstance(moved, Refusal):
             raise _refused(moved)
         return record_json(moved)
+
+    @app.get("/v1/assessment-exports/{template_id}/{period}", tags=["assessments"],
+             summary="every record of a template's period, for `caseflow replay --assessments` (auditors)")
+    async def export(template_id: str, period: str, actor: Actor = who) -> Response:
+        if actor.role == "unit":
+            raise HTTPException(403, "exports are for assessors and auditors")
+        template = template_of(template_id)
+        records = await store.records_of(app.state.pool, template.id, period)
+        body = RecordsFile(template.id, period, records, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        return Response(msgspec.json.encode(body), media_type="application/json")
 
     @app.get("/v1/assessment-records/{record_id}/changes", tags=["assessments"],
              summary="every change to a record: who, when, old, new, why")
