@@ -29,6 +29,8 @@ EXAMPLES = """examples:
   caseflow replay --input events.jsonl --units units.yaml --period 2026-10 --as-of 2026-10-15T18:00
   caseflow replay --from-kafka --units units.yaml --period 2026-10      # the live topic, no consumer group
   caseflow replay --from-archive --units units.yaml --period 2026-10    # PostgreSQL's event archive
+  caseflow replay --input events.jsonl --units units.yaml --period 2026-10 --assessments records.json
+      # records.json: GET /v1/assessment-exports/district-rules/2026-10 from scoring
 Times without an offset are Asia/Shanghai local time. --format json prints the audit's canonical
 numbers (rates as fractions, unrounded; null where a denominator is 0)."""
 
