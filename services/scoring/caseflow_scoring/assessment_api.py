@@ -6,7 +6,6 @@ own records, declares bonuses and appeals; any other key reads."""
 
 from __future__ import annotations
 
-import hmac
 import time
 import uuid
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Actor, Command, Record, Refusal
 from caseflow.evaluation.assessments import RecordsFile, subjects_of, totals
 from caseflow.evaluation.periods import PeriodError
+from caseflow.infra.http import holder_of, presented_secret
 from caseflow.infra.settings import Settings
 from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request
 from caseflow_scoring.store import assessments as store
@@ -44,20 +44,19 @@ class CommandIn(BaseModel):
 
 
 def actor_dependency(settings: Settings) -> Any:
-    keys, tokens = settings.keys(), settings.unit_token_map()
+    keys, units = settings.keys(), {token: unit for unit, token in settings.unit_token_map().items()}
     approvers, operators = settings.names("assessment_approvers"), settings.names("operators")
 
     def actor(authorization: str | None = Header(None), x_api_key: str | None = Header(None)) -> Actor:
-        presented = x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else "")
+        presented = presented_secret(authorization, x_api_key)
         if not presented:
             raise HTTPException(401, "send an API key (X-API-Key) or a unit's token (Authorization: Bearer …)")
-        for key, name in keys.items():
-            if hmac.compare_digest(presented.encode(), key.encode()):
-                role = "approver" if name in approvers else "assessor" if name in operators else "reader"
-                return Actor(name, role)
-        for unit, token in tokens.items():
-            if hmac.compare_digest(presented.encode(), token.encode()):
-                return Actor(f"unit:{unit}", "unit", unit)
+        name = holder_of(keys, presented)
+        if name is not None:
+            return Actor(name, "approver" if name in approvers else "assessor" if name in operators else "reader")
+        unit = holder_of(units, presented)
+        if unit is not None:
+            return Actor(f"unit:{unit}", "unit", unit)
         raise HTTPException(401, "unknown key or token")
     return actor
 

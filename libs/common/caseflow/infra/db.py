@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from importlib import resources
+from typing import TypeVar
 
 import asyncpg
 
@@ -55,3 +58,14 @@ async def save_offsets(conn: asyncpg.Connection, consumer: str, topic: str, offs
         "ON CONFLICT (consumer, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset",
         [(consumer, topic, p, o) for p, o in offsets.items()],
     )
+
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def transaction(pool: asyncpg.Pool, adapter: Callable[[asyncpg.Connection], T]) -> AsyncIterator[T]:
+    """One connection and transaction from the pool, handed out wrapped in a port's adapter: what the
+    adapter does commits together, or not at all."""
+    async with pool.acquire() as conn, conn.transaction():
+        yield adapter(conn)

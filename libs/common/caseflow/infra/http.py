@@ -7,7 +7,7 @@ import contextlib
 import hmac
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Annotated, Any
 
 import uvicorn
@@ -53,6 +53,19 @@ def add_probes(app: FastAPI, ready: Check) -> None:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
+def presented_secret(authorization: str | None, x_api_key: str | None) -> str | None:
+    """The key or token a request carries: X-API-Key, else Authorization: Bearer …."""
+    return x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
+
+
+def holder_of(secrets: Mapping[str, str], presented: str) -> str | None:
+    """secrets: secret -> its holder; the holder of the presented one (compared in constant time)."""
+    for secret, holder in secrets.items():
+        if hmac.compare_digest(presented.encode(), secret.encode()):
+            return holder
+    return None
+
+
 def api_key_auth(settings: Settings) -> Callable[..., str]:
     """A dependency: the caller's name for a valid key (Authorization: Bearer KEY or X-API-Key: KEY)."""
     keys = settings.keys()
@@ -61,14 +74,14 @@ def api_key_auth(settings: Settings) -> Callable[..., str]:
         authorization: Annotated[str | None, Header()] = None,
         x_api_key: Annotated[str | None, Header()] = None,
     ) -> str:
-        presented = x_api_key or (authorization[7:] if authorization and authorization.startswith("Bearer ") else None)
+        presented = presented_secret(authorization, x_api_key)
         if not presented:
             raise HTTPException(401, "missing credentials: send `Authorization: Bearer <key>` or `X-API-Key`",
                                 headers={"WWW-Authenticate": "Bearer"})
-        for key, name in keys.items():
-            if hmac.compare_digest(presented.encode(), key.encode()):
-                return name
-        raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+        name = holder_of(keys, presented)
+        if name is None:
+            raise HTTPException(401, "unknown API key", headers={"WWW-Authenticate": "Bearer"})
+        return name
 
     return authenticate
 
@@ -94,7 +107,7 @@ class _Server(uvicorn.Server):
 def operator_auth(settings: Settings) -> Callable[..., str]:
     """Like api_key_auth, but only callers named in CASEFLOW_OPERATORS (default: `operator`) pass."""
     authenticate = api_key_auth(settings)
-    allowed = {name.strip() for name in settings.operators.split(",") if name.strip()}
+    allowed = settings.names("operators")
 
     def authorize(who: str = Depends(authenticate)) -> str:
         if who not in allowed:

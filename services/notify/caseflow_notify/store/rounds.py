@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from datetime import timedelta
 
 import asyncpg
 
+from caseflow.infra import db
 from caseflow_notify.store.deliveries import PgDeliveryQueue, recover_interrupted
 from caseflow_notify.store.inbox import PgInbox
 from caseflow_notify.store.robots import PgRobotSlots
@@ -22,10 +22,8 @@ class PgRounds:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgRound]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield PgRound(conn)
+    def transaction(self) -> AbstractAsyncContextManager[PgRound]:
+        return db.transaction(self.pool, PgRound)
 
     async def recover_interrupted(self, grace: timedelta) -> int:
         return await recover_interrupted(self.pool, grace)

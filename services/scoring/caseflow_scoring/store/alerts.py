@@ -3,15 +3,15 @@ timer (with the trace of the change that made it due), and the outbox the alerts
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 
 import asyncpg
 import orjson
 
 from caseflow.domain.alerts import Alert
 from caseflow.domain.state import CaseState
-from caseflow.infra import outbox
+from caseflow.infra import db, outbox
 from caseflow.instants import from_ms
 from caseflow_scoring.ports import DueTimer, Outgoing
 from caseflow_scoring.store.cases import decoded
@@ -79,10 +79,8 @@ class PgAlertLedgers:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgAlertLedger]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield PgAlertLedger(conn, self.pool)
+    def transaction(self) -> AbstractAsyncContextManager[PgAlertLedger]:
+        return db.transaction(self.pool, lambda conn: PgAlertLedger(conn, self.pool))
 
     async def seconds_to_next_timer(self) -> float:
         """Sleep until the earliest timer (alerts fire on time), at most 1 s (new timers may come sooner)."""

@@ -4,8 +4,8 @@ a change or a file never altered)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ import asyncpg
 import msgspec
 
 from caseflow.domain.assessment_records import Change, Record
+from caseflow.infra import db
 from caseflow.instants import from_ms
 
 MAX_FILE_BYTES = 10 << 20
@@ -116,7 +117,5 @@ class PgAssessmentBooks:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[PgAssessmentRecords]:
-        async with self.pool.acquire() as conn, conn.transaction():
-            yield PgAssessmentRecords(conn)
+    def transaction(self) -> AbstractAsyncContextManager[PgAssessmentRecords]:
+        return db.transaction(self.pool, PgAssessmentRecords)
