@@ -113,8 +113,9 @@ async def test_replay_recomputes_the_totals_from_an_exported_records_file(settin
               str(units), "--period", "2026-10", "--no-progress", "--assessments", str(records)]
     out = subprocess.run(replay, capture_output=True, check=True)
     replayed = orjson.loads(out.stdout)["assessments"]["district-rules"]
-    assert {s: v["total"] for s, v in replayed.items()} == live == {"R-A": 16.0, "R-B": 20.0}
-    assert replayed["R-A"]["items"]["system-operation"] == 5.0
+    assert {s: v["total"] for s, v in replayed["totals"].items()} == live == {"R-A": 16.0, "R-B": 20.0}
+    assert replayed["totals"]["R-A"]["items"]["system-operation"] == 5.0
+    assert [r["status"] for r in replayed["records"].values()].count("draft") == 1
     wrong = subprocess.run([*replay[:-3], "--period", "2026-11", "--assessments", str(records)], capture_output=True,
                            text=True)
     assert wrong.returncode == 2 and "records of 2026-10, but the replay is of 2026-11" in wrong.stderr

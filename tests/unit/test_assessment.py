@@ -134,6 +134,8 @@ sections:
     (lambda r: r["sections"][0]["items"][0].update(deductions=[]), "item 'a': a deductions item lists its"),
     (lambda r: r["sections"][0]["items"][1].update(id="a"), "item ids are unique within a template; twice: a"),
     (lambda r: r.update(assessed="towns"), "`assessed` is one of units, regions, both"),
+    (lambda r: r.update(periods=["monthly"]), "`periods` lists some of day, month, quarter, year, got ['monthly']"),
+    (lambda r: r.update(periods=[]), "`periods` lists some of"),
     (lambda r: r["sections"][0]["items"][1].update(rule="collector_filing_rate >= 70%"),
      "unknown indicator 'collector_filing_rate' for units"),
 ])
@@ -154,3 +156,10 @@ def test_an_operators_template_replaces_the_built_in_of_its_id(tmp_path: Path) -
     (tmp_path / "bad.yaml").write_text("id: x\nsections: [1", "utf-8")
     with pytest.raises(ConfigError, match=r"bad\.yaml: not YAML"):
         load_templates(tmp_path)
+
+
+@pytest.mark.parametrize(("period", "kind"), [("2026-10-08", "day"), ("2026-10", "month"), ("2026-Q4", "quarter"),
+                                              ("2026", "year")])
+def test_a_template_applies_to_the_periods_it_names(period: str, kind: str) -> None:
+    assert DISTRICT.applies_to(period) is (kind in ("month", "year"))
+    assert PROVINCE.applies_to(period) is (kind == "year")

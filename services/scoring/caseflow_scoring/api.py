@@ -4,7 +4,7 @@ scoreboards, manual evaluations and closing a month. Routes only: the numbers co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import msgspec
@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from caseflow.config.schemes import scheme_versions
 from caseflow.config.units import Directory
+from caseflow.domain.assessment import Template
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
@@ -43,6 +44,7 @@ class Scoring:
     rules: Rules
     directory: Directory
     schemes: dict[str, Scheme]
+    templates: dict[str, Template] = field(default_factory=dict)  # assessment templates
 
 
 def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
@@ -168,12 +170,16 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
                                      f"/v1/periods/{period}?recompute=true")
         return {"period": doc["period"], "scheme": scheme, **listing}
 
-    @app.get("/v1/scoreboard/{scheme}", tags=["scores"], summary="a scheme's ranking (per class or across all)")
+    @app.get("/v1/scoreboard/{scheme}", tags=["scores"],
+             summary="a scheme's ranking (per class or across all), or an assessment template's totals")
     async def get_scoreboard(scheme: str, period: str = Query(...), as_of: str | None = Query(None),
                              who: str = caller) -> dict[str, Any]:
+        if scheme in scoring.templates:
+            return assessment_board(scheme, await served_or_live(period, as_of), directory)
         if scheme not in schemes or schemes[scheme].kind != "unit_score":
             known = sorted(s for s, v in schemes.items() if v.kind == "unit_score")
-            raise HTTPException(404, f"no scoring scheme {scheme!r}; known: {', '.join(known)}")
+            raise HTTPException(404, f"no scoring scheme or assessment template {scheme!r}; schemes: "
+                                     f"{', '.join(known)}; templates: {', '.join(sorted(scoring.templates))}")
         doc = await document(period, as_of)
         rows = [{"unit": u, "class": directory.unit_class.get(u), **e["scores"][scheme]}
                 for u, e in doc["units"].items()]
@@ -182,3 +188,15 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         return {"period": doc["period"], "scheme": scheme, "rank_within": schemes[scheme].rank_within,
                 "rows": rows}
 
+
+def assessment_board(template: str, doc: dict[str, Any], directory: Directory) -> dict[str, Any]:
+    """A template's totals ranked (highest first, then by id), as the period document has them."""
+    section = (doc.get("assessments") or {}).get(template)
+    if section is None:
+        raise HTTPException(404, f"no {template!r} assessment for this period (the template assesses other "
+                                 "periods, or the month was closed before assessments were kept)")
+    names = directory.names
+    ranked = sorted(section["totals"].items(), key=lambda kv: (-kv[1]["total"], kv[0]))
+    rows = [{"rank": i + 1, "subject": s, "name": names.get(s, s), "total": v["total"], "bonus": v["bonus"],
+             "sections": v["sections"]} for i, (s, v) in enumerate(ranked)]
+    return {"period": doc["period"], "template": template, "on": section["on"], "rows": rows}

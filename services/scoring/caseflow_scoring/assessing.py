@@ -25,6 +25,9 @@ async def record_on_request(books: AssessmentBooks, draft: Record, actor: Actor,
     template = templates.get(draft.template)
     if template is None:
         return Refusal(f"no assessment template {draft.template!r}; known: {', '.join(sorted(templates))}")
+    if not template.applies_to(draft.period):
+        return Refusal(f"template {template.id!r} assesses periods of {', '.join(template.periods)}; "
+                       f"{draft.period!r} is not one")
     item = template.items().get(draft.item)
     if item is None:
         return Refusal(f"template {template.id!r} has no item {draft.item!r}")
@@ -39,6 +42,8 @@ async def record_on_request(books: AssessmentBooks, draft: Record, actor: Actor,
     if isinstance(made, Refusal):
         return made
     async with books.transaction() as records:
+        if await records.period_closed(made.period):
+            return _closed(made.period)
         if await records.get_for_update(made.id) is not None:
             return Refusal(f"a record {made.id!r} exists already")
         await records.save(made, made.history)
@@ -51,7 +56,13 @@ async def act_on_record(books: AssessmentBooks, record_id: str, command: Command
         record = await records.get_for_update(record_id)
         if record is None:
             raise UnknownRecord(record_id)
+        if await records.period_closed(record.period):
+            return _closed(record.period)
         decided = decide(record, command, now, appeal_days)
         if isinstance(decided, Record):
             await records.save(decided, decided.history[len(record.history):])
         return decided
+
+
+def _closed(period: str) -> Refusal:
+    return Refusal(f"{period} is closed: its assessment records are frozen with the month (docs/rules.md §10)")

@@ -30,6 +30,7 @@ from caseflow_scoring.period_numbers import period_numbers
 from caseflow_scoring.standing import run_standing
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedger, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
+from caseflow_scoring.store.months import closed_month
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -80,13 +81,15 @@ def bootstrap(settings: Settings) -> FastAPI:
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True, background=clock, after_commit=committed)
     app = service_app("scoring", lifespan, "Unit and region indicators, scheme scores and rankings, for any period.")
-    scoring = Scoring(rules, directory, schemes)
+    scoring = Scoring(rules, directory, schemes, load_templates(settings.assessments_dir))
     add_routes(app, settings, scoring)
 
     async def numbers(period: str) -> dict[str, Any]:
-        return await period_numbers(app.state.pool, period, None, scoring)
-    names = {**{r.id: r.name for r in directory.regions.values()}, **{u.id: u.name for u in directory.units.values()}}
-    add_assessment_routes(app, settings, load_templates(settings.assessments_dir), numbers, names)
+        """The indicators assessments score with: a closed month's as closed, else live."""
+        closed = await closed_month(app.state.pool, period)
+        return closed["document"] if closed else await period_numbers(app.state.pool, period, None, scoring,
+                                                                      assessed=False)
+    add_assessment_routes(app, settings, scoring.templates, numbers, directory.names)
     add_assessment_page(app)
     return app
 

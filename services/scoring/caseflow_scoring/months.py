@@ -14,7 +14,10 @@ import asyncpg
 import orjson
 from pydantic import BaseModel, Field
 
+from caseflow.domain.assessment_records import Record
+from caseflow.evaluation.assessments import awaiting, frozen_record
 from caseflow_scoring.store import months as store
+from caseflow_scoring.store.assessments import records_in
 
 
 class CloseRequest(BaseModel):
@@ -30,11 +33,12 @@ class CloseRefused(Exception):
         self.status, self.detail = status, detail
 
 
-CANONICAL_KEYS = ("period", "units", "regions", "listings")
+CANONICAL_KEYS = ("period", "units", "regions", "listings", "assessments")
 
 
 def canonical(document: dict[str, Any]) -> bytes:
-    """The frozen part of a period document (months closed before listings existed have none)."""
+    """The frozen part of a period document (months closed before listings or assessments existed have
+    none of them)."""
     return orjson.dumps({k: document[k] for k in CANONICAL_KEYS if k in document}, option=orjson.OPT_SORT_KEYS)
 
 
@@ -54,12 +58,32 @@ async def close_month(pool: asyncpg.Pool, period: str, body: CloseRequest, live:
                                           "run `caseflow audit` to see where"})
     digest = content_hash(body.document)
     versions = f"scoring {code_version}; replay {body.replay_code_version}"
-    record = await store.insert_closed(pool, period, canonical(body.document), digest, schemes_live, versions,
-                                       body.source, who)
+    async with store.closing(pool, period) as conn:
+        records = await records_in(conn, period)
+        _check_records(records, body.document)
+        record = await store.insert_closed(conn, period, canonical(body.document), digest, schemes_live, versions,
+                                           body.source, who)
     if record is None:
         existing = await store.closed_month(pool, period)
         raise CloseRefused(409, {"error": f"{period} is already closed", "closed": _summary(existing)})
     return record
+
+
+def _check_records(records: list[Record], document: dict[str, Any]) -> None:
+    """Nothing waits for a decision, and the records are still those the replay was given (checked
+    under the closing lock, so none changes between this check and the month's row)."""
+    waiting = awaiting(records)
+    if waiting:
+        raise CloseRefused(409, {"error": "assessment records wait for a decision (submit, verify, approve, "
+                                          "or decide the appeal) before the month closes", "records": waiting})
+    now: dict[str, dict[str, Any]] = {}
+    for r in records:
+        now.setdefault(r.template, {})[r.id] = frozen_record(r)
+    sent = {t: s.get("records", {}) for t, s in (document.get("assessments") or {}).items()}
+    changed = sorted(t for t in set(now) | set(sent) if now.get(t, {}) != sent.get(t, {}))
+    if changed:
+        raise CloseRefused(409, {"error": "assessment records changed since the replay read them; run "
+                                          "close-month again", "templates": changed})
 
 
 def _summary(record: dict[str, Any] | None) -> dict[str, Any] | None:

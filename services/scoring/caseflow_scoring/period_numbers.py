@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from caseflow.domain.indicators import Period
+from caseflow.evaluation.assessments import assessment_section
 from caseflow.evaluation.evaluate import evaluate_period, period_document
 from caseflow.evaluation.periods import named_bounds, parse_instant
+from caseflow_scoring.store.assessments import records_of
 from caseflow_scoring.store.cases import cases_for, rejected_by
 from caseflow_scoring.store.evaluations import manual_inputs
 
@@ -24,10 +26,17 @@ def period_of(period: str, as_of: str | None) -> Period:
 
 
 async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scoring: Scoring,
-                         fresh: bool = False) -> dict[str, Any]:
-    """`fresh` decodes every state from PostgreSQL (audits and closing check what is stored)."""
+                         fresh: bool = False, assessed: bool = True) -> dict[str, Any]:
+    """`fresh` decodes every state from PostgreSQL (audits and closing check what is stored); `assessed`
+    adds each assessment template's totals and records for the period (as the records stand now, whatever
+    the as-of)."""
     period = period_of(name, as_of)
     cases = await cases_for(pool, period, fresh)
     manual = await manual_inputs(pool, name)
     numbers = evaluate_period(cases, period, scoring.rules, scoring.directory, scoring.schemes, manual)
-    return {**period_document(period, *numbers), "rejected": await rejected_by(pool, period.as_of)}
+    document = {**period_document(period, *numbers), "rejected": await rejected_by(pool, period.as_of)}
+    if assessed:
+        document["assessments"] = {
+            t.id: assessment_section(t, document, await records_of(pool, t.id, name))
+            for t in sorted(scoring.templates.values(), key=lambda t: t.id) if t.applies_to(name)}
+    return document

@@ -69,6 +69,9 @@ class AssessmentRecords(Protocol):
     async def save(self, record: Record, changes: Sequence[Change]) -> None:
         """The record's new state, and the changes that made it (appended, never altered)."""
 
+    async def period_closed(self, period: str) -> bool:
+        """Whether the period's month is closed; until the transaction ends, closing it waits."""
+
 
 class AssessmentBooks(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[AssessmentRecords]: ...

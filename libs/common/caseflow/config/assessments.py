@@ -14,6 +14,7 @@ import yaml
 from caseflow.config.schemes import ConfigError
 from caseflow.domain.assessment import (
     DEDUCTION_KINDS,
+    PERIOD_KINDS,
     SCORINGS,
     THRESHOLD_MODES,
     Deduction,
@@ -114,8 +115,10 @@ def parse_template(raw: Any, where: str) -> Template:
         twice = sorted({i for i in ids if ids.count(i) > 1})
         raise ConfigError(f"{where}: item ids are unique within a template; twice: {', '.join(twice)}")
     cap = raw.get("bonus_cap")
-    return Template(str(raw["id"]), str(raw.get("name", raw["id"])), assessed,
-                    tuple(str(p) for p in raw.get("periods", ("month",))), sections,
+    periods = tuple(str(p) for p in raw.get("periods", ("month",)))
+    if not periods or any(p not in PERIOD_KINDS for p in periods):
+        raise ConfigError(f"{where}: `periods` lists some of {', '.join(PERIOD_KINDS)}, got {list(periods)}")
+    return Template(str(raw["id"]), str(raw.get("name", raw["id"])), assessed, periods, sections,
                     _number(cap, where, "bonus_cap") if cap is not None else None, str(raw.get("source", "")))
 
 

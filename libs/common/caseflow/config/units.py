@@ -41,6 +41,11 @@ class Directory:
     def unit_class(self) -> dict[str, int]:
         return {u.id: u.unit_class for u in self.units.values()}
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Every unit's and region's name by id."""
+        return {**{r.id: r.name for r in self.regions.values()}, **{u.id: u.name for u in self.units.values()}}
+
 
 def directory_of(spec: UnitsFile) -> Directory:
     units = {u.id: Unit(u.id, u.display_name, u.unit_class, u.targets.on_time_rate) for u in spec.units}

@@ -11,6 +11,12 @@ from dataclasses import dataclass, field
 SCORINGS = ("automatic", "deductions", "manual", "bonus")
 DEDUCTION_KINDS = ("fixed", "per_occurrence", "judgement", "zero")
 THRESHOLD_MODES = ("all_or_nothing", "proportional")
+PERIOD_KINDS = ("day", "month", "quarter", "year")
+
+
+def period_kind(name: str) -> str:
+    """day (2026-10-08), month (2026-10), quarter (2026-Q4) or year (2026): which templates apply."""
+    return "day" if name.count("-") == 2 else "quarter" if "Q" in name else "month" if "-" in name else "year"
 
 
 @dataclass(frozen=True)
@@ -67,6 +73,9 @@ class Template:
 
     def items(self) -> dict[str, Item]:
         return {item.id: item for section in self.sections for item in section.items}
+
+    def applies_to(self, period: str) -> bool:
+        return period_kind(period) in self.periods
 
 
 @dataclass(frozen=True)

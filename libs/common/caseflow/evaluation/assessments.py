@@ -49,6 +49,32 @@ def as_json(scored: Mapping[str, Scored]) -> dict[str, Any]:
             for subject, s in scored.items()}
 
 
+AWAITING = ("submitted", "verified")  # a record in these states waits for an assessor's or approver's decision
+
+
+def frozen_record(record: Record) -> dict[str, Any]:
+    """What a period document keeps of a record: what it says and where it stands, with its files'
+    hashes (the history stays in scoring; its outcome is here)."""
+    appeal = record.appeal
+    return {"subject": record.subject, "item": record.item, "kind": record.kind, "status": record.status,
+            "counts": record.counts, "points": record.points, "deduction": record.deduction,
+            "occurrences": record.occurrences, "evidence": record.evidence, "files": sorted(record.files),
+            "appeal": None if appeal is None else {"status": appeal.status, "files": sorted(appeal.files)}}
+
+
+def assessment_section(template: Template, document: Mapping[str, Any], records: Sequence[Record]) -> dict[str, Any]:
+    """A template's part of a period document (key `assessments.<template>`): who it assesses, every
+    subject's total, sections and items, and every record of the period as it stands."""
+    return {"on": template.assessed, "totals": as_json(totals(template, subjects_of(template, document), records)),
+            "records": {r.id: frozen_record(r) for r in sorted(records, key=lambda r: r.id)}}
+
+
+def awaiting(records: Sequence[Record]) -> list[str]:
+    """Records that still wait for a decision (submitted, verified, or an appeal not yet decided)."""
+    return [r.id for r in records
+            if r.status in AWAITING or (r.appeal is not None and r.appeal.status == "open")]
+
+
 def read_records_file(path: Path, templates: Mapping[str, Template], period: str) -> tuple[Template, list[Record]]:
     """An exported records file, checked: readable, for a known template and for this period."""
     try:

@@ -22,9 +22,9 @@ RATE_PARTS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Difference:
-    scope: str  # unit | region
+    scope: str  # unit | region | rejected | assessment | record
     id: str
-    key: str  # an indicator key, or scores.<scheme>.<score|rank|grade>
+    key: str  # an indicator key, scores.<scheme>.<score|rank|grade>, or an assessment's (total, items.<id>, status)
     expected: Any  # the replay (or the stored, closed result)
     actual: Any  # live (or a fresh replay)
     cases: tuple[str, ...] = field(default=())
@@ -55,7 +55,40 @@ def compare(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Diff
         for id_ in sorted(set(rows_a) | set(rows_b)):
             a, b = _listing_flat(scheme, rows_a.get(id_, {})), _listing_flat(scheme, rows_b.get(id_, {}))
             out += _differing(scope, id_, a, b)
-    return out + _rejected_differences(expected, actual)
+    return out + _rejected_differences(expected, actual) + _assessment_differences(expected, actual)
+
+
+def _assessment_differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:
+    """Each template's totals (scope `assessment`, id `<template>/<subject>`) and records (scope `record`,
+    id `<template>/<record id>`) that differ; a template on one side only is one difference. Compared
+    when both sides have assessments."""
+    if "assessments" not in expected or "assessments" not in actual:
+        return []
+    out: list[Difference] = []
+    left, right = expected["assessments"], actual["assessments"]
+    for template in sorted(set(left) | set(right)):
+        a, b = left.get(template), right.get(template)
+        if a is None or b is None:
+            out.append(Difference("assessment", template, "template", a and a["on"], b and b["on"]))
+            continue
+        for subject in sorted(set(a["totals"]) | set(b["totals"])):
+            out += _differing("assessment", f"{template}/{subject}", _flat(a["totals"].get(subject, {})),
+                              _flat(b["totals"].get(subject, {})))
+        for record in sorted(set(a["records"]) | set(b["records"])):
+            out += _differing("record", f"{template}/{record}", _flat(a["records"].get(record, {})),
+                              _flat(b["records"].get(record, {})))
+    return out
+
+
+def _flat(entry: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings as dotted keys (sections.<id>, items.<id>, appeal.status)."""
+    flat: dict[str, Any] = {}
+    for key, value in entry.items():
+        if isinstance(value, Mapping):
+            flat.update(_flat(value, f"{prefix}{key}."))
+        else:
+            flat[f"{prefix}{key}"] = value
+    return flat
 
 
 def _rejected_differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:

@@ -11,6 +11,7 @@ import orjson
 
 from caseflow.config.schemes import ConfigError
 from caseflow.evaluation.periods import PeriodError
+from caseflow.replay.assessed import add_assessment_arguments, add_to, with_scoring
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.loading import fold, replay_document
@@ -21,6 +22,10 @@ EXAMPLES = """examples:
   caseflow audit --from-archive --units units.yaml --period 2026-10
   caseflow audit --from-kafka --units units.yaml --period 2026-10 --as-of 2026-10-31T18:00
   caseflow audit --input events.jsonl --units units.yaml --period 2026-10 --format json
+  caseflow audit --from-archive --units units.yaml --period 2026-10 --assessments district-rules-2026-10.json
+      # the records as exported at the close, against the records scoring holds now
+Assessment totals and records are compared too: each template's records come from scoring's export
+unless a file is given for it.
 Scoring is asked at --scoring-url (CASEFLOW_SCORING_URL, default http://127.0.0.1:8003) with --api-key
 (CASEFLOW_API_KEY). Exit status: 0 all equal, 1 differences found, 2 the audit could not run."""
 
@@ -35,6 +40,7 @@ def add_scoring_arguments(p: argparse.ArgumentParser) -> None:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_config_arguments(p, period_help="the month to audit, YYYY-MM (Asia/Shanghai)")
     add_scoring_arguments(p)
+    add_assessment_arguments(p, fetched=True)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -49,14 +55,15 @@ def explain(diffs: list[Difference], replayed: list[Any], client: ScoringClient,
 def render(diffs: list[Difference], header: str, left: str = "replay", right: str = "live") -> str:
     lines = [header]
     if not diffs:
-        lines.append(f"VERDICT: MATCH — every indicator, score and rank of every unit and region, every listing "
-                     f"and every rejected event equals {right}.")
+        lines.append(f"VERDICT: MATCH — every indicator, score and rank of every unit and region, every listing, "
+                     f"every rejected event and every assessment total and record equals {right}.")
         return "\n".join(lines) + "\n"
     units = {d.id for d in diffs if d.scope == "unit"}
     regions = {d.id for d in diffs if d.scope == "region"}
-    rejected = sum(d.scope == "rejected" for d in diffs)
+    also = {scope: len({d.id for d in diffs if d.scope == scope}) for scope in ("rejected", "assessment", "record")}
+    named = {"rejected": "rejected event(s)", "assessment": "assessment total(s)", "record": "assessment record(s)"}
     lines.append(f"VERDICT: {len(diffs)} DIFFERENCE(S) in {len(units)} unit(s) and {len(regions)} region(s)"
-                 + (f", {rejected} rejected event(s)" if rejected else ""))
+                 + "".join(f", {n} {named[scope]}" for scope, n in also.items() if n))
     for d in diffs:
         cases = f"  cases: {', '.join(d.cases[:10])}{' …' if len(d.cases) > 10 else ''}" if d.cases else ""
         lines.append(f"  {d.scope} {d.id}  {d.key}: {left} {_show(d.expected)}  {right} {_show(d.actual)}{cases}")
@@ -71,8 +78,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         period, directory, rules, schemes, source = load_config(args)
         client = ScoringClient(args.scoring_url, args.api_key)
-        replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
-                                   args.workers, not args.no_progress)
+        assessed = with_scoring(args, args.period, client)
+        replayed = add_to(replay_document(source, period, rules, directory, schemes, client.manual(args.period),
+                                          args.workers, not args.no_progress), assessed)
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import orjson
 
-from caseflow.config.assessments import load_templates
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.config.schemes import ConfigError, load_schemes
 from caseflow.config.units import Directory, load_directory
@@ -17,8 +16,9 @@ from caseflow.domain.calendar import day_to_date, local_day
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.evaluation.assessments import as_json, read_records_file, subjects_of, totals
 from caseflow.evaluation.periods import PeriodError, make_period
+from caseflow.replay.assessed import add_assessment_arguments, add_to
+from caseflow.replay.assessed import from_files as assessed_files
 from caseflow.replay.loading import compute
 from caseflow.replay.output import as_document, to_csv, to_json, to_table
 from caseflow.replay.sources import Source, SourceError, add_source_arguments, source_from_args
@@ -40,11 +40,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--start", help="period start (inclusive), ISO date or date-time")
     p.add_argument("--end", help="period end (exclusive), ISO date or date-time")
     p.add_argument("--format", choices=("json", "table", "csv"), default="json")
-    p.add_argument("--assessments", type=Path, action="append", default=[], metavar="FILE",
-                   help="an exported assessment records file (GET /v1/assessment-exports/TEMPLATE/PERIOD): the "
-                        "template's totals are computed with the replayed indicators; repeat for more templates")
-    p.add_argument("--assessments-dir", type=Path, default=os.environ.get("CASEFLOW_ASSESSMENTS_DIR"),
-                   help="the operators' own assessment templates; default: CASEFLOW_ASSESSMENTS_DIR")
+    add_assessment_arguments(p, fetched=False)
 
 
 def add_config_arguments(p: argparse.ArgumentParser, period_help: str = "a month, YYYY-MM (Asia/Shanghai)") -> None:
@@ -91,24 +87,19 @@ def load_config(args: argparse.Namespace) -> tuple[Period, Directory, Rules, dic
 def run(args: argparse.Namespace) -> int:
     try:
         period, directory, rules, schemes, source = load_config(args)
-        name = args.period or f"{args.start}/{args.end}"
-        templates = load_templates(args.assessments_dir) if args.assessments else {}
-        assessed = [read_records_file(path, templates, name) for path in args.assessments]
+        assessed = assessed_files(args, args.period or f"{args.start}/{args.end}")
         result = compute(source, period, rules, directory, schemes, args.workers, not args.no_progress)
     except (PeriodError, ConfigError, SourceError) as exc:
         print(f"caseflow replay: {exc}", file=sys.stderr)
         return 2
-    if assessed:
-        document = as_document(result)
-        document["assessments"] = {t.id: as_json(totals(t, subjects_of(t, document), records))
-                                   for t, records in assessed}
     if args.format == "json":
-        sys.stdout.buffer.write(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n" if assessed
-                                else to_json(result))
+        sys.stdout.buffer.write(orjson.dumps(add_to(as_document(result), assessed), option=orjson.OPT_INDENT_2)
+                                + b"\n" if assessed else to_json(result))
     elif args.format == "csv":
         sys.stdout.write(to_csv(result))
     else:
         sys.stdout.write(to_table(result, directory))
-        for template_id, scored in (document["assessments"] if assessed else {}).items():
-            sys.stdout.write(f"\n{template_id}: " + ", ".join(f"{s} {v['total']:g}" for s, v in scored.items()) + "\n")
+        for template_id, part in add_to(as_document(result), assessed).get("assessments", {}).items():
+            totals = ", ".join(f"{s} {v['total']:g}" for s, v in part["totals"].items())
+            sys.stdout.write(f"\n{template_id}: {totals}\n")
     return 0

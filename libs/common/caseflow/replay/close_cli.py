@@ -7,6 +7,7 @@ import sys
 
 from caseflow.config.schemes import ConfigError, scheme_versions
 from caseflow.evaluation.periods import PeriodError
+from caseflow.replay.assessed import add_assessment_arguments, add_to, with_scoring
 from caseflow.replay.audit import compare
 from caseflow.replay.audit_cli import add_scoring_arguments, render
 from caseflow.replay.cli import add_config_arguments, load_config
@@ -19,7 +20,9 @@ EXAMPLES = """examples:
   caseflow close-month 2026-10 --from-archive --units units.yaml --api-key OPERATOR_KEY
   caseflow close-month 2026-10 --from-archive --units units.yaml --api-key KEY --diff
 The month is replayed and audited against scoring first; it is closed only when they agree (and
-scoring checks that again, with the same scheme versions). A closed month is never recomputed: running
+scoring checks that again, with the same scheme versions). Its assessment records are frozen with it
+(every template's totals and records, with their files' hashes): none may still wait for a decision, and
+none changes after. A closed month is never recomputed: running
 this again shows the stored result; --diff also replays now and lists what would differ.
 Exit status: 0 closed (or shown, no difference), 1 refused or differences, 2 could not run."""
 
@@ -28,6 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("month", help="the month to close, YYYY-MM (Asia/Shanghai)")
     add_config_arguments(p, period_help=argparse.SUPPRESS)
     add_scoring_arguments(p)
+    add_assessment_arguments(p, fetched=True)
     p.add_argument("--diff", action="store_true", help="for a closed month: replay now and show the differences")
 
 
@@ -51,8 +55,9 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(_show_closed(closed))
             return 0
         period, directory, rules, schemes, source = load_config(args)
-        replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.month),
-                                   args.workers, not args.no_progress)
+        assessed = with_scoring(args, args.month, client)
+        replayed = add_to(replay_document(source, period, rules, directory, schemes, client.manual(args.month),
+                                          args.workers, not args.no_progress), assessed)
         if closed is not None:
             diffs = compare(closed["document"], replayed)
             sys.stdout.write(_show_closed(closed))

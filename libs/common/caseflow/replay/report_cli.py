@@ -10,8 +10,11 @@ from pathlib import Path
 from caseflow.config.schemes import ConfigError, scheme_version
 from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.instants import SHANGHAI, iso
+from caseflow.replay.assessed import add_assessment_arguments, add_to
+from caseflow.replay.assessed import from_files as assessed_files
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.loading import compute_periods
+from caseflow.replay.output import as_document
 from caseflow.replay.report_data import (
     Report,
     ranking,
@@ -29,7 +32,9 @@ EXAMPLES = """examples:
 Writes the workbook and, beside it, a folder of charts (PNG) and report.html (--charts to choose it).
 The period before (环比), the same period a year before (同比) and a month-by-month trend (a month: the
 last six; a quarter or year: its months) are replayed from the same source in the same pass; periods
-the source does not cover show as empty. A year ranks the year's assignments (e.g. county-interim 年考核)."""
+the source does not cover show as empty. A year ranks the year's assignments (e.g. county-interim 年考核).
+With --assessments FILE (scoring's export of a template's records), the workbook has a sheet for that
+template: every unit's or region's items, points and records with their evidence and status."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -38,6 +43,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheme", default="county-interim", help="the unit scoring scheme to rank by")
     p.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
     p.add_argument("--charts", type=Path, help="folder for the PNG charts and report.html (default: OUT-charts)")
+    add_assessment_arguments(p, fetched=False)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         if scheme is None or scheme.kind != "unit_score":
             known = ", ".join(sorted(s for s, v in schemes.items() if v.kind == "unit_score"))
             raise ConfigError(f"--scheme {args.scheme!r} is not a unit scoring scheme; known: {known}")
+        assessed = assessed_files(args, args.period)
         wanted = report_periods(args.period)
         periods = [make_period(n, None, None, None) for n in wanted.names[:-1]] + [period]
         replayed = compute_periods(source, periods, rules, directory, schemes, args.workers,
@@ -74,7 +81,9 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        write_workbook(report, args.out, about)
+        document = add_to(as_document(current), assessed)
+        sheets = {t: (template, document["assessments"][t]) for t, (template, _) in assessed.items()}
+        write_workbook(report, args.out, about, sheets, directory.names)
         charts = write_charts(report, args.charts or args.out.with_name(args.out.stem + "-charts"))
     except OSError as exc:
         print(f"caseflow report: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)

@@ -1,8 +1,10 @@
 """The report's workbook (openpyxl): ranking with every term, indicators, regions against targets,
-环比/同比, the month-by-month trend, overdue and reworked cases. Chinese headers, number formats, frozen header rows."""
+环比/同比, the month-by-month trend, overdue and reworked cases, a sheet per assessment template.
+Chinese headers, number formats, frozen header rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -11,9 +13,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from caseflow.domain.assessment import Template
 from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.instants import iso
 from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
+from caseflow.replay.report_assessments import add_assessment_sheets
 from caseflow.replay.report_data import Report, change, region_verdict
 
 PCT, SCORE, INT = "0.00%", "0.00", "0"
@@ -146,7 +150,11 @@ def _cases(wb: Workbook, title: str, lines: list[Any]) -> None:
     _sheet(wb, title, head, rows, [None, None, INT, None, None, None, None, INT])
 
 
-def write_workbook(report: Report, out: Path, about: dict[str, str]) -> None:
+def write_workbook(report: Report, out: Path, about: dict[str, str],
+                   assessments: Mapping[str, tuple[Template, Mapping[str, Any]]] | None = None,
+                   names: Mapping[str, str] | None = None) -> None:
+    """`assessments`: template id -> (template, the period document's part for it), a sheet each;
+    `names`: the units' and regions' names."""
     wb = Workbook()
     assert wb.active is not None
     wb.remove(wb.active)
@@ -157,5 +165,6 @@ def write_workbook(report: Report, out: Path, about: dict[str, str]) -> None:
     _trend(wb, report)
     _cases(wb, "超期案件 overdue", report.overdue)
     _cases(wb, "返工案件 reworked", report.reworked)
+    add_assessment_sheets(wb, assessments or {}, names or {}, _sheet)
     _sheet(wb, "说明 about", ["项目 item", "内容 value"], [[k, v] for k, v in about.items()], [None, None])
     wb.save(out)

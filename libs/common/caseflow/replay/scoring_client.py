@@ -6,10 +6,13 @@ import os
 from typing import Any
 
 import httpx
+import msgspec
 import orjson
 
 from caseflow.contract.snapshot import decode_case
+from caseflow.domain.assessment_records import Record
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.assessments import RecordsFile
 
 
 class ScoringError(RuntimeError):
@@ -52,6 +55,16 @@ class ScoringClient:
         params = {"unit": unit, **({"as_of": as_of} if as_of else {})}
         body = self._json("GET", f"/v1/periods/{name}/cases", params=params)
         return [decode_case(c) for c in body["cases"]]
+
+    def records(self, template: str, period: str) -> list[Record]:
+        """A template's records of a period as scoring exports them (none if scoring lacks the template)."""
+        response = self._call("GET", f"/v1/assessment-exports/{template}/{period}")
+        if response.status_code == 404:
+            return []
+        if response.status_code >= 400:
+            raise ScoringError(f"scoring answered {response.status_code} to the {template} export: "
+                               f"{_detail(response)}")
+        return msgspec.json.decode(response.content, type=RecordsFile).records
 
     def month(self, name: str) -> dict[str, Any] | None:
         response = self._call("GET", f"/v1/months/{name}")

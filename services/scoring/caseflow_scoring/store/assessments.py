@@ -60,6 +60,20 @@ class PgAssessmentRecords:
             [(record.id, from_ms(c.at), c.who, c.action, _ENCODE.encode(c.old).decode(),
               _ENCODE.encode(c.new).decode(), c.why) for c in changes])
 
+    async def period_closed(self, period: str) -> bool:
+        await self.conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext($1))", CLOSING_LOCK + period)
+        return bool(await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM closed_months WHERE period = $1)",
+                                             period))
+
+
+CLOSING_LOCK = "assessments of "  # + period: shared while a record changes, exclusive while the month closes
+
+
+async def records_in(conn: asyncpg.Connection, period: str) -> list[Record]:
+    """Every template's records of a period."""
+    rows = await conn.fetch("SELECT record FROM assessment_records WHERE period = $1 ORDER BY id", period)
+    return [_DECODE.decode(r["record"]) for r in rows]
+
 
 async def records_of(pool: asyncpg.Pool, template: str, period: str, subject: str | None = None) -> list[Record]:
     rows = await pool.fetch("SELECT record FROM assessment_records WHERE template = $1 AND period = $2 "
