@@ -126,6 +126,10 @@ async def test_an_assessed_month_closes_audits_and_reports(stack: Services, sett
     photo = desk.http.post("/v1/assessment-files?name=现场.png", headers={**ASSESSOR, "content-type": "image/png"},
                            content=PNG).json()["hash"]
     assert photo == "sha256:" + hashlib.sha256(PNG).hexdigest()
+    # A bonus the town declares, an assessor verifies, the approver approves.
+    bonus = desk.record("town-monthly", "R-00", TOWN_0, item="innovation", kind="bonus", points=2.5,
+                        evidence="网格化试点", files=[photo])
+    desk.step(bonus, ("submit", TOWN_0), ("verify", ASSESSOR), ("approve", APPROVER))
     # Findings: one with a photo (approved), one appealed by the town and reversed.
     seen = desk.record("district-rules", "R-00", ASSESSOR, item="system-operation", kind="finding",
                        deduction="fault-unreported", occurrences=2, evidence="10月3日、9日故障未上报", files=[photo])
@@ -139,10 +143,7 @@ async def test_an_assessed_month_closes_audits_and_reports(stack: Services, sett
     before_reversal = tmp_path / "town-before.json"
     before_reversal.write_bytes(desk.export("town-monthly"))
     desk.step(appealed, ("reverse", APPROVER))
-    # A bonus the town declares, an assessor verifies, the approver approves; a grade for a unit.
-    bonus = desk.record("town-monthly", "R-00", TOWN_0, item="innovation", kind="bonus", points=2.5,
-                        evidence="网格化试点", files=[photo])
-    desk.step(bonus, ("submit", TOWN_0), ("verify", ASSESSOR), ("approve", APPROVER))
+    # A grade for a unit; a finding submitted but not yet approved.
     grade = desk.record("suning-2011-other", "U-001", ASSESSOR, item="department-evaluation", kind="grade",
                         points=4, evidence="部门评价")
     desk.step(grade, ("submit", ASSESSOR), ("approve", APPROVER))

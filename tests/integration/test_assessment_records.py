@@ -4,6 +4,7 @@ records; attachments kept with their hash within size and type limits."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import asyncpg
@@ -22,8 +23,10 @@ from caseflow_scoring.store.assessments import (
     changes_of,
     get_file,
     put_file,
+    records_in,
     records_of,
 )
+from caseflow_scoring.store.months import closing, insert_closed
 
 TEMPLATES = load_templates()
 ASSESSOR, APPROVER, TOWN = Actor("li", "assessor"), Actor("wang", "approver"), Actor("town-a", "unit", "R-A")
@@ -134,3 +137,39 @@ async def test_attachments_kept_with_their_hash_within_the_limits(settings: Sett
     finally:
         await pool.close()
 
+
+
+async def test_a_month_closing_waits_for_a_record_changing_and_freezes_the_rest(settings: Settings) -> None:
+    """The closing lock: a record mid-change holds the close until it commits; once the month's row is
+    in, no record of it changes (and one of another month still does)."""
+    pool = await db.connect(settings.database_url)
+    books = PgAssessmentBooks(pool)
+    try:
+        assert isinstance(await record_on_request(books, draft("c1"), ASSESSOR, TEMPLATES), Record)
+        assert isinstance(await record_on_request(books, draft("n1", period="2026-11"), ASSESSOR, TEMPLATES), Record)
+        order: list[str] = []
+
+        async def close() -> None:
+            async with closing(pool, "2026-10") as conn:
+                order.append(f"closing sees {[r.status for r in await records_in(conn, '2026-10')]}")
+                await insert_closed(conn, "2026-10", b"{}", "sha256:0", {}, "v", "test", "operator")
+
+        async with books.transaction() as records:
+            held = await records.get_for_update("c1")
+            assert held is not None and not await records.period_closed("2026-10")
+            closer = asyncio.create_task(close())
+            await asyncio.sleep(0.5)
+            assert not closer.done()  # waits for the record's transaction
+            submitted = replace(held, status="submitted")
+            await records.save(submitted, ())
+            order.append("record saved")
+        await closer
+        assert order == ["record saved", "closing sees ['submitted']"]
+        refused = await act_on_record(books, "c1", Command("withdraw", ASSESSOR, "撤回"), T0 + 9)
+        assert isinstance(refused, Refusal) and "2026-10 is closed" in refused.reason
+        assert isinstance(await record_on_request(books, draft("c2"), ASSESSOR, TEMPLATES), Refusal)
+        assert isinstance(await act_on_record(books, "n1", Command("submit", ASSESSOR), T0 + 9), Record)
+        [kept] = await records_of(pool, "district-rules", "2026-10")
+        assert kept.status == "submitted"
+    finally:
+        await pool.close()
