@@ -22,9 +22,11 @@ from caseflow.infra.settings import Settings
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
+from tests.e2e.test_assessment_page import status, text_of
 from tests.e2e.test_audit import caseflow, replay_doc
 from tests.e2e.test_live_equals_replay import converge, post_all
-from tests.e2e.test_walking_skeleton import env_of
+from tests.e2e.test_notify_live import SHOTS, browser
+from tests.e2e.test_walking_skeleton import env_of, wait_for
 
 pytestmark = pytest.mark.e2e
 SHAPE = Shape(cases=150, units=6, regions=2, seed=83)
@@ -177,6 +179,8 @@ async def test_an_assessed_month_closes_audits_and_reports(stack: Services, sett
         "item": "funding", "kind": "finding", "deduction": first_deduction(desk, "district-rules", "funding")})
     assert late.status_code in (409, 422) and "2026-10 is closed" in late.json()["detail"]
 
+    closed_page(f"{scoring}/assessments/town-monthly/2026-10")
+
     audit = caseflow("audit", *common, "--period", "2026-10", "--api-key", "test-platform-key")
     assert audit.returncode == 0 and "VERDICT: MATCH" in audit.stdout, audit.stdout + audit.stderr
     older = caseflow("audit", *common, "--period", "2026-10", "--api-key", "test-platform-key",
@@ -212,3 +216,23 @@ def first_deduction(desk: Desk, template: str, item: str) -> str:
     templates = desk.http.get("/v1/assessments", headers=READER).json()["templates"]
     found = next(t for t in templates if t["id"] == template)
     return str(next(i for s in found["sections"] for i in s["items"] if i["id"] == item)["deductions"][0]["id"])
+
+
+def closed_page(page: str) -> None:
+    """After the close, the town on its phone sees its record and total with no 申诉 button, and the
+    approver's page offers no action or form; both say the month is closed."""
+    driver = browser()
+    try:
+        driver.set_window_size(360, 780)
+        driver.get(f"{page}?token=r01-token")
+        wait_for(lambda: "本月已结账" in status(driver) and "街道01 · 总分 10" in status(driver), timeout=20)
+        assert "申诉成立" in text_of(driver, "view") and not driver.find_elements("css selector", "button[data-act]")
+        driver.save_screenshot(str(SHOTS / "assessment-closed-unit-360.png"))
+        driver.set_window_size(1280, 900)
+        driver.get(f"{page}?key=test-approver-key&subject=R-00")
+        wait_for(lambda: "本月已结账" in status(driver), timeout=20)
+        assert "附加分" in text_of(driver, "view") and "2.5" in text_of(driver, "view")
+        assert not driver.find_elements("css selector", "button[data-act]")
+        assert not driver.find_elements("css selector", "form.add")
+    finally:
+        driver.quit()

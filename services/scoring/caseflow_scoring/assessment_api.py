@@ -25,6 +25,7 @@ from caseflow.infra.settings import Settings
 from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request
 from caseflow_scoring.store import assessments as store
 from caseflow_scoring.store.assessments import PgAssessmentBooks
+from caseflow_scoring.store.months import closed_month
 
 
 class RecordIn(BaseModel):
@@ -88,6 +89,10 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             raise HTTPException(422, str(exc)) from exc
         return subjects_of(template, doc)
 
+    async def is_closed(period: str) -> bool:
+        """A closed month's records are frozen (the page then offers no changes)."""
+        return await closed_month(app.state.pool, period) is not None
+
     @app.get("/v1/assessments/whoami", tags=["assessments"], summary="who the key or token is, and its role")
     async def whoami(actor: Actor = who) -> dict[str, Any]:
         return asdict(actor)
@@ -107,7 +112,7 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         ranked = sorted(scored.items(), key=lambda sv: (-sv[1].total, sv[0]))
         rows = [{"subject": s, "name": named.get(s, s), "total": v.total, "bonus": v.bonus, "sections": v.sections}
                 for s, v in ranked]
-        return {"template": template.id, "period": period, "rows": rows}
+        return {"template": template.id, "period": period, "closed": await is_closed(period), "rows": rows}
 
     @app.get("/v1/assessments/{template_id}/{period}/{subject}", tags=["assessments"],
              summary="one unit's or region's items, points and records")
@@ -121,7 +126,7 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         items = [{"section": s.id, "id": i.id, "name": i.name, "scoring": i.scoring, **asdict(scored.items[i.id])}
                  for s in template.sections for i in s.items]
         return {"template": template.id, "period": period, "subject": subject, "name": named.get(subject, subject),
-                "total": scored.total,
+                "closed": await is_closed(period), "total": scored.total,
                 "bonus": scored.bonus, "sections": scored.sections, "items": items,
                 "records": [record_json(r) for r in records]}
 
