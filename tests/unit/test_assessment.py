@@ -136,6 +136,8 @@ sections:
     (lambda r: r.update(assessed="towns"), "`assessed` is one of units, regions, both"),
     (lambda r: r.update(periods=["monthly"]), "`periods` lists some of day, month, quarter, year, got ['monthly']"),
     (lambda r: r.update(periods=[]), "`periods` lists some of"),
+    (lambda r: r.update(rank_within="district"), "`rank_within` is all, or class for a template that assesses units"),
+    (lambda r: r.update(assessed="regions", rank_within="class"), "`rank_within` is all, or class"),
     (lambda r: r["sections"][0]["items"][1].update(rule="collector_filing_rate >= 70%"),
      "unknown indicator 'collector_filing_rate' for units"),
 ])

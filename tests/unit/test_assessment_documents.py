@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from caseflow.config.assessments import load_templates
+from caseflow.config.assessments import load_templates, parse_template
+from caseflow.domain.assessment import Scored
 from caseflow.domain.assessment_records import Appeal, Record
-from caseflow.evaluation.assessments import assessment_section, awaiting
+from caseflow.evaluation.assessments import assessment_section, awaiting, ranked_rows, ranks
 from caseflow.replay.audit import Difference, compare
 from caseflow.replay.audit_cli import render
 from caseflow.replay.report_assessments import sheet_rows
@@ -21,12 +22,13 @@ FINDING = Record("r1", "district-rules", "R-A", "2026-10", "org-structure", "fin
 
 
 def with_part(records: list[Record]) -> dict[str, object]:
-    return {**DOC, "assessments": {"district-rules": assessment_section(DISTRICT, DOC, records)}}
+    return {**DOC, "assessments": {"district-rules": assessment_section(DISTRICT, DOC, records, {})}}
 
 
 def test_the_part_has_every_subjects_total_and_every_record_as_it_stands() -> None:
-    part = assessment_section(DISTRICT, DOC, [FINDING])
-    assert part["on"] == "regions"
+    part = assessment_section(DISTRICT, DOC, [FINDING], {})
+    assert part["on"] == "regions" and part["rank_within"] == "all"
+    assert part["totals"]["R-A"]["rank"] == 1 and part["totals"]["R-B"]["rank"] == 2
     assert part["totals"]["R-A"]["total"] == 25.0 and part["totals"]["R-B"]["total"] == 20.0
     assert part["totals"]["R-A"]["items"]["org-structure"] == 2.0
     assert part["records"]["r1"] == {
@@ -68,7 +70,7 @@ def test_records_waiting_for_a_decision() -> None:
 
 
 def test_the_sheet_ranks_subjects_and_lists_each_record_under_its_item() -> None:
-    part = assessment_section(DISTRICT, DOC, [FINDING])
+    part = assessment_section(DISTRICT, DOC, [FINDING], {})
     rows = sheet_rows(DISTRICT, part, {"R-A": "甲街道"})
     totals = [r for r in rows if r[3] == "合计 total"]
     assert [(r[0], r[1], r[2], r[6]) for r in totals] == [(1, "R-A", "甲街道", 25.0), (2, "R-B", "R-B", 20.0)]
@@ -76,3 +78,25 @@ def test_the_sheet_ranks_subjects_and_lists_each_record_under_its_item() -> None
     record = rows[under + 1]
     assert record[7:] == ["r1", "扣分 finding", "96310 未合署办公", 1, None, "已批准 approved", "是 yes",
                           "96310 未合署", "sha256:aa sha256:bb", ""]
+
+
+def _scored(total: float) -> Scored:
+    return Scored(total, 0.0, {}, {})
+
+
+def test_equal_totals_share_a_rank_and_units_rank_within_their_class_when_the_template_says() -> None:
+    raw = {"id": "t", "assessed": "both", "rank_within": "class", "sections": [{"id": "s", "items": [
+        {"id": "g", "name": "G", "points": 10, "scoring": "manual"}]}]}
+    template = parse_template(raw, "t.yaml")
+    scored = {s: _scored(t) for s, t in (("U1", 9), ("U2", 9), ("U3", 7), ("U4", 8), ("R1", 5), ("R2", 6))}
+    classes = {"U1": 1, "U2": 1, "U3": 1, "U4": 2}
+    assert ranks(template, scored, {"U1", "U2", "U3", "U4"}, classes) == {
+        "U1": 1, "U2": 1, "U3": 3, "U4": 1, "R2": 1, "R1": 2}
+    everyone = parse_template({**raw, "rank_within": "all"}, "t.yaml")
+    assert ranks(everyone, scored, {"U1", "U2", "U3", "U4"}, classes) == {
+        "U1": 1, "U2": 1, "U4": 3, "U3": 4, "R2": 1, "R1": 2}
+    part = {"rank_within": "class", "totals": {s: {"total": v.total, "bonus": 0.0, "sections": {},
+                                                   "rank": r} for s, v in scored.items()
+                                               for r in [ranks(template, scored, set(classes), classes)[s]]}}
+    assert [(r["subject"], r["rank"]) for r in ranked_rows(part, {}, classes)] == [
+        ("U1", 1), ("U2", 1), ("U3", 3), ("U4", 1), ("R2", 1), ("R1", 2)]

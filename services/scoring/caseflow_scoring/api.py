@@ -17,6 +17,7 @@ from caseflow.domain.assessment import Template
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.assessments import ranked_rows
 from caseflow.evaluation.listings import LISTING_KINDS
 from caseflow.evaluation.periods import PeriodError
 from caseflow.infra.http import api_key_auth, operator_auth
@@ -190,13 +191,11 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
 
 
 def assessment_board(template: str, doc: dict[str, Any], directory: Directory) -> dict[str, Any]:
-    """A template's totals ranked (highest first, then by id), as the period document has them."""
+    """A template's totals ranked as the template says, as the period document has them."""
     section = (doc.get("assessments") or {}).get(template)
     if section is None:
         raise HTTPException(404, f"no {template!r} assessment for this period (the template assesses other "
                                  "periods, or the month was closed before assessments were kept)")
-    names = directory.names
-    ranked = sorted(section["totals"].items(), key=lambda kv: (-kv[1]["total"], kv[0]))
-    rows = [{"rank": i + 1, "subject": s, "name": names.get(s, s), "total": v["total"], "bonus": v["bonus"],
-             "sections": v["sections"]} for i, (s, v) in enumerate(ranked)]
-    return {"period": doc["period"], "template": template, "on": section["on"], "rows": rows}
+    return {"period": doc["period"], "template": template, "on": section["on"],
+            "rank_within": section.get("rank_within", "all"),
+            "rows": ranked_rows(section, directory.names, directory.unit_class)}

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -16,9 +15,10 @@ import msgspec
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from caseflow.config.units import Directory
 from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Actor, Command, Record, Refusal
-from caseflow.evaluation.assessments import RecordsFile, subjects_of, totals
+from caseflow.evaluation.assessments import RecordsFile, assessment_section, ranked_rows, subjects_of, totals
 from caseflow.evaluation.periods import PeriodError
 from caseflow.infra.http import holder_of, presented_secret
 from caseflow.infra.settings import Settings
@@ -71,10 +71,10 @@ def _refused(refusal: Refusal) -> HTTPException:
 
 
 def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str, Template], numbers: Any,
-                          names: dict[str, str] | None = None) -> None:
-    """`numbers(period)`: the period's document (units and regions with their indicators); `names`: the
-    units' and regions' names from the units file."""
-    named = names or {}
+                          directory: Directory) -> None:
+    """`numbers(period)`: the period's document (units and regions with their indicators); `directory`:
+    the units' and regions' names and the units' classes, from the units file."""
+    named = directory.names
     who = Depends(actor_dependency(settings))
 
     def template_of(template_id: str) -> Template:
@@ -82,12 +82,12 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             raise HTTPException(404, f"no assessment template {template_id!r}; known: {', '.join(sorted(templates))}")
         return templates[template_id]
 
-    async def indicators(template: Template, period: str) -> dict[str, Mapping[str, Any]]:
+    async def document(period: str) -> dict[str, Any]:
         try:
-            doc = await numbers(period)
+            doc: dict[str, Any] = await numbers(period)
         except PeriodError as exc:
             raise HTTPException(422, str(exc)) from exc
-        return subjects_of(template, doc)
+        return doc
 
     async def is_closed(period: str) -> bool:
         """A closed month's records are frozen (the page then offers no changes)."""
@@ -102,16 +102,14 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         return {"templates": [asdict(t) for t in sorted(templates.values(), key=lambda t: t.id)]}
 
     @app.get("/v1/assessments/{template_id}/{period}", tags=["assessments"],
-             summary="a period's totals per unit or region (sections, bonus), highest first")
+             summary="a period's totals per unit or region (sections, bonus), ranked as the template says")
     async def period_totals(template_id: str, period: str, actor: Actor = who) -> dict[str, Any]:
         if actor.role == "unit":
             raise HTTPException(403, "a unit reads its own assessment: /v1/assessments/{template}/{period}/{unit}")
         template = template_of(template_id)
-        scored = totals(template, await indicators(template, period),
-                        await store.records_of(app.state.pool, template.id, period))
-        ranked = sorted(scored.items(), key=lambda sv: (-sv[1].total, sv[0]))
-        rows = [{"subject": s, "name": named.get(s, s), "total": v.total, "bonus": v.bonus, "sections": v.sections}
-                for s, v in ranked]
+        part = assessment_section(template, await document(period),
+                                  await store.records_of(app.state.pool, template.id, period), directory.unit_class)
+        rows = ranked_rows(part, named, directory.unit_class)
         return {"template": template.id, "period": period, "closed": await is_closed(period), "rows": rows}
 
     @app.get("/v1/assessments/{template_id}/{period}/{subject}", tags=["assessments"],
@@ -121,7 +119,7 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {subject!r}")
         template = template_of(template_id)
         records = await store.records_of(app.state.pool, template.id, period, subject)
-        found = await indicators(template, period)
+        found = subjects_of(template, await document(period))
         scored = totals(template, {subject: found.get(subject, {})}, records)[subject]
         items = [{"section": s.id, "id": i.id, "name": i.name, "scoring": i.scoring, **asdict(scored.items[i.id])}
                  for s in template.sections for i in s.items]

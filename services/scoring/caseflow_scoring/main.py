@@ -89,7 +89,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         closed = await closed_month(app.state.pool, period)
         return closed["document"] if closed else await period_numbers(app.state.pool, period, None, scoring,
                                                                       assessed=False)
-    add_assessment_routes(app, settings, scoring.templates, numbers, directory.names)
+    add_assessment_routes(app, settings, scoring.templates, numbers, directory)
     add_assessment_page(app)
     return app
 

@@ -37,6 +37,7 @@ async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scori
     document = {**period_document(period, *numbers), "rejected": await rejected_by(pool, period.as_of)}
     if assessed:
         document["assessments"] = {
-            t.id: assessment_section(t, document, await records_of(pool, t.id, name))
+            t.id: assessment_section(t, document, await records_of(pool, t.id, name),
+                                     scoring.directory.unit_class)
             for t in sorted(scoring.templates.values(), key=lambda t: t.id) if t.applies_to(name)}
     return document

@@ -118,8 +118,13 @@ def parse_template(raw: Any, where: str) -> Template:
     periods = tuple(str(p) for p in raw.get("periods", ("month",)))
     if not periods or any(p not in PERIOD_KINDS for p in periods):
         raise ConfigError(f"{where}: `periods` lists some of {', '.join(PERIOD_KINDS)}, got {list(periods)}")
+    rank_within = raw.get("rank_within", "all")
+    if rank_within not in ("all", "class") or (rank_within == "class" and assessed == "regions"):
+        raise ConfigError(f"{where}: `rank_within` is all, or class for a template that assesses units; "
+                          f"got {rank_within!r}")
     return Template(str(raw["id"]), str(raw.get("name", raw["id"])), assessed, periods, sections,
-                    _number(cap, where, "bonus_cap") if cap is not None else None, str(raw.get("source", "")))
+                    _number(cap, where, "bonus_cap") if cap is not None else None, str(raw.get("source", "")),
+                    rank_within)
 
 
 def _read(text: str, where: str) -> Template:

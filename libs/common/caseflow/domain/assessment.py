@@ -70,6 +70,7 @@ class Template:
     sections: tuple[Section, ...]
     bonus_cap: float | None = None  # all bonus items together
     source: str = ""  # the published rules it follows
+    rank_within: str = "all"  # all | class (units ranked within their class; regions among themselves)
 
     def items(self) -> dict[str, Item]:
         return {item.id: item for section in self.sections for item in section.items}

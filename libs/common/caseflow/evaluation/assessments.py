@@ -4,7 +4,8 @@ from its indicators and the records that count (docs/rules.md §10)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,27 @@ def subjects_of(template: Template, document: Mapping[str, Any]) -> dict[str, Ma
     return {**document["units"], **document["regions"]}
 
 
-def as_json(scored: Mapping[str, Scored]) -> dict[str, Any]:
+def ranks(template: Template, scored: Mapping[str, Scored], units: Collection[str],
+          unit_class: Mapping[str, int]) -> dict[str, int]:
+    """Highest total first; equal totals share a rank (1, 2, 2, 4). Units and regions are ranked apart,
+    units within their class when the template says `rank_within: class`."""
+    groups: dict[tuple[str, int | None], list[tuple[float, str]]] = defaultdict(list)
+    for subject, s in scored.items():
+        is_unit = template.assessed == "units" or (template.assessed == "both" and subject in units)
+        by_class = unit_class.get(subject) if is_unit and template.rank_within == "class" else None
+        groups[("unit" if is_unit else "region", by_class)].append((round(s.total, 9), subject))
+    out: dict[str, int] = {}
+    for members in groups.values():
+        members.sort(key=lambda m: (-m[0], m[1]))
+        for i, (total, subject) in enumerate(members):
+            out[subject] = out[members[i - 1][1]] if i and total == members[i - 1][0] else i + 1
+    return out
+
+
+def as_json(scored: Mapping[str, Scored], ranked: Mapping[str, int] | None = None) -> dict[str, Any]:
     return {subject: {"total": s.total, "bonus": s.bonus, "sections": s.sections,
-                      "items": {item: points.points for item, points in s.items.items()}}
+                      "items": {item: points.points for item, points in s.items.items()},
+                      **({"rank": ranked[subject]} if ranked is not None else {})}
             for subject, s in scored.items()}
 
 
@@ -62,11 +81,23 @@ def frozen_record(record: Record) -> dict[str, Any]:
             "appeal": None if appeal is None else {"status": appeal.status, "files": sorted(appeal.files)}}
 
 
-def assessment_section(template: Template, document: Mapping[str, Any], records: Sequence[Record]) -> dict[str, Any]:
+def assessment_section(template: Template, document: Mapping[str, Any], records: Sequence[Record],
+                       unit_class: Mapping[str, int]) -> dict[str, Any]:
     """A template's part of a period document (key `assessments.<template>`): who it assesses, every
-    subject's total, sections and items, and every record of the period as it stands."""
-    return {"on": template.assessed, "totals": as_json(totals(template, subjects_of(template, document), records)),
+    subject's total, sections, items and rank, and every record of the period as it stands."""
+    scored = totals(template, subjects_of(template, document), records)
+    return {"on": template.assessed, "rank_within": template.rank_within,
+            "totals": as_json(scored, ranks(template, scored, document["units"], unit_class)),
             "records": {r.id: frozen_record(r) for r in sorted(records, key=lambda r: r.id)}}
+
+
+def ranked_rows(part: Mapping[str, Any], names: Mapping[str, str],
+                unit_class: Mapping[str, int]) -> list[dict[str, Any]]:
+    """A template's totals as ranked rows (by class first when it ranks within classes)."""
+    by_class = part.get("rank_within") == "class"
+    rows = [{"rank": v["rank"], "subject": s, "name": names.get(s, s), "class": unit_class.get(s),
+             "total": v["total"], "bonus": v["bonus"], "sections": v["sections"]} for s, v in part["totals"].items()]
+    return sorted(rows, key=lambda r: ((r["class"] or 99) if by_class else 0, r["rank"], r["subject"]))
 
 
 def awaiting(records: Sequence[Record]) -> list[str]:

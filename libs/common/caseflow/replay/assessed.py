@@ -47,9 +47,11 @@ def with_scoring(args: argparse.Namespace, period: str, client: ScoringClient) -
     return {**found, **given}
 
 
-def add_to(document: dict[str, Any], assessed: Mapping[str, tuple[Template, Sequence[Record]]]) -> dict[str, Any]:
-    """The document with each template's part (totals from the document's indicators, the records)."""
+def add_to(document: dict[str, Any], assessed: Mapping[str, tuple[Template, Sequence[Record]]],
+           unit_class: Mapping[str, int]) -> dict[str, Any]:
+    """The document with each template's part (totals from the document's indicators, the records;
+    `unit_class` for templates that rank units within their class)."""
     if assessed:
-        document["assessments"] = {t: assessment_section(template, document, records)
+        document["assessments"] = {t: assessment_section(template, document, records, unit_class)
                                    for t, (template, records) in sorted(assessed.items())}
     return document

@@ -80,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         client = ScoringClient(args.scoring_url, args.api_key)
         assessed = with_scoring(args, args.period, client)
         replayed = add_to(replay_document(source, period, rules, directory, schemes, client.manual(args.period),
-                                          args.workers, not args.no_progress), assessed)
+                                          args.workers, not args.no_progress), assessed, directory.unit_class)
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:

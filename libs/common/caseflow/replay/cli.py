@@ -93,13 +93,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"caseflow replay: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
-        sys.stdout.buffer.write(orjson.dumps(add_to(as_document(result), assessed), option=orjson.OPT_INDENT_2)
+        sys.stdout.buffer.write(orjson.dumps(add_to(as_document(result), assessed, directory.unit_class),
+                                             option=orjson.OPT_INDENT_2)
                                 + b"\n" if assessed else to_json(result))
     elif args.format == "csv":
         sys.stdout.write(to_csv(result))
     else:
         sys.stdout.write(to_table(result, directory))
-        for template_id, part in add_to(as_document(result), assessed).get("assessments", {}).items():
+        document = add_to(as_document(result), assessed, directory.unit_class)
+        for template_id, part in document.get("assessments", {}).items():
             totals = ", ".join(f"{s} {v['total']:g}" for s, v in part["totals"].items())
             sys.stdout.write(f"\n{template_id}: {totals}\n")
     return 0

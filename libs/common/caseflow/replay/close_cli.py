@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         period, directory, rules, schemes, source = load_config(args)
         assessed = with_scoring(args, args.month, client)
         replayed = add_to(replay_document(source, period, rules, directory, schemes, client.manual(args.month),
-                                          args.workers, not args.no_progress), assessed)
+                                          args.workers, not args.no_progress), assessed, directory.unit_class)
         if closed is not None:
             diffs = compare(closed["document"], replayed)
             sys.stdout.write(_show_closed(closed))

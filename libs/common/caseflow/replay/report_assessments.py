@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from caseflow.domain.assessment import Template
+from caseflow.evaluation.assessments import ranked_rows
 
 HEAD = ["排名 rank", "对象 subject", "名称 name", "章节 section", "项目 item", "满分 max", "得分 points",
         "记录 record", "类型 kind", "扣分项 deduction", "次数 occurrences", "记录分值 record points", "状态 status",
@@ -31,17 +32,19 @@ def _record_row(record_id: str, record: Mapping[str, Any], deductions: Mapping[s
             APPEAL_ZH.get(appeal["status"], appeal["status"]) if appeal else ""]
 
 
-def sheet_rows(template: Template, part: Mapping[str, Any], names: Mapping[str, str]) -> list[list[Any]]:
-    """The rows of one template's sheet (a total row per subject, then its items and their records)."""
-    ranked = sorted(part["totals"].items(), key=lambda kv: (-kv[1]["total"], kv[0]))
+def sheet_rows(template: Template, part: Mapping[str, Any], names: Mapping[str, str],
+               unit_class: Mapping[str, int] | None = None) -> list[list[Any]]:
+    """The rows of one template's sheet (a total row per subject in rank order, then its items and their
+    records)."""
     by_item: dict[tuple[str, str], list[tuple[str, Mapping[str, Any]]]] = {}
     for record_id, record in part["records"].items():
         by_item.setdefault((record["subject"], record["item"]), []).append((record_id, record))
     full = sum(i.points for s in template.sections for i in s.items if i.scoring != "bonus")
     rows: list[list[Any]] = []
-    for rank, (subject, scored) in enumerate(ranked, start=1):
-        name = names.get(subject, subject)
-        rows.append([rank, subject, name, "合计 total", f"附加分 bonus {scored['bonus']:g}", full, scored["total"]])
+    for row in ranked_rows(part, names, unit_class or {}):
+        subject, name, scored = row["subject"], row["name"], part["totals"][row["subject"]]
+        bonus = f"附加分 bonus {scored['bonus']:g}"
+        rows.append([row["rank"], subject, name, "合计 total", bonus, full, scored["total"]])
         for section in template.sections:
             for item in section.items:
                 rows.append(["", subject, name, section.name, f"{item.name} ({item.id})", item.points,
@@ -53,10 +56,10 @@ def sheet_rows(template: Template, part: Mapping[str, Any], names: Mapping[str, 
 
 
 def add_assessment_sheets(wb: Workbook, assessments: Mapping[str, tuple[Template, Mapping[str, Any]]],
-                          names: Mapping[str, str], sheet: Any) -> None:
+                          names: Mapping[str, str], unit_class: Mapping[str, int], sheet: Any) -> None:
     """`sheet(wb, title, head, rows, formats, note)`: the workbook's own sheet writer."""
     for template_id, (template, part) in sorted(assessments.items()):
-        ws = sheet(wb, f"考核 {template_id}"[:31], HEAD, sheet_rows(template, part, names),
+        ws = sheet(wb, f"考核 {template_id}"[:31], HEAD, sheet_rows(template, part, names, unit_class),
                    [None, None, None, None, None, "0.##", "0.##", None, None, None, "0", "0.##"],
                    note=f"{template.name} ({template.id}) — {template.source}")
         for row in ws.iter_rows(min_row=3):

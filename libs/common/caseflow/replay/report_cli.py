@@ -81,9 +81,9 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        document = add_to(as_document(current), assessed)
+        document = add_to(as_document(current), assessed, directory.unit_class)
         sheets = {t: (template, document["assessments"][t]) for t, (template, _) in assessed.items()}
-        write_workbook(report, args.out, about, sheets, directory.names)
+        write_workbook(report, args.out, about, sheets, directory.names, directory.unit_class)
         charts = write_charts(report, args.charts or args.out.with_name(args.out.stem + "-charts"))
     except OSError as exc:
         print(f"caseflow report: cannot write {exc.filename}: {exc.strerror}", file=sys.stderr)

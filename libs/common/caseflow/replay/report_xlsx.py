@@ -152,9 +152,9 @@ def _cases(wb: Workbook, title: str, lines: list[Any]) -> None:
 
 def write_workbook(report: Report, out: Path, about: dict[str, str],
                    assessments: Mapping[str, tuple[Template, Mapping[str, Any]]] | None = None,
-                   names: Mapping[str, str] | None = None) -> None:
+                   names: Mapping[str, str] | None = None, unit_class: Mapping[str, int] | None = None) -> None:
     """`assessments`: template id -> (template, the period document's part for it), a sheet each;
-    `names`: the units' and regions' names."""
+    `names`, `unit_class`: the units' and regions' names, the units' classes."""
     wb = Workbook()
     assert wb.active is not None
     wb.remove(wb.active)
@@ -165,6 +165,6 @@ def write_workbook(report: Report, out: Path, about: dict[str, str],
     _trend(wb, report)
     _cases(wb, "超期案件 overdue", report.overdue)
     _cases(wb, "返工案件 reworked", report.reworked)
-    add_assessment_sheets(wb, assessments or {}, names or {}, _sheet)
+    add_assessment_sheets(wb, assessments or {}, names or {}, unit_class or {}, _sheet)
     _sheet(wb, "说明 about", ["项目 item", "内容 value"], [[k, v] for k, v in about.items()], [None, None])
     wb.save(out)
