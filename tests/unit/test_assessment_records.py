@@ -54,7 +54,9 @@ def test_a_finding_goes_draft_submitted_approved_and_counts() -> None:
     ([("submit", ASSESSOR), ("approve", APPROVER), ("appeal", TOWN, " ")], "an appeal gives its reason"),
     ([("submit", ASSESSOR), ("approve", APPROVER), ("uphold", APPROVER)], "no open appeal"),
     ([("submit", ASSESSOR), ("approve", APPROVER), ("appeal", TOWN, "有文件"), ("reverse", ASSESSOR, "x")],
-     "an approver decides an appeal"),
+     "the one who recorded the finding does not decide its appeal"),
+    ([("submit", ASSESSOR), ("approve", APPROVER), ("appeal", TOWN, "有文件"), ("uphold", TOWN, "x")],
+     "an assessor or an approver decides an appeal"),
     ([("submit", ASSESSOR), ("approve", APPROVER), ("appeal", TOWN, "有文件"), ("appeal", TOWN, "再诉")],
      "appealed already"),
 ])
@@ -76,7 +78,7 @@ def test_an_appeal_reversed_takes_the_deduction_back_upheld_keeps_it() -> None:
     appealed = decide(approved, Command("appeal", TOWN, "已于9月任命分管领导，附文件", files=("sha256:ab",)), T0 + DAY)
     assert isinstance(appealed, Record) and appealed.appeal is not None and appealed.counts  # counts until decided
     reversed_ = decide(appealed, Command("reverse", APPROVER, "文件属实"), T0 + 2 * DAY)
-    upheld = decide(appealed, Command("uphold", APPROVER, "文件日期晚于检查"), T0 + 2 * DAY)
+    upheld = decide(appealed, Command("uphold", Actor("zhao", "assessor"), "文件日期晚于检查"), T0 + 2 * DAY)
     assert isinstance(reversed_, Record) and isinstance(upheld, Record)
     assert not reversed_.counts and upheld.counts
     template = load_templates()["district-rules"]
@@ -84,6 +86,7 @@ def test_an_appeal_reversed_takes_the_deduction_back_upheld_keeps_it() -> None:
     assert score(template, {}, *inputs_of([upheld])).sections["organisation"] == 19.0
     assert [c.action for c in reversed_.history][-2:] == ["appeal", "reverse"]
     assert reversed_.appeal is not None and reversed_.appeal.decided_by == "wang"
+    assert upheld.appeal is not None and upheld.appeal.decided_by == "zhao"  # another assessor may decide
 
 
 def test_the_appeal_window() -> None:

@@ -156,8 +156,10 @@ def decide(record: Record, command: Command, now: int, appeal_days: int = 7) -> 
         appeal = Appeal(command.why, now, command.files)
         return replace(record, appeal=appeal, history=(*record.history, replace(log, new="open")))
     if action in ("uphold", "reverse"):
-        if actor.role != "approver":
-            return Refusal("an approver decides an appeal", forbidden=True)
+        if actor.role not in ("assessor", "approver"):
+            return Refusal("an assessor or an approver decides an appeal", forbidden=True)
+        if actor.name == record.created_by:
+            return Refusal("the one who recorded the finding does not decide its appeal", forbidden=True)
         if record.appeal is None or record.appeal.status != "open":
             return Refusal("no open appeal on this record")
         if not command.why.strip():
