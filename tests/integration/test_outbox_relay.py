@@ -11,7 +11,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from caseflow.infra import db, kafka
-from caseflow.infra.outbox import OutboxRelay
+from caseflow.infra.outbox import OutboxRelay, enqueue
 from caseflow.infra.settings import Settings
 
 SOURCE = "test-relay"
@@ -103,5 +103,41 @@ async def test_a_second_relay_of_the_same_source_waits(settings: Settings) -> No
         assert sorted(m["n"] for m in await read_topic(settings, topic)) == list(range(200))
         assert {first.sent, second.sent} == {0, 200}
     finally:
+        await producer.stop()
+        await pool.close()
+
+
+async def test_a_transaction_committing_after_a_later_one_is_still_relayed(settings: Settings) -> None:
+    """Two writers of one source (a consumer and the deadline clock, or two replicas): the one that took
+    its outbox id first commits last. Its message must still go out (ids follow commit order)."""
+    pool = await db.connect(settings.database_url)
+    await kafka.ensure_topics(settings)
+    producer = kafka.producer(settings)
+    await producer.start()
+    topic = settings.topic("alerts")
+    relay = OutboxRelay(pool, producer, settings.kafka_bootstrap_servers, SOURCE, [topic])
+    task = asyncio.create_task(relay.run())
+    try:
+        slow = await pool.acquire()
+        transaction = slow.transaction()
+        await transaction.start()
+        await enqueue(slow, SOURCE, [(topic, "U1", orjson.dumps({"n": "slow"}), {})])
+
+        async def quick() -> None:
+            async with pool.acquire() as conn, conn.transaction():
+                await enqueue(conn, SOURCE, [(topic, "U1", orjson.dumps({"n": "quick"}), {})])
+        quick_task = asyncio.create_task(quick())
+        await asyncio.sleep(1.0)  # the relay polls meanwhile
+        await transaction.commit()
+        await pool.release(slow)
+        await asyncio.wait_for(quick_task, 10)
+        for _ in range(100):
+            if await pool.fetchval("SELECT count(*) FROM outbox") == 0:
+                break
+            await asyncio.sleep(0.1)
+        assert [m["n"] for m in await read_topic(settings, topic)] == ["slow", "quick"]
+    finally:
+        await relay.stop()
+        await asyncio.wait_for(task, 10)
         await producer.stop()
         await pool.close()

@@ -24,13 +24,19 @@ from caseflow.infra import metrics
 
 log = logging.getLogger(__name__)
 _partitioner = DefaultPartitioner()
+ORDER_LOCKS = 1  # advisory lock namespace (two-key form): outbox order per source
 
 
 async def enqueue(conn: asyncpg.Connection, source: str,
                   messages: Sequence[tuple[str, str, bytes, Mapping[str, object]]]) -> None:
     """Queue (topic, key, value, headers) messages in the caller's transaction: they reach Kafka,
-    exactly once, after it commits (the relay of `source` sends them)."""
+    exactly once, after it commits (the relay of `source` sends them).
+
+    The source's lock, held until the caller commits, makes outbox ids follow commit order: the relay
+    sends in id order and, after a crash, skips ids Kafka already has, so an id that committed after a
+    higher one would be skipped and lost (two writers of a source: a consumer and a clock, or replicas)."""
     if messages:
+        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", ORDER_LOCKS, source)
         await conn.executemany(
             "INSERT INTO outbox (source, topic, key, value, headers) VALUES ($1, $2, $3, $4, $5::jsonb)",
             [(source, topic, key, value, orjson.dumps(dict(headers)).decode())
@@ -48,6 +54,7 @@ class OutboxRelay:
         self._partitions: dict[str, list[int]] = {}
         self.sent = 0
         self.recovered = asyncio.Event()  # set once this relay holds the lock and knows what Kafka has
+        self.standby = False  # another replica's relay holds the lock; this one takes over if it goes
 
     async def run(self) -> None:
         """Relay until stopped; after an error (PostgreSQL or Kafka away) start over: lock, recover, relay."""
@@ -63,9 +70,11 @@ class OutboxRelay:
         lock_key = zlib.crc32(self.source.encode())
         async with self.pool.acquire() as conn:
             while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
+                self.standby = True
                 if self._stopping.is_set():
                     return
                 await asyncio.sleep(0.5)  # another replica relays; take over if it dies
+            self.standby = False
             try:
                 for topic in self.topics:
                     self._partitions[topic] = sorted(await self.producer.partitions_for(topic))

@@ -61,8 +61,8 @@ def consuming_lifespan(
         async def ready() -> bool:
             if any(t.done() for t in tasks) or not consumer.assigned.is_set():
                 return False
-            if relay is not None and not relay.recovered.is_set():
-                return False
+            if relay is not None and not (relay.recovered.is_set() or relay.standby):
+                return False  # a standby (another replica relays) is ready; one still recovering is not
             try:
                 await pool.fetchval("SELECT 1")
             except Exception:

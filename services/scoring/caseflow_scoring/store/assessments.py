@@ -61,12 +61,13 @@ class PgAssessmentRecords:
               _ENCODE.encode(c.new).decode(), c.why) for c in changes])
 
     async def period_closed(self, period: str) -> bool:
-        await self.conn.execute("SELECT pg_advisory_xact_lock_shared(hashtext($1))", CLOSING_LOCK + period)
+        await self.conn.execute("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", CLOSING_LOCKS, period)
         return bool(await self.conn.fetchval("SELECT EXISTS (SELECT 1 FROM closed_months WHERE period = $1)",
                                              period))
 
 
-CLOSING_LOCK = "assessments of "  # + period: shared while a record changes, exclusive while the month closes
+CLOSING_LOCKS = 2  # advisory lock namespace (two-key form) per period: shared while a record changes, exclusive
+# while the month closes (namespace 1: infra.outbox)
 
 
 async def records_in(conn: asyncpg.Connection, period: str) -> list[Record]:

@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from caseflow_scoring.store.assessments import CLOSING_LOCK
+from caseflow_scoring.store.assessments import CLOSING_LOCKS
 
 
 def _record(row: asyncpg.Record) -> dict[str, Any]:
@@ -29,7 +29,7 @@ async def closing(pool: asyncpg.Pool, period: str) -> AsyncIterator[asyncpg.Conn
     """A transaction in which no assessment record of the period changes (the records' side takes the
     same lock shared, see PgAssessmentRecords.period_closed)."""
     async with pool.acquire() as conn, conn.transaction():
-        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", CLOSING_LOCK + period)
+        await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", CLOSING_LOCKS, period)
         yield conn
 
 
