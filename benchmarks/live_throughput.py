@@ -27,6 +27,7 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
+from caseflow.infra import topics
 from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_local import free_port
@@ -93,11 +94,10 @@ async def probe_latency(intake: str, db: str, stop: threading.Event, samples: li
 
 async def raw_kafka_baseline(bootstrap: str, lines: list[bytes]) -> float:
     """Produce the same events to a fresh topic and consume them back: aiokafka's own ceiling here."""
-    from caseflow.infra import kafka
     from caseflow.infra.settings import Settings
 
     settings = Settings(kafka_bootstrap_servers=bootstrap, topic_prefix=f"baseline{os.getpid()}")
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     topic = settings.topic("case-events")
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=2)
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",

@@ -13,7 +13,7 @@ from pathlib import Path
 import orjson
 from fastapi.testclient import TestClient
 
-from caseflow.infra import kafka
+from caseflow.infra import topics
 from caseflow.infra.settings import Settings
 from caseflow_scoring.main import bootstrap
 
@@ -27,7 +27,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x01" * 100
 
 
 async def test_a_deduction_approved_appealed_and_reversed_through_the_api(settings: Settings) -> None:
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     config = settings.model_copy(update={
         "api_keys": settings.api_keys + ",approver:test-approver-key", "operators": "operator,approver",
         "assessment_approvers": "approver", "unit_tokens": "R-A:town-a-token,R-B:town-b-token"})
@@ -88,7 +88,7 @@ async def test_a_deduction_approved_appealed_and_reversed_through_the_api(settin
 async def test_replay_recomputes_the_totals_from_an_exported_records_file(settings: Settings, tmp_path: Path) -> None:
     """An auditor without the database: the records exported from scoring, replayed with the month's
     events, give the totals scoring serves; a file of another period or template is refused."""
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     config = settings.model_copy(update={
         "api_keys": settings.api_keys + ",approver:test-approver-key", "operators": "operator,approver",
         "assessment_approvers": "approver"})

@@ -8,14 +8,14 @@ from typing import Any
 
 import asyncpg
 
-from caseflow.infra import db, kafka
+from caseflow.infra import db, kafka, topics
 from caseflow.infra.settings import Settings
 
 
 async def test_failed_batch_is_retried_once_committed(settings: Settings) -> None:
     pool = await db.connect(settings.database_url)
     await pool.execute("CREATE TABLE seen (value text PRIMARY KEY)")
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     topic = settings.topic("case-events")
     producer = kafka.producer(settings)
     await producer.start()

@@ -10,7 +10,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from caseflow.infra import db, kafka
+from caseflow.infra import db, kafka, topics
 from caseflow.infra.outbox import OutboxRelay, enqueue
 from caseflow.infra.settings import Settings
 
@@ -51,7 +51,7 @@ async def read_topic(settings: Settings, topic: str) -> list[dict[str, Any]]:
 
 async def test_relay_resumes_after_a_crash_without_duplicates(settings: Settings) -> None:
     pool = await db.connect(settings.database_url)
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     topic = settings.topic("alerts")
     producer = kafka.producer(settings)
     await producer.start()
@@ -83,7 +83,7 @@ async def test_relay_resumes_after_a_crash_without_duplicates(settings: Settings
 
 async def test_a_second_relay_of_the_same_source_waits(settings: Settings) -> None:
     pool = await db.connect(settings.database_url)
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     producer = kafka.producer(settings)
     await producer.start()
     try:
@@ -111,7 +111,7 @@ async def test_a_transaction_committing_after_a_later_one_is_still_relayed(setti
     """Two writers of one source (a consumer and the deadline clock, or two replicas): the one that took
     its outbox id first commits last. Its message must still go out (ids follow commit order)."""
     pool = await db.connect(settings.database_url)
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     producer = kafka.producer(settings)
     await producer.start()
     topic = settings.topic("alerts")

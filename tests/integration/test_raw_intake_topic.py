@@ -9,7 +9,7 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi.testclient import TestClient
 
-from caseflow.infra import kafka
+from caseflow.infra import kafka, topics
 from caseflow.infra.settings import Settings
 from caseflow_intake.main import bootstrap
 from tests.corpus import BAD, GOOD, hostile_corpus
@@ -33,7 +33,7 @@ async def drain(settings: Settings, name: str, want: int, timeout: float = 30.0)
 
 
 async def test_raw_topic_forwards_and_dead_letters(settings: Settings) -> None:
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     producer = kafka.producer(settings)
     await producer.start()
     try:
@@ -62,7 +62,7 @@ async def test_hostile_messages_all_dead_letter_with_reasons_and_the_consumer_ke
     corpus = hostile_corpus(180)
     last = (b'{"event_id":"fz-last","case_id":"FZ-1","type":"closed","occurred_at":"2026-11-02T09:12:00+08:00",'
             b'"data":{}}')
-    await kafka.ensure_topics(settings)
+    await topics.ensure_topics(settings)
     producer = kafka.producer(settings, max_request_size=2 << 20)
     await producer.start()
     try:

@@ -64,12 +64,18 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
 
 @dataclass
 class LocalKafka:
-    """One broker+controller process; `start()` formats fresh storage under var/kafka/<name>-<port>."""
+    """One broker+controller process; `start()` formats fresh storage under var/kafka/<name>-<port>.
+    Alone (the default) it is its own quorum; as a node of a cluster (kafka_cluster.py) it has its
+    node id, the static quorum of `voters` ("1@127.0.0.1:port,...") and the cluster's replication."""
 
     port: int
     controller_port: int
     name: str = "default"
     heap: str = "768m"
+    node_id: int = 1
+    voters: str = ""
+    cluster_id: str = ""
+    replication: int = 1
     process: subprocess.Popen[bytes] | None = None
     _log_from: int = 0
 
@@ -82,21 +88,29 @@ class LocalKafka:
         return var_dir() / "kafka" / f"{self.name}-{self.port}"  # two brokers of one name never share storage
 
     def _properties(self) -> str:
+        quorum = (f"controller.quorum.voters={self.voters}" if self.voters else
+                  f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}")
+        rf, isr = self.replication, min(2, self.replication)
         return "\n".join([
-            "process.roles=broker,controller", "node.id=1",
-            f"controller.quorum.bootstrap.servers=127.0.0.1:{self.controller_port}",
+            "process.roles=broker,controller", f"node.id={self.node_id}", quorum,
             f"listeners=PLAINTEXT://127.0.0.1:{self.port},CONTROLLER://127.0.0.1:{self.controller_port}",
             f"advertised.listeners=PLAINTEXT://127.0.0.1:{self.port}",
             "controller.listener.names=CONTROLLER", "inter.broker.listener.name=PLAINTEXT",
             "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
             f"log.dirs={self.home / 'data'}", "num.partitions=4", "auto.create.topics.enable=false",
-            "offsets.topic.replication.factor=1", "offsets.topic.num.partitions=4",
-            "transaction.state.log.replication.factor=1", "transaction.state.log.min.isr=1",
-            "group.initial.rebalance.delay.ms=0", "share.coordinator.state.topic.replication.factor=1",
-            "log.retention.hours=-1", "",
+            f"offsets.topic.replication.factor={rf}", "offsets.topic.num.partitions=4",
+            f"transaction.state.log.replication.factor={rf}", f"transaction.state.log.min.isr={isr}",
+            f"default.replication.factor={rf}", f"min.insync.replicas={isr}",
+            "group.initial.rebalance.delay.ms=0", f"share.coordinator.state.topic.replication.factor={rf}",
+            f"share.coordinator.state.topic.min.isr={isr}", "log.retention.hours=-1", "",
         ])
 
     def start(self, timeout: float = 90.0, fresh: bool = True) -> LocalKafka:
+        self.launch(fresh)
+        return self.wait_started(timeout)
+
+    def launch(self, fresh: bool = True) -> None:
+        """Format (when new) and start the process; `wait_started` waits for it to serve."""
         libs = fetch()
         if fresh and self.home.exists():
             shutil.rmtree(self.home)
@@ -108,9 +122,10 @@ class LocalKafka:
         java = ["java", f"-Dlog4j2.configurationFile={self.home / 'log4j2.properties'}",
                 f"-Dkafka.logs.dir={self.home / 'logs'}"]
         if not (self.home / "data" / "meta.properties").exists():
-            cluster = _cluster_id()
+            cluster = self.cluster_id or new_cluster_id()
+            quorum = [] if self.voters else ["--standalone"]  # a static quorum is in the properties
             formatted = subprocess.run([*java, "-cp", classpath, "kafka.tools.StorageTool", "format",
-                                        f"--cluster-id={cluster}", "-c", str(props), "--standalone"],
+                                        f"--cluster-id={cluster}", "-c", str(props), *quorum],
                                        capture_output=True, text=True)
             if formatted.returncode != 0:
                 raise RuntimeError(f"formatting Kafka storage failed: {formatted.stdout}{formatted.stderr}")
@@ -121,6 +136,9 @@ class LocalKafka:
             [*java, f"-Xmx{self.heap}", "-Xms256m", "-XX:+UseG1GC", "-cp", classpath, "kafka.Kafka", str(props)],
             stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True,
         )
+
+    def wait_started(self, timeout: float = 90.0) -> LocalKafka:
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while not (port_open(self.port) and self._started()):
             if self.process.poll() is not None:
@@ -136,6 +154,12 @@ class LocalKafka:
             log.seek(self._log_from)
             return b"Kafka Server started" in log.read()
 
+    def kill(self) -> None:
+        """As a crash: SIGKILL, no clean shutdown."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
     def stop(self, timeout: float = 30.0) -> None:
         if self.process is None or self.process.poll() is not None:
             return
@@ -147,7 +171,7 @@ class LocalKafka:
             self.process.wait()
 
 
-def _cluster_id() -> str:
+def new_cluster_id() -> str:
     import base64
 
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")

@@ -12,7 +12,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI
 
-from caseflow.infra import db, kafka
+from caseflow.infra import db, kafka, topics
 from caseflow.infra.http import serve, watch_runtime
 from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
@@ -37,7 +37,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await db.connect(settings.database_url, settings.db_pool_size)
-        await kafka.ensure_topics(settings)
+        await topics.ensure_topics(settings)
         producer = kafka.producer(settings)
         await producer.start()
         app.state.bus = bus = KafkaEventBus(producer, settings.topic("case-events"), settings.topic("dead-letter"))

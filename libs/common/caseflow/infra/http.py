@@ -118,7 +118,11 @@ def operator_auth(settings: Settings) -> Callable[..., str]:
 
 
 async def serve(app: FastAPI, settings: Settings) -> None:
-    """Serve until SIGTERM/SIGINT; uvicorn then runs the app's lifespan shutdown (consumers, pool)."""
+    """Serve until SIGTERM/SIGINT; uvicorn then runs the app's lifespan shutdown (consumers, pool).
+    The topics are checked first: one weaker than configured stops the service with one line, exit 2."""
+    from caseflow.infra.topics import ensure_topics
+
+    await ensure_topics(settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                             timeout_graceful_shutdown=20, lifespan="on")
     await _Server(config).serve()

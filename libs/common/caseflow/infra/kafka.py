@@ -1,4 +1,5 @@
-"""Kafka adapters: topics, an idempotent producer, and a consumer whose offsets live in PostgreSQL."""
+"""Kafka adapters: an idempotent producer and a consumer whose offsets live in PostgreSQL (topics:
+infra.topics)."""
 
 from __future__ import annotations
 
@@ -16,29 +17,13 @@ from aiokafka import (
     ConsumerRecord,
     TopicPartition,
 )
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 
 from caseflow.infra import db, metrics
-from caseflow.infra.settings import TOPICS, Settings
+from caseflow.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
 BatchHandler = Callable[[asyncpg.Connection, Sequence[ConsumerRecord[bytes, bytes]]], Awaitable[None]]
-
-
-async def ensure_topics(settings: Settings) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [NewTopic(settings.topic(t), settings.partitions, 1) for t in TOPICS
-                  if settings.topic(t) not in existing]
-        if wanted:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
-    finally:
-        await admin.close()
 
 
 def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:

@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 from fastapi import FastAPI
 
-from caseflow.infra import db, kafka
+from caseflow.infra import db, kafka, topics
 from caseflow.infra.http import watch_runtime
 from caseflow.infra.outbox import OutboxRelay
 from caseflow.infra.settings import TOPICS, Settings
@@ -32,7 +32,7 @@ def consuming_lifespan(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await db.connect(settings.database_url, settings.db_pool_size)
-        await kafka.ensure_topics(settings)
+        await topics.ensure_topics(settings)
         producer = kafka.producer(settings) if with_outbox else None
         relay = None
         if producer is not None:

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "CASEFLOW_DATABASE_URL"))
     topic_prefix: str = "caseflow"
     partitions: int = 4
+    replication_factor: int = 1  # topics' replicas; a province runs 3 brokers and 3 here (runbook "Kafka cluster")
+    min_insync_replicas: int = 1  # acks=all waits for this many replicas; 2 with replication_factor 3
     host: str = "127.0.0.1"
     port: int = 8000
     units_file: Path | None = None
@@ -84,6 +86,10 @@ def service_settings(port: int | None) -> Settings:
     """A service's settings, built once at its start; refused (ConfigError: the CLI says it in one line
     and exits 2) when no API key is configured, rather than serving with a key everybody knows."""
     settings = Settings(port=port) if port else Settings()
+    if settings.min_insync_replicas > settings.replication_factor:
+        raise ConfigError(f"CASEFLOW_MIN_INSYNC_REPLICAS={settings.min_insync_replicas} is more than "
+                          f"CASEFLOW_REPLICATION_FACTOR={settings.replication_factor}: no write could succeed; "
+                          "use 2 with 3 replicas")
     if not settings.keys():
         raise ConfigError("CASEFLOW_API_KEYS is not set: give the callers' keys as name:key pairs, e.g. "
                           "CASEFLOW_API_KEYS='platform:<secret>,operator:<secret>' (from a Secret in production; "
