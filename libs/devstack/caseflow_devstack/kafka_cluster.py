@@ -19,12 +19,9 @@ class LocalKafkaCluster:
 
     def __post_init__(self) -> None:
         if not self.nodes:
-            ports = [(free_port(), free_port()) for _ in range(self.size)]
-            voters = ",".join(f"{i}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports, start=1))
-            cluster = new_cluster_id()
-            self.nodes = [LocalKafka(p, c, name=f"{self.name}-{i}", heap=self.heap, node_id=i, voters=voters,
-                                     cluster_id=cluster, replication=self.size)
-                          for i, (p, c) in enumerate(ports, start=1)]
+            self.nodes = cluster_nodes([LocalKafka(free_port(), free_port(), name=f"{self.name}-{i}", heap=self.heap)
+                                        for i in range(1, self.size + 1)])
+        self.size = len(self.nodes)
 
     @property
     def bootstrap(self) -> str:
@@ -55,3 +52,12 @@ class LocalKafkaCluster:
     def stop(self) -> None:
         for node in self.nodes:
             node.stop()
+
+
+def cluster_nodes(nodes: list[LocalKafka]) -> list[LocalKafka]:
+    """The nodes made one cluster: ids 1..n, one static quorum of all, one cluster id, replication n."""
+    voters = ",".join(f"{i}@127.0.0.1:{n.controller_port}" for i, n in enumerate(nodes, start=1))
+    cluster = new_cluster_id()
+    for i, node in enumerate(nodes, start=1):
+        node.node_id, node.voters, node.cluster_id, node.replication = i, voters, cluster, len(nodes)
+    return nodes
