@@ -35,11 +35,11 @@ class FakeIds:
     def __init__(self) -> None:
         self.ids: set[str] = set()
 
-    async def known(self, event_ids: Sequence[str]) -> set[str]:
-        return self.ids & set(event_ids)
-
-    async def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
-        self.ids |= {e for e, _ in pairs}
+    @contextlib.asynccontextmanager
+    async def claim(self, pairs: Sequence[tuple[str, str]]) -> AsyncIterator[set[str]]:
+        new = {e for e, _ in pairs} - self.ids
+        yield new
+        self.ids |= new
 
 
 @pytest.fixture

@@ -38,18 +38,17 @@ async def accept_events(items: Sequence[Any], bus: EventBus, ids: AcceptedIds) -
             continue
         body = raw.encode() if isinstance(raw, str) else raw
         valid.append((i, wire.event_id, wire.case_id, body))
-    known = await ids.known([event_id for _, event_id, _, _ in valid]) if valid else set()
+    first: dict[str, tuple[int, str, str, bytes]] = {}
+    for entry in valid:
+        first.setdefault(entry[1], entry)
     fresh: list[tuple[int, str, str, bytes]] = []
-    in_batch: set[str] = set()
-    for i, event_id, case_id, body in valid:
-        if event_id in known or event_id in in_batch:
-            verdicts[i] = Verdict(i, "duplicate", event_id)
-        else:
-            in_batch.add(event_id)
-            fresh.append((i, event_id, case_id, body))
-    if fresh:
-        await bus.publish([(case_id, body) for _, _, case_id, body in fresh])
-        await ids.remember([(event_id, case_id) for _, event_id, case_id, _ in fresh])
+    if first:
+        async with ids.claim([(event_id, case_id) for _, event_id, case_id, _ in first.values()]) as claimed:
+            fresh = [entry for entry in first.values() if entry[1] in claimed]
+            if fresh:
+                await bus.publish([(case_id, body) for _, _, case_id, body in fresh])
     for i, event_id, _, _ in fresh:
         verdicts[i] = Verdict(i, "accepted", event_id)
+    for i, event_id, _, _ in valid:
+        verdicts[i] = verdicts[i] or Verdict(i, "duplicate", event_id)
     return [v for v in verdicts if v is not None]

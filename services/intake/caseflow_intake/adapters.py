@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
@@ -34,14 +35,17 @@ class PostgresAcceptedIds:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def known(self, event_ids: Sequence[str]) -> set[str]:
-        rows = await self.pool.fetch("SELECT event_id FROM intake_accepted WHERE event_id = ANY($1::text[])",
-                                     list(event_ids))
-        return {r["event_id"] for r in rows}
-
-    async def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
-        await self.pool.executemany(
-            "INSERT INTO intake_accepted (event_id, case_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", list(pairs))
+    @contextlib.asynccontextmanager
+    async def claim(self, pairs: Sequence[tuple[str, str]]) -> AsyncIterator[set[str]]:
+        """The ids inserted now, in a transaction held while the caller publishes: another replica's
+        insert of one of them waits on it, then conflicts (a duplicate) or, after a rollback, takes it.
+        Sorted, so two claims of overlapping batches lock in one order."""
+        ordered = sorted(pairs)
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "INSERT INTO intake_accepted (event_id, case_id) SELECT * FROM unnest($1::text[], $2::text[]) "
+                "ON CONFLICT DO NOTHING RETURNING event_id", [e for e, _ in ordered], [c for _, c in ordered])
+            yield {r["event_id"] for r in rows}
 
 
 async def database_reachable(pool: asyncpg.Pool) -> bool:

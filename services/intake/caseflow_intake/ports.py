@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 
@@ -15,7 +16,7 @@ class EventBus(Protocol):
 
 
 class AcceptedIds(Protocol):
-    async def known(self, event_ids: Sequence[str]) -> set[str]: ...
-
-    async def remember(self, pairs: Sequence[tuple[str, str]]) -> None:
-        """Record (event_id, case_id) pairs as accepted."""
+    def claim(self, pairs: Sequence[tuple[str, str]]) -> AbstractAsyncContextManager[set[str]]:
+        """Claim the (event_id, case_id) pairs not accepted before: yields the ids claimed now. They count
+        as accepted when the block ends; if it raises, none do. A claim of the same id elsewhere (another
+        replica) meanwhile waits for this one, then finds the id taken."""
