@@ -33,7 +33,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def bootstrap(settings: Settings) -> FastAPI:
-    setup_tracing("intake")
+    setup_tracing("intake", settings.otlp_endpoint)
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await db.connect(settings.database_url, settings.db_pool_size)

@@ -75,7 +75,7 @@ def _series_at_zero() -> None:
 
 
 def bootstrap(settings: Settings) -> FastAPI:
-    setup_tracing("notify")
+    setup_tracing("notify", settings.otlp_endpoint)
     _series_at_zero()
     routing = load_routing(settings)
     rules = load_rules(settings.calendar_file, settings.time_limits_file, settings.rules_file)

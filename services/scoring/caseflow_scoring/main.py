@@ -44,7 +44,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def bootstrap(settings: Settings) -> FastAPI:
-    setup_tracing("scoring")
+    setup_tracing("scoring", settings.otlp_endpoint)
     rules = load_rules(settings.calendar_file, settings.time_limits_file, settings.rules_file)
     this_year = datetime.now(SHANGHAI).year
     warn_if_fallback(rules.calendar, range(this_year, this_year + 2))

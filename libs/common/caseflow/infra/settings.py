@@ -19,6 +19,9 @@ class Settings(BaseSettings):
         "postgresql://caseflow@127.0.0.1:5432/caseflow",
         validation_alias=AliasChoices("DATABASE_URL", "CASEFLOW_DATABASE_URL"))
     topic_prefix: str = "caseflow"
+    # where spans go (OTLP over HTTP, e.g. an OpenTelemetry Collector at http://otel-collector:4318); empty: none
+    otlp_endpoint: str = Field(
+        "", validation_alias=AliasChoices("OTEL_EXPORTER_OTLP_ENDPOINT", "CASEFLOW_OTLP_ENDPOINT"))
     partitions: int = 4
     replication_factor: int = 1  # topics' replicas; a province runs 3 brokers and 3 here (runbook "Kafka cluster")
     min_insync_replicas: int = 1  # acks=all waits for this many replicas; 2 with replication_factor 3

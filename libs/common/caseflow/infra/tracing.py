@@ -1,6 +1,7 @@
 """OpenTelemetry: one trace per case event, carried in Kafka headers (W3C traceparent) from intake
-through dispatch and scoring to the alerts topic. Exported over OTLP when the standard
-OTEL_EXPORTER_OTLP_* variables say where; otherwise spans are made and dropped."""
+through dispatch and scoring to the alerts topic and notify. Exported over OTLP/HTTP to the endpoint in
+the settings (OTEL_EXPORTER_OTLP_ENDPOINT, e.g. an OpenTelemetry Collector); otherwise spans are made and
+dropped."""
 
 from __future__ import annotations
 
@@ -16,15 +17,16 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 Headers = Sequence[tuple[str, bytes]]
 
 
-def setup_tracing(service: str) -> None:
+def setup_tracing(service: str, endpoint: str = "") -> None:
     """Once per process, in bootstrap. Tests install their own provider first and keep it."""
     if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
     provider = TracerProvider(resource=Resource.create({"service.name": f"caseflow-{service}"}))
-    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+    if endpoint or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        exporter = OTLPSpanExporter(endpoint=endpoint.rstrip("/") + "/v1/traces") if endpoint else OTLPSpanExporter()
+        provider.add_span_processor(BatchSpanProcessor(exporter))
     trace.set_tracer_provider(provider)
 
 
