@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import asyncpg
@@ -24,7 +22,7 @@ from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
 from tests.e2e.test_walking_skeleton import KEY, env_of
 from tests.support.events import ev
-from tests.support.receivers import serving
+from tests.support.receivers import counting_alerts
 
 pytestmark = pytest.mark.e2e
 UNITS = [f"U{i:02d}" for i in range(12)]
@@ -33,26 +31,8 @@ UNITS = [f"U{i:02d}" for i in range(12)]
 
 @pytest.fixture
 def receiver() -> Iterator[tuple[str, Counter[str]]]:
-    received: Counter[str] = Counter()  # unflagged arrivals per path|alert_id
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: object) -> None:
-            pass
-
-        def do_POST(self) -> None:
-            body = orjson.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
-            with lock:
-                for alert in body.get("alerts", [body]):
-                    key = f"{self.path}|{alert['alert_id']}"
-                    received[key] += 0 if alert.get("redelivery") else 1
-                    received.setdefault(key, 0)
-            self.send_response(200)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-    with serving(Handler) as base:
-        yield base, received
+    with counting_alerts() as running:
+        yield running
 
 
 @pytest.fixture

@@ -63,3 +63,14 @@ def test_prometheus_scrapes_every_service() -> None:
 def test_dockerfile_entrypoint_is_the_cli() -> None:
     text = (ROOT / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["caseflow"]' in text and "requirements.lock" in text
+
+
+def test_traces_go_to_the_collector_and_on_to_jaeger() -> None:
+    services = COMPOSE["services"]
+    endpoint = services["intake"]["environment"]["OTEL_EXPORTER_OTLP_ENDPOINT"]
+    assert endpoint == "http://otel-collector:4318"
+    mount = services["otel-collector"]["volumes"][0].split(":")
+    assert (ROOT / mount[0]).exists() and services["otel-collector"]["command"] == [f"--config={mount[1]}"]
+    collector = yaml.safe_load((ROOT / mount[0]).read_text())
+    assert collector["exporters"]["otlp/jaeger"]["endpoint"] == "jaeger:4317"
+    assert services["jaeger"]["environment"]["COLLECTOR_OTLP_ENABLED"] == "true"

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from urllib.parse import urlparse
 
 import kubernetes_validate
 import pytest
 import yaml
 
 from caseflow.cli import COMMANDS
+from caseflow.infra.metrics import CONSUMER_LAG
 from caseflow.infra.settings import Settings
+from caseflow_dispatch.store import OUTBOX_SOURCE as DISPATCH_GROUP
+from caseflow_scoring.store.alerts import OUTBOX_SOURCE as SCORING_GROUP
 from tests.unit.test_compose import _env_names
 
 K8S = Path(__file__).resolve().parents[2] / "deploy" / "k8s"
 KUSTOMIZATION = yaml.safe_load((K8S / "kustomization.yaml").read_text())
 DOCS = [d for f in KUSTOMIZATION["resources"] for d in yaml.safe_load_all((K8S / f).read_text()) if d]
-DEPLOYMENTS = {d["metadata"]["name"].removeprefix("caseflow-"): d for d in DOCS if d["kind"] == "Deployment"}
+DEPLOYMENTS = {d["metadata"]["name"].removeprefix("caseflow-"): d for d in DOCS
+               if d["kind"] == "Deployment" and d["metadata"]["name"].startswith("caseflow-")}
 SECRET_NAMES = {"DATABASE_URL", "CASEFLOW_API_KEYS"}
+NOTIFY_GROUP = "caseflow-notify"  # notify/main.py
 
 
 @pytest.mark.parametrize("doc", DOCS, ids=[f"{d['kind']}/{d['metadata']['name']}" for d in DOCS])
@@ -50,9 +57,45 @@ def test_ports_env_and_secrets_match_the_code() -> None:
         assert secrets <= known
 
 
-def test_partitioned_consumers_match_the_partition_count() -> None:
+def test_consumers_autoscale_on_their_lag_up_to_the_partition_count() -> None:
     config = next(d for d in DOCS if d["metadata"]["name"] == "caseflow-config")
     partitions = int(config["data"]["CASEFLOW_PARTITIONS"])
     assert partitions == Settings().partitions
-    for name in ("dispatch", "scoring"):
-        assert DEPLOYMENTS[name]["spec"]["replicas"] == partitions
+    hpas = {d["spec"]["scaleTargetRef"]["name"].removeprefix("caseflow-"): d for d in DOCS
+            if d["kind"] == "HorizontalPodAutoscaler"}
+    assert set(hpas) == set(DEPLOYMENTS)
+    rules = yaml.safe_load(next(d for d in DOCS if d["metadata"]["name"] == "caseflow-prometheus-adapter-rules")
+                           ["data"]["rules.yaml"])["externalRules"]
+    served = {r["name"]["as"] for r in rules}
+    groups = {"dispatch": DISPATCH_GROUP, "scoring": SCORING_GROUP, "notify": NOTIFY_GROUP}
+    for name, group in groups.items():
+        spec = hpas[name]["spec"]
+        assert DEPLOYMENTS[name]["spec"]["replicas"] == spec["minReplicas"] >= 2  # one may die, one serves
+        assert spec["maxReplicas"] == partitions  # more would idle
+        (metric,) = spec["metrics"]
+        assert metric["external"]["metric"]["name"] in served
+        assert metric["external"]["metric"]["selector"]["matchLabels"] == {"service": group}
+    assert {r["seriesQuery"].split("{")[0] for r in rules} == {CONSUMER_LAG._name}
+    assert all(set(re.findall(r"by \(([^)]*)\)", r["metricsQuery"])[-1].replace(" ", "").split(","))
+               <= set(CONSUMER_LAG._labelnames) for r in rules)
+    assert DEPLOYMENTS["intake"]["spec"]["replicas"] == hpas["intake"]["spec"]["minReplicas"]
+
+
+def test_replicated_topics_and_traces_to_the_collector() -> None:
+    config = next(d for d in DOCS if d["metadata"]["name"] == "caseflow-config")["data"]
+    assert (config["CASEFLOW_REPLICATION_FACTOR"], config["CASEFLOW_MIN_INSYNC_REPLICAS"]) == ("3", "2")
+    endpoint = urlparse(config["OTEL_EXPORTER_OTLP_ENDPOINT"])
+    services = {d["metadata"]["name"]: d for d in DOCS if d["kind"] == "Service"}
+    collector = yaml.safe_load((K8S / "otel-collector.yaml").read_text())
+    assert endpoint.port in {p["port"] for p in services[str(endpoint.hostname)]["spec"]["ports"]}
+    assert collector["receivers"]["otlp"]["protocols"]["http"]["endpoint"].endswith(f":{endpoint.port}")
+    pipeline = collector["service"]["pipelines"]["traces"]
+    assert set(pipeline["receivers"]) <= set(collector["receivers"])
+    assert set(pipeline["processors"]) <= set(collector["processors"])
+    assert set(pipeline["exporters"]) <= set(collector["exporters"])
+    jaeger_host, _, jaeger_port = collector["exporters"]["otlp/jaeger"]["endpoint"].partition(":")
+    assert int(jaeger_port) in {p["port"] for p in services[jaeger_host]["spec"]["ports"]}
+    generated = {g["name"] for g in KUSTOMIZATION["configMapGenerator"]}
+    mounted = {v["configMap"]["name"] for d in DOCS if d["kind"] == "Deployment"
+               for v in d["spec"]["template"]["spec"].get("volumes", [])}
+    assert mounted <= generated

@@ -27,9 +27,16 @@ class ServiceProcess:
         return f"http://127.0.0.1:{self.port}"
 
 
+def command_of(name: str) -> str:
+    """The service an instance runs: "dispatch-2" is a second replica of dispatch."""
+    base, _, n = name.rpartition("-")
+    return base if n.isdigit() and base in SERVICES else name
+
+
 @dataclass
 class Services:
-    """Starts services with `python -m caseflow.cli NAME --port P`, waits for /readyz, stops with SIGTERM."""
+    """Starts services with `python -m caseflow.cli NAME --port P`, waits for /readyz, stops with SIGTERM.
+    An instance named `<service>-<n>` is another replica of that service (its own port and log)."""
 
     env: dict[str, str]
     ports: dict[str, int]
@@ -47,7 +54,7 @@ class Services:
         log_path = self.log_dir / f"{name}.log"
         env = {**os.environ, **self.env, "CASEFLOW_PORT": str(self.ports[name])}
         process = subprocess.Popen(
-            [sys.executable, "-m", "caseflow.cli", name, "--port", str(self.ports[name])],
+            [sys.executable, "-m", "caseflow.cli", command_of(name), "--port", str(self.ports[name])],
             env=env, stdout=log_path.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
         self.running[name] = ServiceProcess(name, self.ports[name], process, log_path)
         return self.running[name]

@@ -62,7 +62,7 @@ class PostgresOffsetConsumer:
         )
         self._busy = asyncio.Lock()
         self._stopping = asyncio.Event()
-        self.assigned = asyncio.Event()  # set once the group gave this member its partitions
+        self.assigned = asyncio.Event()  # set while the group gives this member at least one partition
         self.retry_pause = 1.0
         metrics.BATCH_FAILURES.labels(group)  # the series exists (at 0) before any failure
         self.processed = 0
@@ -79,7 +79,10 @@ class PostgresOffsetConsumer:
                 self.consumer.seek(tp, stored[tp.partition])
             else:
                 await self.consumer.seek_to_beginning(tp)
-        self.assigned.set()
+        if assigned:
+            self.assigned.set()
+        else:  # more members than partitions: this replica is idle, and not ready (kept out of rotation)
+            self.assigned.clear()
 
     async def _rewind(self, partitions: list[TopicPartition]) -> None:
         while not self._stopping.is_set():
