@@ -10,6 +10,7 @@ and every alert that fell due was raised (none missed, none doubled)."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import threading
 import time
@@ -43,7 +44,10 @@ from tests.support.events import ev
 from tests.support.receivers import counting_alerts
 
 pytestmark = pytest.mark.e2e
-SHAPE = Shape(cases=220, units=8, regions=2, seed=97)
+# `make test` streams a small month; CASEFLOW_SCALE_OUT_CASES=3000 is the longer run whose figures go to
+# bench-results/scale_out.json and docs/benchmarks.md.
+CASES = int(os.environ.get("CASEFLOW_SCALE_OUT_CASES", "220"))
+SHAPE = Shape(cases=CASES, units=8, regions=2, seed=97)
 INSTANCES = ("intake", "intake-2", "dispatch", "dispatch-2", "scoring", "scoring-2", "notify", "notify-2")
 ALERT_TYPES = ("deadline_warning", "overdue", "supervision", "resolved")
 
@@ -158,6 +162,7 @@ async def test_replicas_and_a_broker_die_mid_stream_and_nothing_is_lost_or_doubl
     expected = replay_doc("--input", events, units=units)
     lines = events.read_bytes().splitlines(keepends=True)
     feeder = Feeder([stack.running["intake"].url, stack.running["intake-2"].url], lines)
+    started = time.monotonic()
     feeder.start()
     rnd = random.Random(19)
     await asyncio.sleep(rnd.uniform(1.0, 2.0))
@@ -178,8 +183,10 @@ async def test_replicas_and_a_broker_die_mid_stream_and_nothing_is_lost_or_doubl
     assert not feeder.is_alive()
     await asyncio.sleep(50)  # past the last live deadline (45 s) and its planning
 
+    fed = time.monotonic() - started
     scoring = stack.running["scoring-2"].url
     await asyncio.to_thread(converge, scoring, expected, 240)
+    converged = time.monotonic() - started
     accepted = set(feeder.accepted) | {orjson.loads(line)["event_id"] for line in live}
     assert max(feeder.accepted.values()) == 1 and feeder.resent  # a resend to the other replica: a duplicate
     assert accepted <= await archived_ids(settings.database_url)
@@ -201,6 +208,13 @@ async def test_replicas_and_a_broker_die_mid_stream_and_nothing_is_lost_or_doubl
     twice = {k: n for k, n in receiver[1].items() if n > 1}
     assert not twice, f"{len(twice)} alerts reached their receiver twice unannounced"
     await wait_delivered(settings.database_url, receiver[1], set(raised))
+    if "CASEFLOW_SCALE_OUT_CASES" in os.environ:
+        figures = {"events": len(lines), "cases": CASES, "resent_requests": feeder.resent, "fed_seconds": fed,
+                   "converged_seconds": converged, "events_per_second_to_converged": len(lines) / converged,
+                   "alerts": len(raised), "live_alerts_due": len(fell_due), "deliveries": sum(receiver[1].values())}
+        out = Path(__file__).resolve().parents[2] / "bench-results" / "scale_out.json"
+        out.parent.mkdir(exist_ok=True)
+        out.write_text(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
 
 
 async def wait_delivered(url: str, received: Counter[str], raised: set[str], timeout: float = 120) -> None:
