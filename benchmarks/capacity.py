@@ -48,6 +48,12 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def peak_rss_mib(pid: int) -> float:
+    """The process's peak resident memory (VmHWM)."""
+    line = next(x for x in Path(f"/proc/{pid}/status").read_text().splitlines() if x.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
 def machine_busy_seconds() -> float:
     user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
     return (user + nice + system + irq + softirq + steal) / TICK
@@ -105,6 +111,7 @@ def one_run(bootstrap: str, database: str, brokers: int, replicas: int, lines: l
         seconds = time.perf_counter() - start
         cpu = {n: cpu_seconds(p) - cpu0[n] for n, p in pids.items()}
         busy = machine_busy_seconds() - busy0
+        rss = {n: peak_rss_mib(p) for n, p in pids.items()}
     finally:
         services.stop_all()
     per_k = 1000 / len(lines)
@@ -115,6 +122,7 @@ def one_run(bootstrap: str, database: str, brokers: int, replicas: int, lines: l
             "latency_p50_ms": statistics.median(samples) * 1000,
             "latency_p99_ms": samples[min(len(samples) - 1, int(len(samples) * 0.99))] * 1000,
             **{f"cpu_s_per_1000_{s}": v for s, v in by_service.items()},
+            **{f"peak_rss_mib_{s}": max(v for n, v in rss.items() if n.startswith(s)) for s in by_service},
             "cpu_s_per_1000_rest": (busy - sum(cpu.values())) * per_k}
 
 
@@ -122,6 +130,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=3000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--configs", default="1b-1r,1b-2r,3b-1r,3b-2r", help="which of 1b-1r,1b-2r,3b-1r,3b-2r")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "capacity.json")
     args = ap.parse_args()
     now = datetime.now(SHANGHAI)
@@ -134,9 +143,14 @@ def main() -> int:
     results: dict[str, dict[str, float]] = {}
     postgres = LocalPostgres(free_port(), name=f"capacity-{os.getpid()}").start()
     try:
+        wanted = args.configs.split(",")
         for brokers in (1, 3):
+            if not any(c.startswith(f"{brokers}b") for c in wanted):
+                continue
             with kafka(brokers) as bootstrap:
                 for replicas in (1, 2):
+                    if f"{brokers}b-{replicas}r" not in wanted:
+                        continue
                     runs = []
                     for run in range(args.runs):
                         database = asyncio.run(fresh_database(postgres.url, f"cap_{brokers}_{replicas}_{run}"))
@@ -147,14 +161,16 @@ def main() -> int:
     finally:
         postgres.stop()
         shutil.rmtree(postgres.home, ignore_errors=True)
-    base = results["1b-1r"]["events_per_second"]
+    base = (results.get("1b-1r") or next(iter(results.values())))["events_per_second"]
     print(f"{len(lines)} events, {cases} cases; medians of {args.runs}; ratio to 1 broker, 1 replica")
     print(f"{'config':8} {'events/s':>9} {'ratio':>6} {'p50 ms':>7} {'p99 ms':>7}  CPU-s per 1,000 events: "
           "intake dispatch scoring rest")
     for name, r in results.items():
         print(f"{name:8} {r['events_per_second']:9,.0f} {r['events_per_second'] / base:6.2f} "
               f"{r['latency_p50_ms']:7.0f} {r['latency_p99_ms']:7.0f}  {r['cpu_s_per_1000_intake']:.3f} "
-              f"{r['cpu_s_per_1000_dispatch']:.3f} {r['cpu_s_per_1000_scoring']:.3f} {r['cpu_s_per_1000_rest']:.3f}")
+              f"{r['cpu_s_per_1000_dispatch']:.3f} {r['cpu_s_per_1000_scoring']:.3f} {r['cpu_s_per_1000_rest']:.3f}"
+              f"  peak RSS MiB: {r['peak_rss_mib_intake']:.0f} {r['peak_rss_mib_dispatch']:.0f} "
+              f"{r['peak_rss_mib_scoring']:.0f}")
     report = {"events": len(lines), "cases": cases, "runs": args.runs, "results": results,
               "machine": platform.platform(), "cpus": os.cpu_count()}
     args.out.parent.mkdir(parents=True, exist_ok=True)

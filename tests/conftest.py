@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
@@ -16,6 +18,9 @@ from caseflow.config.rules import load_rules
 from caseflow.domain.rules import Rules
 from caseflow.infra.settings import Settings
 from tests.infra import database_url, kafka_bootstrap
+
+if TYPE_CHECKING:
+    from caseflow_devstack.kafka_cluster import LocalKafkaCluster
 
 CONTRACT = Path(__file__).parent / "fixtures" / "contract"
 
@@ -35,6 +40,21 @@ def rules() -> Rules:
 def kafka_servers() -> Iterator[str]:
     with kafka_bootstrap() as servers:
         yield servers
+
+
+@pytest.fixture(scope="session")
+def kafka_cluster() -> Iterator[LocalKafkaCluster]:
+    """A 3-node KRaft cluster for the tests that stop or kill brokers (started once, on first use; a test
+    that stops a node brings it back)."""
+    from caseflow_devstack.kafka_cluster import LocalKafkaCluster
+
+    started = LocalKafkaCluster(name=f"test-{os.getpid()}").start()
+    try:
+        yield started
+    finally:
+        started.stop()
+        for node in started.nodes:
+            shutil.rmtree(node.home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

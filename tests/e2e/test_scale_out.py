@@ -53,12 +53,8 @@ ALERT_TYPES = ("deadline_warning", "overdue", "supervision", "resolved")
 
 
 @pytest.fixture
-def cluster() -> Iterator[LocalKafkaCluster]:
-    started = LocalKafkaCluster(name=f"scale-{time.monotonic_ns()}").start()
-    try:
-        yield started
-    finally:
-        started.stop()
+def cluster(kafka_cluster: LocalKafkaCluster) -> LocalKafkaCluster:
+    return kafka_cluster
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -21,13 +20,9 @@ from caseflow_devstack.kafka_cluster import LocalKafkaCluster
 from caseflow_devstack.kafka_local import free_port
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[LocalKafkaCluster]:
-    started = LocalKafkaCluster(name=f"test-{os.getpid()}").start()
-    try:
-        yield started
-    finally:
-        started.stop()
+@pytest.fixture
+def cluster(kafka_cluster: LocalKafkaCluster) -> LocalKafkaCluster:
+    return kafka_cluster
 
 
 def on(cluster: LocalKafkaCluster, settings: Settings, **changes: object) -> Settings:
