@@ -45,3 +45,43 @@ async def test_failed_batch_is_retried_once_committed(settings: Settings) -> Non
         await consumer.stop()
         await asyncio.wait([task], timeout=5)
         await pool.close()
+
+
+async def test_a_replica_without_partitions_is_not_ready_until_it_gets_one(settings: Settings) -> None:
+    """One partition, two members of the group: only the holder counts as assigned (readiness); when it
+    leaves, the other takes the partition and becomes ready."""
+    one = settings.model_copy(update={"partitions": 1})
+    await topics.ensure_topics(one)
+    pool = await db.connect(settings.database_url)
+
+    async def handler(conn: asyncpg.Connection, records: Sequence[Any]) -> None:
+        pass
+
+    members = [kafka.PostgresOffsetConsumer(one, pool, one.topic("alerts"), "readiness-test", handler)
+               for _ in range(2)]
+    tasks = []
+    try:
+        for member in members:
+            await member.start()
+            tasks.append(asyncio.create_task(member.run()))
+        for _ in range(200):
+            held = [m.assigned.is_set() for m in members]
+            if sum(held) == 1 and all(m.consumer.assignment() is not None for m in members):
+                await asyncio.sleep(1.0)  # the group settled: still one
+                if [m.assigned.is_set() for m in members] == held:
+                    break
+            await asyncio.sleep(0.1)
+        assert sum(m.assigned.is_set() for m in members) == 1
+        holder, idle = (members[0], members[1]) if members[0].assigned.is_set() else (members[1], members[0])
+        assert not idle.consumer.assignment()
+        await holder.stop()
+        for _ in range(300):
+            if idle.assigned.is_set():
+                break
+            await asyncio.sleep(0.1)
+        assert idle.assigned.is_set() and idle.consumer.assignment()
+    finally:
+        for member in members:
+            await member.stop()
+        await asyncio.wait(tasks, timeout=10)
+        await pool.close()
