@@ -19,6 +19,7 @@ HEAD = ["排名 rank", "对象 subject", "名称 name", "章节 section", "项�
 KIND_ZH = {"finding": "扣分 finding", "grade": "评分 grade", "bonus": "加分 bonus"}
 STATUS_ZH = {"draft": "草稿 draft", "submitted": "已提交 submitted", "verified": "已核实 verified",
              "approved": "已批准 approved", "withdrawn": "已撤回 withdrawn"}
+WIDTHS = {"D": 14, "E": 34, "J": 28, "O": 40, "P": 74}
 APPEAL_ZH = {"open": "申诉中 open", "upheld": "维持 upheld", "reversed": "撤销扣分 reversed"}
 
 
@@ -61,7 +62,9 @@ def add_assessment_sheets(wb: Workbook, assessments: Mapping[str, tuple[Template
     for template_id, (template, part) in sorted(assessments.items()):
         ws = sheet(wb, f"考核 {template_id}"[:31], HEAD, sheet_rows(template, part, names, unit_class),
                    [None, None, None, None, None, "0.##", "0.##", None, None, None, "0", "0.##"],
-                   note=f"{template.name} ({template.id}) — {template.source}")
+                   note=f"{template.id}: {template.source or template.name}")
+        for column, width in WIDTHS.items():  # names, evidence and hashes are longer than their headers
+            ws.column_dimensions[column].width = width
         for row in ws.iter_rows(min_row=3):
             if row[3].value == "合计 total":
                 for cell in row:
