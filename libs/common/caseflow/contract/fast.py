@@ -20,6 +20,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Any
 
 import msgspec
@@ -125,14 +126,19 @@ _MAPPERS: dict[type, Callable[[Any, int], d.CaseEvent]] = {
 _MAPPERS.update({w.STRICT_OF[wire]: mapper for wire, mapper in _MAPPERS.items()})
 
 
+_CODES = ("major", "minor", "region", "grid", "unit")
+_IDENTIFIERS: dict[type, Callable[[d.CaseEvent], tuple[str | None, ...]]] = {}
+
+
 def _printable(e: d.CaseEvent) -> bool:
-    """Every identifier and code passes str.isprintable (narrower than the contract's rule)."""
-    texts = [e.event_id, e.case_id]
-    for name in ("major", "minor", "region", "grid", "unit"):
-        value = getattr(e, name, None)
-        if value is not None:
-            texts.append(value)
-    return "".join(texts).isprintable()
+    """Every identifier and code passes str.isprintable (narrower than the contract's rule). Lines with
+    an escape are common (json.dumps escapes every non-ASCII character): one C-level getter per event
+    type, not a getattr per field."""
+    getter = _IDENTIFIERS.get(type(e))
+    if getter is None:
+        names = ("event_id", "case_id", *(n for n in _CODES if n in type(e).__struct_fields__))
+        getter = _IDENTIFIERS[type(e)] = attrgetter(*names)
+    return "".join(filter(None, getter(e))).isprintable()
 
 
 def fast_parse(raw: bytes | str, seq: int, plain: bool = False) -> d.CaseEvent | None:
