@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseflow.contract import fast_wire as w
-from caseflow.contract.fast import _ms, fast_parse
+from caseflow.contract.fast import _ms, fast_parse, plain_text
 from caseflow.contract.mapping import Invalid, to_domain, validate
 from caseflow.sample.generate import Shape, generate
 from tests.corpus import BAD, GOOD, hostile_corpus
@@ -28,7 +28,7 @@ def pydantic_parse(raw: bytes, seq: int) -> Any:
 def assert_fast_within_pydantic(raw: bytes, seq: int = 0) -> Any:
     fast = fast_parse(raw, seq)
     slow = pydantic_parse(raw, seq)
-    if b"\\" not in raw and b"\x7f" not in raw:  # what a caller that checked a whole buffer may say
+    if plain_text(raw):  # what a caller that checked a whole buffer may say
         assert fast_parse(raw, seq, plain=True) == fast
     if fast is not None:
         assert not isinstance(slow, Invalid), f"fast path accepted what the contract refuses: {raw[:300]!r}: {slow}"
@@ -145,3 +145,26 @@ def test_instants_convert_like_fromisoformat(moment: datetime, offset_minutes: i
 @given(mutated_events())
 def test_mutated_events(raw: bytes) -> None:
     assert_fast_within_pydantic(raw)
+
+
+@pytest.mark.parametrize(("text", "plain"), [
+    (b'{"a":"x"}', True), (b'{"a":"\\u533a\\u57df"}', True), (b'{"a":"\\u00a0\\u2028"}', True),
+    (b'{"a":"\\/\\"\\\\"}', True), (b'{"a":"\\u0000"}', False), (b'{"a":"\\u001F"}', False),
+    (b'{"a":"\\u007f"}', False), (b'{"a":"\\n"}', False), (b'{"a":"\\t"}', False), (b'{"a":"x\x7f"}', False),
+    (b'{"a":"\\\\n"}', False),  # an escaped backslash, then n: no control character, checked anyway
+])
+def test_plain_text_rules_out_control_characters_whatever_else_is_escaped(text: bytes, plain: bool) -> None:
+    assert plain_text(text) is plain
+
+
+def test_lines_as_json_dumps_writes_them_are_plain_and_decode_the_same() -> None:
+    """json.dumps escapes every non-ASCII character: such lines hold backslashes but no control character."""
+    for line in list(generate(Shape(cases=200, seed=8)))[:800]:
+        spelled = json.dumps(orjson.loads(line)).encode()
+        assert b"\\u" in spelled or spelled.isascii()
+        assert plain_text(spelled)
+        assert fast_parse(spelled, 0, plain=True) == fast_parse(line, 0) == pydantic_parse(line, 0)
+    named = orjson.loads(next(iter(generate(Shape(cases=1, seed=8)))))
+    named["case_id"] = "C\x01"  # json.dumps writes it as \\u0001
+    control = json.dumps(named).encode()
+    assert not plain_text(control) and fast_parse(control, 0) is None

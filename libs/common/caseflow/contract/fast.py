@@ -6,8 +6,9 @@ a subset of what pydantic accepts and give the same event; tests/unit/test_fast_
 on generated, mutated and hostile input. Where the two libraries differ, this side is the narrower:
 - instants must be plain RFC 3339 (`YYYY-MM-DDTHH:MM:SS[.ffffff](Z|+HH:MM)`, ASCII digits) and are
   converted by `datetime.fromisoformat`, which refuses impossible dates;
-- identifiers in a line with an escape or a DEL must pass `str.isprintable`, narrower than the
-  contract's "no control characters" (a line without either cannot hold one);
+- identifiers hold no control character (U+0000-U+001F, U+007F: the contract's rule), checked only in
+  a line with an escape that decodes to one or a raw DEL (`plain_text`: a line without either cannot
+  hold one, and raw control bytes make msgspec refuse the line);
 - a line with a field beyond the documented ones may hold at most 100 brackets: pydantic's JSON parser
   refuses nesting deeper than 200 even in fields it then ignores, and msgspec goes deeper (and ends in
   RecursionError at a few thousand). Lines with documented fields only (the strict models in
@@ -17,6 +18,7 @@ on generated, mutated and hostile input. Where the two libraries differ, this si
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -128,23 +130,32 @@ _MAPPERS.update({w.STRICT_OF[wire]: mapper for wire, mapper in _MAPPERS.items()}
 
 _CODES = ("major", "minor", "region", "grid", "unit")
 _IDENTIFIERS: dict[type, Callable[[d.CaseEvent], tuple[str | None, ...]]] = {}
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+# A JSON escape that decodes to a control character. (An escaped backslash before `n` matches too: a
+# line is then checked for nothing, never let through unchecked.)
+_CONTROL_ESCAPE = re.compile(rb"\\(?:u00[01][0-9a-fA-F]|u007[fF]|[bfnrt])")
+
+
+def plain_text(data: bytes) -> bool:
+    """No JSON string in `data` can hold a control character: no escape that decodes to one and no raw
+    DEL (raw U+0000-U+001F cannot stand in a JSON string). Lines with other escapes are common:
+    json.dumps escapes every non-ASCII character."""
+    return b"\x7f" not in data and _CONTROL_ESCAPE.search(data) is None
 
 
 def _printable(e: d.CaseEvent) -> bool:
-    """Every identifier and code passes str.isprintable (narrower than the contract's rule). Lines with
-    an escape are common (json.dumps escapes every non-ASCII character): one C-level getter per event
-    type, not a getattr per field."""
+    """No identifier or code holds a control character (the contract's rule; one getter per type)."""
     getter = _IDENTIFIERS.get(type(e))
     if getter is None:
         names = ("event_id", "case_id", *(n for n in _CODES if n in type(e).__struct_fields__))
         getter = _IDENTIFIERS[type(e)] = attrgetter(*names)
-    return "".join(filter(None, getter(e))).isprintable()
+    return _CONTROL.search("".join(filter(None, getter(e)))) is None
 
 
 def fast_parse(raw: bytes | str, seq: int, plain: bool = False) -> d.CaseEvent | None:
     """The domain event when the fast path is sure the line is valid, else None (ask pydantic).
-    `plain`: the caller has seen that the line holds no backslash and no DEL byte (cheaper over a whole
-    buffer of lines than per line)."""
+    `plain`: the caller has seen `plain_text` hold for a buffer of lines holding this one (cheaper over
+    a whole buffer than per line)."""
     data = raw.encode() if isinstance(raw, str) else raw
     try:
         try:
@@ -156,8 +167,6 @@ def fast_parse(raw: bytes | str, seq: int, plain: bool = False) -> d.CaseEvent |
         event = _MAPPERS[type(wire)](wire, seq)
     except (msgspec.ValidationError, msgspec.DecodeError, ValueError):
         return None
-    # JSON strings cannot hold raw U+0000-U+001F (msgspec refuses the line), only escaped: without a
-    # backslash or a raw DEL in the line, no string in it has a control character.
-    if not plain and (b"\\" in data or b"\x7f" in data):
+    if not plain and not plain_text(data):
         return event if _printable(event) else None
     return event

@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from caseflow.contract.fast import fast_parse
+from caseflow.contract.fast import fast_parse, plain_text
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.indicators import Counts, count, merged, repeat_units
@@ -74,7 +74,7 @@ def _parse_bucket(job: Job, bucket: int, line_offsets: list[int], totals: Totals
         lines_path, seq_path = part_paths(job, bucket, worker)
         numbers = np.fromfile(seq_path, dtype=np.int64) + line_offsets[worker]
         text = lines_path.read_bytes()  # every line ends with "\n" (see partition)
-        plain = b"\\" not in text and b"\x7f" not in text
+        plain = plain_text(text)
         for seq, raw in zip(numbers.tolist(), text.split(b"\n")[:-1], strict=True):
             event: CaseEvent | Invalid | None = fast_parse(raw, seq, plain)  # parse's first step, inlined
             if event is None:
