@@ -27,7 +27,6 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import orjson
 from live_throughput import KEY, caught_up, post_bulk, probe_latency
 
@@ -35,7 +34,7 @@ from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_cluster import LocalKafkaCluster
 from caseflow_devstack.kafka_local import LocalKafka, free_port
-from caseflow_devstack.postgres_local import LocalPostgres
+from caseflow_devstack.postgres_local import LocalPostgres, fresh_database
 from caseflow_devstack.stack import Services
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,16 +56,6 @@ def peak_rss_mib(pid: int) -> float:
 def machine_busy_seconds() -> float:
     user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
     return (user + nice + system + irq + softirq + steal) / TICK
-
-
-async def fresh_database(admin_url: str, name: str) -> str:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return f"{admin_url.rpartition('/')[0]}/{name}"
 
 
 @contextmanager

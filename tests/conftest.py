@@ -10,13 +10,13 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import asyncpg
 import pytest
 from hypothesis import settings as hypothesis_settings
 
 from caseflow.config.rules import load_rules
 from caseflow.domain.rules import Rules
 from caseflow.infra.settings import Settings
+from caseflow_devstack.postgres_local import fresh_database
 from tests.infra import database_url, kafka_bootstrap
 
 if TYPE_CHECKING:
@@ -61,17 +61,6 @@ def kafka_cluster() -> Iterator[LocalKafkaCluster]:
 def postgres_url() -> Iterator[str]:
     with database_url() as url:
         yield url
-
-
-async def fresh_database(admin_url: str, name: str) -> str:
-    conn = await asyncpg.connect(admin_url)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base, _, _ = admin_url.rpartition("/")
-    return f"{base}/{name}"
 
 
 @pytest.fixture

@@ -102,3 +102,16 @@ class LocalPostgres:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+async def fresh_database(admin_url: str, name: str) -> str:
+    """A new, empty database `name` on the server of `admin_url` (dropped first if it exists); its URL."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return f"{admin_url.rpartition('/')[0]}/{name}"
