@@ -234,5 +234,6 @@ def closed_page(page: str) -> None:
         assert "附加分" in text_of(driver, "view") and "2.5" in text_of(driver, "view")
         assert not driver.find_elements("css selector", "button[data-act]")
         assert not driver.find_elements("css selector", "form.add")
+        driver.save_screenshot(str(SHOTS / "assessment-closed-approver-1280.png"))
     finally:
         driver.quit()
