@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -104,10 +105,15 @@ class LocalPostgres:
             self.process.wait()
 
 
+_DATABASE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
 async def fresh_database(admin_url: str, name: str) -> str:
     """A new, empty database `name` on the server of `admin_url` (dropped first if it exists); its URL."""
     import asyncpg
 
+    if not _DATABASE_NAME.fullmatch(name):
+        raise ValueError(f"database name {name!r}: use lower-case letters, digits and _ (it is spelled into DDL)")
     conn = await asyncpg.connect(admin_url)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
