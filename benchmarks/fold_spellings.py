@@ -1,9 +1,11 @@
-"""The fold's parse step by JSON spelling, in one process: each spelling's file split into 4 MB
-buffers as the replay's buckets are, each buffer's plainness decided once (`plain_text`), every line
-decoded by the fast path. Isolates what a spelling costs the fold apart from partitioning and I/O;
-the ratio to compact is the figure. Medians of --runs.
+"""The replay's two per-line steps by JSON spelling, in one process. `parse`: each spelling's file split
+into 4 MB buffers as the replay's buckets are, each buffer's plainness decided once (`plain_text`), every
+line decoded by the fast path. `partition`: the file placed into bucket files by case (one worker doing
+the whole file). Isolates what a spelling costs each step apart from the rest of the replay; the ratio to
+compact is the figure. Medians of --runs.
 
     .venv/bin/python benchmarks/fold_spellings.py --cases 156000      # the 1M files replay_spellings.py wrote
+    .venv/bin/python benchmarks/fold_spellings.py --step partition
 
 Writes bench-results/fold_spellings.json.
 """
@@ -14,10 +16,14 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 from caseflow.contract.fast import fast_parse, plain_text
+from caseflow.domain.rules import load_rules
+from caseflow.replay.buckets import Job, buckets_for, partition
 
 ROOT = Path(__file__).resolve().parents[1]
 BUFFER = 4 << 20
@@ -44,18 +50,37 @@ def fold_parse(chunks: list[bytes]) -> tuple[float, int, int]:
     return time.perf_counter() - started, plain_buffers, refused
 
 
+def partition_seconds(path: Path) -> tuple[float, int]:
+    """Seconds to place every line of `path` into bucket files, one worker; the line count."""
+    with tempfile.TemporaryDirectory(dir=ROOT / "var") as work:
+        size = path.stat().st_size
+        job = Job(path, Path(work), 0, 1, buckets_for(size), 0, size, (), load_rules(), (), ())
+        started = time.perf_counter()
+        lines = partition(job, SimpleNamespace(value=0))
+        seconds = time.perf_counter() - started
+    return seconds, lines
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=156_000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "fold_spellings.json")
+    ap.add_argument("--step", choices=("parse", "partition"), default="parse")
+    ap.add_argument("--out", type=Path, help="default: bench-results/fold_spellings.json (parse), "
+                    "bench-results/partition_spellings.json (partition)")
     args = ap.parse_args()
+    args.out = args.out or ROOT / "bench-results" / f"{'fold' if args.step == 'parse' else 'partition'}_spellings.json"
     results = {}
     for spelling in SPELLINGS:
         path = ROOT / "var" / "bench" / f"month-{args.cases}-{spelling}.jsonl"
         if not path.exists():
             print(f"{path} is missing: run benchmarks/replay_spellings.py --cases {args.cases} first", file=sys.stderr)
             return 2
+        if args.step == "partition":
+            runs = [partition_seconds(path) for _ in range(args.runs)]
+            results[spelling] = {"seconds": statistics.median(r[0] for r in runs), "runs": [r[0] for r in runs],
+                                 "lines": runs[0][1]}
+            continue
         chunks = buffers(path.read_bytes())
         runs = [fold_parse(chunks) for _ in range(args.runs)]
         seconds = statistics.median(r[0] for r in runs)
@@ -64,10 +89,12 @@ def main() -> int:
     base = results["compact"]["seconds"]
     for spelling, r in results.items():
         r["ratio_to_compact"] = r["seconds"] / base
-        print(f"{spelling:16} {r['seconds']:6.2f} s  x{r['ratio_to_compact']:.2f}  plain buffers "
-              f"{r['plain_buffers']}/{r['buffers']}  fast path refused {r['refused_by_fast_path']}")
+        detail = (f"{r['lines']:,} lines" if args.step == "partition" else f"plain buffers {r['plain_buffers']}/"
+                  f"{r['buffers']}  fast path refused {r['refused_by_fast_path']}")
+        print(f"{spelling:16} {r['seconds']:6.2f} s  x{r['ratio_to_compact']:.2f}  {detail}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"cases": args.cases, "runs": args.runs, "results": results}, indent=2))
+    args.out.write_text(json.dumps({"step": args.step, "cases": args.cases, "runs": args.runs,
+                                           "results": results}, indent=2))
     print(f"written to {args.out}")
     return 0
 

@@ -97,6 +97,8 @@ def test_one_odd_line_stays_on_the_parallel_path(month: tuple[list[bytes], Direc
     b'{"note":"say \\"case_id\\":\\"X\\"","case_id":"C-1"}',
     b'\xef\xbb\xbf{"case_id":"C-1"}',
     b'{"case_id":\n"C-1"}\r',
+    b'{"event_id": "e", "case_id"\t:\t"C-1"}',
+    b'{"note": "\\u00e9", "case_id" : "C-1"}',
 ])
 def test_each_spelling_of_a_case_id_lands_in_its_cases_bucket(line: bytes) -> None:
     assert bucket_of(line, 64) == case_bucket(b"C-1", 64)
@@ -124,6 +126,7 @@ def test_the_one_spelling_that_falls_back_still_gives_the_right_numbers(
         as_document(one_process(path, rules, directory))
 
 
-@pytest.mark.parametrize("line", [b"", b"not json", b"[1,2]", b'{"case_id": 5}', b'{"event_id":"e"}'])
+@pytest.mark.parametrize("line", [b"", b"not json", b"[1,2]", b'{"case_id": 5}', b'{"event_id":"e"}',
+                                  b'{"case_id": 5, "x": "C-1"}', b'{"case_id":}', b'{"case_id":"C-1'])
 def test_a_line_without_a_case_goes_to_bucket_0(line: bytes) -> None:
     assert bucket_of(line, 64) == 0

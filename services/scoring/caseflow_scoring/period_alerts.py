@@ -7,8 +7,9 @@ import contextlib
 import logging
 
 from caseflow.config.units import Directory
-from caseflow.domain.indicators import Indicators, Period, evaluate
+from caseflow.domain.indicators import Indicators, Period
 from caseflow.domain.period_alerts import plan_repeat_alerts, plan_unit_rate_alerts
+from caseflow.domain.period_tally import evaluate
 from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNIT_OVERDUE_OPEN

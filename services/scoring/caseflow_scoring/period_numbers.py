@@ -9,10 +9,10 @@ import asyncpg
 
 from caseflow.domain.indicators import Period
 from caseflow.evaluation.assessments import assessment_section
-from caseflow.evaluation.evaluate import evaluate_period, period_document
+from caseflow.evaluation.evaluate import numbers_of, period_document
 from caseflow.evaluation.periods import named_bounds, parse_instant
 from caseflow_scoring.store.assessments import records_of
-from caseflow_scoring.store.cases import cases_for, rejected_by
+from caseflow_scoring.store.cases import rejected_by, tallied
 from caseflow_scoring.store.evaluations import manual_inputs
 
 if TYPE_CHECKING:
@@ -31,9 +31,9 @@ async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scori
     adds each assessment template's totals and records for the period (as the records stand now, whatever
     the as-of)."""
     period = period_of(name, as_of)
-    cases = await cases_for(pool, period, fresh)
+    indicators, crossing = await tallied(pool, period, scoring.rules, scoring.directory, scoring.schemes, fresh)
     manual = await manual_inputs(pool, name)
-    numbers = evaluate_period(cases, period, scoring.rules, scoring.directory, scoring.schemes, manual)
+    numbers = numbers_of(indicators, period, scoring.directory, scoring.schemes, manual, crossing)
     document = {**period_document(period, *numbers), "rejected": await rejected_by(pool, period.as_of)}
     if assessed:
         document["assessments"] = {

@@ -19,10 +19,10 @@ from caseflow.config.units import Directory
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.evaluation.evaluate import evaluate_period, period_document
+from caseflow.evaluation.evaluate import numbers_of, period_document
 from caseflow.evaluation.periods import current_periods, named_bounds
 from caseflow_scoring.store import standing as store
-from caseflow_scoring.store.cases import cases_for
+from caseflow_scoring.store.cases import tallied
 from caseflow_scoring.store.evaluations import manual_inputs
 
 log = logging.getLogger(__name__)
@@ -41,10 +41,9 @@ async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: R
         began = time.perf_counter()
         start, end = named_bounds(names[kind])
         period = Period(start, end, now)
-        cases = await cases_for(pool, period)
+        indicators, crossing = await tallied(pool, period, rules, directory, schemes)
         manual = await manual_inputs(pool, names[kind])
-        # CPU-bound: off the event loop, so the consumer keeps taking snapshots meanwhile.
-        numbers = await asyncio.to_thread(evaluate_period, cases, period, rules, directory, schemes, manual)
+        numbers = numbers_of(indicators, period, directory, schemes, manual, crossing)
         document = period_document(period, *numbers)
         took[kind] = time.perf_counter() - began
         await store.save(pool, kind, names[kind], now, document, took[kind])

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from caseflow.domain import asof
 from caseflow.domain.cross_month import crosses
 from caseflow.domain.indicator_keys import UNIT_COUNTS
-from caseflow.domain.repeats import repeat_cases
-from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 from caseflow.domain.tally import count_assignment, count_carried, count_report, count_visits, zero_region
 
@@ -45,32 +43,6 @@ class Counts:
 
     units: dict[str, dict[str, int]]
     regions: dict[str, dict[str, int]]
-
-
-def evaluate(
-    cases: Sequence[CaseState],
-    period: Period,
-    rules: Rules,
-    unit_ids: Iterable[str] = (),
-    region_ids: Iterable[str] = (),
-) -> Indicators:
-    return evaluate_both(cases, period, rules, unit_ids, region_ids, cross_month=False)[0]
-
-
-def evaluate_both(
-    cases: Sequence[CaseState],
-    period: Period,
-    rules: Rules,
-    unit_ids: Iterable[str] = (),
-    region_ids: Iterable[str] = (),
-    cross_month: bool = True,
-) -> tuple[Indicators, Indicators | None]:
-    """The indicators and, with `cross_month`, the counts under county-interim 第十一条
-    (domain.cross_month), the period's repeat cases found once for both."""
-    repeats = repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)
-    units, regions = tuple(unit_ids), tuple(region_ids)
-    indicators = indicators_of(count(cases, period, repeats, units, regions))
-    return indicators, indicators_of(count(cases, period, repeats, units, regions, True)) if cross_month else None
 
 
 def count(

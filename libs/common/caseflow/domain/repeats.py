@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from caseflow.domain.asof import filed_by
 from caseflow.domain.state import CaseState
 
+RepeatKey = tuple[str, str, str, str]  # major, minor, grid, road grade
 REPEAT_THRESHOLD = {"primary": 2, "key_area": 2, "secondary": 3, "backstreet": 4}
 
 
-def repeat_key(case: CaseState) -> tuple[str, str, str, str]:
+def repeat_key(case: CaseState) -> RepeatKey:
     return (case.major, case.minor, case.grid, case.road_grade)
 
 
@@ -19,7 +20,7 @@ def counts_for_repeats(case: CaseState, excluded: frozenset[tuple[str, str]]) ->
     return case.category == "event" and (case.major, case.minor) not in excluded
 
 
-RepeatCandidate = tuple[tuple[str, str, str, str], int, str]  # (repeat key, reported_at, case_id)
+RepeatCandidate = tuple[RepeatKey, int, str]  # (repeat key, reported_at, case_id)
 
 
 def repeat_cases(
@@ -43,7 +44,7 @@ def repeat_candidates(
 
 def repeats_among(candidates: Iterable[RepeatCandidate]) -> set[str]:
     """From the k-th report of the same problem at the same place on, each is a repeat."""
-    groups: dict[tuple[str, str, str, str], list[tuple[int, str]]] = defaultdict(list)
+    groups: dict[RepeatKey, list[tuple[int, str]]] = defaultdict(list)
     for key, reported_at, case_id in candidates:
         groups[key].append((reported_at, case_id))
     repeats: set[str] = set()

@@ -8,7 +8,8 @@ from typing import Any, NamedTuple
 
 from caseflow.config.units import Directory
 from caseflow.domain.indicator_keys import UNIT_COUNTS, UNIT_RATES
-from caseflow.domain.indicators import Indicators, Period, evaluate_both
+from caseflow.domain.indicators import Indicators, Period
+from caseflow.domain.period_tally import evaluate_both
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.domain.state import CaseState

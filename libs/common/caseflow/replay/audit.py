@@ -7,7 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from caseflow.domain.indicators import Period, evaluate
+from caseflow.domain.indicators import Period
+from caseflow.domain.period_tally import evaluate
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
 

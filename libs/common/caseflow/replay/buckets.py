@@ -4,10 +4,10 @@ Each worker reads its share of the file (a byte range starting at a line) and wr
 bucket file chosen by a hash of the line's case id, with the line's number beside it, so a bucket can
 later be folded on its own, in file order, with the right line numbers.
 
-Any JSON spelling of an event is placed by its case id: compact lines are placed by a byte search;
-other spellings (spaces around the colon, keys in any order, escapes) by a regular expression when
-that is certain to find the top-level `case_id`, else by parsing the line. A line that is not a JSON
-object with a string `case_id` goes to bucket 0, where the fold reports it as invalid.
+Any JSON spelling of an event is placed by its case id: found by byte searches when they are certain
+to find the top-level `case_id` (any key order, whitespace around the colon), else by parsing the
+line. A line that is not a JSON object with a string `case_id` goes to bucket 0, where the fold
+reports it as invalid.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from caseflow.replay.worker_messages import HASH_PROBE
 MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket's cases fit the caches
 BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
 _NAME = b'"case_id"'
-_KEY = b'"case_id":"'
-_KEY_LENGTH = len(_KEY)
 _AFTER = len(_NAME)
+_COLON = ord(":")
 _ESCAPE_00 = b"\\u00"
 _WHITESPACE = b" \t\r\n"  # JSON's
 BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark some editors write at a file's start (RFC 8259 §8.1: ignore)
@@ -49,30 +48,26 @@ def bucket_of(line: bytes, buckets: int) -> int:
     `"case_id"` once: that occurrence is the top-level key (an unescaped quote cannot occur inside a
     JSON string, and a nested `"case_id"` would make two), unless the key itself is written with `\\u`
     escapes: then the line's one plain `"case_id"` is a nested one, the fold sees the bucket disagree
-    with the parsed id and the whole file is folded in one process (the one spelling that does; it
-    costs a scan of every line to rule out, and no platform writes it). Compact `"case_id":"` is
-    placed here (partition inlines this); anything else goes to `odd_bucket`."""
-    start = line.find(_KEY)
-    if start >= 0 and line.count(_NAME) == 1:
-        value = line[start + _KEY_LENGTH:line.find(b'"', start + _KEY_LENGTH)]
-        if b"\\" not in value:
-            return case_bucket(value, buckets)
-    return odd_bucket(line, buckets)
-
-
-def odd_bucket(line: bytes, buckets: int) -> int:
-    """A line the compact search cannot place. With `"case_id"` once and no `\\u00` escape (the only
-    way to spell the key otherwise), its value is found by byte searches: the next quote, with only
-    whitespace and the colon before it, opens a string whose bytes up to the following quote are the
-    id, unless they hold an escape. Anything else (an escaped id or key, a nested or repeated
-    `case_id`, a blank or broken line) is parsed."""
+    with the parsed id and the whole file is folded in one process (the one spelling that does; no
+    platform writes it). For spaced lines (`"case_id" : "…"`) a `\\u00` anywhere rules that spelling out
+    first. The next quote, with only the colon (and whitespace) before it, opens the id, which is the
+    bytes up to the following quote unless they hold an escape. Anything else (an escaped id or key, a
+    nested or repeated `case_id`, a blank or broken line) is parsed. Partition inlines this."""
     name = line.find(_NAME)
-    if name >= 0 and line.count(_NAME) == 1 and _ESCAPE_00 not in line:
-        opening = line.find(b'"', name + _AFTER)
-        if line[name + _AFTER:opening].strip(_WHITESPACE) == b":":
-            value = line[opening + 1:line.find(b'"', opening + 1)]
-            if b"\\" not in value:
+    if name >= 0 and line.count(_NAME) == 1:
+        after = name + _AFTER
+        opening = line.find(b'"', after)
+        if opening > after and ((opening == after + 1 and line[after] == _COLON)
+                                or (line[after:opening].strip(_WHITESPACE) == b":" and _ESCAPE_00 not in line)):
+            closing = line.find(b'"', opening + 1)
+            value = line[opening + 1:closing]
+            if closing > 0 and b"\\" not in value:
                 return case_bucket(value, buckets)
+    return parsed_bucket(line, buckets)
+
+
+def parsed_bucket(line: bytes, buckets: int) -> int:
+    """The bucket of a line the byte search cannot place, by parsing it."""
     try:
         event = orjson.loads(line.removeprefix(BOM))
     except orjson.JSONDecodeError:
@@ -114,7 +109,8 @@ def partition(job: Job, done: Progress) -> int:
     outs = [part_paths(job, b, job.worker)[0].open("wb") for b in range(job.buckets)]
     seqs = [array("q") for _ in range(job.buckets)]
     pending: list[list[bytes]] = [[] for _ in range(job.buckets)]
-    crc32, buckets, seq, key, skip, name = zlib.crc32, job.buckets, 0, _KEY, _KEY_LENGTH, _NAME
+    crc32, buckets, seq, name, skip, colon, ws, esc = zlib.crc32, job.buckets, 0, _NAME, _AFTER, _COLON, _WHITESPACE, \
+        _ESCAPE_00
     with job.path.open("rb") as handle:
         handle.seek(job.start)
         left, tail = job.end - job.start, b""  # the range starts and ends at line starts
@@ -128,12 +124,19 @@ def partition(job: Job, done: Progress) -> int:
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             for raw in lines:
                 # bucket_of, inlined: this loop sees every line
-                start = raw.find(key)
-                if start >= 0 and raw.count(name) == 1:
-                    value = raw[start + skip:raw.find(b'"', start + skip)]
-                    bucket = crc32(value) % buckets if b"\\" not in value else odd_bucket(raw, buckets)
-                else:
-                    bucket = odd_bucket(raw, buckets)
+                bucket = -1
+                at = raw.find(name)
+                if at >= 0 and raw.count(name) == 1:
+                    after = at + skip
+                    opening = raw.find(b'"', after)
+                    if opening > after and ((opening == after + 1 and raw[after] == colon)
+                                            or (raw[after:opening].strip(ws) == b":" and esc not in raw)):
+                        closing = raw.find(b'"', opening + 1)
+                        value = raw[opening + 1:closing]
+                        if closing > 0 and b"\\" not in value:
+                            bucket = crc32(value) % buckets
+                if bucket < 0:
+                    bucket = parsed_bucket(raw, buckets)
                 if raw.startswith(b"{") or raw.strip():  # startswith: most lines, no copy
                     pending[bucket].append(raw)
                     seqs[bucket].append(seq)

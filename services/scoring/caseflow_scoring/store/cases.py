@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import asyncpg
 import orjson
 
+from caseflow.config.units import Directory
 from caseflow.contract import snapshot
-from caseflow.domain.indicators import Period
+from caseflow.domain.indicators import Indicators, Period
+from caseflow.domain.period_tally import PeriodTally
+from caseflow.domain.rules import Rules
+from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.evaluate import wants_cross_month
 from caseflow.instants import from_ms, iso, to_ms
 
 
@@ -81,18 +87,51 @@ def decoded(pool: asyncpg.Pool) -> DecodedStates:
     return _DECODED[pool]
 
 
-async def cases_for(pool: asyncpg.Pool, period: Period, fresh: bool = False) -> list[CaseState]:
-    """Every case with a fact inside the period: reported before its end, last touched after its start.
-    `fresh` decodes every snapshot from PostgreSQL (audits and closing check what is stored, not a cache)."""
+BATCH = 5_000  # cases decoded at a time: a province's month is read in ~300 batches, never held whole
+_SNAPSHOTS = "SELECT snapshot FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2"
+_VERSIONS = "SELECT case_id, version FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2"
+
+
+async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False,
+                       size: int = BATCH) -> AsyncIterator[list[CaseState]]:
+    """Every case with a fact inside the period (reported before its end, last touched after its start),
+    `size` at a time, read through one cursor. `fresh` decodes every snapshot from PostgreSQL (audits and
+    closing check what is stored, not a cache)."""
     bounds = (from_ms(min(period.end, period.as_of + 1)), from_ms(period.start))
-    if fresh:
-        stored = await pool.fetch(
-            "SELECT snapshot FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2", *bounds)
-        return [snapshot.decode(r["snapshot"].encode())[1] for r in stored]
-    rows = await pool.fetch(
-        "SELECT case_id, version FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2", *bounds)
-    states = await decoded(pool).load(pool, [(r["case_id"], r["version"]) for r in rows])
-    return [states[r["case_id"]] for r in rows if r["case_id"] in states]
+    async with pool.acquire() as conn, conn.transaction(readonly=True):
+        if fresh:
+            async for rows in _chunks(conn.cursor(_SNAPSHOTS, *bounds, prefetch=size), size):
+                yield [snapshot.decode(r["snapshot"].encode())[1] for r in rows]
+            return
+        async for rows in _chunks(conn.cursor(_VERSIONS, *bounds, prefetch=size), size):
+            states = await decoded(pool).load(pool, [(r["case_id"], r["version"]) for r in rows])
+            yield [states[r["case_id"]] for r in rows if r["case_id"] in states]
+
+
+async def _chunks(rows: AsyncIterator[asyncpg.Record], size: int) -> AsyncIterator[list[asyncpg.Record]]:
+    chunk: list[asyncpg.Record] = []
+    async for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+async def cases_for(pool: asyncpg.Pool, period: Period, fresh: bool = False) -> list[CaseState]:
+    """Every case with a fact inside the period, in one list (for the few callers that need them all)."""
+    return [case async for batch in case_batches(pool, period, fresh) for case in batch]
+
+
+async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: Directory,
+                  schemes: Mapping[str, Scheme], fresh: bool = False) -> tuple[Indicators, Indicators | None]:
+    """The period's indicators (and cross-month ones if a scheme asks) over its cases, a batch at a time;
+    the counting runs off the event loop so that the consumer keeps taking snapshots meanwhile."""
+    tally = PeriodTally(period, rules, directory.units, directory.regions, wants_cross_month(schemes))
+    async for batch in case_batches(pool, period, fresh):
+        await asyncio.to_thread(tally.add, batch)
+    return await asyncio.to_thread(tally.indicators)
 
 
 async def rejected_by(pool: asyncpg.Pool, as_of: int) -> list[dict[str, Any]]:

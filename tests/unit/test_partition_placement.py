@@ -1,0 +1,66 @@
+"""The partitioner's inlined byte search places every line where `bucket_of` does, and `bucket_of`
+places every line by its top-level case id, whatever the spelling: whitespace around the colon, key
+order, escapes in ids or elsewhere, broken lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from caseflow.domain.rules import Rules
+from caseflow.replay.buckets import Job, bucket_of, case_bucket, partition
+from caseflow.sample.spellings import escaped
+
+BUCKETS = 16
+WHITESPACE = st.text(alphabet=" \t\r\n", max_size=3)
+IDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=12)
+OTHER_VALUES = st.one_of(st.integers(), st.text(max_size=8), st.just({"case_id": "nested"}))
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> bytes:
+    case_id = draw(IDS)
+    fields = [(json.dumps(k), json.dumps(v, ensure_ascii=draw(st.booleans())))
+              for k, v in draw(st.dictionaries(st.sampled_from(["event_id", "note", "data"]), OTHER_VALUES,
+                                               max_size=3)).items()]
+    value = escaped(case_id) if draw(st.booleans()) and draw(st.booleans()) else json.dumps(
+        case_id, ensure_ascii=draw(st.booleans()))
+    fields.insert(draw(st.integers(0, len(fields))), ('"case_id"', value))
+    text = "{" + ",".join(f"{draw(WHITESPACE)}{k}{draw(WHITESPACE)}:{draw(WHITESPACE)}{v}" for k, v in fields) + "}"
+    raw = text.encode()
+    cut = draw(st.one_of(st.none(), st.integers(1, len(raw))))  # a broken line now and then
+    return raw if cut is None else raw[:cut]
+
+
+def top_level_bucket(line: bytes) -> int | None:
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return case_bucket(event["case_id"].encode(), BUCKETS)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sample=st.lists(lines(), min_size=1, max_size=40))
+def test_partition_places_each_line_where_bucket_of_does(tmp_path: Path, rules: Rules, sample: list[bytes]) -> None:
+    sample = [line.replace(b"\n", b" ") for line in sample]  # one event per line (whitespace stays whitespace)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(sample) + b"\n")
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    for old in work.iterdir():
+        old.unlink()
+    job = Job(path, work, 0, 1, BUCKETS, 0, path.stat().st_size, (), rules, (), ())
+    partition(job, SimpleNamespace(value=0))
+    placed = {line: b for b in range(BUCKETS) for line in (work / f"0-{b}.jsonl").read_bytes().split(b"\n")[:-1]}
+    for line in sample:
+        if line.strip():
+            assert placed[line] == bucket_of(line, BUCKETS), line
+        parsed = top_level_bucket(line)
+        if parsed is not None:
+            assert bucket_of(line, BUCKETS) == parsed, line

@@ -1,0 +1,63 @@
+"""A period's indicators taken a batch at a time equal the one-pass evaluation, however the cases are
+split and ordered: the counts add up and the repeats (which need the whole month) come out the same."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from caseflow.domain.indicators import Indicators, Period, count, indicators_of
+from caseflow.domain.period_tally import PeriodTally, evaluate_both
+from caseflow.domain.repeats import repeat_cases
+from caseflow.domain.rules import Rules
+from caseflow.domain.state import CaseState
+from caseflow.evaluation.periods import month_bounds
+from caseflow.replay.engine import CaseBook
+from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
+
+SHAPE = Shape(cases=900, units=9, regions=3, grids_per_region=2, seed=5)  # few grids: many repeats
+START, END = month_bounds("2026-10")
+PERIODS = [Period(START, END, END), Period(START, END, START + 17 * 86_400_000)]
+
+
+@pytest.fixture(scope="module")
+def month(rules: Rules) -> dict[int, list[CaseState]]:
+    out = {}
+    for period in PERIODS:
+        book = CaseBook(rules)
+        for seq, line in enumerate(generate(SHAPE)):
+            book.add_raw(line, seq, period.as_of)
+        out[period.as_of] = book.cases()
+    return out
+
+
+def one_pass(cases: list[CaseState], period: Period, rules: Rules, cross_month: bool) -> Indicators:
+    """The oracle: the repeats found first over every case, then one count with them."""
+    repeats = repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)
+    units, regions = [u for u, _ in unit_ids(SHAPE)], region_ids(SHAPE)
+    return indicators_of(count(cases, period, repeats, units, regions, cross_month))
+
+
+@settings(max_examples=25, deadline=None)
+@given(cuts=st.lists(st.integers(0, 2_000), max_size=12), seed=st.integers(0, 2**16), which=st.sampled_from(PERIODS))
+def test_batches_in_any_split_and_order_equal_one_pass(month: dict[int, list[CaseState]], rules: Rules,
+                                                       cuts: list[int], seed: int, which: Period) -> None:
+    cases = list(month[which.as_of])
+    random.Random(seed).shuffle(cases)
+    bounds = [0, *sorted(c % (len(cases) + 1) for c in cuts), len(cases)]
+    tally = PeriodTally(which, rules, [u for u, _ in unit_ids(SHAPE)], region_ids(SHAPE), cross_month=True)
+    for a, b in zip(bounds, bounds[1:], strict=False):
+        tally.add(cases[a:b])
+    indicators, crossing = tally.indicators()
+    assert indicators == one_pass(cases, which, rules, False)
+    assert crossing == one_pass(cases, which, rules, True)
+
+
+def test_the_month_has_repeats_to_find(month: dict[int, list[CaseState]], rules: Rules) -> None:
+    cases, period = month[END], PERIODS[0]
+    assert len(repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)) > 20
+    indicators, crossing = evaluate_both(cases, period, rules)
+    assert sum(row["repeat"] or 0 for row in indicators.units.values()) > 20 and crossing is not None
