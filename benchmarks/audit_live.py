@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+import asyncpg
 import orjson
 from capacity import peak_rss_mib
 from live_throughput import KEY, caught_up, post_bulk
@@ -44,6 +45,14 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float, subprocess
     seconds = time.perf_counter() - start
     peak = next((int(x.split()[1]) for x in reversed(done.stderr.splitlines()) if x.startswith("peak-kb ")), 0)
     return seconds, peak / 1024, done
+
+
+async def scored_cases(db: str) -> int:
+    conn = await asyncpg.connect(db)
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM scoring_cases"))
+    finally:
+        await conn.close()
 
 
 def main() -> int:
@@ -69,9 +78,19 @@ def main() -> int:
             services.start(("intake", "dispatch", "scoring"))
             start = time.perf_counter()
             posted = threading.Event()
-            post_bulk(services.running["intake"].url, lines, 500, 0, posted)
-            while not asyncio.run(caught_up(infra.database_url, cases)):
-                time.sleep(1)
+            poster = threading.Thread(target=post_bulk, args=(services.running["intake"].url, lines, 500, 0, posted),
+                                      daemon=True)
+            poster.start()
+            shown = start
+            while not (posted.is_set() and asyncio.run(caught_up(infra.database_url, cases))):
+                if not poster.is_alive() and not posted.is_set():
+                    raise SystemExit("posting to intake failed (see above)")
+                time.sleep(2 if len(lines) < 2_000_000 else 10)
+                if time.perf_counter() - shown >= 60:
+                    shown = time.perf_counter()
+                    scored = asyncio.run(scored_cases(infra.database_url))
+                    print(f"  {shown - start:5.0f} s: {scored:,} of {cases:,} cases scored"
+                          f"{', all posted' if posted.is_set() else ''}", flush=True)
             ingest = time.perf_counter() - start
             print(f"ingested {len(lines):,} events ({cases:,} cases) live in {ingest:.0f} s", flush=True)
             source = ["--from-archive", "--database-url", infra.database_url, "--topic", f"{prefix}.case-events",

@@ -1,15 +1,23 @@
-"""A period's indicators taken a batch at a time equal the one-pass evaluation, however the cases are
-split and ordered: the counts add up and the repeats (which need the whole month) come out the same."""
+"""A period's indicators and repeat alerts taken a batch at a time equal the one-pass evaluation, however
+the cases are split and ordered: the counts add up and the repeats (which need the whole month) come out
+the same."""
 
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseflow.domain.indicators import Indicators, Period, count, indicators_of
+from caseflow.domain.period_alerts import (
+    RepeatGroups,
+    gather_repeat_members,
+    plan_repeat_alerts,
+    plan_repeat_alerts_of,
+)
 from caseflow.domain.period_tally import PeriodTally, evaluate_both
 from caseflow.domain.repeats import repeat_cases
 from caseflow.domain.rules import Rules
@@ -49,11 +57,16 @@ def test_batches_in_any_split_and_order_equal_one_pass(month: dict[int, list[Cas
     random.Random(seed).shuffle(cases)
     bounds = [0, *sorted(c % (len(cases) + 1) for c in cuts), len(cases)]
     tally = PeriodTally(which, rules, [u for u, _ in unit_ids(SHAPE)], region_ids(SHAPE), cross_month=True)
-    for a, b in zip(bounds, bounds[1:], strict=False):
+    for a, b in pairwise(bounds):
         tally.add(cases[a:b])
     indicators, crossing = tally.indicators()
     assert indicators == one_pass(cases, which, rules, False)
     assert crossing == one_pass(cases, which, rules, True)
+    groups: RepeatGroups = {}
+    for a, b in pairwise(bounds):
+        gather_repeat_members(groups, cases[a:b], which.start, which.end, which.as_of, rules)
+    alerts = plan_repeat_alerts_of(groups, which.start)
+    assert alerts == plan_repeat_alerts(month[which.as_of], which.start, which.end, which.as_of, rules)
 
 
 def test_the_month_has_repeats_to_find(month: dict[int, list[CaseState]], rules: Rules) -> None:
@@ -61,3 +74,4 @@ def test_the_month_has_repeats_to_find(month: dict[int, list[CaseState]], rules:
     assert len(repeat_cases(cases, period.start, period.end, period.as_of, rules.repeat_excluded_codes)) > 20
     indicators, crossing = evaluate_both(cases, period, rules)
     assert sum(row["repeat"] or 0 for row in indicators.units.values()) > 20 and crossing is not None
+    assert len(plan_repeat_alerts(cases, period.start, period.end, period.as_of, rules)) > 20

@@ -27,7 +27,7 @@ from caseflow_scoring.alerting import wall_clock_ms
 from caseflow_scoring.months import CloseRefused, CloseRequest, close_month, served
 from caseflow_scoring.overdue import open_overdue
 from caseflow_scoring.period_numbers import period_numbers, period_of
-from caseflow_scoring.store.cases import cases_for
+from caseflow_scoring.store.cases import case_batches
 from caseflow_scoring.store.evaluations import audit_trail, manual_inputs, put_evaluation
 from caseflow_scoring.store.months import closed_month
 from caseflow_scoring.store.standing import standing
@@ -93,8 +93,8 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
              summary="the case states (snapshots) behind a unit's numbers in a period, for audits")
     async def get_period_cases(period: str, unit: str = Query(...), as_of: str | None = Query(None),
                                who: str = caller) -> dict[str, Any]:
-        states = await cases_for(app.state.pool, _period(period, as_of), fresh=True)
-        held = [s for s in states if any(a.unit == unit for a in s.assignments)]
+        held = [s async for batch in case_batches(app.state.pool, _period(period, as_of), fresh=True)
+                for s in batch if any(a.unit == unit for a in s.assignments)]
         return {"unit": unit, "cases": [msgspec.to_builtins(s) for s in held]}  # the snapshot's JSON shape
 
     @app.get("/v1/months/{period}", tags=["months"], summary="a closed month: its stored document and hash")

@@ -8,8 +8,13 @@ import logging
 
 from caseflow.config.units import Directory
 from caseflow.domain.indicators import Indicators, Period
-from caseflow.domain.period_alerts import plan_repeat_alerts, plan_unit_rate_alerts
-from caseflow.domain.period_tally import evaluate
+from caseflow.domain.period_alerts import (
+    RepeatGroups,
+    gather_repeat_members,
+    plan_repeat_alerts_of,
+    plan_unit_rate_alerts,
+)
+from caseflow.domain.period_tally import PeriodTally
 from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNIT_OVERDUE_OPEN
@@ -45,9 +50,12 @@ async def raise_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules
                               topic: str, now: int) -> int:
     start, end = month_bounds(iso(now)[:7])
     period = Period(start, end, now)
-    cases = await cases_of.cases_for(period)
-    alerts = plan_repeat_alerts(cases, start, end, now, rules)
-    indicators = evaluate(cases, period, rules, directory.units, directory.regions)
+    tally, groups = PeriodTally(period, rules, directory.units, directory.regions), RepeatGroups()
+    async for batch in cases_of.case_batches(period):  # a batch at a time: a province's month is never held
+        tally.add(batch)
+        gather_repeat_members(groups, batch, start, end, now, rules)
+    alerts = plan_repeat_alerts_of(groups, start)
+    indicators, _ = tally.indicators()
     rows = indicators.units
     publish_gauges(indicators, directory)
     alerts += plan_unit_rate_alerts(rows, start, now, unit_targets(directory), DEFAULT_ON_TIME_TARGET)

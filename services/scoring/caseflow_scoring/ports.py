@@ -3,7 +3,7 @@ tests use in-memory ones (tests/service)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -57,8 +57,8 @@ class AlertLedgers(Protocol):
 
 
 class CaseReader(Protocol):
-    async def cases_for(self, period: Period) -> list[CaseState]:
-        """Every case with a fact inside the period."""
+    def case_batches(self, period: Period) -> AsyncIterator[list[CaseState]]:
+        """Every case with a fact inside the period, a batch at a time."""
 
 
 class AssessmentRecords(Protocol):

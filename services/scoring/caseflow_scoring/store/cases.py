@@ -119,11 +119,6 @@ async def _chunks(rows: AsyncIterator[asyncpg.Record], size: int) -> AsyncIterat
         yield chunk
 
 
-async def cases_for(pool: asyncpg.Pool, period: Period, fresh: bool = False) -> list[CaseState]:
-    """Every case with a fact inside the period, in one list (for the few callers that need them all)."""
-    return [case async for batch in case_batches(pool, period, fresh) for case in batch]
-
-
 async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: Directory,
                   schemes: Mapping[str, Scheme], fresh: bool = False) -> tuple[Indicators, Indicators | None]:
     """The period's indicators (and cross-month ones if a scheme asks) over its cases, a batch at a time;
@@ -158,5 +153,5 @@ class PgCases:
     def __init__(self, pool: asyncpg.Pool) -> None:
         self.pool = pool
 
-    async def cases_for(self, period: Period) -> list[CaseState]:
-        return await cases_for(self.pool, period)
+    def case_batches(self, period: Period) -> AsyncIterator[list[CaseState]]:
+        return case_batches(self.pool, period)
