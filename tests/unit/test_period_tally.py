@@ -75,3 +75,11 @@ def test_the_month_has_repeats_to_find(month: dict[int, list[CaseState]], rules:
     indicators, crossing = evaluate_both(cases, period, rules)
     assert sum(row["repeat"] or 0 for row in indicators.units.values()) > 20 and crossing is not None
     assert len(plan_repeat_alerts(cases, period.start, period.end, period.as_of, rules)) > 20
+
+
+def test_a_period_without_cases_has_a_zero_row_for_every_configured_unit_and_region(rules: Rules) -> None:
+    units, regions = [u for u, _ in unit_ids(SHAPE)], region_ids(SHAPE)
+    indicators, crossing = PeriodTally(PERIODS[0], rules, units, regions, cross_month=True).indicators()
+    assert indicators == one_pass([], PERIODS[0], rules, False) and crossing == one_pass([], PERIODS[0], rules, True)
+    assert set(indicators.units) == set(units) and set(indicators.regions) == set(regions)
+    assert indicators.units[units[0]]["dispatched"] == 0

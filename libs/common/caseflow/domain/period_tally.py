@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from caseflow.domain.indicators import Counts, Indicators, Period, count, indicators_of, merged, repeat_units
+from caseflow.domain.indicators import Indicators, Period, count, indicators_of, merged, repeat_units
 from caseflow.domain.repeats import RepeatKey, repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
@@ -18,8 +18,9 @@ class PeriodTally:
                  cross_month: bool = False) -> None:
         self.period, self.rules = period, rules
         self.unit_ids, self.region_ids = tuple(unit_ids), tuple(region_ids)
-        self.counts = Counts({}, {})
-        self.crossing = Counts({}, {}) if cross_month else None
+        # every configured unit and region has a row, with or without cases (as one `count` gives)
+        self.counts = count((), period, (), self.unit_ids, self.region_ids)
+        self.crossing = count((), period, (), self.unit_ids, self.region_ids, True) if cross_month else None
         # repeat key -> (reported_at, case id, the units its repeat would count for); keys and unit tuples
         # are shared between candidates so that a candidate costs little more than its case id.
         self.candidates: dict[RepeatKey, list[tuple[int, str, tuple[str, ...]]]] = {}
