@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from caseflow.config.rules import load_rules
 from caseflow.contract.fast import fast_parse, plain_text
-from caseflow.domain.rules import load_rules
 from caseflow.replay.buckets import Job, buckets_for, partition
 
 ROOT = Path(__file__).resolve().parents[1]

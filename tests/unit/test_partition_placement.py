@@ -1,6 +1,6 @@
-"""The partitioner's inlined byte search places every line where `bucket_of` does, and `bucket_of`
-places every line by its top-level case id, whatever the spelling: whitespace around the colon, key
-order, escapes in ids or elsewhere, broken lines."""
+"""The partitioner's inlined byte searches (compact files and spelled ones) place every line where
+`bucket_of` does, and `bucket_of` places every line by its top-level case id, whatever the spelling:
+whitespace around the colon, key order, escapes in ids or elsewhere, broken lines."""
 
 from __future__ import annotations
 
@@ -23,15 +23,17 @@ OTHER_VALUES = st.one_of(st.integers(), st.text(max_size=8), st.just({"case_id":
 
 
 @st.composite
-def lines(draw: st.DrawFn) -> bytes:
+def lines(draw: st.DrawFn, spaced: bool) -> bytes:
     case_id = draw(IDS)
-    fields = [(json.dumps(k), json.dumps(v, ensure_ascii=draw(st.booleans())))
+    separators = None if spaced else (",", ":")
+    fields = [(json.dumps(k), json.dumps(v, ensure_ascii=draw(st.booleans()), separators=separators))
               for k, v in draw(st.dictionaries(st.sampled_from(["event_id", "note", "data"]), OTHER_VALUES,
                                                max_size=3)).items()]
     value = escaped(case_id) if draw(st.booleans()) and draw(st.booleans()) else json.dumps(
         case_id, ensure_ascii=draw(st.booleans()))
     fields.insert(draw(st.integers(0, len(fields))), ('"case_id"', value))
-    text = "{" + ",".join(f"{draw(WHITESPACE)}{k}{draw(WHITESPACE)}:{draw(WHITESPACE)}{v}" for k, v in fields) + "}"
+    space = (lambda: draw(WHITESPACE)) if spaced else (lambda: "")
+    text = "{" + ",".join(f"{space()}{k}{space()}:{space()}{v}" for k, v in fields) + "}"
     raw = text.encode()
     cut = draw(st.one_of(st.none(), st.integers(1, len(raw))))  # a broken line now and then
     return raw if cut is None else raw[:cut]
@@ -46,7 +48,7 @@ def top_level_bucket(line: bytes) -> int | None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(sample=st.lists(lines(), min_size=1, max_size=40))
+@given(sample=st.booleans().flatmap(lambda spaced: st.lists(lines(spaced), min_size=1, max_size=40)))
 def test_partition_places_each_line_where_bucket_of_does(tmp_path: Path, rules: Rules, sample: list[bytes]) -> None:
     sample = [line.replace(b"\n", b" ") for line in sample]  # one event per line (whitespace stays whitespace)
     path = tmp_path / "in.jsonl"

@@ -12,6 +12,7 @@ reports it as invalid.
 
 from __future__ import annotations
 
+import re
 import zlib
 from array import array
 from dataclasses import dataclass, field
@@ -29,11 +30,15 @@ MAX_BUCKETS = 256  # 10M events: 256 buckets folded ~5% faster than 64 (a bucket
 BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
 _NAME = b'"case_id"'
 _AFTER = len(_NAME)
+_KEY = b'"case_id":"'
+_KEY_LENGTH = len(_KEY)
 _COLON = ord(":")
 _ESCAPE_00 = b"\\u00"
 _WHITESPACE = b" \t\r\n"  # JSON's
 BOM = b"\xef\xbb\xbf"  # a UTF-8 byte order mark some editors write at a file's start (RFC 8259 §8.1: ignore)
 _CHUNK = 8 << 20
+_ESCAPES_00 = re.compile(re.escape(_ESCAPE_00))  # a regex finds it ~2x faster than bytes.find here
+_HEAD = 16 << 10  # what decides how a chunk is searched (~80 lines)
 Progress = Any  # multiprocessing shared int (bytes done), one per worker
 
 
@@ -109,8 +114,7 @@ def partition(job: Job, done: Progress) -> int:
     outs = [part_paths(job, b, job.worker)[0].open("wb") for b in range(job.buckets)]
     seqs = [array("q") for _ in range(job.buckets)]
     pending: list[list[bytes]] = [[] for _ in range(job.buckets)]
-    crc32, buckets, seq, name, skip, colon, ws, esc = zlib.crc32, job.buckets, 0, _NAME, _AFTER, _COLON, _WHITESPACE, \
-        _ESCAPE_00
+    seq = 0
     with job.path.open("rb") as handle:
         handle.seek(job.start)
         left, tail = job.end - job.start, b""  # the range starts and ends at line starts
@@ -122,25 +126,12 @@ def partition(job: Job, done: Progress) -> int:
                 chunk = chunk.removeprefix(BOM)  # the file's start
             lines = (tail + chunk).split(b"\n")
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
-            for raw in lines:
-                # bucket_of, inlined: this loop sees every line
-                bucket = -1
-                at = raw.find(name)
-                if at >= 0 and raw.count(name) == 1:
-                    after = at + skip
-                    opening = raw.find(b'"', after)
-                    if opening > after and ((opening == after + 1 and raw[after] == colon)
-                                            or (raw[after:opening].strip(ws) == b":" and esc not in raw)):
-                        closing = raw.find(b'"', opening + 1)
-                        value = raw[opening + 1:closing]
-                        if closing > 0 and b"\\" not in value:
-                            bucket = crc32(value) % buckets
-                if bucket < 0:
-                    bucket = parsed_bucket(raw, buckets)
-                if raw.startswith(b"{") or raw.strip():  # startswith: most lines, no copy
-                    pending[bucket].append(raw)
-                    seqs[bucket].append(seq)
-                seq += 1
+            # A chunk whose first lines are all compact is most likely all compact: the compact search first.
+            head = chunk[:_HEAD]
+            if head.count(_KEY) == head.count(_NAME) > 0:
+                seq = _place_compact(lines, job.buckets, pending, seqs, seq)
+            else:
+                seq = _place_spelled(lines, job.buckets, pending, seqs, seq, _ESCAPES_00.search(chunk) is not None)
             for out, chunk_lines in zip(outs, pending, strict=True):
                 if chunk_lines:
                     out.write(b"\n".join(chunk_lines))
@@ -151,6 +142,52 @@ def partition(job: Job, done: Progress) -> int:
         out.close()
         with part_paths(job, bucket, job.worker)[1].open("wb") as f:
             numbers.tofile(f)
+    return seq
+
+
+def _place_compact(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]],
+                   seq: int) -> int:
+    """Each line into its bucket's pending lines, by the compact `"case_id":"` first, else `bucket_of`.
+    (The loops that see every line: inlined, locals only.)"""
+    crc32, key, skip, name = zlib.crc32, _KEY, _KEY_LENGTH, _NAME
+    for raw in lines:
+        start = raw.find(key)
+        if start >= 0 and raw.count(name) == 1:
+            closing = raw.find(b'"', start + skip)
+            value = raw[start + skip:closing]
+            bucket = crc32(value) % buckets if closing > 0 and b"\\" not in value else parsed_bucket(raw, buckets)
+        else:
+            bucket = bucket_of(raw, buckets)
+        if raw.startswith(b"{") or raw.strip():  # startswith: most lines, no copy
+            pending[bucket].append(raw)
+            seqs[bucket].append(seq)
+        seq += 1
+    return seq
+
+
+def _place_spelled(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]],
+                   seq: int, escapes_00: bool) -> int:
+    """Each line into its bucket's pending lines by `bucket_of`, inlined: any whitespace around the colon.
+    `escapes_00`: whether the chunk holds any `\\u00` (one search per chunk costs less than one per line)."""
+    crc32, name, skip, colon, ws, esc = zlib.crc32, _NAME, _AFTER, _COLON, _WHITESPACE, _ESCAPE_00
+    for raw in lines:
+        bucket = -1
+        at = raw.find(name)
+        if at >= 0 and raw.count(name) == 1:
+            after = at + skip
+            opening = raw.find(b'"', after)
+            if opening > after and ((opening == after + 1 and raw[after] == colon)
+                                    or (raw[after:opening].strip(ws) == b":" and not (escapes_00 and esc in raw))):
+                closing = raw.find(b'"', opening + 1)
+                value = raw[opening + 1:closing]
+                if closing > 0 and b"\\" not in value:
+                    bucket = crc32(value) % buckets
+        if bucket < 0:
+            bucket = parsed_bucket(raw, buckets)
+        if raw.startswith(b"{") or raw.strip():
+            pending[bucket].append(raw)
+            seqs[bucket].append(seq)
+        seq += 1
     return seq
 
 
