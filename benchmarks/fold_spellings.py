@@ -5,7 +5,7 @@ the whole file). Isolates what a spelling costs each step apart from the rest of
 compact is the figure. Medians of --runs.
 
     .venv/bin/python benchmarks/fold_spellings.py --cases 156000      # the 1M files replay_spellings.py wrote
-    .venv/bin/python benchmarks/fold_spellings.py --step partition
+    .venv/bin/python benchmarks/fold_spellings.py --step partition --baseline-commit a49ed15
 
 Writes bench-results/fold_spellings.json.
 """
@@ -15,15 +15,17 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from types import SimpleNamespace
+from types import ModuleType, SimpleNamespace
+from typing import Any
 
 from caseflow.config.rules import load_rules
 from caseflow.contract.fast import fast_parse, plain_text
-from caseflow.replay.buckets import Job, buckets_for, partition
+from caseflow.replay import buckets
 
 ROOT = Path(__file__).resolve().parents[1]
 BUFFER = 4 << 20
@@ -50,15 +52,26 @@ def fold_parse(chunks: list[bytes]) -> tuple[float, int, int]:
     return time.perf_counter() - started, plain_buffers, refused
 
 
-def partition_seconds(path: Path) -> tuple[float, int]:
-    """Seconds to place every line of `path` into bucket files, one worker; the line count."""
+def partition_seconds(path: Path, module: ModuleType = buckets) -> tuple[float, int]:
+    """Seconds to place every line of `path` into bucket files, one worker, by `module`'s partition
+    (this build's `replay.buckets`, or another commit's); the line count."""
     with tempfile.TemporaryDirectory(dir=ROOT / "var") as work:
         size = path.stat().st_size
-        job = Job(path, Path(work), 0, 1, buckets_for(size), 0, size, (), load_rules(), (), ())
+        job = module.Job(path, Path(work), 0, 1, module.buckets_for(size), 0, size, (), load_rules(), (), ())
         started = time.perf_counter()
-        lines = partition(job, SimpleNamespace(value=0))
+        lines = module.partition(job, SimpleNamespace(value=0))
         seconds = time.perf_counter() - started
     return seconds, lines
+
+
+def buckets_at(commit: str) -> ModuleType:
+    """`replay/buckets.py` as it was at `commit`, loaded beside this build's, for a back-to-back baseline."""
+    source = subprocess.run(["git", "show", f"{commit}:libs/common/caseflow/replay/buckets.py"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout
+    module = ModuleType(f"buckets_at_{commit}")
+    sys.modules[module.__name__] = module  # dataclasses look their module up
+    exec(compile(source, f"{commit}:buckets.py", "exec"), module.__dict__)  # our own file, at a commit
+    return module
 
 
 def main() -> int:
@@ -66,20 +79,32 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=156_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--step", choices=("parse", "partition"), default="parse")
+    ap.add_argument("--baseline-commit", help="partition step: also time the partitioner of this commit, "
+                    "alternating run by run with this build's, and give this build's time / the commit's")
     ap.add_argument("--out", type=Path, help="default: bench-results/fold_spellings.json (parse), "
                     "bench-results/partition_spellings.json (partition)")
     args = ap.parse_args()
     args.out = args.out or ROOT / "bench-results" / f"{'fold' if args.step == 'parse' else 'partition'}_spellings.json"
-    results = {}
+    results: dict[str, dict[str, Any]] = {}
+    baseline = buckets_at(args.baseline_commit) if args.baseline_commit and args.step == "partition" else None
     for spelling in SPELLINGS:
         path = ROOT / "var" / "bench" / f"month-{args.cases}-{spelling}.jsonl"
         if not path.exists():
             print(f"{path} is missing: run benchmarks/replay_spellings.py --cases {args.cases} first", file=sys.stderr)
             return 2
         if args.step == "partition":
-            runs = [partition_seconds(path) for _ in range(args.runs)]
-            results[spelling] = {"seconds": statistics.median(r[0] for r in runs), "runs": [r[0] for r in runs],
-                                 "lines": runs[0][1]}
+            placed: list[tuple[float, int]] = []
+            before: list[float] = []
+            for _ in range(args.runs):
+                placed.append(partition_seconds(path))
+                if baseline is not None:
+                    before.append(partition_seconds(path, baseline)[0])
+            results[spelling] = {"seconds": statistics.median(r[0] for r in placed),
+                                 "runs": [r[0] for r in placed], "lines": placed[0][1]}
+            if before:
+                results[spelling] |= {"baseline_commit": args.baseline_commit, "baseline_runs": before,
+                                      "baseline_seconds": statistics.median(before),
+                                      "over_baseline": results[spelling]["seconds"] / statistics.median(before)}
             continue
         chunks = buffers(path.read_bytes())
         runs = [fold_parse(chunks) for _ in range(args.runs)]
@@ -91,6 +116,8 @@ def main() -> int:
         r["ratio_to_compact"] = r["seconds"] / base
         detail = (f"{r['lines']:,} lines" if args.step == "partition" else f"plain buffers {r['plain_buffers']}/"
                   f"{r['buffers']}  fast path refused {r['refused_by_fast_path']}")
+        if "baseline_seconds" in r:
+            detail += f"  | {r['baseline_commit']}: {r['baseline_seconds']:.2f} s, this / that {r['over_baseline']:.2f}"
         print(f"{spelling:16} {r['seconds']:6.2f} s  x{r['ratio_to_compact']:.2f}  {detail}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"step": args.step, "cases": args.cases, "runs": args.runs,
