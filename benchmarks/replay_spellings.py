@@ -2,6 +2,7 @@
 with keys shuffled and odd spacing, with escaped case ids, and with CRLF + BOM + blank lines.
 
     .venv/bin/python benchmarks/replay_spellings.py --cases 156000 --runs 3     # ~1M events
+    .venv/bin/python benchmarks/replay_spellings.py --cases 1560000 --spellings compact,shuffled-spaced
 
 Each spelling is replayed (--workers, a fresh process per run) beside its baseline, orjson parsing the
 same lines in one process; figures are medians of --runs. The ratio that matters: the slowest
@@ -50,8 +51,14 @@ def main() -> int:
     ap.add_argument("--cases", type=int, default=50_000, help="cases in the month (about 6.4 events each)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--spellings", default=",".join(VARIANTS),
+                    help=f"which, comma-separated (compact is always run: the ratios are to it); default: all of "
+                    f"{', '.join(VARIANTS)}")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "replay_spellings.json")
     args = ap.parse_args()
+    chosen = {"compact", *args.spellings.split(",")}
+    if chosen - set(VARIANTS):
+        ap.error(f"--spellings: unknown {', '.join(sorted(chosen - set(VARIANTS)))}; choose from {', '.join(VARIANTS)}")
     data = ROOT / "var" / "bench"
     data.mkdir(parents=True, exist_ok=True)
     shape = Shape(cases=args.cases, units=60, regions=12, seed=42)
@@ -63,6 +70,8 @@ def main() -> int:
     lines = compact.read_bytes().splitlines(keepends=True)
     py, results, documents = sys.executable, {}, {}
     for name, (spelling, crlf, bom, blanks) in VARIANTS.items():
+        if name not in chosen:
+            continue
         path = data / f"month-{args.cases}-{name}.jsonl"
         if not path.exists():
             path.write_bytes(b"".join(respelled(lines, spelling, crlf, bom, blanks)))
