@@ -53,7 +53,8 @@ class DecodedStates:
         self.limit = limit
         self.items: OrderedDict[str, tuple[int, CaseState]] = OrderedDict()
 
-    async def load(self, pool: asyncpg.Pool, versions: Sequence[tuple[str, int]]) -> dict[str, CaseState]:
+    async def load(self, db: asyncpg.Pool | asyncpg.Connection,
+                   versions: Sequence[tuple[str, int]]) -> dict[str, CaseState]:
         found: dict[str, CaseState] = {}
         missing = []
         for case_id, version in versions:
@@ -64,8 +65,8 @@ class DecodedStates:
             else:
                 missing.append(case_id)
         if missing:
-            rows = await pool.fetch("SELECT case_id, snapshot FROM scoring_cases WHERE case_id = ANY($1::text[])",
-                                    missing)
+            rows = await db.fetch("SELECT case_id, snapshot FROM scoring_cases WHERE case_id = ANY($1::text[])",
+                                  missing)
             for r in rows:
                 version, state = snapshot.decode(r["snapshot"].encode())
                 found[r["case_id"]] = state
@@ -104,7 +105,8 @@ async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False,
                 yield [snapshot.decode(r["snapshot"].encode())[1] for r in rows]
             return
         async for rows in _chunks(conn.cursor(_VERSIONS, *bounds, prefetch=size), size):
-            states = await decoded(pool).load(pool, [(r["case_id"], r["version"]) for r in rows])
+            # on the cursor's own connection (between its fetches): no second connection held meanwhile
+            states = await decoded(pool).load(conn, [(r["case_id"], r["version"]) for r in rows])
             yield [states[r["case_id"]] for r in rows if r["case_id"] in states]
 
 
