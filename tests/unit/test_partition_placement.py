@@ -9,10 +9,12 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import orjson
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseflow.domain.rules import Rules
+from caseflow.replay import buckets
 from caseflow.replay.buckets import Job, bucket_of, case_bucket, partition
 from caseflow.sample.spellings import escaped
 
@@ -66,3 +68,21 @@ def test_partition_places_each_line_where_bucket_of_does(tmp_path: Path, rules: 
         parsed = top_level_bucket(line)
         if parsed is not None:
             assert bucket_of(line, BUCKETS) == parsed, line
+
+
+@pytest.mark.parametrize("chunk", [7, 16, 64, 1 << 20])
+def test_an_escaped_key_is_seen_whichever_chunk_it_falls_in(tmp_path: Path, rules: Rules, chunk: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `\\u00` rule for spaced lines is decided per chunk: a line begun in one chunk and ended in the
+    next is searched whole, so its escaped top-level key is seen and it is placed by its own id."""
+    monkeypatch.setattr(buckets, "_CHUNK", chunk)
+    odd = b'{"\\u0063ase_id" : "C-1", "data" : {"case_id" : "elsewhere"}}'
+    sample = [b'{"event_id" : "e%d", "case_id" : "C-%d"}' % (i, i) for i in range(2, 9)]
+    sample.insert(3, odd)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(sample) + b"\n")
+    job = Job(path, tmp_path, 0, 1, BUCKETS, 0, path.stat().st_size, (), rules, (), ())
+    partition(job, SimpleNamespace(value=0))
+    placed = {line: b for b in range(BUCKETS) for line in (tmp_path / f"0-{b}.jsonl").read_bytes().split(b"\n")[:-1]}
+    assert placed[odd] == case_bucket(b"C-1", BUCKETS) != case_bucket(b"elsewhere", BUCKETS)
+    assert all(placed[line] == bucket_of(line, BUCKETS) for line in sample)

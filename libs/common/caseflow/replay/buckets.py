@@ -124,14 +124,15 @@ def partition(job: Job, done: Progress) -> int:
             left -= len(chunk)
             if at_start:
                 chunk = chunk.removeprefix(BOM)  # the file's start
-            lines = (tail + chunk).split(b"\n")
+            text = tail + chunk
+            lines = text.split(b"\n")
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             # A chunk whose first lines are all compact is most likely all compact: the compact search first.
-            head = chunk[:_HEAD]
+            head = text[:_HEAD]
             if head.count(_KEY) == head.count(_NAME) > 0:
                 seq = _place_compact(lines, job.buckets, pending, seqs, seq)
             else:
-                seq = _place_spelled(lines, job.buckets, pending, seqs, seq, _ESCAPES_00.search(chunk) is not None)
+                seq = _place_spelled(lines, job.buckets, pending, seqs, seq, _ESCAPES_00.search(text) is not None)
             for out, chunk_lines in zip(outs, pending, strict=True):
                 if chunk_lines:
                     out.write(b"\n".join(chunk_lines))
