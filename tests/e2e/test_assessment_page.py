@@ -95,6 +95,9 @@ def test_enter_approve_appeal_and_reverse_a_deduction(scoring: str, tmp_path: Pa
         rows = driver.find_elements("css selector", "tr.pick")
         assert {r.get_attribute("data-s") for r in rows} >= {"linping", "donghu"}
         driver.save_screenshot(str(SHOTS / "assessment-table.png"))
+        driver.set_window_size(360, 780)  # an assessor on a phone: the table scrolls sideways
+        driver.save_screenshot(str(SHOTS / "assessment-table-360.png"))
+        driver.set_window_size(1280, 900)
         next(r for r in rows if r.get_attribute("data-s") == "linping").click()
         wait_for(lambda: points(driver, "org-structure") == "4 / 4", timeout=15)
         form = driver.find_element("css selector", "form.add[data-item='org-structure']")
