@@ -18,9 +18,10 @@ import numpy as np
 from caseflow.contract.fast import fast_parse, plain_text
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.events import CaseEvent
-from caseflow.domain.indicators import Counts, count, merged, repeat_units
+from caseflow.domain.indicators import Counts
 from caseflow.domain.lifecycle import Rejection
-from caseflow.domain.repeats import repeat_candidates, repeats_among
+from caseflow.domain.period_tally import PeriodTally
+from caseflow.domain.repeats import repeats_among
 from caseflow.domain.state import CaseState
 from caseflow.replay.buckets import Job, Progress, case_bucket, part_paths, partition
 from caseflow.replay.engine import CaseBook
@@ -43,15 +44,9 @@ _CANDIDATES = msgspec.msgpack.Encoder()
 _CANDIDATES_OF = msgspec.msgpack.Decoder(list[Candidate])
 
 
-def _counts() -> Counts:
-    return Counts({}, {})
-
-
 @dataclass
 class PeriodTotals:
-    counts: Counts = field(default_factory=_counts)
-    crossing: Counts = field(default_factory=_counts)  # cross-month counts, when a scheme asks
-    candidates: list[Candidate] = field(default_factory=list)
+    tally: PeriodTally  # counts and repeat candidates, as live scoring keeps them (domain/period_tally.py)
     rejected: list[Rejection] = field(default_factory=list)
 
 
@@ -107,14 +102,7 @@ def fold_bucket(job: Job, bucket: int, line_offsets: list[int], totals: Totals, 
     del groups
     cases: dict[int, list[CaseState]] = {as_of: book.cases() for as_of, book in books.items()}
     for p, into in zip(job.periods, totals.periods, strict=True):
-        held = cases[p.as_of]
-        into.counts = merged([into.counts, count(held, p, (), job.unit_ids, job.region_ids)])
-        if job.cross_month:
-            into.crossing = merged([into.crossing, count(held, p, (), job.unit_ids, job.region_ids, True)])
-        by_case = {case.case_id: case for case in held}
-        for key, reported_at, case_id in repeat_candidates(held, p.start, p.end, p.as_of,
-                                                           job.rules.repeat_excluded_codes):
-            into.candidates.append((key, reported_at, case_id, repeat_units(by_case[case_id], p)))
+        into.tally.add(cases[p.as_of])
         into.rejected += books[p.as_of].rejections(p.as_of)
     last = job.periods[-1]
     if job.case_lines:
@@ -141,13 +129,15 @@ def work(job: Job, conn: Connection, done: Progress, claim: Any) -> None:
         check_same_hash(job.hash_probe)
         conn.send(Partitioned(partition(job, done)))
         line_offsets = expect(conn.recv(), LineOffsets).offsets
-        totals = Totals([PeriodTotals() for _ in job.periods])
+        totals = Totals([PeriodTotals(PeriodTally(p, job.rules, job.unit_ids, job.region_ids, job.cross_month))
+                         for p in job.periods])
         for bucket in _claimed(claim, job.buckets):
             fold_bucket(job, bucket, line_offsets, totals, done)
         ids = np.frombuffer(totals.id_hashes, dtype=np.int64).copy()
         ids.sort()
         owners = [_by_owner(period, job.workers) for period in totals.periods]  # per period, per worker
-        conn.send(Folded([PeriodFolded(p.counts, p.crossing, p.rejected) for p in totals.periods], owners,
+        conn.send(Folded([PeriodFolded(p.tally.counts, p.tally.crossing or Counts({}, {}), p.rejected)
+                          for p in totals.periods], owners,
                          totals.invalid, ids.tobytes(), totals.misrouted, *totals.lines))
         del totals, owners
         parts = expect(conn.recv(), RepeatParts).parts
@@ -161,9 +151,9 @@ def _by_owner(period: PeriodTotals, workers: int) -> list[bytes]:
     alike), encoded; the candidates themselves are let go here, before the repeats are exchanged
     (kept alive through the exchange, they cost ~17 MiB per million events in each worker)."""
     by_owner: list[list[Candidate]] = [[] for _ in range(workers)]
-    for candidate in period.candidates:
-        by_owner[hash(candidate[0]) % workers].append(candidate)
-    period.candidates = []
+    for key, members in period.tally.candidates.items():
+        by_owner[hash(key) % workers].extend((key, at, case_id, units) for at, case_id, units in members)
+    period.tally.candidates = {}
     return [_CANDIDATES.encode(c) for c in by_owner]
 
 
