@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from caseflow.config.units import Directory
 from caseflow.domain.indicators import Indicators, Period
@@ -21,6 +22,7 @@ from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNI
 from caseflow.instants import iso
 from caseflow_scoring.alerting import raise_alerts, wall_clock_ms
 from caseflow_scoring.ports import AlertLedgers, CaseReader
+from caseflow_scoring.standing import IDLE_PER_BUSY
 
 log = logging.getLogger(__name__)
 DEFAULT_ON_TIME_TARGET = 0.9
@@ -66,9 +68,11 @@ async def raise_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules
 async def run_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules: Rules, directory: Directory, topic: str,
                             stopping: asyncio.Event, every: float = 60.0) -> None:
     while not stopping.is_set():
+        began = time.perf_counter()
         try:
             await raise_period_alerts(cases_of, ledgers, rules, directory, topic, wall_clock_ms())
         except Exception:  # a bad minute must not stop the clock; the next run retries
             log.exception("period alerts failed")
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stopping.wait(), timeout=every)
+            await asyncio.wait_for(stopping.wait(),
+                                   timeout=max(every, IDLE_PER_BUSY * (time.perf_counter() - began)))

@@ -30,6 +30,9 @@ KINDS = ("day", "month", "quarter", "year")
 # Seconds between refreshes of a kind while snapshots keep coming; bigger periods cost more.
 MIN_INTERVAL = {"day": 2.0, "month": 5.0, "quarter": 30.0, "year": 60.0}
 MAX_AGE = 60.0  # refreshed at least this often anyway: time alone turns pending into overdue
+# A kind waits at least this many times as long as its last refresh took: a province's quarter may take a
+# minute to count, and refreshing it back to back would leave scoring's core no time for the snapshots.
+IDLE_PER_BUSY = 4.0
 
 
 async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: Rules, directory: Directory,
@@ -50,23 +53,27 @@ async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: R
     return took
 
 
-def due_kinds(last: Mapping[str, float], dirty: set[str], clock: float) -> tuple[str, ...]:
-    """Which kinds to refresh now: changed ones past their interval, and any older than MAX_AGE."""
-    return tuple(k for k in KINDS if (k in dirty and clock - last.get(k, -1e9) >= MIN_INTERVAL[k])
-                 or clock - last.get(k, -1e9) >= MAX_AGE)
+def due_kinds(last: Mapping[str, float], dirty: set[str], clock: float,
+              took: Mapping[str, float] | None = None) -> tuple[str, ...]:
+    """Which kinds to refresh now: changed ones past their interval, and any older than MAX_AGE; either
+    wait stretched to IDLE_PER_BUSY times what the kind's last refresh took."""
+    def waited(kind: str, base: float) -> bool:
+        return clock - last.get(kind, -1e9) >= max(base, IDLE_PER_BUSY * (took or {}).get(kind, 0.0))
+    return tuple(k for k in KINDS if (k in dirty and waited(k, MIN_INTERVAL[k])) or waited(k, MAX_AGE))
 
 
 async def run_standing(pool: asyncpg.Pool, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
                        stopping: asyncio.Event, changed: asyncio.Event, now_ms: Callable[[], int]) -> None:
     last: dict[str, float] = {}
+    took: dict[str, float] = {}
     dirty = set(KINDS)
     while not stopping.is_set():
-        kinds = due_kinds(last, dirty, time.monotonic())
+        kinds = due_kinds(last, dirty, time.monotonic(), took)
         if kinds:
             try:
                 async with store.refresh_lock(pool) as held:
                     if held:
-                        await refresh(pool, kinds, now_ms(), rules, directory, schemes)
+                        took.update(await refresh(pool, kinds, now_ms(), rules, directory, schemes))
                 for k in kinds:
                     last[k] = time.monotonic()
                 dirty -= set(kinds)
