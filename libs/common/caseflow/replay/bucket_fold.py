@@ -4,6 +4,7 @@ invalid lines, the applied ids' hashes and, when asked, the last period's overdu
 
 from __future__ import annotations
 
+import gc
 import traceback
 from array import array
 from collections.abc import Iterator
@@ -125,6 +126,11 @@ def _claimed(claim: Any, buckets: int) -> Iterator[int]:
 
 
 def work(job: Job, conn: Connection, done: Progress, claim: Any) -> None:
+    # The cycle collector would rescan the growing totals (repeat candidates, hashes) again and again while
+    # a bucket's events come and go; a bucket's objects are freed by reference counting. So no automatic
+    # collection: what the parent loaded is frozen, and the survivors of each bucket are collected once.
+    gc.freeze()
+    gc.disable()
     try:
         check_same_hash(job.hash_probe)
         conn.send(Partitioned(partition(job, done)))
@@ -133,6 +139,7 @@ def work(job: Job, conn: Connection, done: Progress, claim: Any) -> None:
                          for p in job.periods])
         for bucket in _claimed(claim, job.buckets):
             fold_bucket(job, bucket, line_offsets, totals, done)
+            gc.collect(1)
         ids = np.frombuffer(totals.id_hashes, dtype=np.int64).copy()
         ids.sort()
         owners = [_by_owner(period, job.workers) for period in totals.periods]  # per period, per worker
