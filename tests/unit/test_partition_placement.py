@@ -86,3 +86,27 @@ def test_an_escaped_key_is_seen_whichever_chunk_it_falls_in(tmp_path: Path, rule
     placed = {line: b for b in range(BUCKETS) for line in (tmp_path / f"0-{b}.jsonl").read_bytes().split(b"\n")[:-1]}
     assert placed[odd] == case_bucket(b"C-1", BUCKETS) != case_bucket(b"elsewhere", BUCKETS)
     assert all(placed[line] == bucket_of(line, BUCKETS) for line in sample)
+
+
+@pytest.mark.parametrize("case_id", ["中文-1", 'say "hi"', "back\\slash", "ends\\", "\\\"", "tab\there", "\u0001"])
+@pytest.mark.parametrize("separators", [(",", ":"), (", ", ": ")])
+def test_an_escaped_id_is_placed_without_parsing_its_line(case_id: str, separators: tuple[str, str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the id's string is decoded (the line's first unescaped quote after it ends it), by every
+    search: the whole-line parse is not needed, and the bucket is the parsed id's. (Except a spaced
+    line holding `\\u00`, which could spell the key itself: that one is parsed, by design.)"""
+    line = json.dumps({"event_id": "e-1", "case_id": case_id, "data": {"note": 'a "quoted" \\ note'}},
+                      separators=separators).encode()
+    assert b"\\" in line.split(b'"case_id"')[1].split(b",")[0]
+    expected = top_level_bucket(line)
+
+    def refused(line: bytes, buckets: int) -> int:
+        raise AssertionError(f"parsed the whole line {line!r}")
+    if not (separators[1] == ": " and b"\\u00" in line):
+        monkeypatch.setattr(buckets, "parsed_bucket", refused)
+    assert bucket_of(line, BUCKETS) == expected
+    pending: list[list[bytes]] = [[] for _ in range(BUCKETS)]
+    seqs = [buckets.array("q") for _ in range(BUCKETS)]
+    buckets._place_compact([line], BUCKETS, pending, seqs, 0)
+    buckets._place_spelled([line], BUCKETS, pending, seqs, 1, True)
+    assert [seqs[expected].tolist()] == [[0, 1]]
