@@ -55,6 +55,25 @@ async def scored_cases(db: str) -> int:
         await conn.close()
 
 
+def audit_runs(source: list[str], scoring_url: str, env: dict[str, str], runs: int,
+               ) -> tuple[list[float], list[float], list[float], list[float]]:
+    """`runs` times: the archive replayed alone, then audited against live scoring (must MATCH); seconds and
+    peak RSS of each."""
+    cli = [sys.executable, "-m", "caseflow.cli"]
+    audits, replays, audit_rss, replay_rss = [], [], [], []
+    for run in range(runs):
+        seconds, rss, done = timed([*cli, "replay", *source], env)
+        assert done.returncode == 0, done.stderr
+        replays.append(seconds)
+        replay_rss.append(rss)
+        seconds, rss, done = timed([*cli, "audit", *source, "--scoring-url", scoring_url, "--api-key", KEY], env)
+        assert done.returncode == 0 and "VERDICT: MATCH" in done.stdout, done.stdout[-2000:] + done.stderr
+        audits.append(seconds)
+        audit_rss.append(rss)
+        print(f"  run {run + 1}: replay {replays[-1]:.1f} s, audit {audits[-1]:.1f} s (MATCH)", flush=True)
+    return audits, replays, audit_rss, replay_rss
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=156_000)
@@ -82,7 +101,7 @@ def main() -> int:
                                       daemon=True)
             poster.start()
             shown = start
-            while not (posted.is_set() and asyncio.run(caught_up(infra.database_url, cases))):
+            while not (posted.is_set() and asyncio.run(caught_up(infra.database_url, cases, alerts_too=False))):
                 if not poster.is_alive() and not posted.is_set():
                     raise SystemExit("posting to intake failed (see above)")
                 time.sleep(2 if len(lines) < 2_000_000 else 10)
@@ -95,19 +114,7 @@ def main() -> int:
             print(f"ingested {len(lines):,} events ({cases:,} cases) live in {ingest:.0f} s", flush=True)
             source = ["--from-archive", "--database-url", infra.database_url, "--topic", f"{prefix}.case-events",
                       "--units", str(units), "--period", "2026-10", "--no-progress"]
-            cli = [sys.executable, "-m", "caseflow.cli"]
-            audits, replays, audit_rss, replay_rss = [], [], [], []
-            for run in range(args.runs):
-                seconds, rss, done = timed([*cli, "replay", *source], env)
-                assert done.returncode == 0, done.stderr
-                replays.append(seconds)
-                replay_rss.append(rss)
-                seconds, rss, done = timed([*cli, "audit", *source, "--scoring-url", services.running["scoring"].url,
-                                            "--api-key", KEY], env)
-                assert done.returncode == 0 and "VERDICT: MATCH" in done.stdout, done.stdout[-2000:] + done.stderr
-                audits.append(seconds)
-                audit_rss.append(rss)
-                print(f"  run {run + 1}: replay {replays[-1]:.1f} s, audit {audits[-1]:.1f} s (MATCH)", flush=True)
+            audits, replays, audit_rss, replay_rss = audit_runs(source, services.running["scoring"].url, env, args.runs)
             scoring_rss = peak_rss_mib(services.running["scoring"].process.pid)
         finally:
             services.stop_all()
