@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import threading
 import time
@@ -174,6 +175,8 @@ class Scenario:
                 self.services.stop_all()
         self.kafka.stop()
         self.postgres.stop()
+        for home in (self.kafka.home, self.postgres.home):  # throwaway storage on free ports: gone with the run
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -16,7 +17,8 @@ import httpx
 import psutil
 import pytest
 
-from caseflow_devstack.kafka_local import free_port
+from caseflow_devstack.kafka_local import LocalKafka, free_port
+from caseflow_devstack.postgres_local import LocalPostgres
 
 pytestmark = pytest.mark.e2e
 
@@ -85,3 +87,7 @@ def test_up_then_ctrl_c(tmp_path: Path) -> None:
             if p.is_running():
                 p.kill()
         errors.close()
+        # `up` keeps the storage of ports it is given (a developer's stack survives a restart); the
+        # test's are throwaway
+        shutil.rmtree(LocalKafka(others[0], 0, name="up").home, ignore_errors=True)
+        shutil.rmtree(LocalPostgres(others[1], name="up").home, ignore_errors=True)
