@@ -58,8 +58,9 @@ def bucket_of(line: bytes, buckets: int) -> int:
     with the parsed id and the whole file is folded in one process (the one spelling that does; no
     platform writes it). For spaced lines (`"case_id" : "…"`) a `\\u00` anywhere rules that spelling out
     first. The next quote, with only the colon (and whitespace) before it, opens the id, which is the
-    bytes up to the following quote unless they hold an escape. Anything else (an escaped id or key, a
-    nested or repeated `case_id`, a blank or broken line) is parsed. Partition inlines this."""
+    bytes up to the following quote, or, when they hold an escape, that string decoded alone
+    (`escaped_bucket`). Anything else (an escaped key, a nested or repeated `case_id`, a blank or broken
+    line) is parsed. Partition inlines this."""
     name = line.find(_NAME)
     if name >= 0 and line.count(_NAME) == 1:
         after = name + _AFTER
