@@ -65,35 +65,38 @@ def bucket_of(line: bytes, buckets: int) -> int:
     if name >= 0 and line.count(_NAME) == 1:
         after = name + _AFTER
         opening = line.find(b'"', after)
-        if (opening > after and ((opening == after + 1 and line[after] == _COLON)
-                                 or line[after:opening].strip(_WHITESPACE) == b":")
-                and _KEY_ESCAPE.search(line) is None):
+        if opening > after and ((opening == after + 1 and line[after] == _COLON)
+                                or line[after:opening].strip(_WHITESPACE) == b":"):
             closing = line.find(b'"', opening + 1)
-            value = line[opening + 1:closing]
-            if closing > 0:
+            if closing > 0 and not _key_escaped(line):
+                value = line[opening + 1:closing]
                 return case_bucket(value, buckets) if b"\\" not in value else escaped_bucket(line, opening, buckets)
     return parsed_bucket(line, buckets)
+
+
+def _key_escaped(line: bytes) -> bool:
+    """Whether `line` may hold a key written with escapes (or an id with a `case_id` letter escaped)."""
+    return b"\\" in line and _KEY_ESCAPE.search(line) is not None
 
 
 def escaped_bucket(line: bytes, opening: int, buckets: int) -> int:
     """The bucket of an id written with escapes (`\\u4e2d`, `\\"`): the string opening at `opening`
     decoded alone (its closing quote is the first one not escaped), which is what parsing the whole
     line would find, at a fraction of the cost; anything odd is left to `parsed_bucket`."""
-    closing = opening
-    while True:
-        closing = line.find(b'"', closing + 1)
-        if closing < 0:
-            return parsed_bucket(line, buckets)
+    closing = line.find(b'"', opening + 1)
+    while closing > 0 and line[closing - 1] == _BACKSLASH:  # rare: a quote or backslash in the id
         before = closing - 1
         while line[before] == _BACKSLASH:
             before -= 1
         if (closing - 1 - before) % 2 == 0:  # an even run of backslashes escapes each other, not the quote
             break
+        closing = line.find(b'"', closing + 1)
+    if closing < 0:
+        return parsed_bucket(line, buckets)
     try:
-        case_id = orjson.loads(line[opening:closing + 1]).encode()
+        return zlib.crc32(orjson.loads(line[opening:closing + 1]).encode()) % buckets
     except (orjson.JSONDecodeError, UnicodeEncodeError):
         return parsed_bucket(line, buckets)
-    return case_bucket(case_id, buckets)
 
 
 class _TopLevelId(msgspec.Struct):
@@ -166,7 +169,7 @@ def partition(job: Job, done: Progress) -> int:
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             # A chunk whose first lines are all compact is most likely all compact: the compact search first,
             # unless a key may be written with escapes somewhere in it (then each line is checked).
-            head, key_escapes = text[:_HEAD], _KEY_ESCAPE.search(text) is not None
+            head, key_escapes = text[:_HEAD], b"\\" in text and _KEY_ESCAPE.search(text) is not None
             if head.count(_KEY) == head.count(_NAME) > 0 and not key_escapes:
                 seq = _place_compact(lines, job.buckets, pending, seqs, seq)
             else:
@@ -213,21 +216,24 @@ def _place_spelled(lines: list[bytes], buckets: int, pending: list[list[bytes]],
                    seq: int, key_escapes: bool) -> int:
     """Each line into its bucket's pending lines by `bucket_of`, inlined: any whitespace around the colon.
     `key_escapes`: whether the chunk may hold a key written with escapes (one search per chunk costs
-    less than one per line)."""
-    crc32, name, skip, colon, ws, key_escape = zlib.crc32, _NAME, _AFTER, _COLON, _WHITESPACE, _KEY_ESCAPE.search
+    less than one per line). There an id written with escapes is parsed with its line (cheaper than a
+    search and its decode; a broken such line then goes to bucket 0: its bucket does not matter)."""
+    crc32, name, skip, colon, ws, key_escaped = zlib.crc32, _NAME, _AFTER, _COLON, _WHITESPACE, _key_escaped
     for raw in lines:
         bucket = -1
         at = raw.find(name)
         if at >= 0 and raw.count(name) == 1:
             after = at + skip
             opening = raw.find(b'"', after)
-            if (opening > after and ((opening == after + 1 and raw[after] == colon)
-                                     or raw[after:opening].strip(ws) == b":")
-                    and not (key_escapes and key_escape(raw))):
+            if opening > after and ((opening == after + 1 and raw[after] == colon)
+                                    or raw[after:opening].strip(ws) == b":"):
                 closing = raw.find(b'"', opening + 1)
                 value = raw[opening + 1:closing]
-                if closing > 0:
-                    bucket = crc32(value) % buckets if b"\\" not in value else escaped_bucket(raw, opening, buckets)
+                if closing > 0 and b"\\" not in value:
+                    if not (key_escapes and key_escaped(raw)):
+                        bucket = crc32(value) % buckets
+                elif closing > 0 and not key_escapes:  # (else parsing costs less than a search and a decode)
+                    bucket = escaped_bucket(raw, opening, buckets)
         if bucket < 0:
             bucket = parsed_bucket(raw, buckets)
         if raw.startswith(b"{") or raw.strip():
