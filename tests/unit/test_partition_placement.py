@@ -113,6 +113,27 @@ def test_an_escaped_id_is_placed_without_parsing_its_line(case_id: str, separato
     assert bucket_of(line, BUCKETS) == expected
     pending: list[list[bytes]] = [[] for _ in range(BUCKETS)]
     seqs = [buckets.array("q") for _ in range(BUCKETS)]
-    buckets._place_compact([line], BUCKETS, pending, seqs, 0)
-    buckets._place_spelled([line], BUCKETS, pending, seqs, 1, buckets._KEY_ESCAPE.search(line) is not None)
+    names = line.count(b'"case_id"')
+    assert buckets._place_compact([line], BUCKETS, pending, seqs, 0, False, names) == 1
+    assert buckets._place_spelled([line], BUCKETS, pending, seqs, 1, buckets._KEY_ESCAPE.search(line) is not None,
+                                  names) == 2
     assert [seqs[expected].tolist()] == [[0, 1]]
+
+
+@pytest.mark.parametrize("colon", [b":", b" : "])
+def test_a_nested_case_id_before_the_top_level_one_is_not_taken_for_it(tmp_path: Path, rules: Rules,
+                                                                        colon: bytes) -> None:
+    """Each placed line is taken to hold `"case_id"` once and the chunk's count checks it: a line that
+    holds it twice (a nested one first) makes the chunk be placed again, each line counted."""
+    odd = b'{"data"%s{"case_id"%s"elsewhere"}, "case_id"%s"C-1"}' % (colon, colon, colon)
+    sample = [b'{"event_id"%s"e%d", "case_id"%s"C-%d"}' % (colon, i, colon, i) for i in range(2, 40)]
+    sample.insert(5, odd)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n".join(sample) + b"\n")
+    job = Job(path, tmp_path, 0, 1, BUCKETS, 0, path.stat().st_size, (), rules, (), ())
+    assert partition(job, SimpleNamespace(value=0)) == len(sample)
+    placed = {(b, line) for b in range(BUCKETS) for line in (tmp_path / f"0-{b}.jsonl").read_bytes().split(b"\n")[:-1]}
+    assert len(placed) == len(sample)
+    assert (case_bucket(b"C-1", BUCKETS), odd) in placed and case_bucket(b"C-1", BUCKETS) != case_bucket(
+        b"elsewhere", BUCKETS)
+    assert all((bucket_of(line, BUCKETS), line) in placed for line in sample)

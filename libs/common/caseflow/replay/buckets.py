@@ -170,10 +170,17 @@ def partition(job: Job, done: Progress) -> int:
             # A chunk whose first lines are all compact is most likely all compact: the compact search first,
             # unless a key may be written with escapes somewhere in it (then each line is checked).
             head, key_escapes = text[:_HEAD], b"\\" in text and _KEY_ESCAPE.search(text) is not None
-            if head.count(_KEY) == head.count(_NAME) > 0 and not key_escapes:
-                seq = _place_compact(lines, job.buckets, pending, seqs, seq)
-            else:
-                seq = _place_spelled(lines, job.buckets, pending, seqs, seq, key_escapes)
+            place = _place_compact if head.count(_KEY) == head.count(_NAME) > 0 and not key_escapes else _place_spelled
+            names = text.count(_NAME) - tail.count(_NAME)
+            marks = [len(numbers) for numbers in seqs]
+            placed = place(lines, job.buckets, pending, seqs, seq, key_escapes, names)
+            if placed < 0:  # a line holds `"case_id"` twice: place the chunk again, counting per line
+                for numbers, mark in zip(seqs, marks, strict=True):
+                    del numbers[mark:]
+                for chunk_lines in pending:
+                    chunk_lines.clear()
+                placed = place(lines, job.buckets, pending, seqs, seq, key_escapes, -1)
+            seq = placed
             for out, chunk_lines in zip(outs, pending, strict=True):
                 if chunk_lines:
                     out.write(b"\n".join(chunk_lines))
@@ -188,13 +195,16 @@ def partition(job: Job, done: Progress) -> int:
 
 
 def _place_compact(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]],
-                   seq: int) -> int:
-    """Each line into its bucket's pending lines, by the compact `"case_id":"` first, else `bucket_of`.
-    (The loops that see every line: inlined, locals only.)"""
-    crc32, key, skip, name = zlib.crc32, _KEY, _KEY_LENGTH, _NAME
+                   seq: int, key_escapes: bool, names: int) -> int:
+    """Each line into its bucket's pending lines, by the compact `"case_id":"` first, else `bucket_of`;
+    returns the next line number. `names`: how many `"case_id"` the lines hold; each line the search
+    places is taken to hold one, and -1 is returned when they do not add up (then call again with -1:
+    each line counted). (The loops that see every line: inlined, locals only.)"""
+    crc32, key, skip, name, strict, seen = zlib.crc32, _KEY, _KEY_LENGTH, _NAME, names < 0, 0
     for raw in lines:
         start = raw.find(key)
-        if start >= 0 and raw.count(name) == 1:
+        if start >= 0 and not (strict and raw.count(name) != 1):
+            seen += 1
             closing = raw.find(b'"', start + skip)
             value = raw[start + skip:closing]
             if closing < 0:
@@ -204,25 +214,31 @@ def _place_compact(lines: list[bytes], buckets: int, pending: list[list[bytes]],
             else:
                 bucket = crc32(value) % buckets
         else:
+            seen += raw.count(name)
             bucket = bucket_of(raw, buckets)
-        if raw.startswith(b"{") or raw.strip():  # startswith: most lines, no copy
-            pending[bucket].append(raw)
-            seqs[bucket].append(seq)
+            if not raw.strip():
+                seq += 1
+                continue
+        pending[bucket].append(raw)
+        seqs[bucket].append(seq)
         seq += 1
-    return seq
+    return seq if strict or seen == names else -1
 
 
 def _place_spelled(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]],
-                   seq: int, key_escapes: bool) -> int:
-    """Each line into its bucket's pending lines by `bucket_of`, inlined: any whitespace around the colon.
-    `key_escapes`: whether the chunk may hold a key written with escapes (one search per chunk costs
-    less than one per line). There an id written with escapes is parsed with its line (cheaper than a
-    search and its decode; a broken such line then goes to bucket 0: its bucket does not matter)."""
+                   seq: int, key_escapes: bool, names: int) -> int:
+    """Each line into its bucket's pending lines by `bucket_of`, inlined: any whitespace around the colon;
+    `names` and the answer as for `_place_compact`. `key_escapes`: whether the chunk may hold a key
+    written with escapes (one search per chunk costs less than one per line). There an id written with
+    escapes is parsed with its line (cheaper than a search and its decode; a broken such line then goes
+    to bucket 0: its bucket does not matter)."""
     crc32, name, skip, colon, ws, key_escaped = zlib.crc32, _NAME, _AFTER, _COLON, _WHITESPACE, _key_escaped
+    strict, seen = names < 0, 0
     for raw in lines:
         bucket = -1
         at = raw.find(name)
-        if at >= 0 and raw.count(name) == 1:
+        if at >= 0 and not (strict and raw.count(name) != 1):
+            seen += 1
             after = at + skip
             opening = raw.find(b'"', after)
             if opening > after and ((opening == after + 1 and raw[after] == colon)
@@ -232,15 +248,19 @@ def _place_spelled(lines: list[bytes], buckets: int, pending: list[list[bytes]],
                 if closing > 0 and b"\\" not in value:
                     if not (key_escapes and key_escaped(raw)):
                         bucket = crc32(value) % buckets
-                elif closing > 0 and not key_escapes:  # (else parsing costs less than a search and a decode)
+                elif closing > 0 and not key_escapes:
                     bucket = escaped_bucket(raw, opening, buckets)
+        elif at >= 0:
+            seen += raw.count(name)
         if bucket < 0:
             bucket = parsed_bucket(raw, buckets)
-        if raw.startswith(b"{") or raw.strip():
-            pending[bucket].append(raw)
-            seqs[bucket].append(seq)
+            if not raw.strip():
+                seq += 1
+                continue
+        pending[bucket].append(raw)
+        seqs[bucket].append(seq)
         seq += 1
-    return seq
+    return seq if strict or seen == names else -1
 
 
 def ranges(path: Path, workers: int) -> list[tuple[int, int]]:
