@@ -7,7 +7,8 @@ Starts the project's own Kafka and PostgreSQL. The month is produced to a fresh 
 (as intake does) and archived with the function dispatch uses; then `caseflow replay` runs --runs
 times per source, each in a fresh process (wall time and the peak RSS of the process and its workers;
 medians; the file replay is the baseline, its ratio 1; beside each, orjson parsing the same file in one
-process). With --spellings, the month is written in each spelling to a file and a topic of its own.
+process). With --spellings, the month is written in each spelling to a file and a topic of its own, one
+spelling at a time (the topic and the archive are emptied before the next is loaded).
 Every result is checked to be equal.
 Writes bench-results/replay_sources.json.
 """
@@ -73,8 +74,22 @@ async def load(servers: str, url: str, topic: str, lines: list[bytes]) -> dict[s
                 await archive_records(conn, records)
     archived = time.perf_counter() - start
     await consumer.stop()
+    # A month is audited long after autovacuum has passed over it; vacuum now so no run races it.
+    await pool.execute("VACUUM (ANALYZE) event_archive", timeout=3600)
     await pool.close()
     return {"produce_seconds": produced, "archive_seconds": archived}
+
+
+async def unload(servers: str, url: str, topic: str) -> None:
+    """Drop a spelling's topic and archive once measured, so each spelling is read from a broker and a
+    database holding one month, as in production (not the months of every spelling before it)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    await admin.delete_topics([topic])
+    await admin.close()
+    pool = await db.connect(url)
+    await pool.execute("TRUNCATE event_archive")  # append-only refuses DELETE, not TRUNCATE
+    await pool.close()
 
 
 SPELLINGS = ("compact", "python-json", "shuffled-spaced", "escaped-ids")  # what a Kafka record can be
@@ -134,6 +149,7 @@ def main() -> int:
                                            "orjson_seconds_median": base, "replay_over_orjson": wall / base}
                 print(f"{spelling:16s} {name:8s} {wall:7.2f} s  {len(lines) / wall:9,.0f} events/s  "
                       f"peak {rss / 2**20:6.0f} MiB  {wall / file_wall:.2f}x the file  orjson {base:.2f} s", flush=True)
+            asyncio.run(unload(servers, url, topic))
     # The file holds the platform's duplicates, which intake would not forward; here they were produced
     # too, so every stream carries the same records and must give the same document.
     first = documents[spellings[0], "file"]
