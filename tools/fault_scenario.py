@@ -77,8 +77,14 @@ class Scenario:
         start()
 
     def receivers_fail(self) -> None:
+        # The outage lasts until it has met at least one delivery (bounded): on a quiet minute no alert
+        # may fall inside a fixed window, and then the fault was never exercised.
+        refused_before = self.receivers.refused
         self.receivers.failing.set()
         time.sleep(self.args.outage * 2)
+        give_up = time.monotonic() + 120
+        while self.receivers.refused == refused_before and time.monotonic() < give_up:
+            time.sleep(0.2)
         self.receivers.failing.clear()
 
     def inject(self, name: str, action: Callable[[], None]) -> None:
