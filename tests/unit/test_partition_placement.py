@@ -76,7 +76,7 @@ def test_partition_places_each_line_where_bucket_of_does(tmp_path: Path, rules: 
 
 
 @pytest.mark.parametrize("chunk", [7, 16, 64, 1 << 20])
-@pytest.mark.parametrize("colon", [b":", b" : "])
+@pytest.mark.parametrize("colon", [b":", b": ", b" : "])  # compact, as json.dumps writes it, spaced
 def test_an_escaped_key_is_seen_whichever_chunk_it_falls_in(tmp_path: Path, rules: Rules, chunk: int, colon: bytes,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """Whether a chunk may hold a key written with escapes is decided per chunk: a line begun in one
@@ -114,10 +114,12 @@ def test_an_escaped_id_is_placed_without_parsing_its_line(case_id: str, separato
     pending: list[list[bytes]] = [[] for _ in range(BUCKETS)]
     seqs = [buckets.array("q") for _ in range(BUCKETS)]
     names = line.count(b'"case_id"')
-    assert buckets._place_compact([line], BUCKETS, pending, seqs, 0, False, names) == 1
-    assert buckets._place_spelled([line], BUCKETS, pending, seqs, 1, buckets._KEY_ESCAPE.search(line) is not None,
-                                  names) == 2
-    assert [seqs[expected].tolist()] == [[0, 1]]
+    key = buckets._KEY if separators[1] == ":" else buckets._KEY_SPACED
+    assert buckets._place_keyed([line], BUCKETS, pending, seqs, 0, key, False, names) == 1
+    assert buckets._place_keyed([line], BUCKETS, pending, seqs, 1, buckets._KEY, False, names) == 2
+    assert buckets._place_spelled([line], BUCKETS, pending, seqs, 2, buckets._KEY_ESCAPE.search(line) is not None,
+                                  names) == 3
+    assert [seqs[expected].tolist()] == [[0, 1, 2]]
 
 
 @pytest.mark.parametrize("colon", [b":", b" : "])

@@ -32,7 +32,7 @@ BUCKET_BYTES = 4 << 20  # better), 1,024 partitioned slower
 _NAME = b'"case_id"'
 _AFTER = len(_NAME)
 _KEY = b'"case_id":"'
-_KEY_LENGTH = len(_KEY)
+_KEY_SPACED = b'"case_id": "'  # as Python's json.dumps writes it
 _COLON = ord(":")
 _BACKSLASH = ord("\\")
 _WHITESPACE = b" \t\r\n"  # JSON's
@@ -169,17 +169,17 @@ def partition(job: Job, done: Progress) -> int:
             tail = lines.pop() if chunk else b""  # the last line of the file may have no newline
             # A chunk whose first lines are all compact is most likely all compact: the compact search first,
             # unless a key may be written with escapes somewhere in it (then each line is checked).
-            head, key_escapes = text[:_HEAD], b"\\" in text and _KEY_ESCAPE.search(text) is not None
-            place = _place_compact if head.count(_KEY) == head.count(_NAME) > 0 and not key_escapes else _place_spelled
+            key_escapes = b"\\" in text and _KEY_ESCAPE.search(text) is not None
+            key = _chunk_key(text[:_HEAD])
             names = text.count(_NAME) - tail.count(_NAME)
             marks = [len(numbers) for numbers in seqs]
-            placed = place(lines, job.buckets, pending, seqs, seq, key_escapes, names)
+            placed = _place(lines, job.buckets, pending, seqs, seq, key, key_escapes, names)
             if placed < 0:  # a line holds `"case_id"` twice: place the chunk again, counting per line
                 for numbers, mark in zip(seqs, marks, strict=True):
                     del numbers[mark:]
                 for chunk_lines in pending:
                     chunk_lines.clear()
-                placed = place(lines, job.buckets, pending, seqs, seq, key_escapes, -1)
+                placed = _place(lines, job.buckets, pending, seqs, seq, key, key_escapes, -1)
             seq = placed
             for out, chunk_lines in zip(outs, pending, strict=True):
                 if chunk_lines:
@@ -194,14 +194,40 @@ def partition(job: Job, done: Progress) -> int:
     return seq
 
 
-def _place_compact(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]],
-                   seq: int, key_escapes: bool, names: int) -> int:
-    """Each line into its bucket's pending lines, by the compact `"case_id":"` first, else `bucket_of`;
-    returns the next line number. `names`: how many `"case_id"` the lines hold; each line the search
-    places is taken to hold one, and -1 is returned when they do not add up (then call again with -1:
-    each line counted). (The loops that see every line: inlined, locals only.)"""
-    crc32, key, skip, name, strict, seen = zlib.crc32, _KEY, _KEY_LENGTH, _NAME, names < 0, 0
+def _chunk_key(head: bytes) -> bytes | None:
+    """The one spelling of `"case_id": "` every line of a chunk's head has (most likely the whole chunk's),
+    or None: spacing varies from line to line."""
+    names = head.count(_NAME)
+    for key in (_KEY, _KEY_SPACED):
+        if names > 0 and head.count(key) == names:
+            return key
+    return None
+
+
+def _place(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]], seq: int,
+           key: bytes | None, key_escapes: bool, names: int) -> int:
+    if key is None:
+        return _place_spelled(lines, buckets, pending, seqs, seq, key_escapes, names)
+    return _place_keyed(lines, buckets, pending, seqs, seq, key, key_escapes, names)
+
+
+def _place_keyed(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]],
+                 seq: int, key: bytes, key_escapes: bool, names: int) -> int:
+    """Each line into its bucket's pending lines, by the chunk's spelling of the key (`_chunk_key`) first,
+    else `bucket_of`; returns the next line number. `names`: how many `"case_id"` the lines hold; each
+    line the search places is taken to hold one, and -1 is returned when they do not add up (then call
+    again with -1: each line counted). Where the chunk may hold a key written with escapes
+    (`key_escapes`), a line with a backslash is parsed: only such a line can hold one, and the parse
+    costs less than looking. (The loops that see every line: inlined, locals only.)"""
+    crc32, skip, name, strict, seen = zlib.crc32, len(key), _NAME, names < 0, 0
     for raw in lines:
+        if key_escapes and b"\\" in raw:
+            seen += raw.count(name)
+            bucket = parsed_bucket(raw, buckets)
+            pending[bucket].append(raw)
+            seqs[bucket].append(seq)
+            seq += 1
+            continue
         start = raw.find(key)
         if start >= 0 and not (strict and raw.count(name) != 1):
             seen += 1
@@ -228,7 +254,7 @@ def _place_compact(lines: list[bytes], buckets: int, pending: list[list[bytes]],
 def _place_spelled(lines: list[bytes], buckets: int, pending: list[list[bytes]], seqs: list[array[int]],
                    seq: int, key_escapes: bool, names: int) -> int:
     """Each line into its bucket's pending lines by `bucket_of`, inlined: any whitespace around the colon;
-    `names` and the answer as for `_place_compact`. `key_escapes`: whether the chunk may hold a key
+    `names` and the answer as for `_place_keyed`. `key_escapes`: whether the chunk may hold a key
     written with escapes (one search per chunk costs less than one per line). There an id written with
     escapes is parsed with its line (cheaper than a search and its decode; a broken such line then goes
     to bucket 0: its bucket does not matter)."""
