@@ -65,13 +65,29 @@ def partition_seconds(path: Path, module: ModuleType = buckets) -> tuple[float, 
 
 
 def buckets_at(commit: str) -> ModuleType:
-    """`replay/buckets.py` as it was at `commit`, loaded beside this build's, for a back-to-back baseline."""
-    source = subprocess.run(["git", "show", f"{commit}:libs/common/caseflow/replay/buckets.py"], cwd=ROOT,
-                            capture_output=True, text=True, check=True).stdout
-    module = ModuleType(f"buckets_at_{commit}")
-    sys.modules[module.__name__] = module  # dataclasses look their module up
-    exec(compile(source, f"{commit}:buckets.py", "exec"), module.__dict__)  # our own file, at a commit
-    return module
+    """The partitioner as it was at `commit` (`replay/buckets.py` and, where they exist there, the modules
+    it imports its placement from), loaded beside this build's, for a back-to-back baseline."""
+    loaded: dict[str, ModuleType] = {}
+    saved = {name: sys.modules.get(name) for name in _PARTITIONER}
+    try:
+        for name in _PARTITIONER:  # dependencies first, each seen by the next under its own name
+            path = f"libs/common/caseflow/replay/{name.rsplit('.', 1)[1]}.py"
+            shown = subprocess.run(["git", "show", f"{commit}:{path}"], cwd=ROOT, capture_output=True, text=True)
+            if shown.returncode != 0:  # not split out yet at that commit
+                continue
+            module = loaded[name] = ModuleType(name)
+            sys.modules[name] = module  # dataclasses look their module up
+            exec(compile(shown.stdout, f"{commit}:{path}", "exec"), module.__dict__)  # our own file, at a commit
+    finally:
+        for name, module in saved.items():
+            if module is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = module
+    return loaded["caseflow.replay.buckets"]
+
+
+_PARTITIONER = ("caseflow.replay.line_bucket", "caseflow.replay.placement", "caseflow.replay.buckets")
 
 
 def main() -> int:

@@ -19,7 +19,7 @@ from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.events import CaseEvent
 from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import make_period
-from caseflow.replay import bucket_fold, buckets, loading, parallel
+from caseflow.replay import bucket_fold, buckets, line_bucket, loading, parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes
 from caseflow.replay.output import as_document
 from caseflow.replay.sources import Source
@@ -80,8 +80,8 @@ def test_an_event_id_reused_by_another_case_abandons_the_split(
     lines, directory, d = month
     events = [orjson.loads(line) for line in lines]
     first = events[0]
-    first_bucket = buckets.bucket_of(lines[0], BUCKETS)
-    other = next(e for e in events if buckets.bucket_of(orjson.dumps(e), BUCKETS) != first_bucket)
+    first_bucket = line_bucket.bucket_of(lines[0], BUCKETS)
+    other = next(e for e in events if line_bucket.bucket_of(orjson.dumps(e), BUCKETS) != first_bucket)
     events.append({**other, "event_id": first["event_id"]})  # another case's event, a used id
     path = write(d, "reused.jsonl", [orjson.dumps(e) + b"\n" for e in events])
     assert workers(path, rules, directory, 2) == "an event_id was applied in two cases"
@@ -98,7 +98,7 @@ def test_an_event_id_reused_by_another_case_of_the_same_bucket_abandons_the_spli
     events = [orjson.loads(line) for line in lines]
     first = events[0]
     other = next(e for e in events if e["case_id"] != first["case_id"]
-                 and buckets.bucket_of(orjson.dumps(e), BUCKETS) == buckets.bucket_of(lines[0], BUCKETS))
+                 and line_bucket.bucket_of(orjson.dumps(e), BUCKETS) == line_bucket.bucket_of(lines[0], BUCKETS))
     events.append({**other, "event_id": first["event_id"]})
     path = write(d, "reused-here.jsonl", [orjson.dumps(e) + b"\n" for e in events])
     assert workers(path, rules, directory, 2) == "an event_id was applied in two cases"
@@ -141,7 +141,7 @@ def test_a_case_id_written_differently_lands_in_its_cases_bucket(
     for target in disposals[:50]:
         case_id = orjson.loads(target)["case_id"]
         new = respelled(target, case_id, spelling)
-        assert new != target and buckets.bucket_of(new, BUCKETS) == buckets.bucket_of(target, BUCKETS)
+        assert new != target and line_bucket.bucket_of(new, BUCKETS) == line_bucket.bucket_of(target, BUCKETS)
         changed[changed.index(target)] = new
     path = write(d, f"{spelling}.jsonl", changed)
     result = workers(path, rules, directory, 2)

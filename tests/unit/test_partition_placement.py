@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caseflow.domain.rules import Rules
-from caseflow.replay import buckets
-from caseflow.replay.buckets import Job, bucket_of, case_bucket, partition
+from caseflow.replay import buckets, line_bucket, placement
+from caseflow.replay.buckets import Job, partition
+from caseflow.replay.line_bucket import bucket_of, case_bucket
 from caseflow.sample.spellings import escaped
 
 BUCKETS = 16
@@ -109,15 +110,16 @@ def test_an_escaped_id_is_placed_without_parsing_its_line(case_id: str, separato
 
     def refused(line: bytes, buckets: int) -> int:
         raise AssertionError(f"parsed the whole line {line!r}")
-    monkeypatch.setattr(buckets, "parsed_bucket", refused)
+    monkeypatch.setattr(line_bucket, "parsed_bucket", refused)
+    monkeypatch.setattr(placement, "parsed_bucket", refused)
     assert bucket_of(line, BUCKETS) == expected
     pending: list[list[bytes]] = [[] for _ in range(BUCKETS)]
-    seqs = [buckets.array("q") for _ in range(BUCKETS)]
+    seqs = [placement.array("q") for _ in range(BUCKETS)]
     names = line.count(b'"case_id"')
-    key = buckets._KEY if separators[1] == ":" else buckets._KEY_SPACED
-    assert buckets._place_keyed([line], BUCKETS, pending, seqs, 0, key, False, names) == 1
-    assert buckets._place_keyed([line], BUCKETS, pending, seqs, 1, buckets._KEY, False, names) == 2
-    assert buckets._place_spelled([line], BUCKETS, pending, seqs, 2, buckets._KEY_ESCAPE.search(line) is not None,
+    key = line_bucket.KEY if separators[1] == ":" else line_bucket.KEY_SPACED
+    assert placement.place_keyed([line], BUCKETS, pending, seqs, 0, key, False, names) == 1
+    assert placement.place_keyed([line], BUCKETS, pending, seqs, 1, line_bucket.KEY, False, names) == 2
+    assert placement.place_spelled([line], BUCKETS, pending, seqs, 2, line_bucket.KEY_ESCAPE.search(line) is not None,
                                   names) == 3
     assert [seqs[expected].tolist()] == [[0, 1, 2]]
 

@@ -15,8 +15,8 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import make_period
-from caseflow.replay.buckets import bucket_of, case_bucket
 from caseflow.replay.engine import ReplayResult, result_of
+from caseflow.replay.line_bucket import bucket_of, case_bucket
 from caseflow.replay.loading import fold
 from caseflow.replay.output import as_document
 from caseflow.replay.parallel import replay_file

@@ -15,8 +15,8 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.replay import parallel
-from caseflow.replay.buckets import BOM
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
+from caseflow.replay.line_bucket import BOM
 from caseflow.replay.output import as_document
 from caseflow.replay.parallel import Replayed
 from caseflow.replay.report_data import case_lines as lines_of

@@ -10,7 +10,7 @@ from typing import Any
 
 import orjson
 
-from caseflow.replay.buckets import BOM
+from caseflow.replay.line_bucket import BOM
 
 
 def escaped(text: str) -> str:
