@@ -79,11 +79,11 @@ def buckets_at(commit: str) -> ModuleType:
             sys.modules[name] = module  # dataclasses look their module up
             exec(compile(shown.stdout, f"{commit}:{path}", "exec"), module.__dict__)  # our own file, at a commit
     finally:
-        for name, module in saved.items():
-            if module is None:
+        for name, before in saved.items():
+            if before is None:
                 sys.modules.pop(name, None)
             else:
-                sys.modules[name] = module
+                sys.modules[name] = before
     return loaded["caseflow.replay.buckets"]
 
 
