@@ -8,8 +8,8 @@ Each spelling is replayed (--workers, a fresh process per run) beside its baseli
 same lines in one process; figures are medians of --runs, run in rounds (each spelling once a
 round, so a machine whose speed drifts during the run moves them alike). The ratio that matters: the
 slowest spelling's median replay time over the compact one's (target <= 1.15); each round's ratio is
-shown too. Every spelling's result is checked to
-equal the compact one's. Writes bench-results/replay_spellings.json.
+shown too. Every spelling's result is checked to equal the compact one's. Writes
+bench-results/replay_spellings.json.
 """
 
 from __future__ import annotations
