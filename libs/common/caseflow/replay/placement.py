@@ -51,12 +51,7 @@ def place_keyed(lines: list[bytes], buckets: int, pending: list[list[bytes]], se
         if key_escapes and b"\\" in raw:
             seen += raw.count(name)
             bucket = parsed_bucket(raw, buckets)
-            pending[bucket].append(raw)
-            seqs[bucket].append(seq)
-            seq += 1
-            continue
-        start = raw.find(key)
-        if start >= 0 and not (strict and raw.count(name) != 1):
+        elif (start := raw.find(key)) >= 0 and not (strict and raw.count(name) != 1):
             seen += 1
             closing = raw.find(b'"', start + skip)
             value = raw[start + skip:closing]
