@@ -18,7 +18,7 @@ from caseflow.replay.engine import CaseBook, replay
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_scoring.standing import IDLE_PER_BUSY, KINDS, MAX_AGE, MIN_INTERVAL, due_kinds, refresh
 from caseflow_scoring.store.cases import save_on_case_snapshots
-from caseflow_scoring.store.standing import standing
+from caseflow_scoring.store.standing import refresh_lock, standing
 
 SHAPE = Shape(cases=300, units=9, regions=3, seed=77)
 
@@ -37,7 +37,9 @@ async def test_standing_documents_equal_replay_as_of_the_same_instant(settings: 
     try:
         async with pool.acquire() as conn, conn.transaction():
             await save_on_case_snapshots(conn, [snapshot.encode(s, 1) for s in book.cases()])
-        took = await refresh(pool, KINDS, now, rules, directory, schemes)
+        async with refresh_lock(pool) as conn:
+            assert conn is not None
+            took = await refresh(pool, conn, KINDS, now, rules, directory, schemes)
         assert set(took) == set(KINDS)
         names = current_periods(now)
         assert names == {"day": "2026-10-20", "month": "2026-10", "quarter": "2026-Q4", "year": "2026"}

@@ -36,7 +36,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     setup_tracing("intake", settings.otlp_endpoint)
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await db.connect(settings.database_url, settings.db_pool_size)
+        pool = await db.connect(settings.database_url, settings.db_pool_size, "intake")
         await topics.ensure_topics(settings)
         producer = kafka.producer(settings)
         await producer.start()
@@ -49,7 +49,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         forwarder = RawTopicForwarder(consumer, producer, bus, ids, settings.topic("dead-letter"))
         task = asyncio.create_task(forwarder.run())
         stopping = asyncio.Event()
-        watcher = asyncio.create_task(watch_runtime("intake", pool, stopping))
+        watcher = asyncio.create_task(watch_runtime("intake", [pool], stopping, settings.database_url))
 
         async def ready() -> bool:
             return await database_reachable(pool) and not task.done()

@@ -19,6 +19,7 @@ from caseflow.domain.rules import Rules
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.kafka import PostgresOffsetConsumer, run_consumer
 from caseflow.infra.metrics import CHANNEL_FAILURES, ROBOT_ANSWERS, ROBOT_DEFERRED
+from caseflow.infra.pool_watch import as_purpose
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
@@ -93,11 +94,11 @@ def bootstrap(settings: Settings) -> FastAPI:
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         rounds = PgRounds(pool)
         await asyncio.gather(
-            run_delivery(rounds, cfg, stopping, settings.delivery_timeout_seconds),
-            run_consumer(PostgresOffsetConsumer(settings, pool, settings.topic("case-snapshots"),
-                                                "caseflow-notify-board", on_snapshots), stopping),
-            run_escalation(rounds, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping,
-                           catch_up))
+            as_purpose("delivery", run_delivery(rounds, cfg, stopping, settings.delivery_timeout_seconds)),
+            as_purpose("board-consumer", run_consumer(PostgresOffsetConsumer(
+                settings, pool, settings.topic("case-snapshots"), "caseflow-notify-board", on_snapshots), stopping)),
+            as_purpose("escalation", run_escalation(
+                rounds, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping, catch_up)))
 
     lifespan = consuming_lifespan(settings, settings.topic("alerts"), "caseflow-notify", handler_for,
                                   with_outbox=False, background=deliver)

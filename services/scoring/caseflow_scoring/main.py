@@ -17,6 +17,7 @@ from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.infra.http import serve, service_app
+from caseflow.infra.pool_watch import as_purpose
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
@@ -67,9 +68,12 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         ledgers = PgAlertLedgers(pool)
-        await asyncio.gather(run_deadline_clock(ledgers, rules, policy, alerts_topic, stopping, wake, nudged=changed),
-                             run_period_alerts(PgCases(pool), ledgers, rules, directory, alerts_topic, stopping),
-                             run_standing(pool, rules, directory, schemes, stopping, restate, wall_clock_ms))
+        await asyncio.gather(
+            as_purpose("deadline-clock",
+                       run_deadline_clock(ledgers, rules, policy, alerts_topic, stopping, wake, nudged=changed)),
+            as_purpose("period-alerts", run_period_alerts(PgCases(pool), ledgers, rules, directory, alerts_topic,
+                                                          stopping)),
+            as_purpose("standing", run_standing(pool, rules, directory, schemes, stopping, restate, wall_clock_ms)))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.
     changed, restate = asyncio.Event(), asyncio.Event()

@@ -35,21 +35,22 @@ MAX_AGE = 60.0  # refreshed at least this often anyway: time alone turns pending
 IDLE_PER_BUSY = 4.0
 
 
-async def refresh(pool: asyncpg.Pool, kinds: tuple[str, ...], now: int, rules: Rules, directory: Directory,
-                  schemes: Mapping[str, Scheme]) -> dict[str, float]:
-    """Evaluate and store the named kinds as of `now`; returns the seconds each took."""
+async def refresh(pool: asyncpg.Pool, conn: asyncpg.Connection, kinds: tuple[str, ...], now: int, rules: Rules,
+                  directory: Directory, schemes: Mapping[str, Scheme]) -> dict[str, float]:
+    """Evaluate and store the named kinds as of `now`, all on `conn` (the one holding the refresh lock);
+    returns the seconds each took."""
     names = current_periods(now)
     took: dict[str, float] = {}
     for kind in kinds:
         began = time.perf_counter()
         start, end = named_bounds(names[kind])
         period = Period(start, end, now)
-        indicators, crossing = await tallied(pool, period, rules, directory, schemes)
-        manual = await manual_inputs(pool, names[kind])
+        indicators, crossing = await tallied(pool, period, rules, directory, schemes, conn=conn)
+        manual = await manual_inputs(conn, names[kind])
         numbers = numbers_of(indicators, period, directory, schemes, manual, crossing)
         document = period_document(period, *numbers)
         took[kind] = time.perf_counter() - began
-        await store.save(pool, kind, names[kind], now, document, took[kind])
+        await store.save(conn, kind, names[kind], now, document, took[kind])
     return took
 
 
@@ -71,9 +72,9 @@ async def run_standing(pool: asyncpg.Pool, rules: Rules, directory: Directory, s
         kinds = due_kinds(last, dirty, time.monotonic(), took)
         if kinds:
             try:
-                async with store.refresh_lock(pool) as held:
-                    if held:
-                        took.update(await refresh(pool, kinds, now_ms(), rules, directory, schemes))
+                async with store.refresh_lock(pool) as conn:
+                    if conn is not None:
+                        took.update(await refresh(pool, conn, kinds, now_ms(), rules, directory, schemes))
                 for k in kinds:
                     last[k] = time.monotonic()
                 dirty -= set(kinds)

@@ -10,17 +10,22 @@ from typing import TypeVar
 
 import asyncpg
 
+from caseflow.infra.pool_watch import WatchedPool, watched_pool
+
 log = logging.getLogger(__name__)
 _MIGRATION_LOCK = 0x0CA5EF10
 
 
-async def connect(url: str, size: int = 10) -> asyncpg.Pool:
+async def connect(url: str, size: int = 10, service: str = "caseflow", name: str = "work",
+                  migrations: bool = True) -> WatchedPool:
+    """A pool (`name`: what it serves, in metrics and logs) whose waits are timed and named
+    (infra.pool_watch); the migrations applied first unless `migrations` is False."""
     # Custom plans: asyncpg prepares statements, and a generic plan made while a table was still empty
     # (a fresh deployment) keeps sequential scans long after the table has grown.
-    pool = await asyncpg.create_pool(url, min_size=1, max_size=size, command_timeout=60,
-                                     server_settings={"plan_cache_mode": "force_custom_plan", "jit": "off"})
-    assert pool is not None
-    await migrate(pool)
+    pool = await watched_pool(url, size, service, name, command_timeout=60,
+                              server_settings={"plan_cache_mode": "force_custom_plan", "jit": "off"})
+    if migrations:
+        await migrate(pool)
     return pool
 
 

@@ -7,13 +7,14 @@ import contextlib
 import hmac
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
 import uvicorn
 from fastapi import Depends, FastAPI, Header, HTTPException, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from caseflow.infra.pool_watch import WatchedPool, using
 from caseflow.infra.settings import Settings
 
 Check = Callable[[], Awaitable[bool]]
@@ -140,7 +141,8 @@ def add_http_metrics(app: FastAPI, service: str) -> None:
         started = asyncio.get_running_loop().time()
         status = 500
         try:
-            response = await call_next(request)
+            with using(f"http {request.method} {request.url.path}"[:120]):  # names its DB waits (pool_watch)
+                response = await call_next(request)
             status = response.status_code
             return response
         finally:
@@ -150,15 +152,26 @@ def add_http_metrics(app: FastAPI, service: str) -> None:
             HTTP_SECONDS.labels(service, template).observe(asyncio.get_running_loop().time() - started)
 
 
-async def watch_runtime(service: str, pool: object | None, stopping: asyncio.Event) -> None:
-    """Event-loop lag and DB pool use, twice a second."""
+async def watch_runtime(service: str, pools: Sequence[WatchedPool], stopping: asyncio.Event,
+                        database_url: str | None = None) -> None:
+    """Event-loop lag and DB pool use twice a second; every 2 s, this process's statements waiting long
+    for a PostgreSQL lock (infra.lock_watch), when `database_url` is given."""
+    from caseflow.infra.lock_watch import LockWatch
     from caseflow.infra.metrics import DB_POOL_IN_USE, LOOP_LAG
 
     loop = asyncio.get_running_loop()
-    while not stopping.is_set():
-        before = loop.time()
-        await asyncio.sleep(0.5)
-        LOOP_LAG.labels(service).set(max(0.0, loop.time() - before - 0.5))
-        if pool is not None:
-            size, idle = pool.get_size(), pool.get_idle_size()  # type: ignore[attr-defined]
-            DB_POOL_IN_USE.labels(service).set(size - idle)
+    locks = LockWatch(service, database_url, pools) if database_url else None
+    ticks = 0
+    try:
+        while not stopping.is_set():
+            before = loop.time()
+            await asyncio.sleep(0.5)
+            LOOP_LAG.labels(service).set(max(0.0, loop.time() - before - 0.5))
+            for pool in pools:
+                DB_POOL_IN_USE.labels(service, pool.name).set(pool.get_size() - pool.get_idle_size())
+            ticks += 1
+            if locks is not None and ticks % 4 == 0:
+                await locks.check()
+    finally:
+        if locks is not None:
+            await locks.close()

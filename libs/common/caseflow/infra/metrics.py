@@ -23,7 +23,16 @@ ALERTS_RAISED = Counter("caseflow_alerts_raised_total", "alerts raised (new aler
 HTTP_REQUESTS = Counter("caseflow_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_SECONDS = Histogram("caseflow_http_request_seconds", "HTTP request latency", ["service", "route"],
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
-DB_POOL_IN_USE = Gauge("caseflow_db_pool_in_use", "PostgreSQL connections checked out", ["service"])
+DB_POOL_IN_USE = Gauge("caseflow_db_pool_in_use", "PostgreSQL connections checked out", ["service", "pool"])
+DB_POOL_WAIT_SECONDS = Histogram("caseflow_db_pool_wait_seconds", "time a purpose waited for a pool connection",
+                                 ["service", "pool", "purpose"],
+                                 buckets=(0.001, 0.01, 0.05, 0.1, 0.5, 1, 3, 10, 30, 60))
+DB_WAITS_NOW = Gauge("caseflow_db_long_waits", "waits in progress longer than 3 s: for a pool connection "
+                     "(kind pool:<name>) or for a PostgreSQL lock (kind lock)", ["service", "kind"])
+DB_LOCK_WAIT_SECONDS = Gauge("caseflow_db_lock_wait_seconds", "the longest current wait of this service's "
+                             "statements for a PostgreSQL lock (0 when none waits)", ["service"])
+DB_NESTED_ACQUIRES = Counter("caseflow_db_nested_acquires_total", "a task asked for a second connection while "
+                             "holding one (can deadlock a small pool)", ["service", "pool", "purpose"])
 LOOP_LAG = Gauge("caseflow_event_loop_lag_seconds", "how late the event loop ran a 0.5 s timer", ["service"])
 UNIT_ON_TIME_RATE = Gauge("caseflow_unit_on_time_rate", "month-to-date on_time_rate (NaN when due = 0)",
                           ["unit", "class"])

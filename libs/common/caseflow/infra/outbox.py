@@ -68,27 +68,32 @@ class OutboxRelay:
 
     async def _run_locked(self) -> None:
         lock_key = zlib.crc32(self.source.encode())
-        async with self.pool.acquire() as conn:
-            while not await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
-                self.standby = True
-                if self._stopping.is_set():
+        while not self._stopping.is_set():
+            async with self.pool.acquire() as conn:
+                if await conn.fetchval("SELECT pg_try_advisory_lock($1)", lock_key):
+                    self.standby = False
+                    try:
+                        await self._relay_locked(conn)
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
                     return
-                await asyncio.sleep(0.5)  # another replica relays; take over if it dies
-            self.standby = False
-            try:
-                for topic in self.topics:
-                    self._partitions[topic] = sorted(await self.producer.partitions_for(topic))
-                await self._recover()
-                self.recovered.set()
-                while not self._stopping.is_set():
-                    moved = await self._relay_once(conn)
-                    if moved < self.batch:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self.wakeup.wait(), timeout=0.2)
-                        self.wakeup.clear()
-            finally:
-                with contextlib.suppress(Exception):
-                    await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
+            # Another replica relays; take over if it dies. A standby keeps no connection meanwhile: the
+            # pool is the consumer's and the clock's (a held one made a small pool run out, issue #36).
+            self.standby = True
+            await asyncio.sleep(0.5)
+
+    async def _relay_locked(self, conn: asyncpg.Connection) -> None:
+        for topic in self.topics:
+            self._partitions[topic] = sorted(await self.producer.partitions_for(topic))
+        await self._recover()
+        self.recovered.set()
+        while not self._stopping.is_set():
+            moved = await self._relay_once(conn)
+            if moved < self.batch:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), timeout=0.2)
+                self.wakeup.clear()
 
     def _partition(self, topic: str, key: bytes) -> int:
         parts = self._partitions[topic]

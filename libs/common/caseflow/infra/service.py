@@ -31,7 +31,8 @@ def consuming_lifespan(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await db.connect(settings.database_url, settings.db_pool_size)
+        pool = await db.connect(settings.database_url, settings.db_pool_size, group, "work")
+        api_pool = await db.connect(settings.database_url, settings.db_api_pool_size, group, "api", migrations=False)
         await topics.ensure_topics(settings)
         producer = kafka.producer(settings) if with_outbox else None
         relay = None
@@ -48,15 +49,17 @@ def consuming_lifespan(
         consumer = kafka.PostgresOffsetConsumer(settings, pool, topic, group, handler_for(pool),
                                                 after_commit=committed if hooks else None)
         await consumer.start()
-        tasks = [asyncio.create_task(consumer.run(), name=f"{group}-consumer")]
+        tasks = [asyncio.create_task(consumer.run(), name="consumer")]
         if relay is not None:
-            tasks.append(asyncio.create_task(relay.run(), name=f"{group}-outbox"))
+            tasks.append(asyncio.create_task(relay.run(), name="outbox-relay"))
         stopping = asyncio.Event()
-        tasks.append(asyncio.create_task(watch_runtime(group, pool, stopping), name=f"{group}-runtime"))
+        tasks.append(asyncio.create_task(watch_runtime(group, [pool, api_pool], stopping, settings.database_url),
+                                         name=f"{group}-runtime"))
         if background is not None:
             wake = relay.wakeup if relay else None
             tasks.append(asyncio.create_task(background(pool, stopping, wake), name=f"{group}-background"))
-        app.state.pool, app.state.consumer, app.state.relay = pool, consumer, relay
+        # The routes read on a pool of their own: the consumer, the clocks and the relay cannot take it.
+        app.state.pool, app.state.work_pool, app.state.consumer, app.state.relay = api_pool, pool, consumer, relay
 
         async def ready() -> bool:
             if any(t.done() for t in tasks) or not consumer.assigned.is_set():
@@ -64,7 +67,7 @@ def consuming_lifespan(
             if relay is not None and not (relay.recovered.is_set() or relay.standby):
                 return False  # a standby (another replica relays) is ready; one still recovering is not
             try:
-                await pool.fetchval("SELECT 1")
+                await api_pool.fetchval("SELECT 1")
             except Exception:
                 return False
             return True
@@ -84,6 +87,7 @@ def consuming_lifespan(
                 task.cancel()
             if producer is not None:
                 await producer.stop()
+            await api_pool.close()
             await pool.close()
 
     return lifespan

@@ -45,7 +45,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
     intake_store_timeout: float = 10.0  # intake: Kafka + PostgreSQL must take a request within this, else 503
+    # PostgreSQL connections: the work pool (consumers, clocks, outbox relay) and, apart from it, the pool
+    # the HTTP API reads with, so that a request never waits behind the consumer or the clock (#36)
     db_pool_size: int = 10
+    db_api_pool_size: int = 5
     delivery_timeout_seconds: float = 5.0  # notify: one HTTP attempt
     delivery_give_up_seconds: float = 3600.0  # notify: stop retrying a delivery after this long
     notify_escalate_after_seconds: float = 1800.0  # notify: unacknowledged overdue alerts go up after this

@@ -67,7 +67,9 @@ class PgAlertLedger:
     async def states(self, versions: Sequence[tuple[str, int]]) -> dict[str, CaseState]:
         if self.pool is None:
             raise RuntimeError("PgAlertLedger.states needs the pool (the decoded-state cache is per pool)")
-        return await decoded(self.pool).load(self.pool, versions)
+        # On this transaction's own connection: asking the pool for a second one while this one holds
+        # the timer rows stalled a replica for a minute when the pool ran out (issue #36).
+        return await decoded(self.pool).load(self.conn, versions)
 
     async def enqueue(self, messages: Sequence[Outgoing]) -> None:
         await outbox.enqueue(self.conn, OUTBOX_SOURCE, messages)

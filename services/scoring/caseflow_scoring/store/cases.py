@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
@@ -76,16 +77,17 @@ class DecodedStates:
         return found
 
 
-# By pool object (asyncpg pools take no weak references); a service has one, tests a few in turn.
-_DECODED: OrderedDict[asyncpg.Pool, DecodedStates] = OrderedDict()
+# By database (a service's work and API pools share one cache); tests use a few databases in turn.
+_DECODED: OrderedDict[object, DecodedStates] = OrderedDict()
 
 
 def decoded(pool: asyncpg.Pool) -> DecodedStates:
-    if pool not in _DECODED:
-        _DECODED[pool] = DecodedStates()
+    key = getattr(pool, "url", None) or pool
+    if key not in _DECODED:
+        _DECODED[key] = DecodedStates()
         while len(_DECODED) > 2:
             _DECODED.popitem(last=False)
-    return _DECODED[pool]
+    return _DECODED[key]
 
 
 BATCH = 5_000  # cases decoded at a time: a province's month is read in ~300 batches, never held whole
@@ -93,13 +95,17 @@ _SNAPSHOTS = "SELECT snapshot FROM scoring_cases WHERE reported_at < $1 AND last
 _VERSIONS = "SELECT case_id, version FROM scoring_cases WHERE reported_at < $1 AND last_event_at >= $2"
 
 
-async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False,
-                       size: int = BATCH) -> AsyncIterator[list[CaseState]]:
+async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False, size: int = BATCH,
+                       conn: asyncpg.Connection | None = None) -> AsyncIterator[list[CaseState]]:
     """Every case with a fact inside the period (reported before its end, last touched after its start),
-    `size` at a time, read through one cursor. `fresh` decodes every snapshot from PostgreSQL (audits and
-    closing check what is stored, not a cache)."""
+    `size` at a time, read through one cursor: on `conn` when the caller holds one (never a second
+    connection while holding a first: issue #36), else on one from the pool. `fresh` decodes every snapshot
+    from PostgreSQL (audits and closing check what is stored, not a cache)."""
     bounds = (from_ms(min(period.end, period.as_of + 1)), from_ms(period.start))
-    async with pool.acquire() as conn, conn.transaction(readonly=True):
+    async with contextlib.AsyncExitStack() as held:
+        conn = conn if conn is not None else await held.enter_async_context(pool.acquire())
+        assert conn is not None
+        await held.enter_async_context(conn.transaction(readonly=True))
         if fresh:
             async for rows in _chunks(conn.cursor(_SNAPSHOTS, *bounds, prefetch=size), size):
                 yield [snapshot.decode(r["snapshot"].encode())[1] for r in rows]
@@ -122,11 +128,13 @@ async def _chunks(rows: AsyncIterator[asyncpg.Record], size: int) -> AsyncIterat
 
 
 async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: Directory,
-                  schemes: Mapping[str, Scheme], fresh: bool = False) -> tuple[Indicators, Indicators | None]:
-    """The period's indicators (and cross-month ones if a scheme asks) over its cases, a batch at a time;
-    the counting runs off the event loop so that the consumer keeps taking snapshots meanwhile."""
+                  schemes: Mapping[str, Scheme], fresh: bool = False,
+                  conn: asyncpg.Connection | None = None) -> tuple[Indicators, Indicators | None]:
+    """The period's indicators (and cross-month ones if a scheme asks) over its cases, a batch at a time
+    (on `conn` if given); the counting runs off the event loop so that the consumer keeps taking
+    snapshots meanwhile."""
     tally = PeriodTally(period, rules, directory.units, directory.regions, wants_cross_month(schemes))
-    async for batch in case_batches(pool, period, fresh):
+    async for batch in case_batches(pool, period, fresh, conn=conn):
         await asyncio.to_thread(tally.add, batch)
     return await asyncio.to_thread(tally.indicators)
 

@@ -23,8 +23,8 @@ async def put_evaluation(pool: asyncpg.Pool, period: str, unit: str, other: floa
     return {"period": period, "unit": unit, "other": other, "previous": previous, "entered_by": who}
 
 
-async def manual_inputs(pool: asyncpg.Pool, period: str) -> dict[str, dict[str, float]]:
-    rows = await pool.fetch("SELECT unit, key, value FROM manual_evaluations WHERE period = $1", period)
+async def manual_inputs(db: asyncpg.Pool | asyncpg.Connection, period: str) -> dict[str, dict[str, float]]:
+    rows = await db.fetch("SELECT unit, key, value FROM manual_evaluations WHERE period = $1", period)
     out: dict[str, dict[str, float]] = {}
     for r in rows:
         out.setdefault(r["unit"], {})[r["key"]] = r["value"]

@@ -15,9 +15,9 @@ from caseflow.instants import from_ms
 _LOCK = 0x0CA5EF12
 
 
-async def save(pool: asyncpg.Pool, kind: str, period: str, as_of: int, document: dict[str, Any],
+async def save(db: asyncpg.Pool | asyncpg.Connection, kind: str, period: str, as_of: int, document: dict[str, Any],
                seconds: float) -> None:
-    await pool.execute(
+    await db.execute(
         "INSERT INTO scoring_standing (kind, period, as_of, document, seconds) VALUES ($1, $2, $3, $4, $5) "
         "ON CONFLICT (kind) DO UPDATE SET period = EXCLUDED.period, as_of = EXCLUDED.as_of, "
         "document = EXCLUDED.document, computed_at = now(), seconds = EXCLUDED.seconds",
@@ -33,12 +33,15 @@ async def standing(pool: asyncpg.Pool, kind: str) -> dict[str, Any] | None:
 
 
 @asynccontextmanager
-async def refresh_lock(pool: asyncpg.Pool) -> AsyncIterator[bool]:
-    """True while this replica holds the refresh lock; False when another one does."""
+async def refresh_lock(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection | None]:
+    """The connection that holds the refresh lock, for all of the refresh's work (never a second one from
+    the pool while holding it); None, and no connection kept, when another replica holds the lock."""
     async with pool.acquire() as conn:
         held = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LOCK))
+        if not held:
+            yield None
+            return
         try:
-            yield held
+            yield conn
         finally:
-            if held:
-                await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK)
+            await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK)
