@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import statistics
 import threading
 import time
 from collections import Counter
@@ -120,6 +121,41 @@ class Feeder(threading.Thread):
                 time.sleep(self.pause)
 
 
+class Poller(threading.Thread):
+    """Asks surviving replicas' APIs over and over while the failover and catch-up happen: each must answer
+    (the surviving scoring replica once stopped answering for a minute, issue #36). Keeps the latencies."""
+
+    def __init__(self, urls: dict[str, str], timeout: float = 10.0) -> None:
+        super().__init__(daemon=True)
+        self.urls, self.timeout = urls, timeout
+        self.seconds: dict[str, list[float]] = {name: [] for name in urls}
+        self.failures: list[str] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        with httpx.Client(timeout=self.timeout, headers=KEY) as client:
+            while not self.stopping.is_set():
+                for name, url in self.urls.items():
+                    began = time.monotonic()
+                    try:
+                        client.get(url).raise_for_status()
+                    except httpx.HTTPError as exc:
+                        self.failures.append(f"{name}: {exc!r} after {time.monotonic() - began:.1f} s")
+                        continue
+                    self.seconds[name].append(time.monotonic() - began)
+                self.stopping.wait(0.5)
+
+
+def nested_acquires(urls: list[str]) -> dict[str, float]:
+    """caseflow_db_nested_acquires_total by service/purpose, from each instance's /metrics."""
+    found: dict[str, float] = {}
+    for url in urls:
+        for line in httpx.get(f"{url}/metrics", timeout=10).text.splitlines():
+            if line.startswith("caseflow_db_nested_acquires_total{") and float(line.rsplit(" ", 1)[1]) > 0:
+                found[f"{url} {line.split(' ')[0]}"] = float(line.rsplit(" ", 1)[1])
+    return found
+
+
 def due_soon(now: datetime, count: int = 12) -> list[bytes]:
     """Cases dispatched minutes ago whose deadlines fall due 15-45 s from now."""
     lines = []
@@ -168,6 +204,9 @@ async def test_replicas_and_a_broker_die_mid_stream_and_nothing_is_lost_or_doubl
     live = due_soon(datetime.now(SHANGHAI))
     httpx.post(f"{stack.running['intake-2'].url}/v1/events:ndjson", content=b"".join(live), headers=KEY,
                timeout=60).raise_for_status()
+    poller = Poller({"scoring-2": f"{stack.running['scoring-2'].url}/v1/periods/2026-10",
+                     "notify-2": f"{stack.running['notify-2'].url}/v1/units/U-000/alerts"})
+    poller.start()
     stack.kill("scoring")  # its partitions (and deadline timers) move to scoring-2 while those fall due
     topic = settings.topic("case-events")
     leader = await leader_of(cluster.bootstrap, topic, 0)
@@ -181,6 +220,11 @@ async def test_replicas_and_a_broker_die_mid_stream_and_nothing_is_lost_or_doubl
     scoring = stack.running["scoring-2"].url
     await asyncio.to_thread(converge, scoring, expected, 240)
     converged = time.monotonic() - started
+    poller.stopping.set()
+    poller.join(30)
+    assert not poller.failures, poller.failures[:5]
+    assert all(poller.seconds.values()), poller.seconds
+    assert not nested_acquires([svc.url for svc in stack.running.values()])
     await asyncio.sleep(max(0.0, 50 - (converged - fed)))  # past the last live deadline (45 s) and its planning
     accepted = set(feeder.accepted) | {orjson.loads(line)["event_id"] for line in live}
     assert max(feeder.accepted.values()) == 1 and feeder.resent  # a resend to the other replica: a duplicate
@@ -207,10 +251,18 @@ async def test_replicas_and_a_broker_die_mid_stream_and_nothing_is_lost_or_doubl
         figures = {"events": len(lines), "cases": CASES, "resent_requests": feeder.resent, "fed_seconds": fed,
                    "converged_seconds": converged, "events_per_second_to_converged": len(lines) / converged,
                    "converged_after_last_post_seconds": converged - fed,
-                   "alerts": len(raised), "live_alerts_due": len(fell_due), "deliveries": sum(receiver[1].values())}
-        out = Path(__file__).resolve().parents[2] / "bench-results" / "scale_out.json"
+                   "alerts": len(raised), "live_alerts_due": len(fell_due), "deliveries": sum(receiver[1].values()),
+                   "api_during_failover": {name: {"requests": len(times), "p50_s": statistics.median(times),
+                                                  "p99_s": quantile(times, 0.99), "max_s": max(times)}
+                                           for name, times in poller.seconds.items()}}
+        out = Path(__file__).resolve().parents[2] / "bench-results" / f"scale_out_{CASES}.json"
         out.parent.mkdir(exist_ok=True)
         out.write_text(orjson.dumps(figures, option=orjson.OPT_INDENT_2).decode())
+
+
+def quantile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 async def wait_delivered(url: str, received: Counter[str], raised: set[str], timeout: float = 120) -> None:
