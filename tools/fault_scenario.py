@@ -28,7 +28,8 @@ import orjson
 from caseflow.config.rules import load_rules
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
-from caseflow.evaluation.evaluate import period_document
+from caseflow.evaluation.document import numbers_document
+from caseflow.evaluation.evaluate import Numbers
 from caseflow.evaluation.periods import make_period
 from caseflow.instants import SHANGHAI
 from caseflow.replay.engine import replay
@@ -138,7 +139,7 @@ class Scenario:
         expected = {}
         for m in months:
             result = replay(lines, make_period(m, None, None, None), rules, directory, schemes)
-            expected[m] = period_document(result.period, result.indicators, result.scores, result.listings)
+            expected[m] = numbers_document(result.period, Numbers(result.indicators, result.scores, result.listings))
         deadline = time.monotonic() + self.args.settle
         equal: dict[str, bool] = {}
         states: dict[str, int] = {}

@@ -26,6 +26,7 @@ from caseflow.infra.lock_watch import LockWatch
 from caseflow.infra.metrics import DB_NESTED_ACQUIRES, DB_POOL_WAIT_SECONDS, DB_WAITS_NOW
 from caseflow.infra.settings import Settings
 from caseflow_scoring.alerting import tick
+from caseflow_scoring.period_numbers import Scoring
 from caseflow_scoring.standing import KINDS, refresh
 from caseflow_scoring.store.alerts import PgAlertLedger, PgAlertLedgers
 from caseflow_scoring.store.cases import save_on_case_snapshots
@@ -131,7 +132,7 @@ async def test_the_standing_refresh_runs_on_a_pool_of_one(settings: Settings, ru
         async def refreshed() -> dict[str, float]:
             async with refresh_lock(pool) as conn:
                 assert conn is not None
-                return await refresh(pool, conn, KINDS, NOW, rules, Directory({}, {}), load_schemes())
+                return await refresh(pool, conn, KINDS, NOW, Scoring(rules, Directory({}, {}), load_schemes()))
         took = await asyncio.wait_for(pool_watch.as_purpose("standing", refreshed()), 20)
         assert set(took) == set(KINDS)
         month = await standing(pool, "month")

@@ -4,7 +4,6 @@ scoreboards, manual evaluations and closing a month. Routes only: the numbers co
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import msgspec
@@ -13,10 +12,7 @@ from pydantic import BaseModel, Field
 
 from caseflow.config.schemes import scheme_versions
 from caseflow.config.units import Directory
-from caseflow.domain.assessment import Template
 from caseflow.domain.indicators import Period
-from caseflow.domain.rules import Rules
-from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.assessments import ranked_rows
 from caseflow.evaluation.listings import LISTING_KINDS
 from caseflow.evaluation.periods import PeriodError
@@ -26,7 +22,7 @@ from caseflow.version import code_version
 from caseflow_scoring.alerting import wall_clock_ms
 from caseflow_scoring.months import CloseRefused, CloseRequest, close_month, served
 from caseflow_scoring.overdue import open_overdue
-from caseflow_scoring.period_numbers import period_numbers, period_of
+from caseflow_scoring.period_numbers import Scoring, period_numbers, period_of
 from caseflow_scoring.store.cases import case_batches
 from caseflow_scoring.store.evaluations import audit_trail, manual_inputs, put_evaluation
 from caseflow_scoring.store.months import closed_month
@@ -36,16 +32,6 @@ from caseflow_scoring.store.standing import standing
 class EvaluationIn(BaseModel):
     other: float = Field(ge=0, le=1, description="部门评价和社会评价 (department and public evaluation), 0..1")
     note: str = Field("", max_length=500, description="why; kept in the audit trail")
-
-
-@dataclass(frozen=True)
-class Scoring:
-    """What the routes compute with (loaded once at start)."""
-
-    rules: Rules
-    directory: Directory
-    schemes: dict[str, Scheme]
-    templates: dict[str, Template] = field(default_factory=dict)  # assessment templates
 
 
 def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:

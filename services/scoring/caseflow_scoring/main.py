@@ -23,11 +23,11 @@ from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing, start_consumer_spans
 from caseflow.instants import SHANGHAI
 from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
-from caseflow_scoring.api import Scoring, add_routes
+from caseflow_scoring.api import add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.assessment_page import add_assessment_page
 from caseflow_scoring.period_alerts import run_period_alerts
-from caseflow_scoring.period_numbers import period_numbers
+from caseflow_scoring.period_numbers import Scoring, period_numbers
 from caseflow_scoring.standing import run_standing
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedger, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
@@ -52,6 +52,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     schemes = load_schemes(settings.schemes_dir)
     directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
 
+    scoring = Scoring(rules, directory, schemes, load_templates(settings.assessments_dir))
     policy = rules.alerts
     alerts_topic = settings.topic("alerts")
 
@@ -73,7 +74,7 @@ def bootstrap(settings: Settings) -> FastAPI:
                        run_deadline_clock(ledgers, rules, policy, alerts_topic, stopping, wake, nudged=changed)),
             as_purpose("period-alerts", run_period_alerts(PgCases(pool), ledgers, rules, directory, alerts_topic,
                                                           stopping)),
-            as_purpose("standing", run_standing(pool, rules, directory, schemes, stopping, restate, wall_clock_ms)))
+            as_purpose("standing", run_standing(pool, scoring, stopping, restate, wall_clock_ms)))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.
     changed, restate = asyncio.Event(), asyncio.Event()
@@ -85,7 +86,6 @@ def bootstrap(settings: Settings) -> FastAPI:
     lifespan = consuming_lifespan(settings, settings.topic("case-snapshots"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True, background=clock, after_commit=committed)
     app = service_app("scoring", lifespan, "Unit and region indicators, scheme scores and rankings, for any period.")
-    scoring = Scoring(rules, directory, schemes, load_templates(settings.assessments_dir))
     add_routes(app, settings, scoring)
 
     async def numbers(period: str) -> dict[str, Any]:

@@ -1,22 +1,36 @@
-"""Use case: a named period's numbers from the live case states — the replay document (rules §9),
-with the operators' manual evaluations and the events rejected by its as-of."""
+"""Use case: a named period's document from the live case states — the replay document (rules §9),
+with the operators' manual evaluations, the events rejected by its as-of and each assessment template's
+part. Served by the period API and kept by the standing indicators: one way to the document
+(evaluation.document) for both."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
 import asyncpg
 
+from caseflow.config.units import Directory
+from caseflow.domain.assessment import Template
 from caseflow.domain.indicators import Period
-from caseflow.evaluation.assessments import assessment_section
-from caseflow.evaluation.evaluate import numbers_of, period_document
+from caseflow.domain.rules import Rules
+from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.document import period_document
+from caseflow.evaluation.evaluate import numbers_of
 from caseflow.evaluation.periods import named_bounds, parse_instant
 from caseflow_scoring.store.assessments import records_of
-from caseflow_scoring.store.cases import rejected_by, tallied
+from caseflow_scoring.store.cases import refused_by, tallied
 from caseflow_scoring.store.evaluations import manual_inputs
 
-if TYPE_CHECKING:
-    from caseflow_scoring.api import Scoring
+
+@dataclass(frozen=True)
+class Scoring:
+    """What the period's numbers are computed with (loaded once at start)."""
+
+    rules: Rules
+    directory: Directory
+    schemes: dict[str, Scheme]
+    templates: dict[str, Template] = field(default_factory=dict)  # assessment templates
 
 
 def period_of(period: str, as_of: str | None) -> Period:
@@ -30,14 +44,20 @@ async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scori
     """`fresh` decodes every state from PostgreSQL (audits and closing check what is stored); `assessed`
     adds each assessment template's totals and records for the period (as the records stand now, whatever
     the as-of)."""
-    period = period_of(name, as_of)
-    indicators, crossing = await tallied(pool, period, scoring.rules, scoring.directory, scoring.schemes, fresh)
-    manual = await manual_inputs(pool, name)
+    return await live_document(pool, name, period_of(name, as_of), scoring, fresh, assessed)
+
+
+async def live_document(pool: asyncpg.Pool, name: str, period: Period, scoring: Scoring, fresh: bool = False,
+                        assessed: bool = True, conn: asyncpg.Connection | None = None) -> dict[str, Any]:
+    """The document of `period` (named `name`), all read on `conn` when the caller holds one."""
+    db = conn if conn is not None else pool
+    indicators, crossing = await tallied(pool, period, scoring.rules, scoring.directory, scoring.schemes, fresh,
+                                         conn=conn)
+    manual = await manual_inputs(db, name)
     numbers = numbers_of(indicators, period, scoring.directory, scoring.schemes, manual, crossing)
-    document = {**period_document(period, *numbers), "rejected": await rejected_by(pool, period.as_of)}
+    templates = None
     if assessed:
-        document["assessments"] = {
-            t.id: assessment_section(t, document, await records_of(pool, t.id, name),
-                                     scoring.directory.unit_class)
-            for t in sorted(scoring.templates.values(), key=lambda t: t.id) if t.applies_to(name)}
-    return document
+        templates = {t.id: (t, await records_of(db, t.id, name))
+                     for t in scoring.templates.values() if t.applies_to(name)}
+    return period_document(period, numbers, await refused_by(db, period.as_of), assessed=templates,
+                           unit_class=scoring.directory.unit_class)

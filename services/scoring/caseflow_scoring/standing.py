@@ -1,10 +1,10 @@
 """Standing indicators: the current day, month, quarter and year, re-evaluated as snapshots arrive
 (debounced per kind) and as time passes (overdue counts move with the clock), stored in PostgreSQL.
 
-Each is the period's document as of the instant it was computed: what `caseflow replay --period P
---as-of <as_of>` gives for the same events. One replica refreshes at a time (advisory lock).
+Each is the period's document as of the instant it was computed, `rejected` and `assessments` included:
+what the period API and `caseflow replay --period P --as-of <as_of>` give for the same events. One
+replica refreshes at a time (advisory lock).
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -15,15 +15,10 @@ from collections.abc import Callable, Mapping
 
 import asyncpg
 
-from caseflow.config.units import Directory
 from caseflow.domain.indicators import Period
-from caseflow.domain.rules import Rules
-from caseflow.domain.schemes import Scheme
-from caseflow.evaluation.evaluate import numbers_of, period_document
 from caseflow.evaluation.periods import current_periods, named_bounds
+from caseflow_scoring.period_numbers import Scoring, live_document
 from caseflow_scoring.store import standing as store
-from caseflow_scoring.store.cases import tallied
-from caseflow_scoring.store.evaluations import manual_inputs
 
 log = logging.getLogger(__name__)
 KINDS = ("day", "month", "quarter", "year")
@@ -35,20 +30,16 @@ MAX_AGE = 60.0  # refreshed at least this often anyway: time alone turns pending
 IDLE_PER_BUSY = 4.0
 
 
-async def refresh(pool: asyncpg.Pool, conn: asyncpg.Connection, kinds: tuple[str, ...], now: int, rules: Rules,
-                  directory: Directory, schemes: Mapping[str, Scheme]) -> dict[str, float]:
-    """Evaluate and store the named kinds as of `now`, all on `conn` (the one holding the refresh lock);
-    returns the seconds each took."""
+async def refresh(pool: asyncpg.Pool, conn: asyncpg.Connection, kinds: tuple[str, ...], now: int,
+                  scoring: Scoring) -> dict[str, float]:
+    """Evaluate and store the named kinds as of `now`, all on `conn` (the one holding the refresh lock):
+    the same document the period API gives for the period as of `now`. Returns the seconds each took."""
     names = current_periods(now)
     took: dict[str, float] = {}
     for kind in kinds:
         began = time.perf_counter()
         start, end = named_bounds(names[kind])
-        period = Period(start, end, now)
-        indicators, crossing = await tallied(pool, period, rules, directory, schemes, conn=conn)
-        manual = await manual_inputs(conn, names[kind])
-        numbers = numbers_of(indicators, period, directory, schemes, manual, crossing)
-        document = period_document(period, *numbers)
+        document = await live_document(pool, names[kind], Period(start, end, now), scoring, conn=conn)
         took[kind] = time.perf_counter() - began
         await store.save(conn, kind, names[kind], now, document, took[kind])
     return took
@@ -63,8 +54,8 @@ def due_kinds(last: Mapping[str, float], dirty: set[str], clock: float,
     return tuple(k for k in KINDS if (k in dirty and waited(k, MIN_INTERVAL[k])) or waited(k, MAX_AGE))
 
 
-async def run_standing(pool: asyncpg.Pool, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
-                       stopping: asyncio.Event, changed: asyncio.Event, now_ms: Callable[[], int]) -> None:
+async def run_standing(pool: asyncpg.Pool, scoring: Scoring, stopping: asyncio.Event, changed: asyncio.Event,
+                       now_ms: Callable[[], int]) -> None:
     last: dict[str, float] = {}
     took: dict[str, float] = {}
     dirty = set(KINDS)
@@ -74,7 +65,7 @@ async def run_standing(pool: asyncpg.Pool, rules: Rules, directory: Directory, s
             try:
                 async with store.refresh_lock(pool) as conn:
                     if conn is not None:
-                        took.update(await refresh(pool, conn, kinds, now_ms(), rules, directory, schemes))
+                        took.update(await refresh(pool, conn, kinds, now_ms(), scoring))
                 for k in kinds:
                     last[k] = time.monotonic()
                 dirty -= set(kinds)

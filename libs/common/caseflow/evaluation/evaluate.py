@@ -1,5 +1,5 @@
-"""One period's numbers from case states: indicators (rules §4, §5), every unit-score scheme (§7), and
-the canonical document (§9) that replay prints and scoring's API serves."""
+"""One period's numbers from case states: indicators (rules §4, §5), every unit-score scheme (§7) and
+the listings; the document they go into is built in `evaluation.document`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,12 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from caseflow.config.units import Directory
-from caseflow.domain.indicator_keys import UNIT_COUNTS, UNIT_RATES
 from caseflow.domain.indicators import Indicators, Period
 from caseflow.domain.period_tally import evaluate_both
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.listings import listings_of
-from caseflow.instants import iso
 
 Scores = dict[str, dict[str, dict[str, Any]]]  # scheme -> unit -> {score, rank, grade?, missing?}
 Listings = dict[str, dict[str, Any]]  # scheme -> {name, on, rows}
@@ -76,18 +74,3 @@ def scores_of(
         rows = crossing.units if scheme.cross_month and crossing is not None else indicators.units
         out[scheme_id] = score_units(scheme, rows, directory.unit_class, manual)
     return out
-
-
-def period_document(period: Period, indicators: Indicators, scores: Scores, listings: Listings) -> dict[str, Any]:
-    """The canonical numbers of one period (rules §9), shared by replay and scoring's API."""
-    units: dict[str, Any] = {}
-    for unit, row in sorted(indicators.units.items()):
-        entry: dict[str, Any] = {k: row[k] for k in (*UNIT_COUNTS, *UNIT_RATES)}
-        entry["scores"] = {scheme: by_unit[unit] for scheme, by_unit in sorted(scores.items())}
-        units[unit] = entry
-    return {
-        "period": {"start": iso(period.start), "end": iso(period.end), "as_of": iso(period.as_of)},
-        "units": units,
-        "regions": {r: indicators.regions[r] for r in sorted(indicators.regions)},
-        "listings": listings,
-    }

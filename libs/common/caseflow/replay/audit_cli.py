@@ -11,7 +11,7 @@ import orjson
 
 from caseflow.config.schemes import ConfigError
 from caseflow.evaluation.periods import PeriodError
-from caseflow.replay.assessed import add_assessment_arguments, add_to, with_scoring
+from caseflow.replay.assessed import add_assessment_arguments, with_scoring
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.loading import fold, replay_document
@@ -79,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
         period, directory, rules, schemes, source = load_config(args)
         client = ScoringClient(args.scoring_url, args.api_key)
         assessed = with_scoring(args, args.period, client)
-        replayed = add_to(replay_document(source, period, rules, directory, schemes, client.manual(args.period),
-                                          args.workers, not args.no_progress), assessed, directory.unit_class)
+        replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
+                                   args.workers, not args.no_progress, assessed)
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:

@@ -17,10 +17,10 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.periods import PeriodError, make_period
-from caseflow.replay.assessed import add_assessment_arguments, add_to
+from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
 from caseflow.replay.loading import compute
-from caseflow.replay.output import as_document, to_csv, to_json, to_table
+from caseflow.replay.output import as_document, to_csv, to_table
 from caseflow.replay.sources import Source, SourceError, add_source_arguments, source_from_args
 
 EXAMPLES = """examples:
@@ -93,14 +93,13 @@ def run(args: argparse.Namespace) -> int:
         print(f"caseflow replay: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
-        sys.stdout.buffer.write(orjson.dumps(add_to(as_document(result), assessed, directory.unit_class),
-                                             option=orjson.OPT_INDENT_2)
-                                + b"\n" if assessed else to_json(result))
+        sys.stdout.buffer.write(orjson.dumps(as_document(result, assessed or None, directory.unit_class),
+                                             option=orjson.OPT_INDENT_2) + b"\n")
     elif args.format == "csv":
         sys.stdout.write(to_csv(result))
     else:
         sys.stdout.write(to_table(result, directory))
-        document = add_to(as_document(result), assessed, directory.unit_class)
+        document = as_document(result, assessed or None, directory.unit_class)
         for template_id, part in document.get("assessments", {}).items():
             totals = ", ".join(f"{s} {v['total']:g}" for s, v in part["totals"].items())
             sys.stdout.write(f"\n{template_id}: {totals}\n")

@@ -7,7 +7,7 @@ import sys
 
 from caseflow.config.schemes import ConfigError, scheme_versions
 from caseflow.evaluation.periods import PeriodError
-from caseflow.replay.assessed import add_assessment_arguments, add_to, with_scoring
+from caseflow.replay.assessed import add_assessment_arguments, with_scoring
 from caseflow.replay.audit import compare
 from caseflow.replay.audit_cli import add_scoring_arguments, render
 from caseflow.replay.cli import add_config_arguments, load_config
@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
             return 0
         period, directory, rules, schemes, source = load_config(args)
         assessed = with_scoring(args, args.month, client)
-        replayed = add_to(replay_document(source, period, rules, directory, schemes, client.manual(args.month),
-                                          args.workers, not args.no_progress), assessed, directory.unit_class)
+        replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.month),
+                                   args.workers, not args.no_progress, assessed)
         if closed is not None:
             diffs = compare(closed["document"], replayed)
             sys.stdout.write(_show_closed(closed))

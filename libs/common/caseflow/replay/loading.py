@@ -14,6 +14,7 @@ from caseflow.contract.mapping import parse
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.document import Assessed
 from caseflow.replay import parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
 from caseflow.replay.line_bucket import BOM
@@ -150,7 +151,9 @@ def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, dir
 
 
 def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
-                    manual: Mapping[str, Mapping[str, float]], workers: int, progress: bool) -> dict[str, Any]:
-    """The period's document from a source, `rejected` included (what audit and close-month compare
-    with scoring), computed as replay computes it (`compute`: buckets, workers)."""
-    return as_document(compute(source, period, rules, directory, schemes, workers, progress, manual))
+                    manual: Mapping[str, Mapping[str, float]], workers: int, progress: bool,
+                    assessed: Assessed | None = None) -> dict[str, Any]:
+    """The period's document from a source, `rejected` and the `assessed` templates included (what audit
+    and close-month compare with scoring), computed as replay computes it (`compute`: buckets, workers)."""
+    return as_document(compute(source, period, rules, directory, schemes, workers, progress, manual), assessed,
+                       directory.unit_class)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
@@ -11,8 +12,8 @@ import orjson
 from caseflow.config.units import Directory
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
-from caseflow.evaluation.evaluate import period_document
-from caseflow.instants import iso
+from caseflow.evaluation.document import Assessed, InvalidLine, Refused, period_document
+from caseflow.evaluation.evaluate import Numbers
 from caseflow.replay.engine import ReplayResult
 
 ZH = {
@@ -34,20 +35,14 @@ ZH.update({f"supervised_{k}": f"督办数（{v}）" for k, v in SUPERVISION_REAS
 CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
 
 
-def as_document(result: ReplayResult) -> dict[str, Any]:
-    doc = period_document(result.period, result.indicators, result.scores, result.listings)
-    rejected: list[dict[str, Any]] = [
-        {"event_id": r.event_id, "case_id": r.case_id, "occurred_at": iso(r.at), "reason": r.reason,
-         "detail": r.detail}
-        for r in result.rejected
-    ]
-    rejected += [
-        {"event_id": inv.event_id, "case_id": inv.case_id, "line": seq + 1, "reason": "invalid",
-         "detail": inv.describe()}
-        for seq, inv in result.invalid
-    ]
-    doc["rejected"] = rejected
-    return doc
+def as_document(result: ReplayResult, assessed: Assessed | None = None,
+                unit_class: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The replay's period document (evaluation.document), with each template given in `assessed` (None:
+    no `assessments` part)."""
+    refused = (Refused(r.event_id, r.case_id, r.at, r.reason, r.detail) for r in result.rejected)
+    invalid = (InvalidLine(inv.event_id, inv.case_id, seq + 1, inv.describe()) for seq, inv in result.invalid)
+    return period_document(result.period, Numbers(result.indicators, result.scores, result.listings), refused,
+                           invalid, assessed, unit_class)
 
 
 def to_json(result: ReplayResult) -> bytes:

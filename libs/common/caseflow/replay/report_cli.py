@@ -10,7 +10,7 @@ from pathlib import Path
 from caseflow.config.schemes import ConfigError, scheme_version
 from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.instants import SHANGHAI, iso
-from caseflow.replay.assessed import add_assessment_arguments, add_to
+from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.loading import compute_periods
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        document = add_to(as_document(current), assessed, directory.unit_class)
+        document = as_document(current, assessed or None, directory.unit_class)
         sheets = {t: (template, document["assessments"][t]) for t, (template, _) in assessed.items()}
         write_workbook(report, args.out, about, sheets, directory.names, directory.unit_class)
         charts = write_charts(report, args.charts or args.out.with_name(args.out.stem + "-charts"))

@@ -76,8 +76,9 @@ async def records_in(conn: asyncpg.Connection, period: str) -> list[Record]:
     return [_DECODE.decode(r["record"]) for r in rows]
 
 
-async def records_of(pool: asyncpg.Pool, template: str, period: str, subject: str | None = None) -> list[Record]:
-    rows = await pool.fetch("SELECT record FROM assessment_records WHERE template = $1 AND period = $2 "
+async def records_of(db: asyncpg.Pool | asyncpg.Connection, template: str, period: str,
+                     subject: str | None = None) -> list[Record]:
+    rows = await db.fetch("SELECT record FROM assessment_records WHERE template = $1 AND period = $2 "
                             "AND ($3::text IS NULL OR subject = $3) ORDER BY id", template, period, subject)
     return [_DECODE.decode(r["record"]) for r in rows]
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Mapping, Sequence
-from typing import Any
 
 import asyncpg
 import orjson
@@ -18,8 +17,9 @@ from caseflow.domain.period_tally import PeriodTally
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.document import Refused
 from caseflow.evaluation.evaluate import wants_cross_month
-from caseflow.instants import from_ms, iso, to_ms
+from caseflow.instants import from_ms, to_ms
 
 
 async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]) -> list[CaseState]:
@@ -139,15 +139,12 @@ async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: D
     return await asyncio.to_thread(tally.indicators)
 
 
-async def rejected_by(pool: asyncpg.Pool, as_of: int) -> list[dict[str, Any]]:
-    """The events dispatch refused with occurred_at <= as_of, whatever their case's period, as replay
-    lists them (rules §9; sorted by instant, then id). Read from dispatch's table in the same
-    database: the dead-letter topic's content, kept queryable."""
-    rows = await pool.fetch("SELECT event_id, case_id, occurred_at, reason, detail FROM dispatch_rejections "
-                            "WHERE occurred_at <= $1", from_ms(as_of))
-    found = sorted((to_ms(r["occurred_at"]), r["event_id"], r) for r in rows)
-    return [{"event_id": r["event_id"], "case_id": r["case_id"], "occurred_at": iso(at), "reason": r["reason"],
-             "detail": r["detail"]} for at, _, r in found]
+async def refused_by(db: asyncpg.Pool | asyncpg.Connection, as_of: int) -> list[Refused]:
+    """The events dispatch refused with occurred_at <= as_of, whatever their case's period (rules §9).
+    Read from dispatch's table in the same database: the dead-letter topic's content, kept queryable."""
+    rows = await db.fetch("SELECT event_id, case_id, occurred_at, reason, detail FROM dispatch_rejections "
+                          "WHERE occurred_at <= $1", from_ms(as_of))
+    return [Refused(r["event_id"], r["case_id"], to_ms(r["occurred_at"]), r["reason"], r["detail"]) for r in rows]
 
 
 async def assigned_to(pool: asyncpg.Pool, unit: str) -> list[CaseState]:

@@ -1,0 +1,75 @@
+"""The one period document (rules §9): what `caseflow replay` prints, scoring's period API serves, the
+standing indicators keep, audit and close-month compare and the fault scenario checks. Built here and
+nowhere else, from the period's numbers, the events refused by its as-of and, when assessed, each
+assessment template with its records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+from caseflow.domain.assessment import Template
+from caseflow.domain.assessment_records import Record
+from caseflow.domain.indicator_keys import UNIT_COUNTS, UNIT_RATES
+from caseflow.domain.indicators import Period
+from caseflow.evaluation.assessments import assessment_section
+from caseflow.evaluation.evaluate import Numbers
+from caseflow.instants import iso
+
+Assessed = Mapping[str, tuple[Template, Sequence[Record]]]  # template id -> (template, the period's records)
+
+
+class Refused(NamedTuple):
+    """An event the rules refused (dispatch's dead letter; replay's rejection)."""
+
+    event_id: str
+    case_id: str
+    at: int  # its occurred_at, epoch ms
+    reason: str
+    detail: str
+
+
+class InvalidLine(NamedTuple):
+    """A line of an input file that is not contract v1 (replay only: live, intake refused it)."""
+
+    event_id: str | None
+    case_id: str | None
+    line: int  # 1-based
+    detail: str
+
+
+def period_document(period: Period, numbers: Numbers, refused: Iterable[Refused] = (),
+                    invalid: Iterable[InvalidLine] = (), assessed: Assessed | None = None,
+                    unit_class: Mapping[str, int] | None = None) -> dict[str, Any]:
+    """The period's document. `refused` in any order (listed by instant, then id, as rules §9 says);
+    `assessed` None leaves the `assessments` part out (a replay given no records), else one part per
+    template, its totals scored on this document's indicators (`unit_class` for templates that rank
+    within a class)."""
+    document = numbers_document(period, numbers)
+    document["rejected"] = [
+        {"event_id": r.event_id, "case_id": r.case_id, "occurred_at": iso(r.at), "reason": r.reason,
+         "detail": r.detail} for r in sorted(refused, key=lambda r: (r.at, r.event_id))]
+    document["rejected"] += [
+        {"event_id": i.event_id, "case_id": i.case_id, "line": i.line, "reason": "invalid", "detail": i.detail}
+        for i in sorted(invalid, key=lambda i: i.line)]
+    if assessed is not None:
+        document["assessments"] = {t: assessment_section(template, document, records, unit_class or {})
+                                   for t, (template, records) in sorted(assessed.items())}
+    return document
+
+
+def numbers_document(period: Period, numbers: Numbers) -> dict[str, Any]:
+    """The numbers part alone (period, units with their scores, regions, listings): what live scoring
+    and replay must agree on whatever else either knows."""
+    indicators, scores, listings = numbers
+    units: dict[str, Any] = {}
+    for unit, row in sorted(indicators.units.items()):
+        entry: dict[str, Any] = {k: row[k] for k in (*UNIT_COUNTS, *UNIT_RATES)}
+        entry["scores"] = {scheme: by_unit[unit] for scheme, by_unit in sorted(scores.items())}
+        units[unit] = entry
+    return {
+        "period": {"start": iso(period.start), "end": iso(period.end), "as_of": iso(period.as_of)},
+        "units": units,
+        "regions": {r: indicators.regions[r] for r in sorted(indicators.regions)},
+        "listings": listings,
+    }
