@@ -23,7 +23,8 @@ from caseflow.config.rules import load_rules
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
 from caseflow.domain.indicators import Period
-from caseflow.evaluation.evaluate import period_document
+from caseflow.evaluation.document import numbers_document
+from caseflow.evaluation.evaluate import Numbers
 from caseflow.evaluation.periods import named_bounds, parse_instant
 from caseflow.infra.settings import Settings
 from caseflow.replay.engine import replay
@@ -159,8 +160,8 @@ def standing_equals_replay(scoring: str, lines: list[bytes], units: Path, kind: 
             start, end = named_bounds(doc["period_name"])
             result = replay(lines, Period(start, end, parse_instant(doc["period"]["as_of"], "as_of")), rules,
                             directory, schemes)
-            want = orjson.loads(orjson.dumps(period_document(
-                result.period, result.indicators, result.scores, result.listings)))
+            want = orjson.loads(orjson.dumps(numbers_document(
+                result.period, Numbers(result.indicators, result.scores, result.listings))))
             if {k: doc[k] for k in ("period", "units", "regions", "listings")} == want:
                 return
         assert time.monotonic() < deadline, f"the standing {kind} never equalled replay"

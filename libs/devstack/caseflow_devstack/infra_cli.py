@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 import time
+from contextlib import ExitStack, suppress
 
 from caseflow_devstack.debian import ensure_browser
 from caseflow_devstack.kafka_cluster import LocalKafkaCluster, cluster_nodes
 from caseflow_devstack.kafka_local import LocalKafka, fetch, free_port
 from caseflow_devstack.postgres_local import LocalPostgres, pg_bin
 from caseflow_devstack.prometheus_local import prometheus_bin
+from caseflow_devstack.stopping import StopSignals
 
 EXAMPLES = """examples:
   caseflow infra                 # Kafka on 19092, PostgreSQL on 15432, until Ctrl-C
@@ -40,26 +40,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"Kafka jars: {fetch()}  PostgreSQL: {pg_bin()}  Prometheus: {prometheus_bin()}{browser}  "
               f"({time.monotonic() - t:.1f}s)")
         return 0
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with StopSignals().installed():
+        return _serve(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
     t = time.monotonic()
     kafka: LocalKafka | LocalKafkaCluster
-    if args.kafka_nodes == 3:
-        nodes = [LocalKafka(args.kafka_port + i, free_port(), name=f"infra-{i + 1}") for i in range(3)]
-        kafka = LocalKafkaCluster(name="infra", nodes=cluster_nodes(nodes)).start()
-    else:
-        kafka = LocalKafka(args.kafka_port, free_port(), name="infra").start()
-    print(f"Kafka ({args.kafka_nodes} node(s)) up in {time.monotonic() - t:.1f}s", file=sys.stderr)
-    postgres = LocalPostgres(args.postgres_port, name="infra").start()
-    replicated = ("\nexport CASEFLOW_REPLICATION_FACTOR=3\nexport CASEFLOW_MIN_INSYNC_REPLICAS=2"
-                  if args.kafka_nodes == 3 else "")
-    print(f"export KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap}\nexport DATABASE_URL={postgres.url}{replicated}",
-          flush=True)
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        kafka.stop()
-        postgres.stop()
+    with ExitStack() as running:  # a signal during the start still stops what had started
+        if args.kafka_nodes == 3:
+            nodes = [LocalKafka(args.kafka_port + i, free_port(), name=f"infra-{i + 1}") for i in range(3)]
+            kafka = LocalKafkaCluster(name="infra", nodes=cluster_nodes(nodes))
+        else:
+            kafka = LocalKafka(args.kafka_port, free_port(), name="infra")
+        running.callback(kafka.stop)
+        kafka.start()
+        print(f"Kafka ({args.kafka_nodes} node(s)) up in {time.monotonic() - t:.1f}s", file=sys.stderr)
+        postgres = LocalPostgres(args.postgres_port, name="infra")
+        running.callback(postgres.stop)
+        postgres.start()
+        replicated = ("\nexport CASEFLOW_REPLICATION_FACTOR=3\nexport CASEFLOW_MIN_INSYNC_REPLICAS=2"
+                      if args.kafka_nodes == 3 else "")
+        print(f"export KAFKA_BOOTSTRAP_SERVERS={kafka.bootstrap}\nexport DATABASE_URL={postgres.url}{replicated}",
+              flush=True)
+        with suppress(KeyboardInterrupt):
+            StopSignals.wait_forever()  # until SIGTERM or Ctrl-C unwinds it (caseflow_devstack.stopping)
     return 0

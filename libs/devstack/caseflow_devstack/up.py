@@ -5,10 +5,8 @@ from __future__ import annotations
 import argparse
 import random
 import secrets
-import signal
 import sys
 import tempfile
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.local import Infra, local_infra
 from caseflow_devstack.paths import var_dir
 from caseflow_devstack.stack import SERVICES, Services
+from caseflow_devstack.stopping import StopSignals
 
 EXAMPLES = """examples:
   caseflow up                      # everything local, a sample month fed in, URLs printed; Ctrl-C stops all
@@ -100,8 +99,11 @@ def _renamed(line: bytes, rename: dict[str, str]) -> bytes:
 
 
 def run(args: argparse.Namespace) -> int:
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with StopSignals().installed():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     services = None
     try:
         with local_infra("up", args.kafka_port, args.postgres_port) as infra:
@@ -133,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
                 first, name = units[0]
                 print(_banner(services, infra, f"{notify_url}/units/{first}?token={tokens[first]}", name,
                               token_file), flush=True)
-                stop.wait()
+                StopSignals.wait_forever()  # until SIGTERM or Ctrl-C unwinds it (caseflow_devstack.stopping)
             finally:
                 print("\nstopping ...", file=sys.stderr)
                 services.stop_all()
