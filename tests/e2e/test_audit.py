@@ -25,6 +25,7 @@ from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
 from tests.e2e.test_live_equals_replay import converge, post_all
 from tests.e2e.test_walking_skeleton import KEY, env_of
+from tests.support.events import ev
 
 pytestmark = pytest.mark.e2e
 SHAPE = Shape(cases=300, units=9, regions=3, seed=61)
@@ -58,6 +59,40 @@ def replay_doc(*source: str | Path, units: Path, extra: tuple[str | Path, ...] =
     assert out.returncode == 0, out.stderr
     doc: dict[str, Any] = orjson.loads(out.stdout)
     return doc
+
+
+async def late_event_changes_nothing_shown(stack: Services, scoring: str, frozen: dict[str, Any], digest: str) -> None:
+    """A late event for the closed month arrives (a new case, dispatched in October): every route that shows
+    the month still shows the closed numbers, each with the content hash (`closed_month`; `closed` is a
+    count); `recompute=true` shows the change."""
+    unit = sorted(frozen["units"])[0]
+    late = [ev("reported", "LATE-OCT", "2026-10-20 09:00", event_id="late-r", region="R-00"),
+            ev("dispatched", "LATE-OCT", "2026-10-20 10:00", event_id="late-d", unit=unit,
+               time_limit={"value": 1, "unit": "working_days"})]
+    body = b"".join(orjson.dumps(e) + b"\n" for e in late)
+    httpx.post(f"{stack.running['intake'].url}/v1/events:ndjson", content=body, headers=KEY).raise_for_status()
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{scoring}/v1/units/{unit}/indicators", params={"period": "2026-10", "recompute": "true"},
+                    headers=KEY).json()["dispatched"] == frozen["units"][unit]["dispatched"]:
+        assert time.monotonic() < deadline, "the late event never reached scoring"
+        await asyncio.sleep(0.5)
+    month = {"period": "2026-10"}
+    shown = {
+        "unit": httpx.get(f"{scoring}/v1/units/{unit}/indicators", params=month, headers=KEY).json(),
+        "history": httpx.get(f"{scoring}/v1/units/{unit}/history", params={"periods": "2026-10"},
+                             headers=KEY).json()["history"][0],
+        "regions": httpx.get(f"{scoring}/v1/regions", params=month, headers=KEY).json(),
+        "scoreboard": httpx.get(f"{scoring}/v1/scoreboard/suning-2011", params=month, headers=KEY).json(),
+        "listing": httpx.get(f"{scoring}/v1/listings/city-department", params=month, headers=KEY).json()}
+    assert all(part["closed_month"]["content_hash"] == digest for part in shown.values()), shown
+    assert {k: shown["unit"][k] for k in frozen["units"][unit]} == frozen["units"][unit]
+    assert {k: shown["history"][k] for k in frozen["units"][unit]} == frozen["units"][unit]
+    assert shown["regions"]["regions"] == frozen["regions"]
+    assert {r["unit"]: r["score"] for r in shown["scoreboard"]["rows"]} == {
+        u: e["scores"]["suning-2011"]["score"] for u, e in frozen["units"].items()}
+    assert shown["listing"]["rows"] == frozen["listings"]["city-department"]["rows"]
+    live = httpx.get(f"{scoring}/v1/units/{unit}/indicators", params={**month, "recompute": "true"}, headers=KEY).json()
+    assert live["closed_month"] is None and live["dispatched"] == frozen["units"][unit]["dispatched"] + 1
 
 
 async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
@@ -108,6 +143,7 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     assert listing["rows"] == from_file["listings"]["yuhang-2019"]["rows"]
     recomputed = httpx.get(f"{scoring}/v1/periods/2026-10", params={"recompute": "true"}, headers=KEY).json()
     assert recomputed["units"] != from_file["units"]
+    await late_event_changes_nothing_shown(stack, scoring, record["document"], digest)
     again = caseflow(*close, "--api-key", OPERATOR, "--schemes-dir", schemes)
     assert again.returncode == 0 and digest in again.stdout and "is CLOSED" in again.stdout
     diff = caseflow(*close, "--api-key", OPERATOR, "--schemes-dir", schemes, "--diff")

@@ -20,9 +20,9 @@ from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow.version import code_version
 from caseflow_scoring.alerting import wall_clock_ms
-from caseflow_scoring.months import CloseRefused, CloseRequest, close_month, served
+from caseflow_scoring.months import CloseRefused, CloseRequest, close_month
 from caseflow_scoring.overdue import open_overdue
-from caseflow_scoring.period_numbers import Scoring, period_numbers, period_of
+from caseflow_scoring.period_numbers import Scoring, period_numbers, period_of, served_document
 from caseflow_scoring.store.cases import case_batches
 from caseflow_scoring.store.evaluations import audit_trail, manual_inputs, put_evaluation
 from caseflow_scoring.store.months import closed_month
@@ -47,13 +47,12 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         _period(name, as_of)  # a wrong period is the caller's 422
         return await period_numbers(app.state.pool, name, as_of, scoring, fresh)
 
-    async def served_or_live(name: str, as_of: str | None, recompute: bool = False) -> dict[str, Any]:
-        """A closed month as it was closed (unless recomputing or asked as of an instant), else live."""
-        if as_of is None and not recompute:
-            record = await closed_month(app.state.pool, name)
-            if record is not None:
-                return served(record)
-        return await document(name, as_of, fresh=recompute)
+    async def shown(name: str, as_of: str | None, recompute: bool = False) -> dict[str, Any]:
+        """What every read route shows: a closed month as closed, else live (period_numbers.served_document)."""
+        _period(name, as_of)  # a wrong period is the caller's 422
+        return await served_document(app.state.pool, name, as_of, scoring, recompute)
+
+    recompute_q = Query(False, description="a closed month computed again now instead of as it was closed")
 
     caller = Depends(api_key_auth(settings))
 
@@ -62,9 +61,9 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
     @app.get("/v1/periods/{period}", tags=["indicators"],
              summary="every unit's and region's indicators and scores (the replay numbers); a closed month "
                      "is served as closed unless recompute=true")
-    async def get_period(period: str, as_of: str | None = Query(None), recompute: bool = Query(False),
+    async def get_period(period: str, as_of: str | None = Query(None), recompute: bool = recompute_q,
                          who: str = caller) -> dict[str, Any]:
-        return await served_or_live(period, as_of, recompute)
+        return await shown(period, as_of, recompute)
 
     @app.get("/v1/current/{kind}", tags=["indicators"],
              summary="the current day, month, quarter or year, kept up to date as events arrive")
@@ -109,12 +108,12 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
 
     @app.get("/v1/units/{unit}/history", tags=["indicators"], summary="one unit's indicators period by period")
     async def get_history(unit: str, periods: str = Query(..., examples=["2026-08,2026-09,2026-10"]),
-                          who: str = caller) -> dict[str, Any]:
+                          recompute: bool = recompute_q, who: str = caller) -> dict[str, Any]:
         names = [p.strip() for p in periods.split(",") if p.strip()][:24]
         rows = []
         for name in names:
-            doc = await document(name, None)
-            rows.append({"period": name, **doc["units"].get(unit, {})})
+            doc = await shown(name, None, recompute)
+            rows.append({"period": name, **doc["units"].get(unit, {}), "closed_month": doc.get("closed")})
         return {"unit": unit, "history": rows}
 
     @app.put("/v1/evaluations/{period}/{unit}", tags=["scores"],
@@ -130,50 +129,50 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
 
     @app.get("/v1/units/{unit}/indicators", tags=["indicators"], summary="one unit's indicators and scores")
     async def get_unit(unit: str, period: str = Query(..., examples=["2026-10"]), as_of: str | None = Query(None),
-                       who: str = caller) -> dict[str, Any]:
-        doc = await document(period, as_of)
+                       recompute: bool = recompute_q, who: str = caller) -> dict[str, Any]:
+        doc = await shown(period, as_of, recompute)
         if unit not in doc["units"]:
             raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {period}")
-        return {"period": doc["period"], "unit": unit, **doc["units"][unit]}
+        return {"period": doc["period"], "unit": unit, **doc["units"][unit], "closed_month": doc.get("closed")}
 
     @app.get("/v1/regions", tags=["indicators"], summary="region indicators")
-    async def get_regions(period: str = Query(...), as_of: str | None = Query(None),
+    async def get_regions(period: str = Query(...), as_of: str | None = Query(None), recompute: bool = recompute_q,
                           who: str = caller) -> dict[str, Any]:
-        doc = await document(period, as_of)
-        return {"period": doc["period"], "regions": doc["regions"]}
+        doc = await shown(period, as_of, recompute)
+        return {"period": doc["period"], "regions": doc["regions"], "closed_month": doc.get("closed")}
 
     @app.get("/v1/listings/{scheme}", tags=["scores"],
              summary="a listing scheme (city-department, zhejiang-region, yuhang-2019): each unit's or region's "
                      "indicators, targets, pass/fail, 试运行; a closed month as it was closed")
     async def get_listing(scheme: str, period: str = Query(..., examples=["2026-10"]),
-                          as_of: str | None = Query(None), who: str = caller) -> dict[str, Any]:
+                          as_of: str | None = Query(None), recompute: bool = recompute_q,
+                          who: str = caller) -> dict[str, Any]:
         listed = sorted(s for s, v in schemes.items() if v.kind in LISTING_KINDS)
         if scheme not in listed:
             raise HTTPException(404, f"no listing scheme {scheme!r}; known: {', '.join(listed)}")
-        doc = await served_or_live(period, as_of)
+        doc = await shown(period, as_of, recompute)
         listing = (doc.get("listings") or {}).get(scheme)
         if listing is None:
-            raise HTTPException(404, f"{period} was closed before listings were kept; ask with recompute via "
-                                     f"/v1/periods/{period}?recompute=true")
-        return {"period": doc["period"], "scheme": scheme, **listing}
+            raise HTTPException(404, f"{period} was closed before listings were kept; ask with recompute=true")
+        return {"period": doc["period"], "scheme": scheme, **listing, "closed_month": doc.get("closed")}
 
     @app.get("/v1/scoreboard/{scheme}", tags=["scores"],
              summary="a scheme's ranking (per class or across all), or an assessment template's totals")
     async def get_scoreboard(scheme: str, period: str = Query(...), as_of: str | None = Query(None),
-                             who: str = caller) -> dict[str, Any]:
+                             recompute: bool = recompute_q, who: str = caller) -> dict[str, Any]:
         if scheme in scoring.templates:
-            return assessment_board(scheme, await served_or_live(period, as_of), directory)
+            return assessment_board(scheme, await shown(period, as_of, recompute), directory)
         if scheme not in schemes or schemes[scheme].kind != "unit_score":
             known = sorted(s for s, v in schemes.items() if v.kind == "unit_score")
             raise HTTPException(404, f"no scoring scheme or assessment template {scheme!r}; schemes: "
                                      f"{', '.join(known)}; templates: {', '.join(sorted(scoring.templates))}")
-        doc = await document(period, as_of)
+        doc = await shown(period, as_of, recompute)
         rows = [{"unit": u, "class": directory.unit_class.get(u), **e["scores"][scheme]}
-                for u, e in doc["units"].items()]
+                for u, e in doc["units"].items() if scheme in e["scores"]]
         rows.sort(key=lambda r: (r["class"] or 9 if schemes[scheme].rank_within == "class" else 0,
                                  r["rank"] or 10**9, r["unit"]))
         return {"period": doc["period"], "scheme": scheme, "rank_within": schemes[scheme].rank_within,
-                "rows": rows}
+                "rows": rows, "closed_month": doc.get("closed")}
 
 
 def assessment_board(template: str, doc: dict[str, Any], directory: Directory) -> dict[str, Any]:
@@ -184,4 +183,4 @@ def assessment_board(template: str, doc: dict[str, Any], directory: Directory) -
                                  "periods, or the month was closed before assessments were kept)")
     return {"period": doc["period"], "template": template, "on": section["on"],
             "rank_within": section.get("rank_within", "all"),
-            "rows": ranked_rows(section, directory.names, directory.unit_class)}
+            "rows": ranked_rows(section, directory.names, directory.unit_class), "closed_month": doc.get("closed")}

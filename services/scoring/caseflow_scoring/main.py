@@ -27,11 +27,10 @@ from caseflow_scoring.api import add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.assessment_page import add_assessment_page
 from caseflow_scoring.period_alerts import run_period_alerts
-from caseflow_scoring.period_numbers import Scoring, period_numbers
+from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.standing import run_standing
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedger, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
-from caseflow_scoring.store.months import closed_month
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -90,9 +89,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     async def numbers(period: str) -> dict[str, Any]:
         """The indicators assessments score with: a closed month's as closed, else live."""
-        closed = await closed_month(app.state.pool, period)
-        return closed["document"] if closed else await period_numbers(app.state.pool, period, None, scoring,
-                                                                      assessed=False)
+        return await served_document(app.state.pool, period, None, scoring, assessed=False)
     add_assessment_routes(app, settings, scoring.templates, numbers, directory)
     add_assessment_page(app)
     return app

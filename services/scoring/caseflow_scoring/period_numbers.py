@@ -18,9 +18,11 @@ from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.document import period_document
 from caseflow.evaluation.evaluate import numbers_of
 from caseflow.evaluation.periods import named_bounds, parse_instant
+from caseflow_scoring.months import served
 from caseflow_scoring.store.assessments import records_of
 from caseflow_scoring.store.cases import refused_by, tallied
 from caseflow_scoring.store.evaluations import manual_inputs
+from caseflow_scoring.store.months import closed_month
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,19 @@ async def period_numbers(pool: asyncpg.Pool, name: str, as_of: str | None, scori
     adds each assessment template's totals and records for the period (as the records stand now, whatever
     the as-of)."""
     return await live_document(pool, name, period_of(name, as_of), scoring, fresh, assessed)
+
+
+async def served_document(pool: asyncpg.Pool, name: str, as_of: str | None, scoring: Scoring,
+                          recompute: bool = False, assessed: bool = True) -> dict[str, Any]:
+    """The one place that decides which numbers a reader sees: a closed month, asked without an as-of and
+    without `recompute`, as it was closed (its stored document, with `closed`: who, when and the content
+    hash); anything else computed now from the live case states (`recompute` from PostgreSQL, no cache).
+    Every endpoint and page that shows a period reads it through here."""
+    if as_of is None and not recompute:
+        record = await closed_month(pool, name)
+        if record is not None:
+            return served(record)
+    return await period_numbers(pool, name, as_of, scoring, fresh=recompute, assessed=assessed)
 
 
 async def live_document(pool: asyncpg.Pool, name: str, period: Period, scoring: Scoring, fresh: bool = False,
