@@ -88,3 +88,53 @@ def test_an_overdue_supervision_order_reads_as_such(rules: Rules) -> None:
     [draft] = messages.pack(content.entries_of([late]), ctx(rules), fits(CHANNELS[0]))
     assert "- 督办时限：11月30日 10:30，已超期 5小时30分" in draft.text and "工作时间" not in draft.text
     assert "- 原因：督办时限已到，仍未处置" in draft.text
+
+
+HOSTILE = {
+    "link": "[点我领取补贴](http://evil.example/x)",
+    "image": "![](http://tracker.example/pixel.png?u=1)",
+    "bare link": "详见 https://evil.example/a",
+    "mention": "@all @所有人 <@zhangsan> 快看",
+    "heading": "第一行\n# 大标题\n> 引用\n- 列表项\n---",
+    "html": '<font color="warning">红字</font><img src=x onerror=alert(1)><a href="http://e">a</a>',
+    "line separators": "一\u2028# 二\u2029> 三\r\n- 四",
+    "overlong": "长" * 5000,
+}
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=400))
+@settings(max_examples=300, deadline=None)
+def test_untrusted_text_is_inert_for_any_input(text: str) -> None:
+    from caseflow_notify.untrusted import inert
+
+    found = inert(text, 120)
+    assert len(found) <= 120
+    assert not set(found) & set("[]<>@`|\r\n\t\u2028\u2029\x0b\x0c\x85") and "://" not in found
+
+
+def test_hostile_platform_text_reaches_no_robot_as_markup(rules: Rules) -> None:
+    """Description, address, case id, codes, supervision reason and the unit's name from the platform:
+    no link, image, mention, heading, quote, list or HTML of theirs survives in either robot's message."""
+    for name, text in HOSTILE.items():
+        hostile = {**alert(1, f"C1{text[:30]}", 1), "type": "supervision", "level": 3}
+        hostile["case"] = {"description": text, "address": text, "category": "event", "major": text[:8],
+                           "minor": "05", "supervision_reason": text}
+        context = content.Context(NOW, rules.calendar, {"U1": text}, content.Links("https://p/{case_id}",
+                                                                                  "https://b/{unit}?t=1"))
+        for channel in CHANNELS:
+            for draft in messages.pack(content.entries_of([hostile]), context, fits(channel)):
+                body = orjson.loads(robot_body(channel, draft.title, draft.text))["markdown"]
+                shown = body.get("text") or body.get("content")
+                ours = {"[查看案件](https://p/", "[打开本单位案件看板](https://b/"}
+                rest = shown
+                for link in ours:
+                    rest = rest.replace(link, "")
+                assert "](" not in rest and "![" not in rest and "<" not in shown and "@" not in shown, (name, shown)
+                assert "://" not in rest, (name, shown)  # no bare link of theirs either
+                starts = ("#", ">", "-", "*", "+", "---", "<", "!")
+                assert all(line.startswith(("### ", "#### 【", "- ", "**", "[查看案件](", "[打开本单位"))
+                           for line in shown.splitlines() if line), (name, shown)  # every line begins as ours
+                assert all(not line[2:].startswith(starts) for line in shown.splitlines() if line.startswith("- "))
+                assert all(len(line) <= 400 for line in shown.splitlines()), (name, "a line runs away")
+                case_link = next(line for line in shown.splitlines() if "[查看案件](" in line)
+                assert ")" not in case_link.split("](", 1)[1][:-1], (name, case_link)  # the id cannot end our link

@@ -15,7 +15,7 @@ from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra.metrics import ROBOT_DEFERRED
 from caseflow_notify import content, messages
 from caseflow_notify.channels import Channel, Routing
-from caseflow_notify.formats import Request, fits, render_digest, render_group, robot_request
+from caseflow_notify.formats import Request, fits, render_digest, robot_request, webhook_group
 from caseflow_notify.ports import Round
 from caseflow_notify.retry import RetryPolicy
 from caseflow_notify.vendors import LIMITS, robot_key
@@ -72,7 +72,7 @@ def webhook_messages(channel: Channel, rows: Sequence[Any], digest: dict[str, An
                 return render_digest(channel, digest, bodies, now_ms)
         else:
             def build(now_ms: int, bodies: list[dict[str, Any]] = bodies) -> Request:
-                return render_group(channel, bodies, now_ms)
+                return webhook_group(channel, bodies, now_ms)
         out.append(Outgoing(channel, chunk, build, digest=digest is not None))
     return out
 

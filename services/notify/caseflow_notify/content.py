@@ -17,6 +17,7 @@ from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.instants import SHANGHAI
 from caseflow_notify.formats import reason_zh
+from caseflow_notify.untrusted import in_url, inert
 
 CATEGORY_ZH = {"event": "事件", "component": "部件"}
 
@@ -27,10 +28,10 @@ class Links:
     board_url: str = ""  # template with {unit}
 
     def case(self, case_id: str) -> str:
-        return self.case_url.format(case_id=case_id) if self.case_url and case_id else ""
+        return self.case_url.format(case_id=in_url(case_id)) if self.case_url and case_id else ""
 
     def board(self, unit: str) -> str:
-        return self.board_url.format(unit=unit) if self.board_url else ""
+        return self.board_url.format(unit=in_url(unit)) if self.board_url else ""
 
 
 @dataclass(frozen=True)
@@ -131,24 +132,25 @@ def entries_of(alerts: Sequence[Mapping[str, Any]]) -> list[Entry]:
     return out
 
 
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+def unit_name(unit: str, ctx: Context) -> str:
+    return inert(ctx.unit_names.get(unit, unit), 60)
 
 
 def entry_lines(entry: Entry, ctx: Context, with_unit: bool, room: int = 200) -> list[str]:
-    """Markdown lines of one entry; `room` bounds the free-text fields (description, address)."""
+    """Markdown lines of one entry; `room` bounds the free-text fields (description, address). Every
+    value from the platform is made inert first (untrusted.py)."""
     lead, facts = entry.lead, entry.lead.get("case") or {}
-    case_id = entry.case_id or "（全单位）"
+    case_id = inert(entry.case_id, 64) if entry.case_id else "（全单位）"
     lines = [f"#### 【{level_name(lead)}】{case_id}"]
     if with_unit:
-        lines.append(f"- 责任单位：{ctx.unit_names.get(entry.unit, entry.unit)}")
+        lines.append(f"- 责任单位：{unit_name(entry.unit, ctx)}")
     if facts.get("description"):
         category = CATEGORY_ZH.get(str(facts.get("category")), "")
-        codes = "-".join(str(facts[k]) for k in ("major", "minor") if facts.get(k))
+        codes = inert("-".join(str(facts[k]) for k in ("major", "minor") if facts.get(k)), 40)
         kind = f"（{category} {codes}）".replace("（ ", "（") if category or codes else ""
-        lines.append(f"- 问题：{clip(str(facts['description']), room)}{kind}")
+        lines.append(f"- 问题：{inert(facts['description'], room)}{kind}")
     if facts.get("address"):
-        lines.append(f"- 地址：{clip(str(facts['address']), room)}")
+        lines.append(f"- 地址：{inert(facts['address'], room)}")
     deadline = instant_ms(lead.get("deadline"))
     if deadline is not None and lead.get("type") != "resolved":
         label = "督办时限" if lead.get("deadline_of") == "supervision" else "处置时限"
@@ -156,7 +158,7 @@ def entry_lines(entry: Entry, ctx: Context, with_unit: bool, room: int = 200) ->
     reasons = "；".join(entry.reasons)
     if facts.get("supervision_reason") and lead.get("type") == "supervision":
         reasons += f"（{SUPERVISION_REASON_ZH.get(str(facts['supervision_reason']), facts['supervision_reason'])}）"
-    lines.append(f"- 原因：{clip(reasons, room)}")
+    lines.append(f"- 原因：{inert(reasons, room)}")
     link = ctx.links.case(entry.case_id)
     if link:
         lines.append(f"- [查看案件]({link})")

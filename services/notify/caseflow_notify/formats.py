@@ -22,7 +22,6 @@ import orjson
 from caseflow_notify.channels import Channel
 from caseflow_notify.vendors import LIMITS
 
-TYPE_ZH = {"deadline_warning": "即将超期预警", "overdue": "超期告警", "supervision": "督办", "resolved": "已处置"}
 REASON_ZH = {
     "80% of the limit elapsed": "处置时限已用 80%",
     "overdue level 1": "超期（一级：责任单位）",
@@ -73,28 +72,16 @@ def dingtalk_url(url: str, secret: str, timestamp_ms: int) -> str:
     return f"{url}{'&' if '?' in url else '?'}timestamp={timestamp_ms}&sign={sign}"
 
 
-def markdown(alert: dict[str, Any]) -> tuple[str, str]:
-    title = f"【{TYPE_ZH.get(alert['type'], alert['type'])}】案件 {alert.get('case_id') or '-'}"
-    lines = [f"### {title}", f"- 责任单位: {alert.get('unit') or '-'}", f"- 级别: {alert.get('level')}",
-             f"- 时间: {alert.get('due_at')}", f"- 原因: {reason_zh(str(alert.get('reason', '')))}"]
-    return title, "\n".join(lines)
-
-
-def render(channel: Channel, alert: dict[str, Any], now_ms: int) -> Request:
-    if channel.type == "webhook":
-        body = orjson.dumps(alert)
-        headers = {"content-type": "application/json", "x-caseflow-alert-id": str(alert["alert_id"])}
-        if alert.get("redelivery"):
-            headers["x-caseflow-redelivery"] = "true"
-        if channel.secret:
-            headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
-        return Request(channel.url, body, headers)
-    title, text = markdown(alert)
-    if channel.type == "dingtalk":
-        body = orjson.dumps({"msgtype": "markdown", "markdown": {"title": title, "text": text}})
-        return Request(dingtalk_url(channel.url, channel.secret, now_ms), body, {"content-type": "application/json"})
-    body = orjson.dumps({"msgtype": "markdown", "markdown": {"content": text}})
-    return Request(channel.url, body, {"content-type": "application/json"})
+def webhook_request(channel: Channel, alert: dict[str, Any], now_ms: int) -> Request:
+    """One alert to a webhook: the alert's JSON, signed when the channel has a secret. (Robots' markdown is
+    written in content.py and messages.py.)"""
+    body = orjson.dumps(alert)
+    headers = {"content-type": "application/json", "x-caseflow-alert-id": str(alert["alert_id"])}
+    if alert.get("redelivery"):
+        headers["x-caseflow-redelivery"] = "true"
+    if channel.secret:
+        headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
+    return Request(channel.url, body, headers)
 
 
 def robot_body(channel: Channel, title: str, text: str) -> bytes:
@@ -136,21 +123,13 @@ def render_digest(channel: Channel, digest: dict[str, Any], alerts: list[dict[st
     return Request(channel.url, body, headers)
 
 
-def render_group(channel: Channel, alerts: list[dict[str, Any]], now_ms: int) -> Request:
-    """One message for several alerts of one receiver (a grouping window); one alert renders as itself."""
+def webhook_group(channel: Channel, alerts: list[dict[str, Any]], now_ms: int) -> Request:
+    """One webhook message for several alerts of one receiver (a grouping window); one alert goes as itself."""
     if len(alerts) == 1:
-        return render(channel, alerts[0], now_ms)
-    if channel.type == "webhook":
-        body = orjson.dumps({"alerts": alerts})
-        # Bounded headers: the ids of a group travel in the body only.
-        headers = {"content-type": "application/json", "x-caseflow-alert-count": str(len(alerts))}
-        if channel.secret:
-            headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
-        return Request(channel.url, body, headers)
-    title = f"【告警汇总】{len(alerts)} 条"
-    text = "\n\n".join(markdown(a)[1] for a in alerts)
-    if channel.type == "dingtalk":
-        body = orjson.dumps({"msgtype": "markdown", "markdown": {"title": title, "text": f"## {title}\n\n{text}"}})
-        return Request(dingtalk_url(channel.url, channel.secret, now_ms), body, {"content-type": "application/json"})
-    body = orjson.dumps({"msgtype": "markdown", "markdown": {"content": f"## {title}\n\n{text}"}})
-    return Request(channel.url, body, {"content-type": "application/json"})
+        return webhook_request(channel, alerts[0], now_ms)
+    body = orjson.dumps({"alerts": alerts})
+    # Bounded headers: the ids of a group travel in the body only.
+    headers = {"content-type": "application/json", "x-caseflow-alert-count": str(len(alerts))}
+    if channel.secret:
+        headers["x-caseflow-signature"] = webhook_signature(channel.secret, now_ms // 1000, body)
+    return Request(channel.url, body, headers)

@@ -8,7 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from caseflow_notify.content import Context, Entry, entry_lines
+from caseflow_notify.content import Context, Entry, entry_lines, unit_name
+from caseflow_notify.untrusted import inert
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class Draft:
 
 def _who(units: list[str], ctx: Context) -> str:
     """The unit's name, or how many units share the message (a robot shared by several)."""
-    return ctx.unit_names.get(units[0], units[0]) if len(units) == 1 else f"{len(units)} 个单位"
+    return unit_name(units[0], ctx) if len(units) == 1 else f"{len(units)} 个单位"
 
 
 def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list[str]]:
@@ -86,7 +87,7 @@ def digest(alerts: Sequence[Mapping[str, Any]], still_overdue: Sequence[str], ct
     if board:
         head.append(f"[打开本单位案件看板查看全部]({board})")
     named: list[str] = []
-    for case_id in still_overdue:
+    for case_id in (inert(c, 64) for c in still_overdue):
         candidate = [*head, "", "仍超期：" + "、".join([*named, case_id])]
         if not fits(title, "\n".join(candidate)):
             break
