@@ -25,6 +25,7 @@ def month_events() -> list[dict]:  # type: ignore[type-arg]
                    ev("disposed", c, "2026-10-12 15:00", unit="U1")]
     for c, at in (("R1", "2026-10-13 09:00"), ("R2", "2026-10-13 10:00")):  # a repeat on a primary road
         events += [ev("reported", c, at, grid="GR", road_grade="primary"), ev("filed", c, at[:11] + "11:00")]
+    events.append(ev("dispatched", "R2", "2026-10-13 11:30", unit="U1", time_limit={"value": 2, "unit": "working_days"}))
     return events
 
 
@@ -34,8 +35,9 @@ async def test_period_alerts_raised_once(settings: Settings, rules: Rules) -> No
         book.add_raw(orjson.dumps(event), seq)
     pool = await db.connect(settings.database_url)
     try:
+        facts = {"R2": {"description": "占道经营", "address": "临平大道 1 号", "category": "event"}}
         async with pool.acquire() as conn:
-            await save_on_case_snapshots(conn, [snapshot.encode(s, 1) for s in book.cases()])
+            await save_on_case_snapshots(conn, [snapshot.encode(s, 1, facts.get(s.case_id)) for s in book.cases()])
         directory = parse_directory({"units": [{"id": "U1", "class": 1, "targets": {"on_time_rate": 0.95}}]}, "t")
         now = ms("2026-10-20 12:00")
         cases, ledgers = PgCases(pool), PgAlertLedgers(pool)
@@ -45,6 +47,9 @@ async def test_period_alerts_raised_once(settings: Settings, rules: Rules) -> No
         reasons = sorted(orjson.loads(r["body"])["reason"].split(" ")[0] for r in rows)
         assert reasons == ["month-to-date", "repeat_case"]
         assert {r["case_id"] for r in rows} == {"", "R2"}
+        repeat = next(orjson.loads(r["body"]) for r in rows if r["case_id"] == "R2")
+        assert repeat["case"] == facts["R2"]  # the unit reads what the case is, as for the clock's alerts
+        assert repeat["deadline"] == "2026-10-15T11:30:00+08:00" and repeat["limit_kind"] == "working"
         assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'alerts'") == 2
     finally:
         await pool.close()

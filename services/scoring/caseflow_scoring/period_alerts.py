@@ -20,7 +20,7 @@ from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNIT_OVERDUE_OPEN
 from caseflow.instants import iso
-from caseflow_scoring.alerting import raise_alerts, wall_clock_ms
+from caseflow_scoring.alerting import case_details, raise_alerts, wall_clock_ms
 from caseflow_scoring.ports import AlertLedgers, CaseReader
 from caseflow_scoring.standing import IDLE_PER_BUSY
 
@@ -57,12 +57,17 @@ async def raise_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules
         tally.add(batch)
         gather_repeat_members(groups, batch, start, end, now, rules)
     alerts = plan_repeat_alerts_of(groups, start)
+    # A repeat case's 督办 tells the unit what the case is, as the clock's alerts do (description, address,
+    # deadline, link): its facts and state, read for these few cases only.
+    found = await cases_of.with_facts(sorted({a.case_id for a in alerts}))
+    details = {a.alert_id: case_details(found[a.case_id][0], a, found[a.case_id][1])
+               for a in alerts if a.case_id in found}
     indicators, _ = tally.indicators()
     rows = indicators.units
     publish_gauges(indicators, directory)
     alerts += plan_unit_rate_alerts(rows, start, now, unit_targets(directory), DEFAULT_ON_TIME_TARGET)
     async with ledgers.transaction() as ledger:
-        return await raise_alerts(ledger, alerts, topic)
+        return await raise_alerts(ledger, alerts, topic, details=details)
 
 
 async def run_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules: Rules, directory: Directory, topic: str,

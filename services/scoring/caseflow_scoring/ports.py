@@ -57,6 +57,10 @@ class AlertLedgers(Protocol):
 
 
 class CaseReader(Protocol):
+    async def with_facts(self, case_ids: Sequence[str]) -> dict[str, tuple[CaseState, dict[str, str]]]:
+        """The cases' latest states and their facts (description, address, ...) for an alert's message."""
+        ...
+
     def case_batches(self, period: Period) -> AsyncIterator[list[CaseState]]:
         """Every case with a fact inside the period, a batch at a time."""
 

@@ -162,3 +162,11 @@ class PgCases:
 
     def case_batches(self, period: Period) -> AsyncIterator[list[CaseState]]:
         return case_batches(self.pool, period)
+
+    async def with_facts(self, case_ids: Sequence[str]) -> dict[str, tuple[CaseState, dict[str, str]]]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch("SELECT case_id, version, snapshot->'facts' AS facts FROM scoring_cases "
+                                    "WHERE case_id = ANY($1::text[])", list(case_ids))
+            states = await decoded(self.pool).load(conn, [(r["case_id"], r["version"]) for r in rows])
+        return {r["case_id"]: (states[r["case_id"]], orjson.loads(r["facts"]) if r["facts"] else {})
+                for r in rows if r["case_id"] in states}
