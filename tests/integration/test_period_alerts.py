@@ -25,7 +25,8 @@ def month_events() -> list[dict]:  # type: ignore[type-arg]
                    ev("disposed", c, "2026-10-12 15:00", unit="U1")]
     for c, at in (("R1", "2026-10-13 09:00"), ("R2", "2026-10-13 10:00")):  # a repeat on a primary road
         events += [ev("reported", c, at, grid="GR", road_grade="primary"), ev("filed", c, at[:11] + "11:00")]
-    events.append(ev("dispatched", "R2", "2026-10-13 11:30", unit="U1", time_limit={"value": 2, "unit": "working_days"}))
+    events.append(ev("dispatched", "R2", "2026-10-13 11:30", unit="U1",
+                     time_limit={"value": 2, "unit": "working_days"}))
     return events
 
 
