@@ -11,7 +11,7 @@ UNIT_COUNTS = (
     "dispatched", "returned", "due", "disposed", "on_time", "late_disposed", "overdue_open",
     "pending", "reworked", "closed", "closed_on_time", "extended", "suspended", "supervised",
     *(f"supervised_{reason}" for reason in SUPERVISION_REASONS),
-    "repeat", "visits", "satisfied", "basically_satisfied",
+    "repeat", "visits", "satisfied", "basically_satisfied", "exempted",
 )
 UNIT_RATES = (
     "disposal_rate", "on_time_rate", "close_rate", "on_time_close_rate", "rework_rate",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from caseflow.domain import asof
 from caseflow.domain.cross_month import crosses
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicator_keys import UNIT_COUNTS
 from caseflow.domain.state import CaseState
 from caseflow.domain.tally import count_assignment, count_carried, count_report, count_visits, zero_region
@@ -52,8 +53,10 @@ def count(
     unit_ids: Iterable[str] = (),
     region_ids: Iterable[str] = (),
     cross_month: bool = False,
+    exemptions: Exemptions = NONE,
 ) -> Counts:
-    """Counts over `cases`; `repeats` are the ids of the repeat cases among all the period's cases."""
+    """Counts over `cases`; `repeats` are the ids of the repeat cases among all the period's cases;
+    `exemptions` the approved ones (rules §4a)."""
     t = period.as_of
     units: dict[str, dict[str, int]] = {u: dict.fromkeys(UNIT_COUNTS, 0) for u in unit_ids}
     region_counts: dict[str, dict[str, int]] = {r: zero_region() for r in region_ids}
@@ -64,29 +67,36 @@ def count(
             count_report(region, case, t)
         count_visits(units, case, period)
         for a in case.assignments:
+            kinds = exemptions.of(case.case_id, a)
             if not period.contains(a.dispatched_at):
                 if cross_month and a.dispatched_at < period.start:
-                    count_carried(units, a, period, t)
+                    count_carried(units, a, period, t, kinds)
                 continue
             counts = units.get(a.unit)
             if counts is None:
                 counts = units[a.unit] = dict.fromkeys(UNIT_COUNTS, 0)
-            if asof.returned_by(a, t):
+            if asof.returned_by(a, t):  # an exemption of a returned assignment changes nothing
                 counts["returned"] += 1
+                continue
+            if "exclude" in kinds:
+                counts["exempted"] += 1
                 continue
             if region is None:
                 region = region_counts.setdefault(case.region, zero_region())
-            count_assignment(counts, region, case, a, t, period.end if cross_month and crosses(a, t) else None)
+            count_assignment(counts, region, case, a, t, period.end if cross_month and crosses(a, t) else None,
+                             kinds)
         if case.case_id in repeats:
-            for unit in repeat_units(case, period):
+            for unit in repeat_units(case, period, exemptions):
                 units[unit]["repeat"] += 1
     return Counts(units, region_counts)
 
 
-def repeat_units(case: CaseState, period: Period) -> tuple[str, ...]:
-    """The units whose `repeat` count a repeat case adds to: each assignment of the period's not returned."""
+def repeat_units(case: CaseState, period: Period, exemptions: Exemptions = NONE) -> tuple[str, ...]:
+    """The units whose `repeat` count a repeat case adds to: each assignment of the period's not returned
+    and not excluded (an excluded assignment is in no §4 count; which cases are repeats does not change)."""
     return tuple(a.unit for a in case.assignments
-                 if period.contains(a.dispatched_at) and not asof.returned_by(a, period.as_of))
+                 if period.contains(a.dispatched_at) and not asof.returned_by(a, period.as_of)
+                 and "exclude" not in exemptions.of(case.case_id, a))
 
 
 def merged(parts: Sequence[Counts]) -> Counts:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Indicators, Period, count, indicators_of, merged, repeat_units
 from caseflow.domain.repeats import RepeatKey, repeat_candidates, repeats_among
 from caseflow.domain.rules import Rules
@@ -15,8 +16,8 @@ from caseflow.domain.state import CaseState
 
 class PeriodTally:
     def __init__(self, period: Period, rules: Rules, unit_ids: Iterable[str] = (), region_ids: Iterable[str] = (),
-                 cross_month: bool = False) -> None:
-        self.period, self.rules = period, rules
+                 cross_month: bool = False, exemptions: Exemptions = NONE) -> None:
+        self.period, self.rules, self.exemptions = period, rules, exemptions
         self.unit_ids, self.region_ids = tuple(unit_ids), tuple(region_ids)
         # every configured unit and region has a row, with or without cases (as one `count` gives)
         self.counts = count((), period, (), self.unit_ids, self.region_ids)
@@ -28,15 +29,17 @@ class PeriodTally:
 
     def add(self, cases: Sequence[CaseState]) -> None:
         p = self.period
-        self.counts = merged([self.counts, count(cases, p, (), self.unit_ids, self.region_ids)])
+        self.counts = merged([self.counts, count(cases, p, (), self.unit_ids, self.region_ids,
+                                                 exemptions=self.exemptions)])
         if self.crossing is not None:
-            self.crossing = merged([self.crossing, count(cases, p, (), self.unit_ids, self.region_ids, True)])
+            self.crossing = merged([self.crossing, count(cases, p, (), self.unit_ids, self.region_ids, True,
+                                                         self.exemptions)])
         found = repeat_candidates(cases, p.start, p.end, p.as_of, self.rules.repeat_excluded_codes)
         if not found:
             return
         by_id = {case.case_id: case for case in cases}
         for key, reported_at, case_id in found:
-            units = repeat_units(by_id[case_id], p)
+            units = repeat_units(by_id[case_id], p, self.exemptions)
             units = self._units_seen.setdefault(units, units)
             self.candidates.setdefault(key, []).append((reported_at, case_id, units))
 
@@ -56,13 +59,14 @@ class PeriodTally:
 
 
 def evaluate(cases: Sequence[CaseState], period: Period, rules: Rules, unit_ids: Iterable[str] = (),
-             region_ids: Iterable[str] = ()) -> Indicators:
-    return evaluate_both(cases, period, rules, unit_ids, region_ids, cross_month=False)[0]
+             region_ids: Iterable[str] = (), exemptions: Exemptions = NONE) -> Indicators:
+    return evaluate_both(cases, period, rules, unit_ids, region_ids, cross_month=False, exemptions=exemptions)[0]
 
 
 def evaluate_both(cases: Sequence[CaseState], period: Period, rules: Rules, unit_ids: Iterable[str] = (),
-                  region_ids: Iterable[str] = (), cross_month: bool = True) -> tuple[Indicators, Indicators | None]:
+                  region_ids: Iterable[str] = (), cross_month: bool = True,
+                  exemptions: Exemptions = NONE) -> tuple[Indicators, Indicators | None]:
     """The indicators and, with `cross_month`, the counts under county-interim 第十一条 (domain.cross_month)."""
-    tally = PeriodTally(period, rules, unit_ids, region_ids, cross_month)
+    tally = PeriodTally(period, rules, unit_ids, region_ids, cross_month, exemptions)
     tally.add(cases)
     return tally.indicators()

@@ -14,6 +14,8 @@ from caseflow.domain.state import Assignment, CaseState
 if TYPE_CHECKING:
     from caseflow.domain.indicators import Period
 
+NEVER = 2**62  # an `on_time` exemption's deadline: later than any instant
+
 
 def zero_region() -> dict[str, int]:
     keys = ("reported", "filed", "collector_reported", "collector_filed", "active_filed",
@@ -49,23 +51,28 @@ def count_visits(units: dict[str, dict[str, int]], case: CaseState, period: Peri
             counts["basically_satisfied"] += visit.result == "basically_satisfied"
 
 
-def count_carried(units: dict[str, dict[str, int]], a: Assignment, period: Period, t: int) -> None:
+def count_carried(units: dict[str, dict[str, int]], a: Assignment, period: Period, t: int,
+                  kinds: frozenset[str] = frozenset()) -> None:
+    """`kinds`: the assignment's approved exemptions (rules §4a), as for the month it was dispatched in."""
     carried = carried_disposal(a, period.start, period.end, t)
-    if carried is None:
+    if carried is None or "exclude" in kinds:
         return
     counts = units.get(a.unit)
     if counts is None:
         counts = units[a.unit] = dict.fromkeys(UNIT_COUNTS, 0)
-    on_time = carried[1]
+    on_time = carried[1] or "on_time" in kinds
     counts["disposed"] += 1
     counts["on_time"] += on_time
     counts["late_disposed"] += not on_time
 
 
-def count_assignment(counts, region, case, a, t: int, crossing_until: int | None = None) -> None:
+def count_assignment(counts, region, case, a, t: int, crossing_until: int | None = None,
+                     kinds: frozenset[str] = frozenset()) -> None:
     """`crossing_until`: the assignment crosses a month (cross-month counts): it is due here, and
-    disposed here only if its disposal lies before this instant (the period's end)."""
-    deadline = asof.deadline_at(a, t)
+    disposed here only if its disposal lies before this instant (the period's end). `kinds`: its approved
+    exemptions other than `exclude` (rules §4a): `on_time`, its deadline never passes; `rework`, its
+    reworks are not counted."""
+    deadline = NEVER if "on_time" in kinds else asof.deadline_at(a, t)
     disposed_at = asof.disposed_at(a, t)
     suspended = asof.suspended_at(a, t)
     closed = asof.closed_by(case, t)
@@ -91,7 +98,7 @@ def count_assignment(counts, region, case, a, t: int, crossing_until: int | None
         counts["pending"] += 1
     counts["closed"] += closed
     region["closed"] += closed
-    counts["reworked"] += asof.reworked_by(a, t)
+    counts["reworked"] += "rework" not in kinds and asof.reworked_by(a, t)
     counts["extended"] += asof.extended_by(a, t)
     counts["suspended"] += asof.ever_suspended_by(a, t)
     if case.supervisions:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from caseflow.config.units import Directory
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Indicators, Period
 from caseflow.domain.period_tally import evaluate_both
 from caseflow.domain.rules import Rules
@@ -33,10 +34,11 @@ def evaluate_period(
     directory: Directory,
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
+    exemptions: Exemptions = NONE,
 ) -> Numbers:
     """Indicators, every scheme's scores and listings for one period: the numbers replay and scoring share."""
     indicators, crossing = evaluate_both(cases, period, rules, directory.units, directory.regions,
-                                         wants_cross_month(schemes))
+                                         wants_cross_month(schemes), exemptions)
     return numbers_of(indicators, period, directory, schemes, manual, crossing)
 
 

@@ -14,6 +14,7 @@ from caseflow.evaluation.periods import PeriodError
 from caseflow.replay.assessed import add_assessment_arguments, with_scoring
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
+from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
 from caseflow.replay.loading import fold, replay_document
 from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
@@ -41,6 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_config_arguments(p, period_help="the month to audit, YYYY-MM (Asia/Shanghai)")
     add_scoring_arguments(p)
     add_assessment_arguments(p, fetched=True)
+    add_exemption_arguments(p)
     p.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -80,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         client = ScoringClient(args.scoring_url, args.api_key)
         assessed = with_scoring(args, args.period, client)
         replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
-                                   args.workers, not args.no_progress, assessed)
+                                   args.workers, not args.no_progress, assessed, exemptions_from(args))
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:

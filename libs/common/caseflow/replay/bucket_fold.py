@@ -136,7 +136,8 @@ def work(job: Job, conn: Connection, done: Progress, claim: Any) -> None:
         check_same_hash(job.hash_probe)
         conn.send(Partitioned(partition(job, done)))
         line_offsets = expect(conn.recv(), LineOffsets).offsets
-        totals = Totals([PeriodTotals(PeriodTally(p, job.rules, job.unit_ids, job.region_ids, job.cross_month))
+        totals = Totals([PeriodTotals(PeriodTally(p, job.rules, job.unit_ids, job.region_ids, job.cross_month,
+                                                  job.exemptions))
                          for p in job.periods])
         for bucket in _claimed(claim, job.buckets):
             fold_bucket(job, bucket, line_offsets, totals, done)

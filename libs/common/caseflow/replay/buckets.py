@@ -15,6 +15,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.replay.line_bucket import BOM, KEY_ESCAPE, NAME
@@ -48,6 +49,7 @@ class Job:
     region_ids: tuple[str, ...]
     cross_month: bool = False  # also count under county-interim 第十一条 (a scheme asks for it)
     case_lines: bool = False  # the last period's overdue and reworked cases too (reports)
+    exemptions: Exemptions = NONE  # approved exemptions (rules §4a)
     hash_probe: int = field(default_factory=lambda: hash(HASH_PROBE))  # hashed here, in the parent
 
 

@@ -19,6 +19,7 @@ from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
+from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
 from caseflow.replay.loading import compute
 from caseflow.replay.output import as_document, to_csv, to_table
 from caseflow.replay.sources import Source, SourceError, add_source_arguments, source_from_args
@@ -41,6 +42,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--end", help="period end (exclusive), ISO date or date-time")
     p.add_argument("--format", choices=("json", "table", "csv"), default="json")
     add_assessment_arguments(p, fetched=False)
+    add_exemption_arguments(p)
 
 
 def add_config_arguments(p: argparse.ArgumentParser, period_help: str = "a month, YYYY-MM (Asia/Shanghai)") -> None:
@@ -88,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         period, directory, rules, schemes, source = load_config(args)
         assessed = assessed_files(args, args.period or f"{args.start}/{args.end}")
-        result = compute(source, period, rules, directory, schemes, args.workers, not args.no_progress)
+        result = compute(source, period, rules, directory, schemes, args.workers, not args.no_progress,
+                         exemptions=exemptions_from(args))
     except (PeriodError, ConfigError, SourceError) as exc:
         print(f"caseflow replay: {exc}", file=sys.stderr)
         return 2

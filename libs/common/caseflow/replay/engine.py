@@ -12,6 +12,7 @@ from caseflow.config.units import Directory
 from caseflow.contract.mapping import Invalid, parse
 from caseflow.domain.caselog import CaseLog, record, record_all
 from caseflow.domain.events import CaseEvent
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Indicators, Period
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
@@ -139,6 +140,7 @@ def replay(
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
     on_line: Callable[[int], None] | None = None,
+    exemptions: Exemptions = NONE,
 ) -> ReplayResult:
     book = CaseBook(rules)
     for seq, line in enumerate(lines):
@@ -146,7 +148,7 @@ def replay(
             on_line(len(line))
         if line.strip():
             book.add_raw(line, seq, period.as_of)
-    return result_of(book, period, rules, directory, schemes, manual)
+    return result_of(book, period, rules, directory, schemes, manual, exemptions)
 
 
 def result_of(
@@ -156,6 +158,7 @@ def result_of(
     directory: Directory,
     schemes: Mapping[str, Scheme],
     manual: Mapping[str, Mapping[str, float]] | None = None,
+    exemptions: Exemptions = NONE,
 ) -> ReplayResult:
-    numbers = evaluate_period(book.cases(), period, rules, directory, schemes, manual)
+    numbers = evaluate_period(book.cases(), period, rules, directory, schemes, manual, exemptions)
     return ReplayResult(period, *numbers, book.rejections(period.as_of), book.invalid)

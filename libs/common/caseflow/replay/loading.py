@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from caseflow.config.units import Directory
 from caseflow.contract.mapping import parse
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
@@ -98,14 +99,17 @@ def fold(source: Source, as_ofs: Sequence[int], rules: Rules, progress: bool = T
 
 
 def compute(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
-            workers: int, progress: bool, manual: Mapping[str, Mapping[str, float]] | None = None) -> ReplayResult:
+            workers: int, progress: bool, manual: Mapping[str, Mapping[str, float]] | None = None,
+            exemptions: Exemptions = NONE) -> ReplayResult:
     """The period's result (see compute_periods)."""
-    return compute_periods(source, [period], rules, directory, schemes, workers, progress, manual).results[0]
+    return compute_periods(source, [period], rules, directory, schemes, workers, progress, manual,
+                           exemptions=exemptions).results[0]
 
 
 def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, directory: Directory,
                     schemes: Mapping[str, Scheme], workers: int, progress: bool,
-                    manual: Mapping[str, Mapping[str, float]] | None = None, case_lines: bool = False) -> Replayed:
+                    manual: Mapping[str, Mapping[str, float]] | None = None, case_lines: bool = False,
+                    exemptions: Exemptions = NONE) -> Replayed:
     """Every period's result from one pass over the source (`manual` applies to the last period; with
     `case_lines`, the last period's overdue and reworked cases too). A large file is folded in buckets of
     cases by `workers` processes (memory for one bucket of cases, not the months; same result); a small
@@ -117,7 +121,7 @@ def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, dir
             with spooled(source, bar.start, workers) as file:
                 bar.close()
                 return compute_periods(file, periods, rules, directory, schemes, workers, progress, manual,
-                                       case_lines)
+                                       case_lines, exemptions)
         finally:
             bar.close()
     handle, size = open_input(source)
@@ -134,7 +138,7 @@ def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, dir
             done = twice // 2
         try:
             found = parallel.replay_file_periods(source.path, periods, rules, directory, schemes, workers,
-                                                 on_progress, manual, case_lines=case_lines)
+                                                 on_progress, manual, case_lines=case_lines, exemptions=exemptions)
             if isinstance(found, Replayed):
                 on_progress(2 * size)  # workers report every 0.2 s: show the end, not the last report
         finally:
@@ -144,7 +148,7 @@ def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, dir
         log.warning("replay: folding in one process instead: %s", found)
     books = fold(source, [p.as_of for p in periods], rules, progress)
     last = len(periods) - 1
-    results = [result_of(b, p, rules, directory, schemes, manual if i == last else None)
+    results = [result_of(b, p, rules, directory, schemes, manual if i == last else None, exemptions)
                for i, (b, p) in enumerate(zip(books, periods, strict=True))]
     overdue, reworked = lines_of(books[-1].cases(), periods[-1]) if case_lines else ([], [])
     return Replayed(results, overdue, reworked)
@@ -152,8 +156,8 @@ def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, dir
 
 def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
                     manual: Mapping[str, Mapping[str, float]], workers: int, progress: bool,
-                    assessed: Assessed | None = None) -> dict[str, Any]:
+                    assessed: Assessed | None = None, exemptions: Exemptions = NONE) -> dict[str, Any]:
     """The period's document from a source, `rejected` and the `assessed` templates included (what audit
     and close-month compare with scoring), computed as replay computes it (`compute`: buckets, workers)."""
-    return as_document(compute(source, period, rules, directory, schemes, workers, progress, manual), assessed,
-                       directory.unit_class)
+    return as_document(compute(source, period, rules, directory, schemes, workers, progress, manual, exemptions),
+                       assessed, directory.unit_class)

@@ -22,7 +22,7 @@ ZH = {
     "pending": "在办未到期数", "reworked": "返工案件数", "closed": "结案数",
     "closed_on_time": "按期结案数", "extended": "延期案件数", "suspended": "挂账数",
     "supervised": "督办数", "repeat": "重复案件数", "visits": "有效回访数", "satisfied": "满意数",
-    "basically_satisfied": "基本满意数",
+    "basically_satisfied": "基本满意数", "exempted": "核减数",
     "disposal_rate": "处置率", "on_time_rate": "按期处置率", "close_rate": "结案率",
     "on_time_close_rate": "按期结案率", "rework_rate": "返工率", "intact_rate": "完好率",
     "repeat_rate": "重复案件率", "extension_rate": "延期案件率", "satisfaction_rate": "满意率",

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from caseflow.config.units import Directory
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Counts, Period, indicators_of, merged
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
@@ -75,17 +76,18 @@ def abandon_reason(misrouted: int, id_hashes: list[bytes]) -> str | None:
 def replay_file(path: Path, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
                 workers: int, on_progress: Callable[[int], None] | None = None,
                 manual: Mapping[str, Mapping[str, float]] | None = None, buckets: int | None = None,
-                ) -> ReplayResult | str:
+                exemptions: Exemptions = NONE) -> ReplayResult | str:
     """The period's result, or the reason the caller must fold in one process. Progress counts the
     file's bytes twice: once partitioned, once folded. `buckets` defaults to `buckets_for` the size."""
-    found = replay_file_periods(path, [period], rules, directory, schemes, workers, on_progress, manual, buckets)
+    found = replay_file_periods(path, [period], rules, directory, schemes, workers, on_progress, manual, buckets,
+                                exemptions=exemptions)
     return found if isinstance(found, str) else found.results[0]
 
 
 def replay_file_periods(path: Path, periods: Sequence[Period], rules: Rules, directory: Directory,
                         schemes: Mapping[str, Scheme], workers: int, on_progress: Callable[[int], None] | None = None,
                         manual: Mapping[str, Mapping[str, float]] | None = None, buckets: int | None = None,
-                        case_lines: bool = False) -> Replayed | str:
+                        case_lines: bool = False, exemptions: Exemptions = NONE) -> Replayed | str:
     """Every period's result from one pass over the file (`manual` inputs apply to the last period), or
     the reason the caller must fold in one process."""
     buckets = buckets or buckets_for(path.stat().st_size)
@@ -98,7 +100,8 @@ def replay_file_periods(path: Path, periods: Sequence[Period], rules: Rules, dir
         for worker, (start, end) in enumerate(ranges(path, workers)):
             parent, child = ctx.Pipe()
             job = Job(path, work_dir, worker, workers, buckets, start, end, tuple(periods), rules,
-                      tuple(directory.units), tuple(directory.regions), wants_cross_month(schemes), case_lines)
+                      tuple(directory.units), tuple(directory.regions), wants_cross_month(schemes), case_lines,
+                      exemptions=exemptions)
             proc = ctx.Process(target=work, args=(job, child, dones[worker], claim), daemon=True)
             proc.start()
             pipes.append(parent)

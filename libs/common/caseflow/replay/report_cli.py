@@ -13,6 +13,7 @@ from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
 from caseflow.replay.cli import add_config_arguments, load_config
+from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
 from caseflow.replay.loading import compute_periods
 from caseflow.replay.output import as_document
 from caseflow.replay.report_data import (
@@ -44,6 +45,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, help="the workbook to write (.xlsx)")
     p.add_argument("--charts", type=Path, help="folder for the PNG charts and report.html (default: OUT-charts)")
     add_assessment_arguments(p, fetched=False)
+    add_exemption_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         wanted = report_periods(args.period)
         periods = [make_period(n, None, None, None) for n in wanted.names[:-1]] + [period]
         replayed = compute_periods(source, periods, rules, directory, schemes, args.workers,
-                                   not args.no_progress, case_lines=True)
+                                   not args.no_progress, case_lines=True, exemptions=exemptions_from(args))
     except (PeriodError, ConfigError, SourceError) as exc:
         print(f"caseflow report: {exc}", file=sys.stderr)
         return 2

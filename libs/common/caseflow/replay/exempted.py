@@ -1,0 +1,71 @@
+"""Exemptions (核减, rules §4a) in the offline tools: an auditor recomputes a month with the command centre's
+decisions without its database, from the export `GET /v1/exemptions/{period}/export` gives:
+
+    {"period": "2026-10", "exemptions": [{"id": "E-1", "case_id": "C1", "unit_id": "U-HW-LP",
+      "dispatched_at": "2026-10-08T09:30:00+08:00", "kind": "on_time", "status": "approved", "reason": "…"}]}
+
+Only `approved` entries count; an entry naming no assignment changes nothing (the rule, not this file)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import msgspec
+
+from caseflow.config.schemes import ConfigError
+from caseflow.domain.exemptions import KINDS, NONE, Exemptions, approved
+from caseflow.evaluation.periods import PeriodError, parse_instant
+
+STATUSES = ("approved", "rejected", "pending")
+
+
+class Entry(msgspec.Struct, forbid_unknown_fields=False):
+    case_id: str
+    unit_id: str
+    dispatched_at: str
+    kind: str
+    status: str
+    id: str = ""
+
+
+class ExportFile(msgspec.Struct, forbid_unknown_fields=False):
+    period: str
+    exemptions: list[Entry]
+
+
+def add_exemption_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--exemptions", type=Path, metavar="FILE",
+                   help="the period's exemptions (核减) as exported by scoring (GET /v1/exemptions/PERIOD/export): "
+                        "the approved ones apply (rules §4a)")
+
+
+def exemptions_from(args: argparse.Namespace) -> Exemptions:
+    return read_exemptions(args.exemptions) if getattr(args, "exemptions", None) else NONE
+
+
+def read_exemptions(path: Path) -> Exemptions:
+    """The approved exemptions of an export file; ConfigError names the file, the entry and the field."""
+    try:
+        found = msgspec.json.decode(path.read_bytes(), type=ExportFile)
+    except OSError as exc:
+        raise ConfigError(f"cannot read --exemptions {path}: {exc.strerror}") from exc
+    except msgspec.ValidationError as exc:
+        raise ConfigError(f"--exemptions {path}: {exc} (expected the export of GET /v1/exemptions/PERIOD/export)") \
+            from exc
+    except msgspec.DecodeError as exc:
+        raise ConfigError(f"--exemptions {path}: not JSON: {exc}") from exc
+    decided = []
+    for n, entry in enumerate(found.exemptions):
+        where = f"--exemptions {path}: exemptions[{n}]" + (f" ({entry.id})" if entry.id else "")
+        if entry.kind not in KINDS:
+            raise ConfigError(f"{where}.kind {entry.kind!r}: expected one of {', '.join(KINDS)}")
+        if entry.status not in STATUSES:
+            raise ConfigError(f"{where}.status {entry.status!r}: expected one of {', '.join(STATUSES)}")
+        try:
+            at = parse_instant(entry.dispatched_at, "dispatched_at")
+        except PeriodError as exc:
+            raise ConfigError(f"{where}.dispatched_at: {exc}") from exc
+        if entry.status == "approved":
+            decided.append((entry.case_id, entry.unit_id, at, entry.kind))
+    return approved(decided)
