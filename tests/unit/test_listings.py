@@ -87,3 +87,30 @@ def test_the_audit_compares_listings() -> None:
     assert keys == {("region", "R1", "listings.yuhang-2019.status"),
                     ("region", "R1", "listings.yuhang-2019.timely_resolution_rate.value"),
                     ("region", "R1", "listings.yuhang-2019.timely_resolution_rate.pass")}
+
+
+@pytest.mark.parametrize(("period", "kind", "status", "passed"), [
+    ("2026", "year", "fail", False),  # zhejiang-region judges the year
+    ("2026-10", "month", "progress", None),  # a month of it: progress toward the year's verdict (进度)
+    ("2026-Q4", "quarter", "progress", None),
+    ("2026-10-08", "day", "progress", None),
+])
+def test_a_scheme_judges_only_its_periods(period: str, kind: str, status: str, passed: bool | None) -> None:
+    from caseflow.evaluation.periods import kind_of
+
+    bounds = make_period(period, None, None, None)
+    assert kind_of(bounds) == kind
+    directory = parse_directory({"units": [], "regions": [{"id": "R1"}]}, "test")
+    rates = {"active_discovery_rate": 0.6, "on_time_rate": 0.9, "resolution_rate": 0.8, "collector_filing_rate": 0.69}
+    listing = listings_of(Indicators(units={}, regions={"R1": rates}), bounds, directory, SCHEMES)["zhejiang-region"]
+    assert listing["judged_in"] == ["year"] and listing["progress"] == (kind != "year")
+    row = listing["rows"]["R1"]
+    assert row["status"] == status
+    assert row["indicators"]["collector_filing_rate"] == {"value": 0.69, "target": 0.7, "pass": passed}
+
+
+def test_a_range_is_no_named_period() -> None:
+    from caseflow.evaluation.periods import kind_of
+
+    assert kind_of(make_period(None, "2026-10-01", "2026-10-15", None)) == "range"
+    assert kind_of(make_period(None, "2026-10-01T08:00", "2026-11-01T08:00", None)) == "range"

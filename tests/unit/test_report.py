@@ -66,8 +66,8 @@ def test_regions_marked_against_targets(months: tuple[Path, Path, Path]) -> None
     for r in rows(ws, 1):
         region = doc["regions"][r["区域 region"]]
         assert r["立案率 collector_filing_rate"] == pytest.approx(region["collector_filing_rate"])
-        verdict = r["立案率 目标 target ≥70%"]
-        assert verdict == ("达标 pass" if region["collector_filing_rate"] >= 0.7 else "未达标 fail")
+        # zhejiang-region (立案率 ≥70%) judges years: a month shows progress toward it (进度), not a verdict
+        assert r["立案率 目标 target ≥70%"] == "进度 progress"
         timely = r["问题及时解决率 目标 target ≥98%"]
         assert timely == ("达标 pass" if region["timely_resolution_rate"] >= 0.98 else "未达标 fail")
 
@@ -180,6 +180,6 @@ def test_a_region_on_trial_is_shown_as_such(months: tuple[Path, Path, Path], tmp
     regions = {r["区域 region"]: r for r in rows(load_workbook(tmp_path / "t.xlsx")["区域 regions"], 1)}
     assert regions["R-01"]["问题及时解决率 目标 target ≥98%"] == "试运行 trial"
     assert regions["R-00"]["问题及时解决率 目标 target ≥98%"] in ("达标 pass", "未达标 fail")
-    assert regions["R-01"]["立案率 目标 target ≥70%"] in ("达标 pass", "未达标 fail")  # zhejiang: no trials
+    assert regions["R-01"]["立案率 目标 target ≥70%"] == "进度 progress"  # zhejiang: no trials, judges years
     page = (tmp_path / "t-charts" / "report.html").read_text("utf-8")
-    assert page.count("试运行") == 1
+    assert page.count("试运行") == 1 and "进度" in page

@@ -126,12 +126,13 @@ def score_units(
     return results
 
 
-def listing_row(scheme: Scheme, row: Row, in_trial: bool = False) -> dict[str, Any]:
+def listing_row(scheme: Scheme, row: Row, in_trial: bool = False, judged: bool = True) -> dict[str, Any]:
     """One unit or region in a listing scheme: each indicator's value as the scheme reads it, its
     target and pass/fail where the scheme sets one (None when the value is null), and a status:
     `fail` when any target is missed, `pass` when every target is met, None when nothing can be
     judged; `trial` (试运行) instead, whatever the values, for a place in its trial months when the
-    scheme honours trials."""
+    scheme honours trials; `progress` (进度) in a period the scheme does not judge (`judged` False: a
+    yearly scheme's month), its values and targets shown, no pass or fail."""
     row = scheme_row(scheme, row)
     items: dict[str, dict[str, Any]] = {}
     verdicts: list[bool | None] = []
@@ -139,12 +140,14 @@ def listing_row(scheme: Scheme, row: Row, in_trial: bool = False) -> dict[str, A
         value = row.get(key)
         item: dict[str, Any] = {"value": value}
         if key in scheme.targets:
-            verdict = None if value is None else value >= scheme.targets[key]
+            verdict = None if value is None or not judged else value >= scheme.targets[key]
             item.update({"target": scheme.targets[key], "pass": verdict})
             verdicts.append(verdict)
         items[key] = item
     if scheme.honours_trials and in_trial:
         status: str | None = "trial"
+    elif not judged:
+        status = "progress"
     elif False in verdicts:
         status = "fail"
     elif verdicts and all(verdicts):

@@ -54,6 +54,19 @@ def named_bounds(text: str, label: str = "period") -> tuple[int, int]:
                       "YYYY-Qn or YYYY, e.g. 2026-10 or 2026-Q4")
 
 
+def kind_of(period: Period) -> str:
+    """day, month, quarter or year when the period's bounds are one (Asia/Shanghai), else `range`."""
+    start = datetime.fromtimestamp(period.start / 1000, SHANGHAI)
+    if start.hour or start.minute or start.second:
+        return "range"
+    names = {"day": start.strftime("%Y-%m-%d"), "month": start.strftime("%Y-%m"),
+             "quarter": f"{start.year}-Q{(start.month - 1) // 3 + 1}", "year": str(start.year)}
+    for kind, name in names.items():
+        if named_bounds(name) == (period.start, period.end):
+            return kind
+    return "range"
+
+
 def make_period(period: str | None, start: str | None, end: str | None, as_of: str | None) -> Period:
     if period:
         if start or end:

@@ -108,7 +108,8 @@ def to_table(result: ReplayResult, directory: Directory) -> str:
     return out.getvalue()
 
 
-STATUS_ZH: dict[str | None, str] = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial"}
+STATUS_ZH: dict[str | None, str] = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial",
+                                    "progress": "进度 progress"}
 
 
 def _listed(item: dict[str, Any]) -> str:

@@ -99,13 +99,15 @@ def _cell_color(value: object, verdict: str | None) -> str:
     if not isinstance(value, int | float):
         return ""
     if verdict is not None:
-        return {"pass": "background:#c6efce", "fail": "background:#ffc7ce", "trial": "background:#e7e6e6"}[verdict]
+        return {"pass": "background:#c6efce", "fail": "background:#ffc7ce", "trial": "background:#e7e6e6",
+                "progress": "background:#fff2cc"}[verdict]
     return f"background:hsl({int(120 * float(value))},70%,80%)"
 
 
 def _region_cell(value: object, verdict: str | None) -> str:
     text = f"{value:.1%}" if isinstance(value, int | float) else "-"
-    return f"<td style='{_cell_color(value, verdict)}'>{text}{' 试运行' if verdict == 'trial' else ''}</td>"
+    label = {"trial": " 试运行", "progress": " 进度"}.get(verdict or "", "")
+    return f"<td style='{_cell_color(value, verdict)}'>{text}{label}</td>"
 
 
 def _title(stem: str) -> str:

@@ -162,14 +162,15 @@ def region_targets(schemes: Mapping[str, Scheme]) -> dict[str, float]:
 
 def region_verdict(result: ReplayResult, region: str, key: str) -> str | None:
     """A region's indicator against the listing schemes' target: pass, fail, trial (试运行, when the
-    region is on trial under a scheme that honours trials), or None (no target, or a null value)."""
+    region is on trial under a scheme that honours trials), progress (进度: the scheme does not judge this
+    kind of period), or None (no target, or a null value)."""
     for listing in result.listings.values():
         row = listing["rows"].get(region) if listing["on"] == "regions" else None
         item = row["indicators"].get(key) if row else None
         if item is None or "target" not in item:
             continue
-        if row is not None and row["status"] == "trial":
-            return "trial"
+        if row is not None and row["status"] in ("trial", "progress"):
+            return str(row["status"])
         return None if item["pass"] is None else ("pass" if item["pass"] else "fail")
     return None
 

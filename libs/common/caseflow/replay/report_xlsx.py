@@ -24,7 +24,8 @@ PCT, SCORE, INT = "0.00%", "0.00", "0"
 HEAD = Font(bold=True)
 HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 PASS_FILL, FAIL_FILL = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
-VERDICT_ZH = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial", None: "-"}
+VERDICT_ZH = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial", "progress": "进度 progress",
+              None: "-"}
 TERM_ZH = {"reworked/disposed": "返工率(返工/处置)", "other": "部门和社会评价", "steps(dispatched)": "案件数得分"}
 
 
