@@ -68,6 +68,9 @@ def test_engineering_codes_leave_extensions_uncounted(tmp_path: Path, rules: Rul
     assert month_of(events, rules).indicators.units["U1"]["extended"] == 1
     listed = rules_with(tmp_path, 'engineering_codes: ["05/03"]')
     assert month_of(events, listed).indicators.units["U1"]["extended"] == 0
+    named = rules_with(tmp_path, 'engineering_subtypes: {道路破损: "05/03", 树池: ["02/31", "02/32"]}')
+    assert named.engineering_codes == {("05", "03"), ("02", "31"), ("02", "32")}
+    assert month_of(events, named).indicators.units["U1"]["extended"] == 0
 
 
 def test_repeat_excluded_codes(tmp_path: Path, rules: Rules) -> None:
@@ -116,6 +119,8 @@ def test_a_scheme_may_count_basically_satisfied(tmp_path: Path, rules: Rules) ->
     ("working_windows: []", "give at least one window"),
     ("lateness_minutes: -1", "lateness_minutes: Input should be greater than or equal to 0"),
     ("engineering_codes: [\"0503\"]", "engineering_codes: '0503' is not a code; write major/minor"),
+    ("engineering_subtypes: {马路破损: \"05/03\"}", "马路破损: not an engineering subtype the rules name; known: 道路破损、"),
+    ("engineering_subtypes: {树池: \"0231\"}", "'0231' is not a code; write major/minor"),
     ("alerts: {warning_fraction: 80}", "alerts.warning_fraction: Input should be less than 1"),
     ("alerts: {reminder_hours: 2}", "alerts.reminder_hours: not a setting"),
     ("warning_fraction: 0.7", "warning_fraction: not a setting of the rules file (known: working_windows"),

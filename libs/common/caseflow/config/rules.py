@@ -98,6 +98,6 @@ def load_rules(calendar_file: Path | None = None, time_limits_file: Path | None 
     calendar = WorkingCalendar(days.holidays, days.makeup_workdays, days.covered_years,
                                windows_ms(spec.working_windows))
     return Rules(calendar=calendar, time_limits=load_time_limits(time_limits_file),
-                 engineering_codes=codes_of(spec.engineering_codes),
+                 engineering_codes=codes_of(spec.all_engineering_codes()),
                  repeat_excluded_codes=codes_of(spec.repeat_excluded_codes),
                  lateness=spec.lateness_minutes * MINUTE, alerts=alert_policy(spec))

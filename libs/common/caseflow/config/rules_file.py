@@ -6,6 +6,9 @@ Every key is optional; a missing key keeps the rulebook's default. `CASEFLOW_RUL
 working_windows: ["08:00-12:00", "14:00-18:00"]  # rules §3: local time, in order, not overlapping
 lateness_minutes: 10                            # rules §2: how late an event of a case may arrive
 engineering_codes: ["05/03", "05/04"]           # rules §4: major/minor whose extensions are not counted
+engineering_subtypes:                           # rules §4: the seed's engineering subtypes, mapped to the city's codes
+  道路破损: "01/12"                              # (names: config/engineering.py; an unknown name is refused)
+  树池: ["02/31", "02/32"]
 repeat_excluded_codes: ["02/01"]                # rules §6: event codes that are never repeat cases
 alerts:                                         # rules §8
   warning_fraction: 0.8                         # deadline_warning once this much of the limit elapsed
@@ -22,6 +25,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from caseflow.config.engineering import mapped_codes
 from caseflow.config.schemes import ConfigError
 from caseflow.domain.calendar import HOUR, MINUTE
 from caseflow.domain.rules import AlertPolicy
@@ -43,6 +47,7 @@ class RulesFile(_Model):
     working_windows: tuple[str, ...] = ("08:00-12:00", "14:00-18:00")
     lateness_minutes: int = Field(10, ge=0, le=24 * 60)
     engineering_codes: tuple[str, ...] = ()
+    engineering_subtypes: dict[str, str | list[str]] = Field(default_factory=dict)
     repeat_excluded_codes: tuple[str, ...] = ("02/01",)
     alerts: AlertsSpec = AlertsSpec()
 
@@ -59,6 +64,16 @@ class RulesFile(_Model):
     def _codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         codes_of(value)
         return value
+
+    @field_validator("engineering_subtypes")
+    @classmethod
+    def _subtypes(cls, value: dict[str, str | list[str]]) -> dict[str, str | list[str]]:
+        codes_of(mapped_codes(value))
+        return value
+
+    def all_engineering_codes(self) -> tuple[str, ...]:
+        """`engineering_codes` and the codes the named subtypes are mapped to."""
+        return (*self.engineering_codes, *mapped_codes(self.engineering_subtypes))
 
 
 def windows_ms(windows: tuple[str, ...]) -> tuple[tuple[int, int], ...]:
