@@ -106,25 +106,17 @@ async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False, 
         conn = conn if conn is not None else await held.enter_async_context(pool.acquire())
         assert conn is not None
         await held.enter_async_context(conn.transaction(readonly=True))
-        if fresh:
-            async for rows in _chunks(conn.cursor(_SNAPSHOTS, *bounds, prefetch=size), size):
+        query = _SNAPSHOTS if fresh else _VERSIONS
+        cursor = await conn.cursor(query, *bounds)
+        # A batch per round trip: iterating the cursor row by row costs an await per case on the loop
+        # the consumer and the API share (~0.1 s for a city's month).
+        while rows := await cursor.fetch(size):
+            if fresh:
                 yield [snapshot.decode(r["snapshot"].encode())[1] for r in rows]
-            return
-        async for rows in _chunks(conn.cursor(_VERSIONS, *bounds, prefetch=size), size):
+                continue
             # on the cursor's own connection (between its fetches): no second connection held meanwhile
             states = await decoded(pool).load(conn, [(r["case_id"], r["version"]) for r in rows])
             yield [states[r["case_id"]] for r in rows if r["case_id"] in states]
-
-
-async def _chunks(rows: AsyncIterator[asyncpg.Record], size: int) -> AsyncIterator[list[asyncpg.Record]]:
-    chunk: list[asyncpg.Record] = []
-    async for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: Directory,
