@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from caseflow.domain.exemptions import KINDS, approved
 from caseflow.domain.indicators import Indicators, Period, count, indicators_of
 from caseflow.domain.period_alerts import (
     RepeatGroups,
@@ -18,7 +19,7 @@ from caseflow.domain.period_alerts import (
     plan_repeat_alerts,
     plan_repeat_alerts_of,
 )
-from caseflow.domain.period_tally import PeriodTally, evaluate_both
+from caseflow.domain.period_tally import KeptContributions, PeriodTally, evaluate_both
 from caseflow.domain.repeats import repeat_cases
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
@@ -83,3 +84,35 @@ def test_a_period_without_cases_has_a_zero_row_for_every_configured_unit_and_reg
     assert indicators == one_pass([], PERIODS[0], rules, False) and crossing == one_pass([], PERIODS[0], rules, True)
     assert set(indicators.units) == set(units) and set(indicators.regions) == set(regions)
     assert indicators.units[units[0]]["dispatched"] == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**16), which=st.sampled_from(PERIODS), cross_month=st.booleans(),
+       exempt=st.integers(0, 40))
+def test_cases_added_by_their_contributions_equal_cases_added_whole(
+        month: dict[int, list[CaseState]], rules: Rules, seed: int, which: Period, cross_month: bool,
+        exempt: int) -> None:
+    """Live scoring keeps each case's contribution while the case does not change: a batch added whole
+    plus the kept contributions of the rest (kept after putting every case, some twice, and dropping the
+    batch's), in any order, with exemptions, gives the numbers of adding every case whole."""
+    rng = random.Random(seed)
+    cases = list(month[which.as_of])
+    rng.shuffle(cases)
+    assigned = [(c.case_id, a.unit, a.dispatched_at) for c in cases for a in c.assignments]
+    exemptions = approved([(*rng.choice(assigned), rng.choice(KINDS)) for _ in range(exempt)])
+    units, regions = [u for u, _ in unit_ids(SHAPE)], region_ids(SHAPE)
+
+    def fresh() -> PeriodTally:
+        return PeriodTally(which, rules, units, regions, cross_month, exemptions)
+
+    whole, by_parts = fresh(), fresh()
+    whole.add(cases)
+    cut = rng.randrange(len(cases))
+    by_parts.add(cases[:cut])
+    kept = KeptContributions()
+    for case in cases + rng.sample(cases, len(cases) // 3):
+        kept.put(case.case_id, by_parts.contribution(case))
+    for case in cases[:cut]:
+        kept.drop(case.case_id)
+    by_parts.add_kept(kept)
+    assert by_parts.indicators() == whole.indicators()

@@ -20,9 +20,10 @@ from caseflow.evaluation.evaluate import numbers_of
 from caseflow.evaluation.periods import named_bounds, parse_instant
 from caseflow_scoring.months import served
 from caseflow_scoring.store.assessments import records_of
-from caseflow_scoring.store.cases import refused_by, tallied
+from caseflow_scoring.store.cases import refused_by
 from caseflow_scoring.store.evaluations import manual_inputs
 from caseflow_scoring.store.months import closed_month
+from caseflow_scoring.tallying import tallied
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
 import orjson
 
-from caseflow.config.units import Directory
 from caseflow.contract import snapshot
-from caseflow.domain.indicators import Indicators, Period
-from caseflow.domain.period_tally import PeriodTally
-from caseflow.domain.rules import Rules
-from caseflow.domain.schemes import Scheme
+from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.document import Refused
-from caseflow.evaluation.evaluate import wants_cross_month
 from caseflow.instants import from_ms, to_ms
 
 
@@ -117,18 +111,6 @@ async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False, 
             # on the cursor's own connection (between its fetches): no second connection held meanwhile
             states = await decoded(pool).load(conn, [(r["case_id"], r["version"]) for r in rows])
             yield [states[r["case_id"]] for r in rows if r["case_id"] in states]
-
-
-async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: Directory,
-                  schemes: Mapping[str, Scheme], fresh: bool = False,
-                  conn: asyncpg.Connection | None = None) -> tuple[Indicators, Indicators | None]:
-    """The period's indicators (and cross-month ones if a scheme asks) over its cases, a batch at a time
-    (on `conn` if given); the counting runs off the event loop so that the consumer keeps taking
-    snapshots meanwhile."""
-    tally = PeriodTally(period, rules, directory.units, directory.regions, wants_cross_month(schemes))
-    async for batch in case_batches(pool, period, fresh, conn=conn):
-        await asyncio.to_thread(tally.add, batch)
-    return await asyncio.to_thread(tally.indicators)
 
 
 async def refused_by(db: asyncpg.Pool | asyncpg.Connection, as_of: int) -> list[Refused]:
