@@ -23,7 +23,8 @@ from caseflow_devstack.stack import Services
 
 class Feeder(threading.Thread):
     """Offers the month at a steady rate, `chunk` lines per request; a refused or failed request is sent
-    again (the platform's behaviour) until intake acknowledges it."""
+    again (the platform's behaviour) until intake acknowledges it. The last chunk waits for `finish`:
+    every fault is injected while the month is still streaming, however slowly the machine recovers."""
 
     def __init__(self, url: str, key: str, lines: list[bytes], chunk: int, rate: float) -> None:
         super().__init__(daemon=True)
@@ -31,6 +32,8 @@ class Feeder(threading.Thread):
         self.acknowledged: set[str] = set()
         self.refused = 0
         self.sent_chunks = 0
+        self.finish = threading.Event()
+        self.waiting = False  # at the last chunk, for `finish`
 
     def run(self) -> None:
         start = time.monotonic()
@@ -39,6 +42,10 @@ class Feeder(threading.Thread):
                 delay = start + i / self.rate - time.monotonic()
                 if delay > 0:
                     time.sleep(delay)
+                if i + self.chunk >= len(self.lines):
+                    self.waiting = True
+                    self.finish.wait()
+                    self.waiting = False
                 body = b"".join(self.lines[i:i + self.chunk])
                 while True:
                     try:

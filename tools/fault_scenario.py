@@ -93,7 +93,7 @@ class Scenario:
         began, began_ms = time.monotonic(), int(time.time() * 1000)
         action()
         while not (all_ready(self.services) and (len(self.feeder.acknowledged) > acked_before
-                                                 or not self.feeder.is_alive())):
+                                                 or self.feeder.waiting or not self.feeder.is_alive())):
             time.sleep(0.2)
         self.faults.append({"fault": name, "began_ms": began_ms, "recovered_s": round(time.monotonic() - began, 1),
                             "requests_refused": self.feeder.refused - refused_before,
@@ -129,6 +129,7 @@ class Scenario:
         for name, action in plan:
             time.sleep(args.gap)
             self.inject(name, action)
+        self.feeder.finish.set()
         self.feeder.join()
         return self.check(lines, units, now, shape, supervisor)
 
