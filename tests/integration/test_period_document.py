@@ -1,6 +1,6 @@
 """One period document (issue #34): scoring's period API, the standing indicators and replay give the same
-document for the same cases, rejected events and assessment records, every part of it (numbers,
-`rejected`, `assessments`), on real PostgreSQL."""
+document for the same cases, rejected events, assessment records and exemptions, every part of it (numbers,
+`rejected`, `assessments`, `exemptions`), on real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
 from caseflow.contract import snapshot
 from caseflow.domain.assessment_records import Actor, Command, Record
+from caseflow.domain.exemption_requests import Application
+from caseflow.domain.exemptions import approved
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
+from caseflow.evaluation.document import Applied
 from caseflow.evaluation.periods import current_periods, named_bounds, parse_instant
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
@@ -24,10 +27,12 @@ from caseflow.replay.engine import CaseBook, replay
 from caseflow.replay.output import as_document
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_scoring.assessing import act_on_record, record_on_request
+from caseflow_scoring.exempting import Window, apply_on_request, decide_on_request
 from caseflow_scoring.period_numbers import Scoring, period_numbers
 from caseflow_scoring.standing import KINDS, refresh
 from caseflow_scoring.store.assessments import PgAssessmentBooks, records_of
 from caseflow_scoring.store.cases import save_on_case_snapshots
+from caseflow_scoring.store.exemptions import PgExemptionLedgers
 from caseflow_scoring.store.standing import refresh_lock, standing
 from tests.support.events import ev
 
@@ -79,7 +84,21 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
         for step, actor in (("submit", ASSESSOR), ("approve", APPROVER)):
             assert isinstance(await act_on_record(books, "f1", Command(step, actor, "核实"), now), Record)
 
+        # a unit's exemption, approved: every document applies it and lists it
+        case = next(c for c in book.cases() if c.assignments and c.assignments[0].unit == "U-001")
+        draft = Application("e1", "2026-10", case.case_id, "U-001", case.assignments[0].dispatched_at, "exclude",
+                            "not_ours", "", 0)
+        ledgers, window = PgExemptionLedgers(pool), Window(rules.calendar)
+        made = await apply_on_request(ledgers, draft, Actor("unit:U-001", "unit", "U-001"), now, window,
+                                      {"not_ours": "非本单位职责"})
+        assert isinstance(made, Application)
+        assert isinstance(await decide_on_request(ledgers, "e1", "approve", APPROVER, "属实", now), Application)
+        applied = [Applied("e1", case.case_id, "U-001", case.assignments[0].dispatched_at, "exclude", "approved",
+                           "not_ours")]
+        exemptions = approved([(case.case_id, "U-001", case.assignments[0].dispatched_at, "exclude")])
+
         api = comparable(await period_numbers(pool, "2026-10", NOW, scoring))
+        assert api["units"]["U-001"]["exempted"] == 1 and api["exemptions"]["e1"]["status"] == "approved"
         assert api["rejected"] and api["assessments"]["district-rules"]["records"]["f1"]
         async with refresh_lock(pool) as conn:
             assert conn is not None
@@ -90,8 +109,8 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
             start, end = named_bounds(name)
             assessed = {t.id: (t, await records_of(pool, t.id, name)) for t in templates.values()
                         if t.applies_to(name)}
-            replayed = comparable(as_document(replay(lines, Period(start, end, now), rules, directory, schemes),
-                                              assessed, directory.unit_class))
+            replayed = comparable(as_document(replay(lines, Period(start, end, now), rules, directory, schemes,
+                                                     exemptions=exemptions), assessed, directory.unit_class, applied))
             stored = await standing(pool, kind)
             assert stored is not None and stored["period_name"] == name
             assert comparable(stored) == replayed, kind

@@ -26,6 +26,8 @@ from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_chan
 from caseflow_scoring.api import add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.assessment_page import add_assessment_page
+from caseflow_scoring.exempting import Window
+from caseflow_scoring.exemption_api import add_exemption_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.standing import run_standing
@@ -91,6 +93,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         """The indicators assessments score with: a closed month's as closed, else live."""
         return await served_document(app.state.pool, period, None, scoring, assessed=False)
     add_assessment_routes(app, settings, scoring.templates, numbers, directory)
+    add_exemption_routes(app, settings, Window(rules.calendar, settings.exemption_working_days))
     add_assessment_page(app)
     return app
 

@@ -22,6 +22,7 @@ from caseflow_scoring.months import served
 from caseflow_scoring.store.assessments import records_of
 from caseflow_scoring.store.cases import refused_by
 from caseflow_scoring.store.evaluations import manual_inputs
+from caseflow_scoring.store.exemptions import applications_dispatched, approved_before
 from caseflow_scoring.store.months import closed_month
 from caseflow_scoring.tallying import tallied
 
@@ -67,13 +68,15 @@ async def live_document(pool: asyncpg.Pool, name: str, period: Period, scoring: 
                         assessed: bool = True, conn: asyncpg.Connection | None = None) -> dict[str, Any]:
     """The document of `period` (named `name`), all read on `conn` when the caller holds one."""
     db = conn if conn is not None else pool
+    exemptions = await approved_before(db, period.end)
     indicators, crossing = await tallied(pool, period, scoring.rules, scoring.directory, scoring.schemes, fresh,
-                                         conn=conn)
+                                         conn=conn, exemptions=exemptions)
     manual = await manual_inputs(db, name)
     numbers = numbers_of(indicators, period, scoring.directory, scoring.schemes, manual, crossing)
     templates = None
     if assessed:
         templates = {t.id: (t, await records_of(db, t.id, name))
                      for t in scoring.templates.values() if t.applies_to(name)}
-    return period_document(period, numbers, await refused_by(db, period.as_of), assessed=templates,
+    applied = await applications_dispatched(db, period.start, period.end)
+    return period_document(period, numbers, await refused_by(db, period.as_of), assessed=templates, applied=applied,
                            unit_class=scoring.directory.unit_class)

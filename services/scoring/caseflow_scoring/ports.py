@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from caseflow.domain.alerts import Alert
 from caseflow.domain.assessment_records import Change, Record
+from caseflow.domain.exemption_requests import Application
 from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
 
@@ -79,3 +80,25 @@ class AssessmentRecords(Protocol):
 
 class AssessmentBooks(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[AssessmentRecords]: ...
+
+
+class ExemptionLedger(Protocol):
+    """Exemption applications, in one transaction."""
+
+    async def get_for_update(self, application_id: str) -> Application | None: ...
+
+    async def save(self, application: Application, changes: Sequence[Change]) -> None:
+        """Insert or replace the application's state, and append its new changes."""
+
+    async def open_for(self, application: Application) -> str | None:
+        """The id of a pending or approved application for the same assignment and kind, if any."""
+
+    async def assignments_of(self, case_id: str) -> list[tuple[str, int]]:
+        """(unit, dispatched_at) of the case's assignments, as scoring holds the case."""
+
+    async def period_closed(self, period: str) -> bool:
+        """Whether the month is closed, holding it open (shared) until the transaction ends."""
+
+
+class ExemptionLedgers(Protocol):
+    def transaction(self) -> AbstractAsyncContextManager[ExemptionLedger]: ...

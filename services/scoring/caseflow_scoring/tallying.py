@@ -12,6 +12,7 @@ from collections.abc import Hashable, Mapping, Sequence
 import asyncpg
 
 from caseflow.config.units import Directory
+from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Indicators, Period
 from caseflow.domain.period_tally import KeptContributions, PeriodTally
 from caseflow.domain.rules import Rules
@@ -81,18 +82,19 @@ CONTRIBUTIONS = Contributions()
 
 async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: Directory,
                   schemes: Mapping[str, Scheme], fresh: bool = False, conn: asyncpg.Connection | None = None,
-                  contributions: Contributions = CONTRIBUTIONS) -> tuple[Indicators, Indicators | None]:
+                  contributions: Contributions = CONTRIBUTIONS,
+                  exemptions: Exemptions = NONE) -> tuple[Indicators, Indicators | None]:
     """The period's indicators (and cross-month ones if a scheme asks) over its cases (read on `conn` if
     given). The counting runs off the event loop so that the consumer keeps taking snapshots meanwhile.
-    `fresh` (audits, closing) decodes and counts every case anew."""
+    `fresh` (audits, closing) decodes and counts every case anew; `exemptions`: the approved ones (§4a)."""
     cross_month = wants_cross_month(schemes)
-    tally = PeriodTally(period, rules, directory.units, directory.regions, cross_month)
+    tally = PeriodTally(period, rules, directory.units, directory.regions, cross_month, exemptions)
     if fresh:
         async for batch in case_batches(pool, period, fresh=True, conn=conn):
             await asyncio.to_thread(tally.add, batch)
         return await asyncio.to_thread(tally.indicators)
     # what a contribution depends on besides the case (the directory only adds zero rows)
-    kept = contributions.of((period, cross_month, rules.repeat_excluded_codes))
+    kept = contributions.of((period, cross_month, rules.repeat_excluded_codes, frozenset(exemptions.kinds.items())))
     async with kept.lock:
         met = kept.begin()
         async for batch in case_batches(pool, period, conn=conn):

@@ -19,6 +19,19 @@ from caseflow.instants import iso
 Assessed = Mapping[str, tuple[Template, Sequence[Record]]]  # template id -> (template, the period's records)
 
 
+class Applied(NamedTuple):
+    """An exemption application (rules §4a), as scoring keeps it or its export lists it."""
+
+    id: str
+    case_id: str
+    unit_id: str
+    dispatched_at: int  # epoch ms
+    kind: str
+    status: str  # approved | rejected | pending
+    reason: str = ""
+    files: tuple[str, ...] = ()  # evidence hashes (frozen with a closed month)
+
+
 class Refused(NamedTuple):
     """An event the rules refused (dispatch's dead letter; replay's rejection)."""
 
@@ -40,11 +53,13 @@ class InvalidLine(NamedTuple):
 
 def period_document(period: Period, numbers: Numbers, refused: Iterable[Refused] = (),
                     invalid: Iterable[InvalidLine] = (), assessed: Assessed | None = None,
-                    unit_class: Mapping[str, int] | None = None) -> dict[str, Any]:
+                    unit_class: Mapping[str, int] | None = None,
+                    applied: Iterable[Applied] | None = None) -> dict[str, Any]:
     """The period's document. `refused` in any order (listed by instant, then id, as rules §9 says);
     `assessed` None leaves the `assessments` part out (a replay given no records), else one part per
     template, its totals scored on this document's indicators (`unit_class` for templates that rank
-    within a class)."""
+    within a class). `applied`: the exemption applications (None leaves the `exemptions` part out);
+    those of assignments dispatched in the period are listed, by id."""
     document = numbers_document(period, numbers)
     document["rejected"] = [
         {"event_id": r.event_id, "case_id": r.case_id, "occurred_at": iso(r.at), "reason": r.reason,
@@ -55,6 +70,12 @@ def period_document(period: Period, numbers: Numbers, refused: Iterable[Refused]
     if assessed is not None:
         document["assessments"] = {t: assessment_section(template, document, records, unit_class or {})
                                    for t, (template, records) in sorted(assessed.items())}
+    if applied is not None:
+        document["exemptions"] = {
+            a.id: {"case_id": a.case_id, "unit_id": a.unit_id, "dispatched_at": iso(a.dispatched_at), "kind": a.kind,
+                   "status": a.status, "reason": a.reason,
+                   "files": list(a.files)}
+            for a in sorted(applied, key=lambda a: a.id) if period.start <= a.dispatched_at < period.end}
     return document
 
 

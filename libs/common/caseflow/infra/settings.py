@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     # operators are assessors (they record findings, grades, verify bonuses)
     assessment_approvers: str = ""
     assessment_appeal_days: int = 7  # scoring: days after approval in which the assessed party may appeal
+    # scoring: a month's exemption applications (核减, rules §4a) close at the end of this working day
+    # after the month, and their reasons ("code:label" pairs, comma separated)
+    exemption_working_days: int = Field(5, ge=1, le=31)
+    exemption_reasons: str = ("not_ours:不属于本单位职责,force_majeure:不可抗力,platform_error:平台误派或误操作,"
+                              "rework_not_ours:返工非本单位原因,other:其他")
     max_body_bytes: int = 5_000_000
     max_batch_events: int = 5000
     intake_store_timeout: float = 10.0  # intake: Kafka + PostgreSQL must take a request within this, else 503
@@ -74,6 +79,12 @@ class Settings(BaseSettings):
         """unit -> its token (CASEFLOW_UNIT_TOKENS)."""
         pairs = (item.split(":", 1) for item in self.unit_tokens.split(",") if ":" in item)
         return {unit.strip(): token.strip() for unit, token in pairs}
+
+    def exemption_reason_map(self) -> dict[str, str]:
+        """code -> label (CASEFLOW_EXEMPTION_REASONS)."""
+        pairs = (item.split(":", 1) for item in self.exemption_reasons.split(",") if item.strip())
+        return {code.strip(): (label.strip() if label else code.strip()) for code, label in
+                (pair if len(pair) == 2 else (pair[0], "") for pair in pairs)}
 
     def names(self, setting: str) -> set[str]:
         """The caller names listed in a comma-separated setting (operators, assessment_approvers)."""

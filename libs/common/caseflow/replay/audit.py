@@ -23,7 +23,7 @@ RATE_PARTS: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class Difference:
-    scope: str  # unit | region | rejected | assessment | record
+    scope: str  # unit | region | rejected | assessment | record | exemption
     id: str
     key: str  # an indicator key, scores.<scheme>.<score|rank|grade>, or an assessment's (total, items.<id>, status)
     expected: Any  # the replay (or the stored, closed result)
@@ -56,7 +56,20 @@ def compare(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Diff
         for id_ in sorted(set(rows_a) | set(rows_b)):
             a, b = _listing_flat(scheme, rows_a.get(id_, {})), _listing_flat(scheme, rows_b.get(id_, {}))
             out += _differing(scope, id_, a, b)
-    return out + _rejected_differences(expected, actual) + _assessment_differences(expected, actual)
+    return (out + _rejected_differences(expected, actual) + _assessment_differences(expected, actual)
+            + _exemption_differences(expected, actual))
+
+
+def _exemption_differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:
+    """Exemption applications (rules §4a) on one side only or differing in a field (scope `exemption`,
+    the application id): compared when both sides list them (a replay given --exemptions)."""
+    if "exemptions" not in expected or "exemptions" not in actual:
+        return []
+    left, right = expected["exemptions"], actual["exemptions"]
+    out: list[Difference] = []
+    for id_ in sorted(set(left) | set(right)):
+        out += _differing("exemption", id_, left.get(id_, {}), right.get(id_, {}))
+    return out
 
 
 def _assessment_differences(expected: Mapping[str, Any], actual: Mapping[str, Any]) -> list[Difference]:

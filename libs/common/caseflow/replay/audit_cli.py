@@ -14,7 +14,7 @@ from caseflow.evaluation.periods import PeriodError
 from caseflow.replay.assessed import add_assessment_arguments, with_scoring
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
+from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
 from caseflow.replay.loading import fold, replay_document
 from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
@@ -58,12 +58,14 @@ def render(diffs: list[Difference], header: str, left: str = "replay", right: st
     lines = [header]
     if not diffs:
         lines.append(f"VERDICT: MATCH — every indicator, score and rank of every unit and region, every listing, "
-                     f"every rejected event and every assessment total and record equals {right}.")
+                     f"every rejected event, every assessment total and record and every exemption equals {right}.")
         return "\n".join(lines) + "\n"
     units = {d.id for d in diffs if d.scope == "unit"}
     regions = {d.id for d in diffs if d.scope == "region"}
-    also = {scope: len({d.id for d in diffs if d.scope == scope}) for scope in ("rejected", "assessment", "record")}
-    named = {"rejected": "rejected event(s)", "assessment": "assessment total(s)", "record": "assessment record(s)"}
+    also = {scope: len({d.id for d in diffs if d.scope == scope}) for scope in ("rejected", "assessment", "record",
+                                                                              "exemption")}
+    named = {"rejected": "rejected event(s)", "assessment": "assessment total(s)", "record": "assessment record(s)",
+             "exemption": "exemption application(s)"}
     lines.append(f"VERDICT: {len(diffs)} DIFFERENCE(S) in {len(units)} unit(s) and {len(regions)} region(s)"
                  + "".join(f", {n} {named[scope]}" for scope, n in also.items() if n))
     for d in diffs:
@@ -82,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         client = ScoringClient(args.scoring_url, args.api_key)
         assessed = with_scoring(args, args.period, client)
         replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
-                                   args.workers, not args.no_progress, assessed, exemptions_from(args))
+                                   args.workers, not args.no_progress, assessed, exemptions_from(args),
+                                   applied_from(args))
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:

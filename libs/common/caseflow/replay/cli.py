@@ -19,7 +19,7 @@ from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
-from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
+from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
 from caseflow.replay.loading import compute
 from caseflow.replay.output import as_document, to_csv, to_table
 from caseflow.replay.sources import Source, SourceError, add_source_arguments, source_from_args
@@ -96,13 +96,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"caseflow replay: {exc}", file=sys.stderr)
         return 2
     if args.format == "json":
-        sys.stdout.buffer.write(orjson.dumps(as_document(result, assessed or None, directory.unit_class),
+        sys.stdout.buffer.write(orjson.dumps(as_document(result, assessed or None, directory.unit_class,
+                                                         applied_from(args)),
                                              option=orjson.OPT_INDENT_2) + b"\n")
     elif args.format == "csv":
         sys.stdout.write(to_csv(result))
     else:
         sys.stdout.write(to_table(result, directory))
-        document = as_document(result, assessed or None, directory.unit_class)
+        document = as_document(result, assessed or None, directory.unit_class,
+                                                         applied_from(args))
         for template_id, part in document.get("assessments", {}).items():
             totals = ", ".join(f"{s} {v['total']:g}" for s, v in part["totals"].items())
             sys.stdout.write(f"\n{template_id}: {totals}\n")

@@ -15,6 +15,7 @@ import msgspec
 
 from caseflow.config.schemes import ConfigError
 from caseflow.domain.exemptions import KINDS, NONE, Exemptions, approved
+from caseflow.evaluation.document import Applied
 from caseflow.evaluation.periods import PeriodError, parse_instant
 
 STATUSES = ("approved", "rejected", "pending")
@@ -27,6 +28,8 @@ class Entry(msgspec.Struct, forbid_unknown_fields=False):
     kind: str
     status: str
     id: str = ""
+    reason: str = ""
+    files: list[str] = msgspec.field(default_factory=list)
 
 
 class ExportFile(msgspec.Struct, forbid_unknown_fields=False):
@@ -44,8 +47,19 @@ def exemptions_from(args: argparse.Namespace) -> Exemptions:
     return read_exemptions(args.exemptions) if getattr(args, "exemptions", None) else NONE
 
 
+def applied_from(args: argparse.Namespace) -> list[Applied] | None:
+    """Every application of the export file (the document's `exemptions` part), None without one."""
+    return read_applications(args.exemptions) if getattr(args, "exemptions", None) else None
+
+
 def read_exemptions(path: Path) -> Exemptions:
     """The approved exemptions of an export file; ConfigError names the file, the entry and the field."""
+    return approved((a.case_id, a.unit_id, a.dispatched_at, a.kind) for a in read_applications(path)
+                    if a.status == "approved")
+
+
+def read_applications(path: Path) -> list[Applied]:
+    """Every application of an export file, checked; ConfigError names the file, the entry and the field."""
     try:
         found = msgspec.json.decode(path.read_bytes(), type=ExportFile)
     except OSError as exc:
@@ -55,7 +69,7 @@ def read_exemptions(path: Path) -> Exemptions:
             from exc
     except msgspec.DecodeError as exc:
         raise ConfigError(f"--exemptions {path}: not JSON: {exc}") from exc
-    decided = []
+    out = []
     for n, entry in enumerate(found.exemptions):
         where = f"--exemptions {path}: exemptions[{n}]" + (f" ({entry.id})" if entry.id else "")
         if entry.kind not in KINDS:
@@ -66,6 +80,7 @@ def read_exemptions(path: Path) -> Exemptions:
             at = parse_instant(entry.dispatched_at, "dispatched_at")
         except PeriodError as exc:
             raise ConfigError(f"{where}.dispatched_at: {exc}") from exc
-        if entry.status == "approved":
-            decided.append((entry.case_id, entry.unit_id, at, entry.kind))
-    return approved(decided)
+        name = entry.id or f"{entry.case_id}/{entry.unit_id}/{entry.dispatched_at}/{entry.kind}"
+        out.append(Applied(name, entry.case_id, entry.unit_id, at, entry.kind, entry.status, entry.reason,
+                           tuple(entry.files)))
+    return out

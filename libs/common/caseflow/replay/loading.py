@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tqdm import tqdm
@@ -15,7 +15,7 @@ from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
-from caseflow.evaluation.document import Assessed
+from caseflow.evaluation.document import Applied, Assessed
 from caseflow.replay import parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
 from caseflow.replay.line_bucket import BOM
@@ -156,8 +156,9 @@ def compute_periods(source: Source, periods: Sequence[Period], rules: Rules, dir
 
 def replay_document(source: Source, period: Period, rules: Rules, directory: Directory, schemes: Mapping[str, Scheme],
                     manual: Mapping[str, Mapping[str, float]], workers: int, progress: bool,
-                    assessed: Assessed | None = None, exemptions: Exemptions = NONE) -> dict[str, Any]:
+                    assessed: Assessed | None = None, exemptions: Exemptions = NONE,
+                    applied: Iterable[Applied] | None = None) -> dict[str, Any]:
     """The period's document from a source, `rejected` and the `assessed` templates included (what audit
     and close-month compare with scoring), computed as replay computes it (`compute`: buckets, workers)."""
     return as_document(compute(source, period, rules, directory, schemes, workers, progress, manual, exemptions),
-                       assessed, directory.unit_class)
+                       assessed, directory.unit_class, applied)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -12,7 +12,7 @@ import orjson
 from caseflow.config.units import Directory
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
-from caseflow.evaluation.document import Assessed, InvalidLine, Refused, period_document
+from caseflow.evaluation.document import Applied, Assessed, InvalidLine, Refused, period_document
 from caseflow.evaluation.evaluate import Numbers
 from caseflow.replay.engine import ReplayResult
 
@@ -36,13 +36,14 @@ CLASS_ZH = {1: "一类", 2: "二类", 3: "三类"}
 
 
 def as_document(result: ReplayResult, assessed: Assessed | None = None,
-                unit_class: Mapping[str, int] | None = None) -> dict[str, Any]:
+                unit_class: Mapping[str, int] | None = None, applied: Iterable[Applied] | None = None
+                ) -> dict[str, Any]:
     """The replay's period document (evaluation.document), with each template given in `assessed` (None:
-    no `assessments` part)."""
+    no `assessments` part) and the exemption applications `applied` (None: no `exemptions` part)."""
     refused = (Refused(r.event_id, r.case_id, r.at, r.reason, r.detail) for r in result.rejected)
     invalid = (InvalidLine(inv.event_id, inv.case_id, seq + 1, inv.describe()) for seq, inv in result.invalid)
     return period_document(result.period, Numbers(result.indicators, result.scores, result.listings), refused,
-                           invalid, assessed, unit_class)
+                           invalid, assessed, unit_class, applied)
 
 
 def to_json(result: ReplayResult) -> bytes:

@@ -1,0 +1,65 @@
+"""Use case: exemption applications (核减, rules §4a) — a unit applies for one of its assignments, the
+command centre approves or rejects. The rules are the core's (`domain.exemption_requests`); here they
+are applied to the stored application inside one transaction that also holds the month open (a month
+being closed waits, a closed month refuses), its changes kept with it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from caseflow.domain.assessment_records import Actor, Refusal
+from caseflow.domain.calendar import WorkingCalendar
+from caseflow.domain.exemption_requests import Application, apply_for, decide, window_end
+from caseflow.evaluation.periods import month_bounds
+from caseflow_scoring.ports import ExemptionLedgers
+
+
+class UnknownApplication(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Window:
+    """When a month's applications close: the end of its `working_days`-th working day after the month."""
+
+    calendar: WorkingCalendar
+    working_days: int = 5
+
+    def closes_at(self, period: str) -> int:
+        return window_end(self.calendar, month_bounds(period)[1], self.working_days)
+
+
+async def apply_on_request(ledgers: ExemptionLedgers, draft: Application, actor: Actor, now: int, window: Window,
+                           reasons: Mapping[str, str]) -> Application | Refusal:
+    async with ledgers.transaction() as ledger:
+        if await ledger.period_closed(draft.period):
+            return _closed(draft.period)
+        made = apply_for(draft, actor, now, window.closes_at(draft.period), reasons,
+                         await ledger.assignments_of(draft.case_id))
+        if isinstance(made, Refusal):
+            return made
+        if (open_one := await ledger.open_for(made)) is not None:
+            return Refusal(f"application {open_one} for this assignment and kind is pending or approved already")
+        await ledger.save(made, made.history)
+    return made
+
+
+async def decide_on_request(ledgers: ExemptionLedgers, application_id: str, action: str, actor: Actor, why: str,
+                            now: int) -> Application | Refusal:
+    async with ledgers.transaction() as ledger:
+        application = await ledger.get_for_update(application_id)
+        if application is None:
+            raise UnknownApplication(application_id)
+        if await ledger.period_closed(application.period):
+            return _closed(application.period)
+        decided = decide(application, action, actor, why, now)
+        if isinstance(decided, Application):
+            if decided.status == "approved" and (open_one := await ledger.open_for(decided)) not in (None, decided.id):
+                return Refusal(f"application {open_one} for this assignment and kind is pending or approved already")
+            await ledger.save(decided, decided.history[len(application.history):])
+        return decided
+
+
+def _closed(period: str) -> Refusal:
+    return Refusal(f"{period} is closed: its exemptions are frozen with the month (docs/rules.md §10)")
