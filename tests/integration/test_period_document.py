@@ -94,7 +94,7 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
         assert isinstance(made, Application)
         assert isinstance(await decide_on_request(ledgers, "e1", "approve", APPROVER, "属实", now), Application)
         applied = [Applied("e1", case.case_id, "U-001", case.assignments[0].dispatched_at, "exclude", "approved",
-                           "not_ours")]
+                           "not_ours", (), "wang", "属实")]
         exemptions = approved([(case.case_id, "U-001", case.assignments[0].dispatched_at, "exclude")])
 
         api = comparable(await period_numbers(pool, "2026-10", NOW, scoring))

@@ -10,6 +10,10 @@ import orjson
 import pytest
 from openpyxl import load_workbook
 
+from caseflow.domain.rules import Rules
+from caseflow.evaluation.periods import month_bounds
+from caseflow.instants import iso
+from caseflow.replay.engine import CaseBook
 from caseflow.sample.generate import Shape, generate, units_yaml
 from tests.unit.test_replay_cli import caseflow
 
@@ -183,3 +187,34 @@ def test_a_region_on_trial_is_shown_as_such(months: tuple[Path, Path, Path], tmp
     assert regions["R-01"]["立案率 目标 target ≥70%"] == "进度 progress"  # zhejiang: no trials, judges years
     page = (tmp_path / "t-charts" / "report.html").read_text("utf-8")
     assert page.count("试运行") == 1 and "进度" in page
+
+
+def test_exemptions_sheet_and_page_list_every_application(months: tuple[Path, Path, Path], tmp_path: Path,
+                                                          rules: Rules) -> None:
+    """With the export of GET /v1/exemptions/{period}/export, the approved exemption changes the numbers
+    (as replay --exemptions computes them), and the sheet and page list every application and decision."""
+    events, units, _ = months
+    book = CaseBook(rules)
+    for seq, line in enumerate(events.read_bytes().splitlines()):
+        book.add_raw(line, seq)
+    start, end = month_bounds("2026-10")
+    case, a = next((c, a) for c in book.cases() for a in c.assignments
+                   if start <= a.dispatched_at < end and a.returned_at is None)
+    entry = {"case_id": case.case_id, "unit_id": a.unit, "dispatched_at": iso(a.dispatched_at), "reason": "not_ours"}
+    (tmp_path / "exemptions.json").write_bytes(orjson.dumps({"period": "2026-10", "exemptions": [
+        {**entry, "id": "E-1", "kind": "exclude", "status": "approved", "decided_by": "chief", "decision": "属实"},
+        {**entry, "id": "E-2", "kind": "rework", "status": "rejected", "decided_by": "chief", "decision": "无据"}]}))
+    out = caseflow("report", "--input", events, "--units", units, "--period", "2026-10", "--scheme", "county-interim",
+                   "--out", tmp_path / "report.xlsx", "--exemptions", tmp_path / "exemptions.json")
+    assert out.returncode == 0, out.stderr
+    wb = load_workbook(tmp_path / "report.xlsx")
+    listed = rows(wb["核减 exemptions"], 2)
+    assert [(r["申请编号 id"], r["类型 kind"], r["状态 status"], r["审核意见 decision"]) for r in listed] == [
+        ("E-1", "案件核减", "已批准", "属实"), ("E-2", "返工核减", "已驳回", "无据")]
+    replayed = orjson.loads(caseflow("replay", "--input", events, "--units", units, "--period", "2026-10",
+                                     "--exemptions", tmp_path / "exemptions.json").stdout)
+    assert replayed["units"][a.unit]["exempted"] == 1 and set(replayed["exemptions"]) == {"E-1", "E-2"}
+    indicators = {r["单位 unit"]: r for r in rows(wb["指标 indicators"], 1)}
+    assert indicators[a.unit]["核减数 exempted"] == 1
+    page = (tmp_path / "report-charts" / "report.html").read_text("utf-8")
+    assert "<h2>核减 exemptions</h2>" in page and "已驳回" in page and case.case_id in page

@@ -16,8 +16,11 @@ from pydantic import BaseModel, Field
 
 from caseflow.domain.assessment_records import Record
 from caseflow.evaluation.assessments import awaiting, frozen_record
+from caseflow.evaluation.document import Applied, exemptions_part
+from caseflow.evaluation.periods import month_bounds
 from caseflow_scoring.store import months as store
 from caseflow_scoring.store.assessments import records_in
+from caseflow_scoring.store.exemptions import applications_dispatched
 
 
 class CloseRequest(BaseModel):
@@ -33,13 +36,14 @@ class CloseRefused(Exception):
         self.status, self.detail = status, detail
 
 
-CANONICAL_KEYS = ("period", "units", "regions", "listings", "assessments")
+CANONICAL_KEYS = ("period", "units", "regions", "listings", "assessments", "exemptions")
 
 
 def canonical(document: dict[str, Any]) -> bytes:
-    """The frozen part of a period document (months closed before listings or assessments existed have
-    none of them)."""
-    return orjson.dumps({k: document[k] for k in CANONICAL_KEYS if k in document}, option=orjson.OPT_SORT_KEYS)
+    """The frozen part of a period document (months closed before listings, assessments or exemptions
+    existed have none of them; a month without exemption applications has no `exemptions` part)."""
+    kept = {k: document[k] for k in CANONICAL_KEYS if k in document and (k != "exemptions" or document[k])}
+    return orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)
 
 
 def content_hash(document: dict[str, Any]) -> str:
@@ -61,6 +65,8 @@ async def close_month(pool: asyncpg.Pool, period: str, body: CloseRequest, live:
     async with store.closing(pool, period) as conn:
         records = await records_in(conn, period)
         _check_records(records, body.document)
+        start, end = month_bounds(period)
+        _check_exemptions(period, await applications_dispatched(conn, start, end), body.document)
         record = await store.insert_closed(conn, period, canonical(body.document), digest, schemes_live, versions,
                                            body.source, who)
     if record is None:
@@ -84,6 +90,20 @@ def _check_records(records: list[Record], document: dict[str, Any]) -> None:
     if changed:
         raise CloseRefused(409, {"error": "assessment records changed since the replay read them; run "
                                           "close-month again", "templates": changed})
+
+
+def _check_exemptions(period: str, applied: list[Applied], document: dict[str, Any]) -> None:
+    """No application waits for a decision, and they are those the replay applied (under the closing lock)."""
+    waiting = sorted(a.id for a in applied if a.status == "pending")
+    if waiting:
+        raise CloseRefused(409, {"error": "exemption applications wait for a decision (approve or reject) before "
+                                          "the month closes", "exemptions": waiting})
+    now = exemptions_part(applied, *month_bounds(period))
+    sent = document.get("exemptions") or {}
+    changed = sorted(k for k in set(now) | set(sent) if now.get(k) != sent.get(k))
+    if changed:
+        raise CloseRefused(409, {"error": "exemption applications changed since the replay read them (or the "
+                                          "replay was given others); run close-month again", "exemptions": changed})
 
 
 def _summary(record: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -30,6 +30,8 @@ class Applied(NamedTuple):
     status: str  # approved | rejected | pending
     reason: str = ""
     files: tuple[str, ...] = ()  # evidence hashes (frozen with a closed month)
+    decided_by: str = ""
+    decision: str = ""  # the command centre's reason
 
 
 class Refused(NamedTuple):
@@ -71,12 +73,16 @@ def period_document(period: Period, numbers: Numbers, refused: Iterable[Refused]
         document["assessments"] = {t: assessment_section(template, document, records, unit_class or {})
                                    for t, (template, records) in sorted(assessed.items())}
     if applied is not None:
-        document["exemptions"] = {
-            a.id: {"case_id": a.case_id, "unit_id": a.unit_id, "dispatched_at": iso(a.dispatched_at), "kind": a.kind,
-                   "status": a.status, "reason": a.reason,
-                   "files": list(a.files)}
-            for a in sorted(applied, key=lambda a: a.id) if period.start <= a.dispatched_at < period.end}
+        document["exemptions"] = exemptions_part(applied, period.start, period.end)
     return document
+
+
+def exemptions_part(applied: Iterable[Applied], start: int, end: int) -> dict[str, Any]:
+    """The applications for assignments dispatched in [start, end), by id, as the document lists them."""
+    return {a.id: {"case_id": a.case_id, "unit_id": a.unit_id, "dispatched_at": iso(a.dispatched_at), "kind": a.kind,
+                   "status": a.status, "reason": a.reason, "files": list(a.files), "decided_by": a.decided_by,
+                   "decision": a.decision}
+            for a in sorted(applied, key=lambda a: a.id) if start <= a.dispatched_at < end}
 
 
 def numbers_document(period: Period, numbers: Numbers) -> dict[str, Any]:

@@ -14,9 +14,9 @@ from caseflow.evaluation.periods import PeriodError
 from caseflow.replay.assessed import add_assessment_arguments, with_scoring
 from caseflow.replay.audit import Difference, cases_behind, compare
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
+from caseflow.replay.exempted import add_exemption_arguments, approved_of
 from caseflow.replay.loading import fold, replay_document
-from caseflow.replay.scoring_client import ScoringClient, ScoringError
+from caseflow.replay.scoring_client import ScoringClient, ScoringError, applications_for
 from caseflow.replay.sources import SourceError
 
 EXAMPLES = """examples:
@@ -83,9 +83,9 @@ def run(args: argparse.Namespace) -> int:
         period, directory, rules, schemes, source = load_config(args)
         client = ScoringClient(args.scoring_url, args.api_key)
         assessed = with_scoring(args, args.period, client)
+        applied = applications_for(args, client, args.period)
         replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
-                                   args.workers, not args.no_progress, assessed, exemptions_from(args),
-                                   applied_from(args))
+                                   args.workers, not args.no_progress, assessed, approved_of(applied or []), applied)
         live = client.period(args.period, args.as_of)
         diffs = compare(replayed, live)
         if diffs:

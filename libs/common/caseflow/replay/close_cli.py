@@ -11,9 +11,9 @@ from caseflow.replay.assessed import add_assessment_arguments, with_scoring
 from caseflow.replay.audit import compare
 from caseflow.replay.audit_cli import add_scoring_arguments, render
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
+from caseflow.replay.exempted import add_exemption_arguments, approved_of
 from caseflow.replay.loading import replay_document
-from caseflow.replay.scoring_client import ScoringClient, ScoringError
+from caseflow.replay.scoring_client import ScoringClient, ScoringError, applications_for
 from caseflow.replay.sources import SourceError
 from caseflow.version import code_version
 
@@ -58,9 +58,9 @@ def run(args: argparse.Namespace) -> int:
             return 0
         period, directory, rules, schemes, source = load_config(args)
         assessed = with_scoring(args, args.month, client)
+        applied = applications_for(args, client, args.month)
         replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.month),
-                                   args.workers, not args.no_progress, assessed, exemptions_from(args),
-                                   applied_from(args))
+                                   args.workers, not args.no_progress, assessed, approved_of(applied or []), applied)
         if closed is not None:
             diffs = compare(closed["document"], replayed)
             sys.stdout.write(_show_closed(closed))

@@ -9,6 +9,7 @@ Only `approved` entries count; an entry naming no assignment changes nothing (th
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 import msgspec
@@ -30,6 +31,8 @@ class Entry(msgspec.Struct, forbid_unknown_fields=False):
     id: str = ""
     reason: str = ""
     files: list[str] = msgspec.field(default_factory=list)
+    decided_by: str = ""
+    decision: str = ""
 
 
 class ExportFile(msgspec.Struct, forbid_unknown_fields=False):
@@ -40,7 +43,8 @@ class ExportFile(msgspec.Struct, forbid_unknown_fields=False):
 def add_exemption_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--exemptions", type=Path, metavar="FILE",
                    help="the period's exemptions (核减) as exported by scoring (GET /v1/exemptions/PERIOD/export): "
-                        "the approved ones apply (rules §4a)")
+                        "the approved ones apply (rules §4a); audit and close-month read scoring's export "
+                        "when it is not given")
 
 
 def exemptions_from(args: argparse.Namespace) -> Exemptions:
@@ -54,33 +58,43 @@ def applied_from(args: argparse.Namespace) -> list[Applied] | None:
 
 def read_exemptions(path: Path) -> Exemptions:
     """The approved exemptions of an export file; ConfigError names the file, the entry and the field."""
-    return approved((a.case_id, a.unit_id, a.dispatched_at, a.kind) for a in read_applications(path)
-                    if a.status == "approved")
+    return approved_of(read_applications(path))
 
 
 def read_applications(path: Path) -> list[Applied]:
     """Every application of an export file, checked; ConfigError names the file, the entry and the field."""
     try:
-        found = msgspec.json.decode(path.read_bytes(), type=ExportFile)
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read --exemptions {path}: {exc.strerror}") from exc
+    return parse_export(data, f"--exemptions {path}")
+
+
+def parse_export(data: bytes, where: str) -> list[Applied]:
+    """Every application of an export (a file, or scoring's answer), checked; ConfigError names `where`,
+    the entry and the field."""
+    try:
+        found = msgspec.json.decode(data, type=ExportFile)
     except msgspec.ValidationError as exc:
-        raise ConfigError(f"--exemptions {path}: {exc} (expected the export of GET /v1/exemptions/PERIOD/export)") \
-            from exc
+        raise ConfigError(f"{where}: {exc} (expected the export of GET /v1/exemptions/PERIOD/export)") from exc
     except msgspec.DecodeError as exc:
-        raise ConfigError(f"--exemptions {path}: not JSON: {exc}") from exc
+        raise ConfigError(f"{where}: not JSON: {exc}") from exc
     out = []
     for n, entry in enumerate(found.exemptions):
-        where = f"--exemptions {path}: exemptions[{n}]" + (f" ({entry.id})" if entry.id else "")
+        at_entry = f"{where}: exemptions[{n}]" + (f" ({entry.id})" if entry.id else "")
         if entry.kind not in KINDS:
-            raise ConfigError(f"{where}.kind {entry.kind!r}: expected one of {', '.join(KINDS)}")
+            raise ConfigError(f"{at_entry}.kind {entry.kind!r}: expected one of {', '.join(KINDS)}")
         if entry.status not in STATUSES:
-            raise ConfigError(f"{where}.status {entry.status!r}: expected one of {', '.join(STATUSES)}")
+            raise ConfigError(f"{at_entry}.status {entry.status!r}: expected one of {', '.join(STATUSES)}")
         try:
             at = parse_instant(entry.dispatched_at, "dispatched_at")
         except PeriodError as exc:
-            raise ConfigError(f"{where}.dispatched_at: {exc}") from exc
+            raise ConfigError(f"{at_entry}.dispatched_at: {exc}") from exc
         name = entry.id or f"{entry.case_id}/{entry.unit_id}/{entry.dispatched_at}/{entry.kind}"
         out.append(Applied(name, entry.case_id, entry.unit_id, at, entry.kind, entry.status, entry.reason,
-                           tuple(entry.files)))
+                           tuple(entry.files), entry.decided_by, entry.decision))
     return out
+
+
+def approved_of(applied: Sequence[Applied]) -> Exemptions:
+    return approved((a.case_id, a.unit_id, a.dispatched_at, a.kind) for a in applied if a.status == "approved")

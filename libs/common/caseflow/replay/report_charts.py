@@ -14,7 +14,7 @@ from matplotlib import font_manager
 
 from caseflow.domain.indicator_keys import REGION_KEYS
 from caseflow.replay.output import CLASS_ZH, REGION_ZH
-from caseflow.replay.report_data import Report, region_verdict
+from caseflow.replay.report_data import EXEMPTION_HEAD, Report, exemption_rows, region_verdict
 
 logging.getLogger("matplotlib").setLevel(logging.WARNING)
 
@@ -143,6 +143,11 @@ def write_charts(report: Report, out: Path) -> list[Path]:
         parts.append(f"<tr><td>{e(region)}</td>{cells}</tr>")
     parts.append("</table></div>")
     parts += [f"<h2>{e(_title(p.stem))}</h2><img src='{e(p.name)}' alt='{e(p.stem)}'>" for p in pngs]
+    if report.applied:
+        parts.append("<h2>核减 exemptions</h2><p>只有已批准的核减计入指标。</p><div class='wide'><table><tr>"
+                     + "".join(f"<th>{e(h)}</th>" for h in EXEMPTION_HEAD) + "</tr>")
+        parts += ["<tr>" + "".join(f"<td>{e(str(v))}</td>" for v in row) + "</tr>" for row in exemption_rows(report)]
+        parts.append("</table></div>")
     page = out / "report.html"
     page.write_text("\n".join(parts), "utf-8")
     return [*pngs, page]

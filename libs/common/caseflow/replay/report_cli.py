@@ -13,7 +13,7 @@ from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
 from caseflow.replay.cli import add_config_arguments, load_config
-from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
+from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
 from caseflow.replay.loading import compute_periods
 from caseflow.replay.output import as_document
 from caseflow.replay.report_data import (
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         name=args.period, periods=wanted, scheme=scheme, current=current, previous=results[wanted.previous],
         last_year=results[wanted.last_year], trend=[(m, results[m]) for m in wanted.trend],
         ranking=ranking(current, scheme, directory, {}), region_targets=region_targets(schemes),
-        unit_class=directory.unit_class, overdue=overdue, reworked=reworked)
+        unit_class=directory.unit_class, overdue=overdue, reworked=reworked, applied=applied_from(args) or [])
     about = {
         "考核周期 period": f"{iso(period.start)} .. {iso(period.end)}", "统计截止 as-of": iso(period.as_of),
         "考核办法 scheme": f"{scheme.name} ({scheme.id}) version {scheme_version(scheme)}",
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        document = as_document(current, assessed or None, directory.unit_class)
+        document = as_document(current, assessed or None, directory.unit_class, report.applied or None)
         sheets = {t: (template, document["assessments"][t]) for t, (template, _) in assessed.items()}
         write_workbook(report, args.out, about, sheets, directory.names, directory.unit_class)
         charts = write_charts(report, args.charts or args.out.with_name(args.out.stem + "-charts"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from caseflow.config.units import Directory
@@ -14,7 +14,9 @@ from caseflow.domain import asof
 from caseflow.domain.indicators import Period
 from caseflow.domain.schemes import Scheme, TermResult, term_results
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.document import Applied
 from caseflow.evaluation.periods import month_bounds
+from caseflow.instants import iso
 from caseflow.replay.engine import ReplayResult
 
 TREND_MONTHS = 6
@@ -97,6 +99,25 @@ class Report:
     unit_class: Mapping[str, int]
     overdue: list[CaseLine]
     reworked: list[CaseLine]
+    applied: list[Applied] = field(default_factory=list)  # the exemption applications (--exemptions)
+
+
+KIND_ZH = {"exclude": "案件核减", "on_time": "超期核减", "rework": "返工核减"}
+STATUS_ZH = {"approved": "已批准", "rejected": "已驳回", "pending": "待审核"}
+
+
+def exemption_rows(report: Report) -> list[list[str]]:
+    """The report's period's exemption applications, one row each: id, unit, case, dispatched, kind, reason,
+    status, who decided and why."""
+    start, end = report.current.period.start, report.current.period.end
+    return [[a.id, a.unit_id, a.case_id, iso(a.dispatched_at), KIND_ZH.get(a.kind, a.kind), a.reason,
+             STATUS_ZH.get(a.status, a.status), a.decided_by, a.decision]
+            for a in sorted(report.applied, key=lambda a: (a.unit_id, a.dispatched_at, a.id))
+            if start <= a.dispatched_at < end]
+
+
+EXEMPTION_HEAD = ["申请编号 id", "单位 unit", "案件 case", "派遣时间 dispatched", "类型 kind", "原因 reason",
+                  "状态 status", "审核人 decided by", "审核意见 decision"]
 
 
 def shift_month(month: str, by: int) -> str:

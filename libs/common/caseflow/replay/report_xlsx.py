@@ -18,7 +18,7 @@ from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.instants import iso
 from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
 from caseflow.replay.report_assessments import add_assessment_sheets
-from caseflow.replay.report_data import Report, change, region_verdict
+from caseflow.replay.report_data import EXEMPTION_HEAD, Report, change, exemption_rows, region_verdict
 
 PCT, SCORE, INT = "0.00%", "0.00", "0"
 HEAD = Font(bold=True)
@@ -167,5 +167,8 @@ def write_workbook(report: Report, out: Path, about: dict[str, str],
     _cases(wb, "超期案件 overdue", report.overdue)
     _cases(wb, "返工案件 reworked", report.reworked)
     add_assessment_sheets(wb, assessments or {}, names or {}, unit_class or {}, _sheet)
+    if report.applied:
+        _sheet(wb, "核减 exemptions", EXEMPTION_HEAD, exemption_rows(report), [None] * len(EXEMPTION_HEAD),
+               "每一条核减申请及其审核结果；只有已批准的计入指标 (rules §4a)")
     _sheet(wb, "说明 about", ["项目 item", "内容 value"], [[k, v] for k, v in about.items()], [None, None])
     wb.save(out)

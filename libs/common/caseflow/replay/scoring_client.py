@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from caseflow.contract.snapshot import decode_case
 from caseflow.domain.assessment_records import Record
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.assessments import RecordsFile
+from caseflow.evaluation.document import Applied
+from caseflow.replay.exempted import parse_export, read_applications
 
 
 class ScoringError(RuntimeError):
@@ -66,6 +69,14 @@ class ScoringClient:
                                f"{_detail(response)}")
         return msgspec.json.decode(response.content, type=RecordsFile).records
 
+    def exemptions(self, period: str) -> list[Applied]:
+        """A month's exemption applications as scoring exports them (GET /v1/exemptions/{period}/export)."""
+        response = self._call("GET", f"/v1/exemptions/{period}/export")
+        if response.status_code >= 400:
+            raise ScoringError(f"scoring answered {response.status_code} to the exemptions export: "
+                               f"{_detail(response)}")
+        return parse_export(response.content, f"scoring's exemptions export of {period}")
+
     def month(self, name: str) -> dict[str, Any] | None:
         response = self._call("GET", f"/v1/months/{name}")
         if response.status_code == 404:
@@ -79,6 +90,29 @@ class ScoringClient:
         response = self._call("POST", f"/v1/months/{name}/close", content=orjson.dumps(body),
                               headers={"Content-Type": "application/json"})
         return response.status_code, response.json()
+
+
+def applications_for(args: Any, client: ScoringClient, period: str) -> list[Applied] | None:
+    """The exemption applications audit and close-month apply: `--exemptions FILE` when given, else scoring's
+    export of each month of a named period (people's decisions, read from scoring like the manual
+    evaluations); None for a period that is no named day, month, quarter or year."""
+    if getattr(args, "exemptions", None):
+        return read_applications(args.exemptions)
+    months = _months_of(period)
+    if months is None:
+        return None
+    return [a for month in months for a in client.exemptions(month)]
+
+
+def _months_of(period: str) -> list[str] | None:
+    if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", period):
+        return [period[:7]]
+    if quarter := re.fullmatch(r"(\d{4})-Q([1-4])", period):
+        year, q = quarter.groups()
+        return [f"{year}-{m:02d}" for m in range(3 * int(q) - 2, 3 * int(q) + 1)]
+    if re.fullmatch(r"\d{4}", period):
+        return [f"{period}-{m:02d}" for m in range(1, 13)]
+    return None
 
 
 def _detail(response: httpx.Response) -> str:

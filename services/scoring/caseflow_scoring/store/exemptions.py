@@ -88,7 +88,8 @@ async def applications_dispatched(db_: asyncpg.Pool | asyncpg.Connection, start:
     out = []
     for r in rows:
         a = _DECODE.decode(r["application"])
-        out.append(Applied(a.id, a.case_id, a.unit_id, a.dispatched_at, a.kind, a.status, a.reason, a.files))
+        out.append(Applied(a.id, a.case_id, a.unit_id, a.dispatched_at, a.kind, a.status, a.reason, a.files,
+                           a.decided_by, a.decision))
     return out
 
 
