@@ -44,19 +44,24 @@ KEY = "bench-key"
 
 
 def ask(urls: dict[str, str], stop: threading.Event, times: dict[str, list[float]], errors: list[str],
-        count: int | None = None) -> None:
-    """One request after another to each URL until `stop` (or `count` rounds)."""
+        count: int | None = None, ages: list[float] | None = None) -> None:
+    """One request after another to each URL until `stop` (or `count` rounds). `ages`: for each scoring
+    answer, how old its document was (0 when computed for the request; `served.age_seconds` when the
+    replica, catching up, answered with the document of a few seconds ago)."""
     rounds = 0
     with httpx.Client(timeout=60, headers={"X-API-Key": KEY}) as client:
         while not stop.is_set() and (count is None or rounds < count):
             for name, url in urls.items():
                 began = time.perf_counter()
                 try:
-                    client.get(url).raise_for_status()
+                    answer = client.get(url)
+                    answer.raise_for_status()
                 except httpx.HTTPError as exc:
                     errors.append(f"{name}: {exc!r}")
                     continue
                 times[name].append(time.perf_counter() - began)
+                if ages is not None and name.startswith("scoring"):
+                    ages.append((orjson.loads(answer.content).get("served") or {}).get("age_seconds", 0.0))
             rounds += 1
             time.sleep(0.1)
 
@@ -104,7 +109,8 @@ def main() -> int:
             busy = {name: [] for name in urls}
             errors: list[str] = []
             stop = threading.Event()
-            asker = threading.Thread(target=ask, args=(urls, stop, busy, errors))
+            ages: list[float] = []
+            asker = threading.Thread(target=ask, args=(urls, stop, busy, errors), kwargs={"ages": ages})
             began = time.perf_counter()
             asker.start()
             while not asyncio.run(caught_up(db, args.cases, alerts_too=False)):
@@ -125,6 +131,10 @@ def main() -> int:
               "cases": args.cases, "month": month, "pool": args.pool, "catch_up_seconds": catch_up,
               "during_catch_up": {n: figures(t) for n, t in busy.items()},
               "quiet_baseline": {n: figures(t) for n, t in quiet.items()},
+              "scoring_document_age_during_catch_up": {
+                  "served_recent": sum(a > 0 for a in ages), "computed": sum(a == 0 for a in ages),
+                  "p50_s": statistics.median(ages) if ages else None,
+                  "p99_s": quantile(ages, 0.99) if ages else None, "max_s": max(ages, default=None)},
               "errors": errors[:20], "machine": platform.platform(), "cpus": os.cpu_count()}
     print(f"caught up in {catch_up:.0f} s ({len(lines):,} events, {args.cases:,} cases)")
     for name in urls:
@@ -132,6 +142,10 @@ def main() -> int:
         print(f"{name}: during catch-up p50 {b['p50_s']:.3f} p99 {b['p99_s']:.3f} max {b['max_s']:.3f} s "
               f"({b['requests']}); quiet p50 {q['p50_s']:.3f} p99 {q['p99_s']:.3f} s; p99 ratio "
               f"{b['p99_s'] / q['p99_s']:.2f}")
+    age = report["scoring_document_age_during_catch_up"]
+    if ages:
+        print(f"scoring documents during catch-up: {age['computed']} computed for the request, {age['served_recent']} "
+              f"served from a recent one; age p50 {age['p50_s']:.2f} p99 {age['p99_s']:.2f} max {age['max_s']:.2f} s")
     if errors:
         print(f"{len(errors)} requests failed, e.g. {errors[0]}")
     args.out.parent.mkdir(parents=True, exist_ok=True)

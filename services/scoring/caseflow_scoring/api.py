@@ -21,6 +21,7 @@ from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow.version import code_version
 from caseflow_scoring.alerting import wall_clock_ms
+from caseflow_scoring.catching_up import RecentDocuments
 from caseflow_scoring.months import CloseRefused, CloseRequest, close_month
 from caseflow_scoring.overdue import open_overdue
 from caseflow_scoring.period_numbers import Scoring, period_numbers, period_of, served_document
@@ -48,10 +49,17 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         _period(name, as_of)  # a wrong period is the caller's 422
         return await period_numbers(app.state.pool, name, as_of, scoring, fresh)
 
+    recent = RecentDocuments(settings.catch_up_records, settings.catch_up_max_age_seconds)
+
     async def shown(name: str, as_of: str | None, recompute: bool = False) -> dict[str, Any]:
-        """What every read route shows: a closed month as closed, else live (period_numbers.served_document)."""
+        """What every read route shows: a closed month as closed, else live (period_numbers.served_document);
+        while this replica catches up, a live read may be the document of a few seconds ago (catching_up)."""
         _period(name, as_of)  # a wrong period is the caller's 422
-        return await served_document(app.state.pool, name, as_of, scoring, recompute)
+        if as_of is not None or recompute:
+            return await served_document(app.state.pool, name, as_of, scoring, recompute)
+        consumer = getattr(app.state, "consumer", None)
+        behind = consumer.records_behind() if consumer is not None else 0
+        return await recent.document(name, lambda: served_document(app.state.pool, name, None, scoring), behind)
 
     recompute_q = Query(False, description="a closed month computed again now instead of as it was closed")
 

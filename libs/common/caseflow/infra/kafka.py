@@ -66,6 +66,7 @@ class PostgresOffsetConsumer:
         self.retry_pause = 1.0
         metrics.BATCH_FAILURES.labels(group)  # the series exists (at 0) before any failure
         self.processed = 0
+        self._behind: dict[int, int] = {}  # partition -> records behind its high watermark at the last batch
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -92,6 +93,12 @@ class PostgresOffsetConsumer:
             except Exception:
                 log.warning("cannot read stored offsets yet; retrying")
                 await asyncio.sleep(self.retry_pause)
+
+    def records_behind(self) -> int:
+        """Records this replica has yet to consume on the partitions it holds, as of its last batch (a
+        partition just taken over counts from its first batch)."""
+        held = {tp.partition for tp in self.consumer.assignment()}
+        return sum(n for partition, n in self._behind.items() if partition in held)
 
     async def drain(self) -> None:
         async with self._busy:
@@ -123,8 +130,9 @@ class PostgresOffsetConsumer:
                 for tp, part in batches.items():
                     high = self.consumer.highwater(tp)
                     if high is not None:
+                        self._behind[tp.partition] = max(0, high - part[-1].offset - 1)
                         metrics.CONSUMER_LAG.labels(self.group, tp.topic, str(tp.partition)).set(
-                            max(0, high - part[-1].offset - 1))
+                            self._behind[tp.partition])
                 if self.after_commit is not None:
                     self.after_commit()
                 # Mirror to Kafka for lag tooling; the database copy is the one that counts.

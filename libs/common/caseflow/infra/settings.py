@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # PostgreSQL connections: the work pool (consumers, clocks, outbox relay) and, apart from it, the pool
     # the HTTP API reads with, so that a request never waits behind the consumer or the clock (#36)
     db_pool_size: int = 10
+    # scoring: a replica at least this many records behind answers a live period read from the document
+    # computed at most catch_up_max_age_seconds earlier (refreshed in the background; caseflow_scoring/catching_up.py)
+    catch_up_records: int = Field(1000, ge=1)
+    catch_up_max_age_seconds: float = Field(5.0, ge=0)
     db_api_pool_size: int = 5
     delivery_timeout_seconds: float = 5.0  # notify: one HTTP attempt
     delivery_give_up_seconds: float = 3600.0  # notify: stop retrying a delivery after this long

@@ -24,10 +24,10 @@ from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.period_tally import PeriodTally
 from caseflow.domain.repeats import repeats_among
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.case_lines import CaseLine, case_lines
 from caseflow.replay.buckets import Job, Progress, part_paths, partition
 from caseflow.replay.engine import CaseBook
 from caseflow.replay.line_bucket import case_bucket
-from caseflow.replay.report_data import CaseLine, case_lines
 from caseflow.replay.worker_messages import (
     Failed,
     Folded,

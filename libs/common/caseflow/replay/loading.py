@@ -15,13 +15,13 @@ from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.case_lines import case_lines as lines_of
 from caseflow.evaluation.document import Applied, Assessed
 from caseflow.replay import parallel
 from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
 from caseflow.replay.line_bucket import BOM
 from caseflow.replay.output import as_document
 from caseflow.replay.parallel import Replayed
-from caseflow.replay.report_data import case_lines as lines_of
 from caseflow.replay.sources import Source, open_input
 from caseflow.replay.spool import spooled
 

@@ -37,11 +37,11 @@ from caseflow.domain.exemptions import NONE, Exemptions
 from caseflow.domain.indicators import Counts, Period, indicators_of, merged
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
+from caseflow.evaluation.case_lines import CaseLine
 from caseflow.evaluation.evaluate import numbers_of, wants_cross_month
 from caseflow.replay.bucket_fold import work
 from caseflow.replay.buckets import Job, buckets_for, ranges
 from caseflow.replay.engine import ReplayResult, repeated_hashes
-from caseflow.replay.report_data import CaseLine
 from caseflow.replay.worker_messages import Folded, LineOffsets, Partitioned, RepeatParts, Repeats, expect
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Any
 from caseflow.contract.mapping import Invalid
 from caseflow.domain.indicators import Counts
 from caseflow.domain.lifecycle import Rejection
-from caseflow.replay.report_data import CaseLine
+from caseflow.evaluation.case_lines import CaseLine
 
 HASH_PROBE = ("caseflow", "repeat-key", "probe", "1")
 
