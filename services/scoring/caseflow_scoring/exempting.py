@@ -7,12 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from caseflow.domain.assessment_records import Actor, Refusal
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.domain.exemption_requests import Application, apply_for, decide, window_end
+from caseflow.domain.indicators import Period
+from caseflow.evaluation.case_lines import CaseLine, case_lines
 from caseflow.evaluation.periods import month_bounds
-from caseflow_scoring.ports import ExemptionLedgers
+from caseflow.instants import iso
+from caseflow_scoring.ports import CaseReader, ExemptionLedgers
 
 
 class UnknownApplication(LookupError):
@@ -63,3 +67,21 @@ async def decide_on_request(ledgers: ExemptionLedgers, application_id: str, acti
 
 def _closed(period: str) -> Refusal:
     return Refusal(f"{period} is closed: its exemptions are frozen with the month (docs/rules.md §10)")
+
+
+async def candidates(reader: CaseReader, period: Period, unit: str) -> list[dict[str, Any]]:
+    """The unit's assignments of the month that cost it points (late, overdue or reworked), each with its
+    place and description: what a unit may apply to exempt."""
+    lines: list[CaseLine] = []
+    async for batch in reader.case_batches(period):
+        overdue, reworked = case_lines([c for c in batch if any(a.unit == unit for a in c.assignments)], period)
+        seen = {(c.case_id, c.assignment) for c in overdue}
+        lines += [c for c in overdue if c.unit == unit] + [c for c in reworked if c.unit == unit
+                                                            and (c.case_id, c.assignment) not in seen]
+    facts = await reader.with_facts(sorted({c.case_id for c in lines}))
+    return [{"case_id": c.case_id, "unit_id": c.unit, "dispatched_at": iso(c.dispatched_at),
+             "deadline": iso(c.deadline), "disposed_at": iso(c.disposed_at) if c.disposed_at else None,
+             "status": c.status, "reworks": c.reworks,
+             "address": facts.get(c.case_id, (None, {}))[1].get("address", ""),
+             "description": facts.get(c.case_id, (None, {}))[1].get("description", "")}
+            for c in sorted(lines, key=lambda c: (c.dispatched_at, c.case_id))]

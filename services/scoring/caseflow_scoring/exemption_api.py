@@ -14,12 +14,14 @@ from pydantic import BaseModel, Field
 
 from caseflow.domain.assessment_records import Actor, Refusal
 from caseflow.domain.exemption_requests import Application
+from caseflow.domain.indicators import Period
 from caseflow.evaluation.periods import PeriodError, month_bounds, parse_instant
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI, from_ms, iso
 from caseflow_scoring.assessment_api import actor_dependency
-from caseflow_scoring.exempting import UnknownApplication, Window, apply_on_request, decide_on_request
+from caseflow_scoring.exempting import UnknownApplication, Window, apply_on_request, candidates, decide_on_request
 from caseflow_scoring.store import exemptions as store
+from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.exemptions import PgExemptionLedgers
 
 
@@ -111,6 +113,19 @@ def add_exemption_routes(app: FastAPI, settings: Settings, window: Window) -> No
         found = await store.applications_of(app.state.pool, checked_period(period), unit)
         return {"period": period, "closes_at": iso(window.closes_at(period)),
                 "exemptions": [application_json(a) for a in found]}
+
+    @app.get("/v1/exemptions/{period}/candidates", tags=["exemptions"],
+             summary="the unit's assignments of the month that cost it points (what it may apply for)")
+    async def list_candidates(period: str, unit: str | None = Query(None), actor: Actor = who) -> dict[str, Any]:
+        if actor.role == "unit":
+            if unit not in (None, actor.unit):
+                raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
+            unit = actor.unit
+        if not unit:
+            raise HTTPException(422, "say which unit: ?unit=U-...")
+        start, end = month_bounds(checked_period(period))
+        found = await candidates(PgCases(app.state.pool), Period(start, end, end), unit)
+        return {"period": period, "unit": unit, "closes_at": iso(window.closes_at(period)), "assignments": found}
 
     @app.get("/v1/exemptions/{period}/export", tags=["exemptions"],
              summary="every application of a month, for `caseflow replay --exemptions FILE` (auditors)")

@@ -86,11 +86,14 @@ async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: D
                   exemptions: Exemptions = NONE) -> tuple[Indicators, Indicators | None]:
     """The period's indicators (and cross-month ones if a scheme asks) over its cases (read on `conn` if
     given). The counting runs off the event loop so that the consumer keeps taking snapshots meanwhile.
-    `fresh` (audits, closing) decodes and counts every case anew; `exemptions`: the approved ones (§4a)."""
+    `fresh` (audits, closing) decodes and counts every case anew, and so does a read as of an instant
+    before the period's end; `exemptions`: the approved ones (§4a)."""
     cross_month = wants_cross_month(schemes)
     tally = PeriodTally(period, rules, directory.units, directory.regions, cross_month, exemptions)
-    if fresh:
-        async for batch in case_batches(pool, period, fresh=True, conn=conn):
+    if fresh or period.as_of != period.end:
+        # Kept parts hold for one as-of: the period API's live read is as of the period's end, always the
+        # same; the standing indicators' "as of now" moves every time (its parts would never be met again).
+        async for batch in case_batches(pool, period, fresh=fresh, conn=conn):
             await asyncio.to_thread(tally.add, batch)
         return await asyncio.to_thread(tally.indicators)
     # what a contribution depends on besides the case (the directory only adds zero rows)
