@@ -25,3 +25,13 @@ def add_assessment_page(app: FastAPI) -> None:
              summary="the assessment page (?key=OPERATOR_KEY or ?token=UNIT_TOKEN)")
     async def page(template_id: str, period: str) -> HTMLResponse:
         return HTMLResponse(assessment_page(template_id, period))
+
+
+EXEMPTION_PAGE = (resources.files("caseflow_scoring") / "exemption_page.html").read_text(encoding="utf-8")
+
+
+def add_exemption_page(app: FastAPI) -> None:
+    @app.get("/exemptions/{period}", response_class=HTMLResponse, tags=["exemptions"],
+             summary="the exemption page: a unit applies, the command centre decides (?token= or ?key=)")
+    async def page(period: str) -> HTMLResponse:
+        return HTMLResponse(EXEMPTION_PAGE.replace("__PERIOD__", orjson.dumps(period).decode().replace("</", "<\\/")))

@@ -50,6 +50,11 @@ def application_json(a: Application) -> dict[str, Any]:
     return out
 
 
+def _place(found: tuple[object, dict[str, str]] | None) -> dict[str, str]:
+    """The case's address and description, for whoever decides (the case's facts)."""
+    return {k: v for k, v in (found[1] if found else {}).items() if k in ("address", "description")}
+
+
 def _refused(refusal: Refusal) -> HTTPException:
     return HTTPException(403 if refusal.forbidden else 409, refusal.reason)
 
@@ -111,8 +116,9 @@ def add_exemption_routes(app: FastAPI, settings: Settings, window: Window) -> No
                 raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
             unit = actor.unit
         found = await store.applications_of(app.state.pool, checked_period(period), unit)
+        facts = await PgCases(app.state.pool).with_facts(sorted({a.case_id for a in found}))
         return {"period": period, "closes_at": iso(window.closes_at(period)),
-                "exemptions": [application_json(a) for a in found]}
+                "exemptions": [{**application_json(a), "case": _place(facts.get(a.case_id))} for a in found]}
 
     @app.get("/v1/exemptions/{period}/candidates", tags=["exemptions"],
              summary="the unit's assignments of the month that cost it points (what it may apply for)")

@@ -25,7 +25,7 @@ from caseflow.instants import SHANGHAI
 from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
 from caseflow_scoring.api import add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
-from caseflow_scoring.assessment_page import add_assessment_page
+from caseflow_scoring.assessment_page import add_assessment_page, add_exemption_page
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.exemption_api import add_exemption_routes
 from caseflow_scoring.period_alerts import run_period_alerts
@@ -95,6 +95,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     add_assessment_routes(app, settings, scoring.templates, numbers, directory)
     add_exemption_routes(app, settings, Window(rules.calendar, settings.exemption_working_days))
     add_assessment_page(app)
+    add_exemption_page(app)
     return app
 
 
