@@ -42,7 +42,9 @@ async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]
 class DecodedStates:
     """Decoded snapshots by (case, version), per pool: decoding JSON into CaseState is scoring's main
     cost, and the clock and the standing indicators ask for the same cases again and again. PostgreSQL
-    stays the truth: an entry is used only when its version is the stored one."""
+    stays the truth: an entry is used only when its version is the stored one. Past `limit` the entries
+    decoded longest ago go first (a read of a month asks for every case: keeping the order of use would
+    cost a reordering per case per read)."""
 
     def __init__(self, limit: int = 200_000) -> None:
         self.limit = limit
@@ -56,7 +58,6 @@ class DecodedStates:
             hit = self.items.get(case_id)
             if hit is not None and hit[0] == version:
                 found[case_id] = hit[1]
-                self.items.move_to_end(case_id)
             else:
                 missing.append(case_id)
         if missing:
@@ -65,6 +66,7 @@ class DecodedStates:
             for r in rows:
                 version, state = snapshot.decode(r["snapshot"].encode())
                 found[r["case_id"]] = state
+                self.items.pop(r["case_id"], None)  # to the end: decoded now
                 self.items[r["case_id"]] = (version, state)
             while len(self.items) > self.limit:
                 self.items.popitem(last=False)
@@ -109,8 +111,9 @@ async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False, 
                 yield [snapshot.decode(r["snapshot"].encode())[1] for r in rows]
                 continue
             # on the cursor's own connection (between its fetches): no second connection held meanwhile
-            states = await decoded(pool).load(conn, [(r["case_id"], r["version"]) for r in rows])
-            yield [states[r["case_id"]] for r in rows if r["case_id"] in states]
+            pairs = [(r[0], r[1]) for r in rows]  # (case_id, version), by position: the cheaper lookup
+            states = await decoded(pool).load(conn, pairs)
+            yield [states[case_id] for case_id, _ in pairs if case_id in states]
 
 
 async def refused_by(db: asyncpg.Pool | asyncpg.Connection, as_of: int) -> list[Refused]:
