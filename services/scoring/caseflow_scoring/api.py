@@ -58,7 +58,7 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         if as_of is not None or recompute:
             return await served_document(app.state.pool, name, as_of, scoring, recompute)
         consumer = getattr(app.state, "consumer", None)
-        behind = consumer.records_behind() if consumer is not None else 0
+        behind = consumer.records_behind() + consumer.records_recent() if consumer is not None else 0
         return await recent.document(name, lambda: served_document(app.state.pool, name, None, scoring), behind)
 
     recompute_q = Query(False, description="a closed month computed again now instead of as it was closed")

@@ -1,7 +1,8 @@
 """Use case: live period reads while this replica catches up. Computing a city's month takes a few tenths of
 a second of CPU; while the replica is far behind its partitions (a failover, a restart, a backlog), its
 consumer, clock and standing refresh want the same two cores, and a read computed on demand waited
-seconds (issue #36). While this replica is more than `behind_at_least` records behind, a live read is
+seconds (issue #36). While this replica is at least `behind_at_least` records behind, or took that many
+in the last 5 s (a live city sends a few a second; a replica catching up takes hundreds), a live read is
 answered from the same period's document computed at most `max_age` seconds earlier, and a newer one is
 computed in the background (one at a time per period). The answer says so (`served`: when it was
 computed, how old it is, how far behind the replica was). When the replica is caught up, every read is
@@ -41,7 +42,8 @@ class RecentDocuments:
     running: dict[Hashable, asyncio.Task[dict[str, Any]]] = field(default_factory=dict)
 
     async def document(self, key: Hashable, compute: Compute, behind: int) -> dict[str, Any]:
-        """The live document for `key`; `behind`: records this replica has yet to consume."""
+        """The live document for `key`; `behind`: records this replica has yet to consume, plus those it
+        consumed in the last few seconds."""
         hit = self.kept.get(key)
         age = self.clock() - hit.at if hit is not None else None
         if behind >= self.behind_at_least and hit is not None and age is not None and age <= self.max_age:

@@ -4,8 +4,10 @@ infra.topics)."""
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -67,6 +69,7 @@ class PostgresOffsetConsumer:
         metrics.BATCH_FAILURES.labels(group)  # the series exists (at 0) before any failure
         self.processed = 0
         self._behind: dict[int, int] = {}  # partition -> records behind its high watermark at the last batch
+        self._recent: collections.deque[tuple[float, int]] = collections.deque()  # (monotonic, records) per batch
 
     async def start(self) -> None:
         await self.consumer.start()
@@ -100,6 +103,14 @@ class PostgresOffsetConsumer:
         held = {tp.partition for tp in self.consumer.assignment()}
         return sum(n for partition, n in self._behind.items() if partition in held)
 
+    def records_recent(self, seconds: float = 5.0) -> int:
+        """Records this replica committed in the last `seconds` (a city's live feed is a few a second; a
+        replica catching up takes hundreds)."""
+        since = time.monotonic() - seconds
+        while self._recent and self._recent[0][0] < since:
+            self._recent.popleft()
+        return sum(n for _, n in self._recent)
+
     async def drain(self) -> None:
         async with self._busy:
             pass
@@ -126,6 +137,7 @@ class PostgresOffsetConsumer:
                     await self._rewind(list(batches))
                     continue
                 self.processed += len(records)
+                self._recent.append((time.monotonic(), len(records)))
                 metrics.EVENTS_CONSUMED.labels(self.group, self.topic).inc(len(records))
                 for tp, part in batches.items():
                     high = self.consumer.highwater(tp)

@@ -53,7 +53,8 @@ class Settings(BaseSettings):
     # PostgreSQL connections: the work pool (consumers, clocks, outbox relay) and, apart from it, the pool
     # the HTTP API reads with, so that a request never waits behind the consumer or the clock (#36)
     db_pool_size: int = 10
-    # scoring: a replica at least this many records behind answers a live period read from the document
+    # scoring: a replica at least this many records behind (or that took this many in the last 5 s)
+    # answers a live period read from the document
     # computed at most catch_up_max_age_seconds earlier (refreshed in the background; caseflow_scoring/catching_up.py)
     catch_up_records: int = Field(1000, ge=1)
     catch_up_max_age_seconds: float = Field(5.0, ge=0)
