@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     assessment_appeal_days: int = 7  # scoring: days after approval in which the assessed party may appeal
     # scoring: a month's exemption applications (核减, rules §4a) close at the end of this working day
     # after the month, and their reasons ("code:label" pairs, comma separated)
-    exemption_working_days: int = Field(5, ge=1, le=31)
+    exemption_working_days: int = Field(5, ge=1, le=250)
     exemption_reasons: str = ("not_ours:不属于本单位职责,force_majeure:不可抗力,platform_error:平台误派或误操作,"
                               "rework_not_ours:返工非本单位原因,other:其他")
     max_body_bytes: int = 5_000_000
