@@ -51,8 +51,11 @@ def test_zeroing_says_by_which_record_and_keeps_what_was_taken_before() -> None:
 
 @pytest.mark.parametrize(("mode", "value", "points"), [
     ("all_or_nothing", 0.70, 7.0), ("all_or_nothing", 0.95, 7.0), ("all_or_nothing", 0.6999, 0.0),
-    ("all_or_nothing", None, 0.0), ("proportional", 0.35, 3.5), ("proportional", 0.70, 7.0),
-    ("proportional", 1.0, 7.0), ("proportional", 0.0, 0.0),
+    ("proportional", 0.35, 3.5), ("proportional", 0.70, 7.0), ("proportional", 1.0, 7.0), ("proportional", 0.0, 0.0),
+    # a null rate (no reports, nothing due) scores as rules §7 scores a positive term: full points, not 0
+    ("all_or_nothing", None, 7.0), ("proportional", None, 7.0), ("times_rate", None, 7.0),
+    # `points x <rate>`: the item's points times the rate (60 x 按期结案率 at 7 points here)
+    ("times_rate", 0.5, 3.5), ("times_rate", 0.0, 0.0), ("times_rate", 1.0, 7.0),
 ])
 def test_automatic_threshold(mode: str, value: float | None, points: float) -> None:
     item = Item("filing-rate", "立案率", 7.0, "automatic", threshold=Threshold("collector_filing_rate", 0.7, mode))
@@ -104,6 +107,18 @@ def test_an_item_that_may_go_negative() -> None:
     assert score(template, {}, [f("i", "d", 5)], [], []).total == -3.0
 
 
+def test_an_item_worth_its_points_times_a_rate_and_a_street_without_reports() -> None:
+    """`points x on_time_close_rate` gives 60 x 按期结案率; a street with no reports in the month (its
+    rates null) keeps an automatic item's points, as the schemes score a null rate (rules §7)."""
+    raw = {"id": "t", "assessed": "regions", "sections": [{"id": "s", "items": [
+        {"id": "closing", "name": "问题解决", "points": 60, "scoring": "automatic", "rule": "points x resolution_rate"},
+        {"id": "filing", "name": "立案率", "points": 7, "scoring": "automatic",
+         "rule": "collector_filing_rate >= 70%"}]}]}
+    template = parse_template(raw, "t.yaml")
+    assert score(template, {"resolution_rate": 0.85, "collector_filing_rate": 0.5}, [], [], []).total == 51.0
+    assert score(template, {"resolution_rate": None, "collector_filing_rate": None}, [], [], []).total == 67.0
+
+
 def _template(**changes: object) -> dict[str, object]:
     raw = yaml.safe_load("""
 id: t
@@ -126,6 +141,8 @@ sections:
      "item 'b': unknown indicator 'wrong_rate'"),
     (lambda r: r["sections"][0]["items"][1].update(rule="on_time_rate > 0.9"), "item 'b': cannot read rule"),
     (lambda r: r["sections"][0]["items"][1].update(below="sometimes"), "item 'b': `below` is one of"),
+    (lambda r: r["sections"][0]["items"][1].update(rule="points x dispatched"), "dispatched is a count, not a rate"),
+    (lambda r: r["sections"][0]["items"][1].update(rule="points x made_up_rate"), "unknown indicator 'made_up_rate'"),
     (lambda r: r["sections"][0]["items"][0].update(scoring="vibes"), "item 'a': `scoring` is one of"),
     (lambda r: r["sections"][0]["items"][0].update(points=-1), "item 'a': `points` is a number of points"),
     (lambda r: r["sections"][0]["items"][0]["deductions"][0].update(kind="double"),

@@ -26,6 +26,7 @@ from caseflow.domain.assessment import (
 from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 
 _RULE = re.compile(r"^\s*([a-z_]+)\s*>=\s*([0-9]+(?:\.[0-9]+)?)(%?)\s*$")
+_TIMES = re.compile(r"^\s*points\s*[x×*]\s*([a-z_]+)\s*$")  # the item's points times a rate
 ASSESSED = ("units", "regions", "both")
 
 
@@ -42,16 +43,22 @@ def _indicators(assessed: str) -> set[str]:
 
 def _threshold(raw: dict[str, Any], where: str, assessed: str) -> Threshold:
     rule = raw.get("rule")
+    times = _TIMES.match(rule) if isinstance(rule, str) else None
     found = _RULE.match(rule) if isinstance(rule, str) else None
-    if found is None:
+    if found is None and times is None:
         raise ConfigError(f"{where}: cannot read rule {rule!r}; write `<indicator> >= <value>`, "
-                          "e.g. `collector_filing_rate >= 70%` or `on_time_rate >= 0.9`")
-    name, value, percent = found.groups()
+                          "e.g. `collector_filing_rate >= 70%` or `on_time_rate >= 0.9`, or `points x <rate>` "
+                          "(the item's points times the rate, e.g. `points x on_time_close_rate`)")
+    name, value, percent = found.groups() if found is not None else (times.group(1), "0", "")  # type: ignore[union-attr]
     known = _indicators(assessed)
     if name not in known:
         raise ConfigError(f"{where}: unknown indicator {name!r} for {assessed}; known: {', '.join(sorted(known))}")
+    if times is not None:
+        if not name.endswith("_rate"):
+            raise ConfigError(f"{where}: `points x {name}`: {name} is a count, not a rate between 0 and 1")
+        return Threshold(name, 0.0, "times_rate")
     mode = raw.get("below", "all_or_nothing")
-    if mode not in THRESHOLD_MODES:
+    if mode not in THRESHOLD_MODES or mode == "times_rate":
         raise ConfigError(f"{where}: `below` is one of {', '.join(THRESHOLD_MODES)}, got {mode!r}")
     return Threshold(name, float(value) / (100 if percent else 1), mode)
 

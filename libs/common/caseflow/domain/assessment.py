@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 SCORINGS = ("automatic", "deductions", "manual", "bonus")
 DEDUCTION_KINDS = ("fixed", "per_occurrence", "judgement", "zero")
-THRESHOLD_MODES = ("all_or_nothing", "proportional")
+THRESHOLD_MODES = ("all_or_nothing", "proportional", "times_rate")
 PERIOD_KINDS = ("day", "month", "quarter", "year")
 
 
@@ -22,7 +22,8 @@ def period_kind(name: str) -> str:
 @dataclass(frozen=True)
 class Threshold:
     """An automatic item's rule: `indicator >= at_least` earns the item's points; below it, nothing
-    (all_or_nothing) or the share value / at_least of them (proportional)."""
+    (all_or_nothing) or the share value / at_least of them (proportional). `times_rate`: the item's points
+    times the rate (60 x 按期结案率), whatever it is."""
     indicator: str
     at_least: float
     mode: str = "all_or_nothing"
@@ -121,9 +122,15 @@ def _bounded(points: float, item: Item) -> float:
 
 
 def automatic_points(item: Item, value: float | None) -> float:
+    """A rate that is null (nothing to measure: no reports, nothing due) scores as the schemes score it
+    (rules §7): full points, as a rule on a rate is a positive term (the higher, the better)."""
     rule = item.threshold
-    if rule is None or value is None:
+    if rule is None:
         return 0.0
+    if value is None:
+        return item.points
+    if rule.mode == "times_rate":
+        return item.points * min(1.0, max(0.0, value))
     if value >= rule.at_least:
         return item.points
     if rule.mode == "proportional" and rule.at_least > 0:
