@@ -16,8 +16,9 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow_notify.board_page import board_page
+from caseflow_notify.board_view import board
 from caseflow_notify.feed import check_unit_token
-from caseflow_notify.store.board import acknowledge_case, board, changed_at
+from caseflow_notify.store.board import acknowledge_case, changed_at
 from caseflow_notify.store.inbox import has_case
 
 

@@ -25,6 +25,7 @@ from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow_notify.api import add_routes
 from caseflow_notify.board_api import add_board_routes
+from caseflow_notify.board_view import keep_on_case_snapshots
 from caseflow_notify.channels import Routing, parse_routing, routing_of
 from caseflow_notify.compose import DeliveryConfig
 from caseflow_notify.content import Links
@@ -32,7 +33,6 @@ from caseflow_notify.deliver import run_delivery
 from caseflow_notify.escalate import run_escalation
 from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.retry import RetryPolicy
-from caseflow_notify.store.board import save_on_case_snapshots
 from caseflow_notify.store.inbox import PgInbox
 from caseflow_notify.store.rounds import PgRounds
 
@@ -89,7 +89,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         return handle
 
     async def on_snapshots(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        await save_on_case_snapshots(conn, [r.value or b"" for r in records], rules)
+        await keep_on_case_snapshots(conn, [r.value or b"" for r in records], rules)
 
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         rounds = PgRounds(pool)

@@ -1,5 +1,5 @@
-"""The boards' PostgreSQL side: case snapshots kept as board rows (newest version wins), and a unit's
-open cases with their alert level and acknowledgement, as the pages and the API read them."""
+"""The boards' PostgreSQL side: cases kept as board rows (newest version wins), and a unit's open cases
+with their alert level and acknowledgement (ordered for a page by the use case, board_view.py)."""
 
 from __future__ import annotations
 
@@ -10,28 +10,15 @@ from typing import Any
 import asyncpg
 import orjson
 
-from caseflow.contract import snapshot
-from caseflow.domain.rules import Rules
 from caseflow.instants import from_ms
-from caseflow_notify.board import board_case, counts, urgency_order
+from caseflow_notify.board import BoardCase
 
 
-async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes], rules: Rules) -> int:
-    latest: dict[str, tuple[int, bytes]] = {}
-    for raw in raws:
-        version, state = snapshot.decode(raw)
-        if state.case_id not in latest or latest[state.case_id][0] < version:
-            latest[state.case_id] = (version, raw)
-    rows = []
-    for version, raw in latest.values():
-        message = orjson.loads(raw)
-        _, state = snapshot.decode(raw)
-        case = board_case(state, rules)
-        if case is None:
-            continue
-        rows.append((case.case_id, version, case.unit, case.open, _ts(case.dispatched_at), _ts(case.cycle_start),
-                     _ts(case.deadline), _ts(case.warning_at), case.limit_kind, case.suspended, case.supervised,
-                     case.reworks, orjson.dumps(message.get("facts") or {}).decode()))
+async def save_board_cases(conn: asyncpg.Connection, cases: Sequence[tuple[int, BoardCase, dict[str, Any]]]) -> None:
+    """(version, the case as the board holds it, its facts) per case; a newer stored version wins."""
+    rows = [(c.case_id, version, c.unit, c.open, _ts(c.dispatched_at), _ts(c.cycle_start), _ts(c.deadline),
+             _ts(c.warning_at), c.limit_kind, c.suspended, c.supervised, c.reworks, orjson.dumps(facts).decode())
+            for version, c, facts in cases]
     if rows:
         await conn.executemany(
             "INSERT INTO notify_board (case_id, version, unit, open, dispatched_at, cycle_start, deadline, warning_at, "
@@ -42,7 +29,6 @@ async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]
             "suspended = EXCLUDED.suspended, supervised = EXCLUDED.supervised, reworks = EXCLUDED.reworks, "
             "facts = EXCLUDED.facts, updated_at = clock_timestamp() WHERE notify_board.version < EXCLUDED.version",
             rows)
-    return len(rows)
 
 
 def _ts(ms: int | None) -> datetime | None:
@@ -69,12 +55,9 @@ LIMIT 5000
 """
 
 
-async def board(pool: asyncpg.Pool, unit: str | None, now_ms: int, names: dict[str, str]) -> dict[str, Any]:
-    """Open cases (of one unit, or all), most urgent first, with counts."""
-    rows = [_row(r) for r in await pool.fetch(BOARD, unit)]
-    ordered = urgency_order(rows, now_ms)
-    return {"unit": unit, "name": names.get(unit, unit) if unit else "指挥中心", "now_ms": now_ms,
-            "counts": counts(rows, now_ms), "cases": ordered}
+async def open_cases(pool: asyncpg.Pool, unit: str | None) -> list[dict[str, Any]]:
+    """Open cases (of one unit, or all) with their alert level and acknowledgement, unordered."""
+    return [_row(r) for r in await pool.fetch(BOARD, unit)]
 
 
 def _row(r: Any) -> dict[str, Any]:

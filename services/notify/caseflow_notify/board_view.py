@@ -1,0 +1,38 @@
+"""Use cases of the boards: keep each case snapshot as the board shows it (the core decides what a case
+looks like on a board: board.py), and read a unit's (or every) open case, most urgent first, with counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+import orjson
+
+from caseflow.contract import snapshot
+from caseflow.domain.rules import Rules
+from caseflow_notify.board import BoardCase, board_case, counts, urgency_order
+from caseflow_notify.store.board import open_cases, save_board_cases
+
+
+async def keep_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes], rules: Rules) -> int:
+    """The newest snapshot of each case in the batch, as a board row (cases never dispatched have none)."""
+    latest: dict[str, tuple[int, bytes]] = {}
+    for raw in raws:
+        version, state = snapshot.decode(raw)
+        if state.case_id not in latest or latest[state.case_id][0] < version:
+            latest[state.case_id] = (version, raw)
+    cases: list[tuple[int, BoardCase, dict[str, Any]]] = []
+    for version, raw in latest.values():
+        case = board_case(snapshot.decode(raw)[1], rules)
+        if case is not None:
+            cases.append((version, case, orjson.loads(raw).get("facts") or {}))
+    await save_board_cases(conn, cases)
+    return len(cases)
+
+
+async def board(pool: asyncpg.Pool, unit: str | None, now_ms: int, names: dict[str, str]) -> dict[str, Any]:
+    """Open cases (of one unit, or all), most urgent first, with counts."""
+    rows = await open_cases(pool, unit)
+    return {"unit": unit, "name": names.get(unit, unit) if unit else "指挥中心", "now_ms": now_ms,
+            "counts": counts(rows, now_ms), "cases": urgency_order(rows, now_ms)}
