@@ -65,7 +65,8 @@ async def test_a_deduction_approved_appealed_and_reversed_through_the_api(settin
         assert [c["action"] for c in changes] == ["create", "submit", "approve", "appeal", "reverse"]
         assert changes[-1]["who"] == "approver" and changes[-1]["why"] == "文件属实"
         rows = client.get(BASE, headers=READER).json()["rows"]
-        assert [(r["subject"], r["total"]) for r in rows] == [("R-A", 20.0)]
+        # organisation 20 + 立案率 7: R-A has no reports this month, a null rate keeps the item's points (§7)
+        assert [(r["subject"], r["total"]) for r in rows] == [("R-A", 27.0)]
 
         refused = client.post(f"{BASE}/R-A/records", headers=READER, json={"item": "org-structure", "kind": "finding",
                                                                           "deduction": "no-leader"})
@@ -113,7 +114,8 @@ async def test_replay_recomputes_the_totals_from_an_exported_records_file(settin
               str(units), "--period", "2026-10", "--no-progress", "--assessments", str(records)]
     out = subprocess.run(replay, capture_output=True, check=True)
     replayed = orjson.loads(out.stdout)["assessments"]["district-rules"]
-    assert {s: v["total"] for s, v in replayed["totals"].items()} == live == {"R-A": 16.0, "R-B": 20.0}
+    # no events: 立案率 is null for both, so its 7 points stand (rules §10, as §7 scores a null rate)
+    assert {s: v["total"] for s, v in replayed["totals"].items()} == live == {"R-A": 23.0, "R-B": 27.0}
     assert replayed["totals"]["R-A"]["items"]["system-operation"] == 5.0
     assert [r["status"] for r in replayed["records"].values()].count("draft") == 1
     wrong = subprocess.run([*replay[:-3], "--period", "2026-11", "--assessments", str(records)], capture_output=True,

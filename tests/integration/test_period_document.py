@@ -23,7 +23,7 @@ from caseflow.evaluation.periods import current_periods, named_bounds, parse_ins
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.instants import from_ms
-from caseflow.replay.engine import CaseBook, replay
+from caseflow.replay.engine import CaseBook, replay, with_fed_scores
 from caseflow.replay.output import as_document
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_scoring.assessing import act_on_record, record_on_request
@@ -83,6 +83,12 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
         assert isinstance(await record_on_request(books, finding, ASSESSOR, templates), Record)
         for step, actor in (("submit", ASSESSOR), ("approve", APPROVER)):
             assert isinstance(await act_on_record(books, "f1", Command(step, actor, "核实"), now), Record)
+        # a grade in suning-2011-other feeds suning-2011's `other` (live and replay alike)
+        grade = Record("g1", "suning-2011-other", "U-002", "2026-10", "public-evaluation", "grade", "", now - 1000,
+                       points=4.0)
+        assert isinstance(await record_on_request(books, grade, ASSESSOR, templates), Record)
+        for step, actor in (("submit", ASSESSOR), ("approve", APPROVER)):
+            assert isinstance(await act_on_record(books, "g1", Command(step, actor, "核实"), now), Record)
 
         # a unit's exemption, approved: every document applies it and lists it
         case = next(c for c in book.cases() if c.assignments and c.assignments[0].unit == "U-001")
@@ -98,6 +104,8 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
         exemptions = approved([(case.case_id, "U-001", case.assignments[0].dispatched_at, "exclude")])
 
         api = comparable(await period_numbers(pool, "2026-10", NOW, scoring))
+        assert "missing" not in api["units"]["U-002"]["scores"]["suning-2011"]
+        assert api["units"]["U-001"]["scores"]["suning-2011"]["missing"] == ["other"]
         assert api["units"]["U-001"]["exempted"] == 1 and api["exemptions"]["e1"]["status"] == "approved"
         assert api["rejected"] and api["assessments"]["district-rules"]["records"]["f1"]
         async with refresh_lock(pool) as conn:
@@ -109,8 +117,9 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
             start, end = named_bounds(name)
             assessed = {t.id: (t, await records_of(pool, t.id, name)) for t in templates.values()
                         if t.applies_to(name)}
-            replayed = comparable(as_document(replay(lines, Period(start, end, now), rules, directory, schemes,
-                                                     exemptions=exemptions), assessed, directory.unit_class, applied))
+            result = replay(lines, Period(start, end, now), rules, directory, schemes, exemptions=exemptions)
+            result = with_fed_scores(result, schemes, directory, None, assessed)  # as the replay tools do
+            replayed = comparable(as_document(result, assessed, directory.unit_class, applied))
             stored = await standing(pool, kind)
             assert stored is not None and stored["period_name"] == name
             assert comparable(stored) == replayed, kind

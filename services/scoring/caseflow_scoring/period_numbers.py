@@ -17,6 +17,7 @@ from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.document import period_document
 from caseflow.evaluation.evaluate import numbers_of
+from caseflow.evaluation.fed_terms import fed_templates, with_fed_terms
 from caseflow.evaluation.periods import named_bounds, parse_instant
 from caseflow_scoring.months import served
 from caseflow_scoring.store.assessments import records_of
@@ -73,10 +74,11 @@ async def live_document(pool: asyncpg.Pool, name: str, period: Period, scoring: 
                                          conn=conn, exemptions=exemptions)
     manual = await manual_inputs(db, name)
     numbers = numbers_of(indicators, period, scoring.directory, scoring.schemes, manual, crossing)
-    templates = None
-    if assessed:
-        templates = {t.id: (t, await records_of(db, t.id, name))
-                     for t in scoring.templates.values() if t.applies_to(name)}
+    feeding = fed_templates(scoring.schemes)
+    wanted = {t.id: t for t in scoring.templates.values() if t.applies_to(name) and (assessed or t.id in feeding)}
+    read = {tid: (t, await records_of(db, tid, name)) for tid, t in wanted.items()}
+    numbers = with_fed_terms(numbers, scoring.schemes, scoring.directory, manual, read)
+    templates = read if assessed else None
     applied = await applications_dispatched(db, period.start, period.end)
     return period_document(period, numbers, await refused_by(db, period.as_of), assessed=templates, applied=applied,
                            unit_class=scoring.directory.unit_class)

@@ -65,7 +65,23 @@ def parse_scheme(raw: dict[str, Any], where: str) -> Scheme:
         satisfied_includes_basically=_flag(raw, "satisfied_includes_basically", where),
         honours_trials=_flag(raw, "honours_trials", where),
         cross_month=_flag(raw, "cross_month", where),
+        manual_from=_manual_from(raw, where),
     )
+
+
+def _manual_from(raw: dict[str, Any], where: str) -> dict[str, str]:
+    """`manual_from: {other: suning-2011-other}`: each named manual term of the scheme, fed by a template."""
+    found = raw.get("manual_from") or {}
+    manual = {str(t["manual"]) for t in raw.get("terms", ()) if isinstance(t, dict) and "manual" in t}
+    if not isinstance(found, dict):
+        raise ConfigError(f"{where}: `manual_from` maps a manual term to a template id, e.g. {{other: my-template}}")
+    for term in found:
+        if term not in manual:
+            raise ConfigError(f"{where}: `manual_from` names {term!r}, not a manual term of the scheme "
+                              f"(its manual terms: {', '.join(sorted(manual)) or 'none'})")
+    if found and raw.get("cross_month"):
+        raise ConfigError(f"{where}: a cross-month scheme cannot take `manual_from` (its terms read other counts)")
+    return {str(k): str(v) for k, v in found.items()}
 
 
 def _flag(raw: dict[str, Any], key: str, where: str) -> bool:

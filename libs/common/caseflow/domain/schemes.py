@@ -57,6 +57,9 @@ class Scheme:
     satisfied_includes_basically: bool = False  # rules §4: `satisfied` also counts 基本满意
     honours_trials: bool = False  # listings: a place in its trial months is 试运行, not failed
     cross_month: bool = False  # scores from the cross-month counts (county-interim 第十一条, domain.cross_month)
+    # a manual term fed by an assessment template's total for the unit (suning-2011 `other` from
+    # suning-2011-other): term -> template id
+    manual_from: Mapping[str, str] = field(default_factory=dict)
 
 
 def scheme_row(scheme: Scheme, row: Row) -> Row:

@@ -19,6 +19,7 @@ from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
+from caseflow.replay.engine import with_fed_scores
 from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
 from caseflow.replay.loading import compute
 from caseflow.replay.output import as_document, to_csv, to_table
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
         assessed = assessed_files(args, args.period or f"{args.start}/{args.end}")
         result = compute(source, period, rules, directory, schemes, args.workers, not args.no_progress,
                          exemptions=exemptions_from(args))
+        result = with_fed_scores(result, schemes, directory, None, assessed or None)
     except (PeriodError, ConfigError, SourceError) as exc:
         print(f"caseflow replay: {exc}", file=sys.stderr)
         return 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,7 +18,9 @@ from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
-from caseflow.evaluation.evaluate import Listings, Scores, evaluate_period
+from caseflow.evaluation.document import Assessed
+from caseflow.evaluation.evaluate import Listings, Numbers, Scores, evaluate_period
+from caseflow.evaluation.fed_terms import with_fed_terms
 
 _EMPTY = CaseLog()
 
@@ -130,6 +132,15 @@ class ReplayResult:
     listings: Listings
     rejected: list[Rejection]
     invalid: list[tuple[int, Invalid]]
+
+
+def with_fed_scores(result: ReplayResult, schemes: Mapping[str, Scheme], directory: Directory,
+                    manual: Mapping[str, Mapping[str, float]] | None, assessed: Assessed | None) -> ReplayResult:
+    """The result with the schemes whose manual terms a template feeds scored again from the templates'
+    records in `assessed` (evaluation.fed_terms), as live scoring scores them."""
+    numbers = with_fed_terms(Numbers(result.indicators, result.scores, result.listings), schemes, directory, manual,
+                             assessed)
+    return replace(result, scores=numbers.scores)
 
 
 def replay(

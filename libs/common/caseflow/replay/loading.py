@@ -18,7 +18,7 @@ from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.case_lines import case_lines as lines_of
 from caseflow.evaluation.document import Applied, Assessed
 from caseflow.replay import parallel
-from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of
+from caseflow.replay.engine import CaseBook, ReplayResult, repeated_hashes, result_of, with_fed_scores
 from caseflow.replay.line_bucket import BOM
 from caseflow.replay.output import as_document
 from caseflow.replay.parallel import Replayed
@@ -160,5 +160,6 @@ def replay_document(source: Source, period: Period, rules: Rules, directory: Dir
                     applied: Iterable[Applied] | None = None) -> dict[str, Any]:
     """The period's document from a source, `rejected` and the `assessed` templates included (what audit
     and close-month compare with scoring), computed as replay computes it (`compute`: buckets, workers)."""
-    return as_document(compute(source, period, rules, directory, schemes, workers, progress, manual, exemptions),
-                       assessed, directory.unit_class, applied)
+    result = compute(source, period, rules, directory, schemes, workers, progress, manual, exemptions)
+    return as_document(with_fed_scores(result, schemes, directory, manual, assessed), assessed, directory.unit_class,
+                       applied)

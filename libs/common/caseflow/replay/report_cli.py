@@ -13,6 +13,7 @@ from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
 from caseflow.replay.cli import add_config_arguments, load_config
+from caseflow.replay.engine import with_fed_scores
 from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
 from caseflow.replay.loading import compute_periods
 from caseflow.replay.output import as_document
@@ -67,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"caseflow report: {exc}", file=sys.stderr)
         return 2
     results = dict(zip(wanted.names, replayed.results, strict=True))
-    current = results[args.period]
+    current = results[args.period] = with_fed_scores(results[args.period], schemes, directory, None, assessed or None)
     overdue, reworked = replayed.overdue, replayed.reworked
     report = Report(
         name=args.period, periods=wanted, scheme=scheme, current=current, previous=results[wanted.previous],

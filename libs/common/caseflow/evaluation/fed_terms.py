@@ -1,0 +1,50 @@
+"""A scheme's manual term fed by an assessment template (issue #31): suning-2011's `other` (10 points,
+部门评价 + 社会评价) is the unit's total in the `suning-2011-other` template, so grading the template
+changes the scheme's score. A manual term's value is a share (0-1) times its weight, so the template
+feeds its total as a share of its full marks (9 of 10 points: 0.9, 9 of the term's 10 points), for each
+unit with an approved record in the template; for a unit without one the term is as entered (missing, if
+nothing was)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from caseflow.config.units import Directory
+from caseflow.domain.schemes import Scheme, score_units
+from caseflow.evaluation.assessments import subjects_of, totals
+from caseflow.evaluation.document import Assessed
+from caseflow.evaluation.evaluate import Numbers
+
+
+def fed_templates(schemes: Mapping[str, Scheme]) -> set[str]:
+    """The templates some scheme's manual term is fed by."""
+    return {t for s in schemes.values() for t in s.manual_from.values()}
+
+
+def with_fed_terms(numbers: Numbers, schemes: Mapping[str, Scheme], directory: Directory,
+                   manual: Mapping[str, Mapping[str, float]] | None, assessed: Assessed | None) -> Numbers:
+    """`numbers` with every scheme that has fed terms scored again, each fed term the unit's total in its
+    template (a template not in `assessed` feeds nothing: the term stays as entered)."""
+    fed = {sid: s for sid, s in schemes.items() if s.manual_from and s.kind == "unit_score"}
+    if not fed or not assessed:
+        return numbers
+    indicators, scores, listings = numbers
+    rows: dict[str, Any] = {"units": indicators.units, "regions": indicators.regions}
+    scores = dict(scores)
+    for sid, scheme in fed.items():
+        inputs = {unit: dict(values) for unit, values in (manual or {}).items()}
+        feeding = False
+        for term, template_id in scheme.manual_from.items():
+            if template_id not in assessed:
+                continue
+            template, records = assessed[template_id]
+            full = sum(i.points for s in template.sections for i in s.items if i.scoring != "bonus") or 1.0
+            graded = {r.subject for r in records if r.counts}  # the others stay missing, as not yet entered
+            for unit, scored in totals(template, subjects_of(template, rows), records).items():
+                if unit in graded:
+                    inputs.setdefault(unit, {})[term] = min(1.0, max(0.0, scored.total / full))
+            feeding = True
+        if feeding:
+            scores[sid] = score_units(scheme, indicators.units, directory.unit_class, inputs)
+    return Numbers(indicators, scores, listings)
