@@ -14,9 +14,9 @@ from fastapi import FastAPI
 
 from caseflow.config.assessments import load_templates
 from caseflow.config.rules import load_rules, warn_if_fallback
-from caseflow.config.schemes import ConfigError, load_schemes
+from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
-from caseflow.evaluation.fed_terms import fed_templates
+from caseflow.evaluation.fed_terms import check_references
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.pool_watch import as_purpose
 from caseflow.infra.service import consuming_lifespan
@@ -55,10 +55,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
 
     scoring = Scoring(rules, directory, schemes, load_templates(settings.assessments_dir))
-    unknown = fed_templates(schemes) - set(scoring.templates)
-    if unknown:
-        raise ConfigError(f"a scheme's manual_from names template(s) not loaded: {', '.join(sorted(unknown))} "
-                          f"(templates: {', '.join(sorted(scoring.templates))})")
+    check_references(schemes, scoring.templates)
     policy = rules.alerts
     alerts_topic = settings.topic("alerts")
 

@@ -5,6 +5,7 @@ at load with the file, the item and the reason."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from caseflow.config.schemes import ConfigError
 from caseflow.domain.assessment import (
     DEDUCTION_KINDS,
     PERIOD_KINDS,
+    SCHEME_PREFIX,
     SCORINGS,
     THRESHOLD_MODES,
     Deduction,
@@ -27,6 +29,7 @@ from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 
 _RULE = re.compile(r"^\s*([a-z_]+)\s*>=\s*([0-9]+(?:\.[0-9]+)?)(%?)\s*$")
 _TIMES = re.compile(r"^\s*points\s*[x×*]\s*([a-z_]+)\s*$")  # the item's points times a rate
+_SCHEME = re.compile(r"^\s*points\s*[x×*]\s*scheme\s+([A-Za-z0-9_.-]+)\s*$")  # times a scheme's score / 100
 ASSESSED = ("units", "regions", "both")
 
 
@@ -43,12 +46,20 @@ def _indicators(assessed: str) -> set[str]:
 
 def _threshold(raw: dict[str, Any], where: str, assessed: str) -> Threshold:
     rule = raw.get("rule")
+    scheme = _SCHEME.match(rule) if isinstance(rule, str) else None
+    if scheme is not None:
+        if assessed != "units":
+            raise ConfigError(f"{where}: `points x scheme {scheme.group(1)}` scores units; this template assesses "
+                              f"{assessed}")
+        return Threshold(f"{SCHEME_PREFIX}{scheme.group(1)}", 0.0, "times_rate")
     times = _TIMES.match(rule) if isinstance(rule, str) else None
     found = _RULE.match(rule) if isinstance(rule, str) else None
     if found is None and times is None:
         raise ConfigError(f"{where}: cannot read rule {rule!r}; write `<indicator> >= <value>`, "
                           "e.g. `collector_filing_rate >= 70%` or `on_time_rate >= 0.9`, or `points x <rate>` "
-                          "(the item's points times the rate, e.g. `points x on_time_close_rate`)")
+                          "(the item's points times the rate, e.g. `points x on_time_close_rate`), or "
+                          "`points x scheme <id>` (times a unit-score scheme's score out of 100, e.g. "
+                          "`points x scheme county-interim`)")
     name, value, percent = found.groups() if found is not None else (times.group(1), "0", "")  # type: ignore[union-attr]
     known = _indicators(assessed)
     if name not in known:
@@ -61,6 +72,16 @@ def _threshold(raw: dict[str, Any], where: str, assessed: str) -> Threshold:
     if mode not in THRESHOLD_MODES or mode == "times_rate":
         raise ConfigError(f"{where}: `below` is one of {', '.join(THRESHOLD_MODES)}, got {mode!r}")
     return Threshold(name, float(value) / (100 if percent else 1), mode)
+
+
+def schemes_named(templates: Mapping[str, Template]) -> dict[str, set[str]]:
+    """scheme id -> the templates whose items score it (`points x scheme <id>`)."""
+    named: dict[str, set[str]] = {}
+    for template in templates.values():
+        for item in template.items().values():
+            if item.threshold is not None and item.threshold.indicator.startswith(SCHEME_PREFIX):
+                named.setdefault(item.threshold.indicator[len(SCHEME_PREFIX):], set()).add(template.id)
+    return named
 
 
 def _deduction(raw: Any, where: str) -> Deduction:

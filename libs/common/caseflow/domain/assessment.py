@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 SCORINGS = ("automatic", "deductions", "manual", "bonus")
 DEDUCTION_KINDS = ("fixed", "per_occurrence", "judgement", "zero")
 THRESHOLD_MODES = ("all_or_nothing", "proportional", "times_rate")
+SCHEME_PREFIX = "scheme:"  # a rule on a scheme's score (out of 100) instead of an indicator
 PERIOD_KINDS = ("day", "month", "quarter", "year")
 
 
@@ -138,6 +140,14 @@ def automatic_points(item: Item, value: float | None) -> float:
     return 0.0
 
 
+def _value_of(rule: Threshold, row: Mapping[str, Any]) -> Any:
+    """The indicator a rule reads, or a scheme's score as a share of 100 (`points x scheme <id>`)."""
+    if not rule.indicator.startswith(SCHEME_PREFIX):
+        return row.get(rule.indicator)
+    found = (row.get("scores") or {}).get(rule.indicator[len(SCHEME_PREFIX):])
+    return None if not found or found.get("score") is None else float(found["score"]) / 100
+
+
 def deducted(item: Item, findings: Sequence[Finding]) -> ItemScore:
     kinds = {d.id: d for d in item.deductions}
     points, taken = item.points, list[tuple[str, float]]()
@@ -156,7 +166,7 @@ def deducted(item: Item, findings: Sequence[Finding]) -> ItemScore:
     return ItemScore(_bounded(points, item), item.points, tuple(taken))
 
 
-def score(template: Template, indicators: Mapping[str, float | int | None], findings: Sequence[Finding],
+def score(template: Template, indicators: Mapping[str, Any], findings: Sequence[Finding],
           grades: Sequence[Entry], bonuses: Sequence[Entry]) -> Scored:
     """One unit's or region's score for a period from its indicator row and its approved records."""
     items: dict[str, ItemScore] = {}
@@ -166,7 +176,7 @@ def score(template: Template, indicators: Mapping[str, float | int | None], find
         subtotal = 0.0
         for item in section.items:
             if item.scoring == "automatic":
-                value = indicators.get(item.threshold.indicator) if item.threshold else None
+                value = _value_of(item.threshold, indicators) if item.threshold else None
                 got = ItemScore(automatic_points(item, None if value is None else float(value)), item.points)
             elif item.scoring == "deductions":
                 got = deducted(item, [f for f in findings if f.item == item.id])

@@ -10,11 +10,28 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from caseflow.config.assessments import schemes_named
+from caseflow.config.schemes import ConfigError
 from caseflow.config.units import Directory
+from caseflow.domain.assessment import Template
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.evaluation.assessments import subjects_of, totals
 from caseflow.evaluation.document import Assessed
 from caseflow.evaluation.evaluate import Numbers
+
+
+def check_references(schemes: Mapping[str, Scheme], templates: Mapping[str, Template]) -> None:
+    """ConfigError unless every template a scheme's term is fed by, and every scheme a template item scores,
+    is loaded (a unit-score scheme)."""
+    unknown = fed_templates(schemes) - set(templates)
+    if unknown:
+        raise ConfigError(f"a scheme's manual_from names template(s) not loaded: {', '.join(sorted(unknown))} "
+                          f"(templates: {', '.join(sorted(templates))})")
+    for scheme_id, users in sorted(schemes_named(templates).items()):
+        if scheme_id not in schemes or schemes[scheme_id].kind != "unit_score":
+            known = ", ".join(sorted(s for s, v in schemes.items() if v.kind == "unit_score"))
+            raise ConfigError(f"template(s) {', '.join(sorted(users))} score scheme {scheme_id!r}, not a unit-score "
+                              f"scheme loaded (known: {known})")
 
 
 def fed_templates(schemes: Mapping[str, Scheme]) -> set[str]:
