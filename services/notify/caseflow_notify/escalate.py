@@ -8,13 +8,12 @@ import contextlib
 import hashlib
 import logging
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import orjson
 
 from caseflow.instants import SHANGHAI
 from caseflow_notify.channels import Routing
-from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.inbox import store_alerts
 from caseflow_notify.ports import Rounds
 
 log = logging.getLogger(__name__)
@@ -41,9 +40,7 @@ async def escalate_unacknowledged(rounds: Rounds, routing: Routing, delay: timed
         escalations = [escalation_of(orjson.loads(r["body"]), delay, r["late"]) for r in rows]
         if not escalations:
             return 0
-        records = [SimpleNamespace(value=orjson.dumps(e), key=str(e["unit"]).encode(), headers=[], offset=-1)
-                   for e in escalations]
-        await store_on_alerts_raised(tx.inbox, records, routing, catch_up)
+        await store_alerts(tx.inbox, [(e, "") for e in escalations], routing, catch_up)
         await tx.inbox.escalated([(r["alert_id"], str(e["alert_id"])) for r, e in zip(rows, escalations, strict=True)])
         return len(escalations)
 

@@ -10,16 +10,14 @@ import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from types import SimpleNamespace
 from typing import Any
 
 import httpx
-import orjson
 
 from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
 from caseflow.instants import SHANGHAI
 from caseflow_notify.compose import Outgoing
-from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.inbox import store_alerts
 from caseflow_notify.ports import Attempt, Inbox, Round
 from caseflow_notify.retry import RetryPolicy, next_delay
 from caseflow_notify.vendors import LIMITS, Verdict, read_answer
@@ -121,6 +119,5 @@ async def tell_command_centre(inbox: Inbox, routing: Any, out: Outgoing, verdict
             "due_at": datetime.now(SHANGHAI).isoformat(), "recipients": ["command_centre"],
             "reason": f"{out.channel.type} 通道拒收，已停止重试：{code} {verdict.vendor_message or answer.error}",
             "receiver": receiver})
-    records = [SimpleNamespace(value=orjson.dumps(a), key=a["unit"].encode(), headers=[], offset=-1) for a in alerts]
-    if records:
-        await store_on_alerts_raised(inbox, records, routing)
+    if alerts:
+        await store_alerts(inbox, [(a, "") for a in alerts], routing)
