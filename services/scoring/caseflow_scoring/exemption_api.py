@@ -55,6 +55,15 @@ def _place(found: tuple[object, dict[str, str]] | None) -> dict[str, str]:
     return {k: v for k, v in (found[1] if found else {}).items() if k in ("address", "description")}
 
 
+def _own(actor: Actor, unit: str | None) -> str | None:
+    """The unit a read is about: a unit's token reads its own (403 for another's); a key, the one asked."""
+    if actor.role != "unit":
+        return unit
+    if unit not in (None, actor.unit):
+        raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
+    return actor.unit
+
+
 def _refused(refusal: Refusal) -> HTTPException:
     return HTTPException(403 if refusal.forbidden else 409, refusal.reason)
 
@@ -111,10 +120,7 @@ def add_exemption_routes(app: FastAPI, settings: Settings, window: Window) -> No
     @app.get("/v1/exemptions/{period}", tags=["exemptions"],
              summary="a month's applications and their states (a unit's token: its own)")
     async def list_applications(period: str, unit: str | None = Query(None), actor: Actor = who) -> dict[str, Any]:
-        if actor.role == "unit":
-            if unit not in (None, actor.unit):
-                raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
-            unit = actor.unit
+        unit = _own(actor, unit)
         found = await store.applications_of(app.state.pool, checked_period(period), unit)
         facts = await PgCases(app.state.pool).with_facts(sorted({a.case_id for a in found}))
         return {"period": period, "closes_at": iso(window.closes_at(period)),
@@ -123,10 +129,7 @@ def add_exemption_routes(app: FastAPI, settings: Settings, window: Window) -> No
     @app.get("/v1/exemptions/{period}/candidates", tags=["exemptions"],
              summary="the unit's assignments of the month that cost it points (what it may apply for)")
     async def list_candidates(period: str, unit: str | None = Query(None), actor: Actor = who) -> dict[str, Any]:
-        if actor.role == "unit":
-            if unit not in (None, actor.unit):
-                raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
-            unit = actor.unit
+        unit = _own(actor, unit)
         if not unit:
             raise HTTPException(422, "say which unit: ?unit=U-...")
         start, end = month_bounds(checked_period(period))

@@ -91,6 +91,11 @@ async def subject_of(pool: asyncpg.Pool, record_id: str) -> str | None:
 async def changes_of(pool: asyncpg.Pool, record_id: str) -> list[dict[str, Any]]:
     rows = await pool.fetch("SELECT at, who, action, old, new, why FROM assessment_changes WHERE record_id = $1 "
                             "ORDER BY id", record_id)
+    return changes_json(rows)
+
+
+def changes_json(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    """Change rows (at, who, action, old, new, why) as the APIs show them."""
     return [{"at": r["at"].isoformat(), "who": r["who"], "action": r["action"], "old": msgspec.json.decode(r["old"]),
              "new": msgspec.json.decode(r["new"]), "why": r["why"]} for r in rows]
 

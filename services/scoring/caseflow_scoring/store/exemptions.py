@@ -16,7 +16,7 @@ from caseflow.domain.exemptions import Exemptions
 from caseflow.evaluation.document import Applied
 from caseflow.infra import db
 from caseflow.instants import from_ms
-from caseflow_scoring.store.assessments import PgAssessmentRecords
+from caseflow_scoring.store.assessments import PgAssessmentRecords, changes_json
 
 _ENCODE = msgspec.json.Encoder()
 _DECODE = msgspec.json.Decoder(Application)
@@ -110,5 +110,4 @@ async def unit_of(pool: asyncpg.Pool, application_id: str) -> str | None:
 async def changes_of(pool: asyncpg.Pool, application_id: str) -> list[dict[str, Any]]:
     rows = await pool.fetch("SELECT at, who, action, old, new, why FROM exemption_changes "
                             "WHERE application_id = $1 ORDER BY id", application_id)
-    return [{"at": r["at"].isoformat(), "who": r["who"], "action": r["action"], "old": msgspec.json.decode(r["old"]),
-             "new": msgspec.json.decode(r["new"]), "why": r["why"]} for r in rows]
+    return changes_json(rows)
