@@ -167,7 +167,8 @@ async def test_an_assessed_month_closes_audits_and_reports(stack: Services, sett
     assert closed.returncode == 0, closed.stdout + closed.stderr
     stored = desk.http.get("/v1/months/2026-10", headers=READER).json()
     frozen = stored["document"]["assessments"]
-    assert set(frozen) == {"county-final", "district-rules", "suning-2011-other", "town-monthly"}
+    assert set(frozen) == {"county-final", "county-rules", "district-rules", "suning-2011-other",
+                            "town-monthly"}
     assert frozen["district-rules"]["records"][seen]["files"] == [photo]
     assert frozen["town-monthly"]["records"][appealed]["appeal"] == {"status": "reversed", "files": [letter]}
     assert frozen["town-monthly"]["totals"]["R-00"]["bonus"] == 2.5

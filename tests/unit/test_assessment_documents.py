@@ -8,7 +8,7 @@ from dataclasses import replace
 from caseflow.config.assessments import load_templates, parse_template
 from caseflow.domain.assessment import Scored
 from caseflow.domain.assessment_records import Appeal, Record
-from caseflow.evaluation.assessments import assessment_section, awaiting, ranked_rows, ranks
+from caseflow.evaluation.assessments import assessment_parts, awaiting, ranked_rows, ranks
 from caseflow.replay.audit import Difference, compare
 from caseflow.replay.audit_cli import render
 from caseflow.replay.report_assessments import sheet_rows
@@ -22,11 +22,11 @@ FINDING = Record("r1", "district-rules", "R-A", "2026-10", "org-structure", "fin
 
 
 def with_part(records: list[Record]) -> dict[str, object]:
-    return {**DOC, "assessments": {"district-rules": assessment_section(DISTRICT, DOC, records, {})}}
+    return {**DOC, "assessments": assessment_parts({"district-rules": (DISTRICT, records)}, DOC, {})}
 
 
 def test_the_part_has_every_subjects_total_and_every_record_as_it_stands() -> None:
-    part = assessment_section(DISTRICT, DOC, [FINDING], {})
+    part = assessment_parts({"district-rules": (DISTRICT, [FINDING])}, DOC, {})["district-rules"]
     assert part["on"] == "regions" and part["rank_within"] == "all"
     assert part["totals"]["R-A"]["rank"] == 1 and part["totals"]["R-B"]["rank"] == 2
     assert part["totals"]["R-A"]["total"] == 25.0 and part["totals"]["R-B"]["total"] == 20.0
@@ -70,7 +70,7 @@ def test_records_waiting_for_a_decision() -> None:
 
 
 def test_the_sheet_ranks_subjects_and_lists_each_record_under_its_item() -> None:
-    part = assessment_section(DISTRICT, DOC, [FINDING], {})
+    part = assessment_parts({"district-rules": (DISTRICT, [FINDING])}, DOC, {})["district-rules"]
     rows = sheet_rows(DISTRICT, part, {"R-A": "甲街道"})
     totals = [r for r in rows if r[3] == "合计 total"]
     assert [(r[0], r[1], r[2], r[6]) for r in totals] == [(1, "R-A", "甲街道", 25.0), (2, "R-B", "R-B", 20.0)]

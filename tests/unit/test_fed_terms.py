@@ -14,7 +14,7 @@ from caseflow.config.units import load_directory
 from caseflow.domain.assessment_records import Record
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
-from caseflow.evaluation.fed_terms import check_references
+from caseflow.evaluation.fed_terms import bound_to_schemes, check_references
 from caseflow.evaluation.periods import month_bounds
 from caseflow.replay.engine import replay, with_fed_scores
 from caseflow.replay.output import as_document
@@ -53,18 +53,22 @@ def test_manual_from_names_a_manual_term() -> None:
 
 
 def test_a_template_item_worth_a_schemes_score_gives_one_final_score(rules: Rules, tmp_path: Path) -> None:
-    """county-final: 70% the county-interim score (`points x scheme county-interim`) + 30% 细则 graded."""
+    """county-final: 70 x the county-interim score as a share of its full marks (109: 70 + 30 + 9) + 30 x the
+    county-rules template's total (`points x template county-rules`): 40 of its 100 points give 12."""
     (tmp_path / "units.yaml").write_text(units_yaml(SHAPE), "utf-8")
     directory, schemes = load_directory(tmp_path / "units.yaml"), load_schemes()
     start, end = month_bounds("2026-10")
     result = replay(generate(SHAPE), Period(start, end, end), rules, directory, schemes)
-    final = load_templates()["county-final"]
-    records = [Record("g1", "county-final", "U-000", "2026-10", "public-evaluation", "grade", "a", 0, points=12,
+    templates = bound_to_schemes(schemes, load_templates())
+    assert schemes["county-interim"].full_marks() == 109
+    records = [Record("g1", "county-rules", "U-000", "2026-10", "public-evaluation", "grade", "a", 0, points=40,
                       status="approved")]
-    document = as_document(result, {"county-final": (final, records)}, directory.unit_class)
+    assessed = {"county-final": (templates["county-final"], []), "county-rules": (templates["county-rules"], records)}
+    document = as_document(result, assessed, directory.unit_class)
+    assert document["assessments"]["county-rules"]["totals"]["U-000"]["total"] == 40
     totals = document["assessments"]["county-final"]["totals"]
     for unit, entry in document["units"].items():
-        expected = 0.7 * entry["scores"]["county-interim"]["score"] + (12 if unit == "U-000" else 0)
+        expected = 70 * entry["scores"]["county-interim"]["score"] / 109 + (12 if unit == "U-000" else 0)
         assert totals[unit]["total"] == pytest.approx(expected)
     assert {totals[u]["rank"] for u in totals} >= {1}
 
@@ -80,3 +84,39 @@ def test_references_between_schemes_and_templates_are_checked() -> None:
         {"id": "i", "name": "I", "points": 70, "scoring": "automatic", "rule": "points x scheme county-interim"}]}]}
     with pytest.raises(ConfigError, match="scores units; this template assesses regions"):
         parse_template(raw, "t.yaml")
+
+
+def _scoring(tid: str, *used: str, assessed: str = "units", periods: tuple[str, ...] = ("month",)) -> dict[str, object]:
+    return {"id": tid, "assessed": assessed, "periods": list(periods), "sections": [{"id": "s", "items": [
+        {"id": f"i-{u}", "name": u, "points": 10, "scoring": "automatic", "rule": f"points x template {u}"}
+        for u in used] or [{"id": "g", "name": "G", "points": 10, "scoring": "manual"}]}]}
+
+
+@pytest.mark.parametrize(("raws", "message"), [
+    ([_scoring("a", "nope")], "`points x template nope`: no such template"),
+    ([_scoring("a", "b"), _scoring("b", "a")], "score each other in a circle: a -> b -> a"),
+    ([_scoring("a", "a")], "in a circle: a -> a"),
+    ([_scoring("a", "b"), _scoring("b", assessed="regions")], "assesses units and cannot score template b"),
+    ([_scoring("a", "b", periods=("month", "year")), _scoring("b")], "scores template b, which is for month only"),
+])
+def test_a_template_scoring_templates_is_checked_at_load(tmp_path: Path, raws: list[dict[str, object]],
+                                                          message: str) -> None:
+    import yaml
+    for raw in raws:
+        (tmp_path / f"{raw['id']}.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), "utf-8")
+    with pytest.raises(ConfigError, match=message.replace("(", "\\(")):
+        load_templates(tmp_path)
+
+
+def test_templates_are_scored_after_the_ones_they_score() -> None:
+    """a = 10 x b; b = 10 x c; c graded 5 of 10: c 5, b 5, a 5 — whatever order they are given in."""
+    from caseflow.config.assessments import parse_template as parsed
+    from caseflow.evaluation.assessments import scored_in_order
+    a, b, c = parsed(_scoring("a", "b"), "a"), parsed(_scoring("b", "c"), "b"), parsed(_scoring("c"), "c")
+    graded = [Record("r", "c", "U-1", "2026-10", "g", "grade", "x", 0, points=5, status="approved")]
+    document = {"units": {"U-1": {}, "U-2": {}}, "regions": {}}
+    scored = scored_in_order({"a": (a, []), "b": (b, []), "c": (c, graded)}, document)
+    assert {t: scored[t]["U-1"].total for t in "abc"} == {"a": 5, "b": 5, "c": 5}
+    assert {t: scored[t]["U-2"].total for t in "abc"} == {"a": 0, "b": 0, "c": 0}
+    with pytest.raises(ConfigError, match="template\\(s\\) b are scored by another template"):
+        scored_in_order({"a": (a, [])}, document)

@@ -15,10 +15,11 @@ import msgspec
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from caseflow.config.assessments import scoring_order
 from caseflow.config.units import Directory
 from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Actor, Command, Record, Refusal
-from caseflow.evaluation.assessments import RecordsFile, assessment_section, ranked_rows, subjects_of, totals
+from caseflow.evaluation.assessments import RecordsFile, assessment_parts, ranked_rows, scored_in_order, totals
 from caseflow.evaluation.periods import PeriodError
 from caseflow.infra.http import holder_of, presented_secret
 from caseflow.infra.settings import Settings
@@ -89,6 +90,12 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             raise HTTPException(422, str(exc)) from exc
         return doc
 
+    async def with_records(template: Template, period: str,
+                           subject: str | None = None) -> dict[str, tuple[Template, list[Record]]]:
+        """The template and every template it scores, each with its records of the period."""
+        return {tid: (templates[tid], await store.records_of(app.state.pool, tid, period, subject))
+                for tid in scoring_order(templates, [template.id])}
+
     async def is_closed(period: str) -> bool:
         """A closed month's records are frozen (the page then offers no changes)."""
         return await closed_month(app.state.pool, period) is not None
@@ -107,8 +114,8 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         if actor.role == "unit":
             raise HTTPException(403, "a unit reads its own assessment: /v1/assessments/{template}/{period}/{unit}")
         template = template_of(template_id)
-        part = assessment_section(template, await document(period),
-                                  await store.records_of(app.state.pool, template.id, period), directory.unit_class)
+        part = assessment_parts(await with_records(template, period), await document(period),
+                                directory.unit_class)[template.id]
         rows = ranked_rows(part, named, directory.unit_class)
         return {"template": template.id, "period": period, "closed": await is_closed(period), "rows": rows}
 
@@ -118,9 +125,10 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         if actor.role == "unit" and actor.unit != subject:
             raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {subject!r}")
         template = template_of(template_id)
-        records = await store.records_of(app.state.pool, template.id, period, subject)
-        found = subjects_of(template, await document(period))
-        scored = totals(template, {subject: found.get(subject, {})}, records)[subject]
+        assessed = await with_records(template, period, subject)
+        records = assessed[template.id][1]
+        found = scored_in_order(assessed, await document(period))[template.id]
+        scored = found.get(subject) or totals(template, {subject: {}}, records)[subject]
         items = [{"section": s.id, "id": i.id, "name": i.name, "scoring": i.scoring, **asdict(scored.items[i.id])}
                  for s in template.sections for i in s.items]
         return {"template": template.id, "period": period, "subject": subject, "name": named.get(subject, subject),

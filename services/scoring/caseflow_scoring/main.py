@@ -16,7 +16,7 @@ from caseflow.config.assessments import load_templates
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
-from caseflow.evaluation.fed_terms import check_references
+from caseflow.evaluation.fed_terms import bound_to_schemes
 from caseflow.infra.http import serve, service_app
 from caseflow.infra.pool_watch import as_purpose
 from caseflow.infra.service import consuming_lifespan
@@ -54,8 +54,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     schemes = load_schemes(settings.schemes_dir)
     directory = load_directory(settings.units_file) if settings.units_file else Directory({}, {})
 
-    scoring = Scoring(rules, directory, schemes, load_templates(settings.assessments_dir))
-    check_references(schemes, scoring.templates)
+    scoring = Scoring(rules, directory, schemes, bound_to_schemes(schemes, load_templates(settings.assessments_dir)))
     policy = rules.alerts
     alerts_topic = settings.topic("alerts")
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import asyncpg
 
+from caseflow.config.assessments import scoring_order
 from caseflow.config.units import Directory
 from caseflow.domain.assessment import Template
 from caseflow.domain.indicators import Period
@@ -75,8 +76,9 @@ async def live_document(pool: asyncpg.Pool, name: str, period: Period, scoring: 
     manual = await manual_inputs(db, name)
     numbers = numbers_of(indicators, period, scoring.directory, scoring.schemes, manual, crossing)
     feeding = fed_templates(scoring.schemes)
-    wanted = {t.id: t for t in scoring.templates.values() if t.applies_to(name) and (assessed or t.id in feeding)}
-    read = {tid: (t, await records_of(db, tid, name)) for tid, t in wanted.items()}
+    wanted = scoring_order(scoring.templates, [t.id for t in scoring.templates.values()
+                                               if t.applies_to(name) and (assessed or t.id in feeding)])
+    read = {tid: (scoring.templates[tid], await records_of(db, tid, name)) for tid in wanted}
     numbers = with_fed_terms(numbers, scoring.schemes, scoring.directory, manual, read)
     templates = read if assessed else None
     applied = await applications_dispatched(db, period.start, period.end)

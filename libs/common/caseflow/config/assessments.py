@@ -5,7 +5,7 @@ at load with the file, the item and the reason."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from caseflow.domain.assessment import (
     PERIOD_KINDS,
     SCHEME_PREFIX,
     SCORINGS,
+    TEMPLATE_PREFIX,
     THRESHOLD_MODES,
     Deduction,
     Item,
@@ -30,6 +31,7 @@ from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 _RULE = re.compile(r"^\s*([a-z_]+)\s*>=\s*([0-9]+(?:\.[0-9]+)?)(%?)\s*$")
 _TIMES = re.compile(r"^\s*points\s*[x×*]\s*([a-z_]+)\s*$")  # the item's points times a rate
 _SCHEME = re.compile(r"^\s*points\s*[x×*]\s*scheme\s+([A-Za-z0-9_.-]+)\s*$")  # times a scheme's score / 100
+_TEMPLATE = re.compile(r"^\s*points\s*[x×*]\s*template\s+([A-Za-z0-9_.-]+)\s*$")  # times a template's share
 ASSESSED = ("units", "regions", "both")
 
 
@@ -52,14 +54,19 @@ def _threshold(raw: dict[str, Any], where: str, assessed: str) -> Threshold:
             raise ConfigError(f"{where}: `points x scheme {scheme.group(1)}` scores units; this template assesses "
                               f"{assessed}")
         return Threshold(f"{SCHEME_PREFIX}{scheme.group(1)}", 0.0, "times_rate")
+    template = _TEMPLATE.match(rule) if isinstance(rule, str) else None
+    if template is not None:
+        return Threshold(f"{TEMPLATE_PREFIX}{template.group(1)}", 0.0, "times_rate")
     times = _TIMES.match(rule) if isinstance(rule, str) else None
     found = _RULE.match(rule) if isinstance(rule, str) else None
     if found is None and times is None:
         raise ConfigError(f"{where}: cannot read rule {rule!r}; write `<indicator> >= <value>`, "
                           "e.g. `collector_filing_rate >= 70%` or `on_time_rate >= 0.9`, or `points x <rate>` "
                           "(the item's points times the rate, e.g. `points x on_time_close_rate`), or "
-                          "`points x scheme <id>` (times a unit-score scheme's score out of 100, e.g. "
-                          "`points x scheme county-interim`)")
+                          "`points x scheme <id>` (times a unit-score scheme's score as a share of its full marks, "
+                          "e.g. "
+                          "`points x scheme county-interim`), or `points x template <id>` (times another "
+                          "template's total as a share of its full marks, e.g. `points x template county-rules`)")
     name, value, percent = found.groups() if found is not None else (times.group(1), "0", "")  # type: ignore[union-attr]
     known = _indicators(assessed)
     if name not in known:
@@ -175,4 +182,37 @@ def load_templates(extra_dir: Path | None = None) -> dict[str, Template]:
         for path in sorted(extra_dir.glob("*.yaml")):
             template = _read(path.read_text("utf-8"), str(path))
             found[template.id] = template
+    scoring_order(found, found)
     return found
+
+
+def scoring_order(templates: Mapping[str, Template], wanted: Iterable[str]) -> list[str]:
+    """`wanted` and every template they score (`points x template <id>`), each after those it scores.
+    ConfigError on a template that names an unknown one, one that assesses other subjects, or a cycle."""
+    order: list[str] = []
+    path: list[str] = []
+
+    def visit(template_id: str) -> None:
+        if template_id in order:
+            return
+        if template_id in path:
+            raise ConfigError(f"templates score each other in a circle: {' -> '.join([*path, template_id])}")
+        path.append(template_id)
+        template = templates[template_id]
+        for used in sorted(template.templates_scored()):
+            if used not in templates:
+                raise ConfigError(f"template {template_id}: `points x template {used}`: no such template; "
+                                  f"known: {', '.join(sorted(templates))}")
+            if templates[used].assessed != template.assessed:
+                raise ConfigError(f"template {template_id} assesses {template.assessed} and cannot score "
+                                  f"template {used}, which assesses {templates[used].assessed}")
+            if not set(template.periods) <= set(templates[used].periods):
+                raise ConfigError(f"template {template_id} is for {', '.join(template.periods)} and scores template "
+                                  f"{used}, which is for {', '.join(templates[used].periods)} only")
+            visit(used)
+        path.pop()
+        order.append(template_id)
+
+    for template_id in wanted:
+        visit(template_id)
+    return order

@@ -12,7 +12,8 @@ from typing import Any
 SCORINGS = ("automatic", "deductions", "manual", "bonus")
 DEDUCTION_KINDS = ("fixed", "per_occurrence", "judgement", "zero")
 THRESHOLD_MODES = ("all_or_nothing", "proportional", "times_rate")
-SCHEME_PREFIX = "scheme:"  # a rule on a scheme's score (out of 100) instead of an indicator
+SCHEME_PREFIX = "scheme:"  # a rule on a scheme's score (a share of its full marks)
+TEMPLATE_PREFIX = "template:"  # a rule on another template's total, as a share of its full marks
 PERIOD_KINDS = ("day", "month", "quarter", "year")
 
 
@@ -29,6 +30,7 @@ class Threshold:
     indicator: str
     at_least: float
     mode: str = "all_or_nothing"
+    out_of: float = 100.0  # `points x scheme <id>`: the scheme's full marks (bound when schemes are loaded)
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,15 @@ class Template:
 
     def applies_to(self, period: str) -> bool:
         return period_kind(period) in self.periods
+
+    def full_marks(self) -> float:
+        """The points of every item but the bonus ones (what a total is a share of)."""
+        return sum(i.points for s in self.sections for i in s.items if i.scoring != "bonus")
+
+    def templates_scored(self) -> set[str]:
+        """The templates whose totals an item of this one scores (`points x template <id>`)."""
+        return {i.threshold.indicator[len(TEMPLATE_PREFIX):] for i in self.items().values()
+                if i.threshold is not None and i.threshold.indicator.startswith(TEMPLATE_PREFIX)}
 
 
 @dataclass(frozen=True)
@@ -141,11 +152,14 @@ def automatic_points(item: Item, value: float | None) -> float:
 
 
 def _value_of(rule: Threshold, row: Mapping[str, Any]) -> Any:
-    """The indicator a rule reads, or a scheme's score as a share of 100 (`points x scheme <id>`)."""
+    """The indicator a rule reads, a scheme's score as a share of its full marks (`points x scheme <id>`), or another
+    template's total as a share of its full marks (`points x template <id>`, under the row's `templates`)."""
+    if rule.indicator.startswith(TEMPLATE_PREFIX):
+        return (row.get("templates") or {}).get(rule.indicator[len(TEMPLATE_PREFIX):])
     if not rule.indicator.startswith(SCHEME_PREFIX):
         return row.get(rule.indicator)
     found = (row.get("scores") or {}).get(rule.indicator[len(SCHEME_PREFIX):])
-    return None if not found or found.get("score") is None else float(found["score"]) / 100
+    return None if not found or found.get("score") is None else float(found["score"]) / (rule.out_of or 100.0)
 
 
 def deducted(item: Item, findings: Sequence[Finding]) -> ItemScore:

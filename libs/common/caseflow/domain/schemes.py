@@ -61,6 +61,17 @@ class Scheme:
     # suning-2011-other): term -> template id
     manual_from: Mapping[str, str] = field(default_factory=dict)
 
+    def full_marks(self) -> float:
+        """A unit's score with every positive term at its best (a value of 1, or a step's highest) and no
+        deduction: what a template item `points x scheme <id>` scales the score by (county-interim: 109)."""
+        total = 0.0
+        for term in self.terms:
+            if term.weight > 0:
+                best = term.weight * max(1.0, *(v for _, v in term.steps), term.steps_else) if term.steps_on \
+                    else term.weight
+                total += min(best, term.max_points) if term.max_points is not None else best
+        return total
+
 
 def scheme_row(scheme: Scheme, row: Row) -> Row:
     """A unit's indicators as this scheme reads them (its own options applied)."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import msgspec
 
+from caseflow.config.assessments import scoring_order
 from caseflow.config.schemes import ConfigError
 from caseflow.domain.assessment import Scored, Template, score
 from caseflow.domain.assessment_records import Record, inputs_of
@@ -81,14 +82,39 @@ def frozen_record(record: Record) -> dict[str, Any]:
             "appeal": None if appeal is None else {"status": appeal.status, "files": sorted(appeal.files)}}
 
 
-def assessment_section(template: Template, document: Mapping[str, Any], records: Sequence[Record],
-                       unit_class: Mapping[str, int]) -> dict[str, Any]:
-    """A template's part of a period document (key `assessments.<template>`): who it assesses, every
+def scored_in_order(assessed: Mapping[str, tuple[Template, Sequence[Record]]],
+                    document: Mapping[str, Any]) -> dict[str, dict[str, Scored]]:
+    """Every template's totals, each scored after the templates it scores (`points x template <id>`), whose
+    totals its subjects' rows carry under `templates` as shares of their full marks. A template scored by
+    one in `assessed` must be there too (ConfigError names it)."""
+    templates = {tid: template for tid, (template, _) in assessed.items()}
+    missing = {used for t in templates.values() for used in t.templates_scored()} - set(templates)
+    if missing:
+        raise ConfigError(f"template(s) {', '.join(sorted(missing))} are scored by another template and must be "
+                          "scored with it: give their records too (replay: --assessments FILE for each)")
+    shares: dict[str, dict[str, float]] = defaultdict(dict)  # subject -> template -> share of full marks
+    out: dict[str, dict[str, Scored]] = {}
+    for tid in scoring_order(templates, sorted(templates)):
+        template, records = assessed[tid]
+        rows = subjects_of(template, document)
+        if template.templates_scored():
+            rows = {subject: {**row, "templates": dict(shares.get(subject, {}))} for subject, row in rows.items()}
+        out[tid] = totals(template, rows, records)
+        full = template.full_marks() or 1.0
+        for subject, scored in out[tid].items():
+            shares[subject][tid] = scored.total / full
+    return out
+
+
+def assessment_parts(assessed: Mapping[str, tuple[Template, Sequence[Record]]], document: Mapping[str, Any],
+                     unit_class: Mapping[str, int]) -> dict[str, dict[str, Any]]:
+    """Each template's part of a period document (key `assessments.<template>`): who it assesses, every
     subject's total, sections, items and rank, and every record of the period as it stands."""
-    scored = totals(template, subjects_of(template, document), records)
-    return {"on": template.assessed, "rank_within": template.rank_within,
-            "totals": as_json(scored, ranks(template, scored, document["units"], unit_class)),
-            "records": {r.id: frozen_record(r) for r in sorted(records, key=lambda r: r.id)}}
+    scored = scored_in_order(assessed, document)
+    return {tid: {"on": template.assessed, "rank_within": template.rank_within,
+                  "totals": as_json(scored[tid], ranks(template, scored[tid], document["units"], unit_class)),
+                  "records": {r.id: frozen_record(r) for r in sorted(records, key=lambda r: r.id)}}
+            for tid, (template, records) in sorted(assessed.items())}
 
 
 def ranked_rows(part: Mapping[str, Any], names: Mapping[str, str],

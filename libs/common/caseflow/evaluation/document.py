@@ -12,7 +12,7 @@ from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Record
 from caseflow.domain.indicator_keys import UNIT_COUNTS, UNIT_RATES
 from caseflow.domain.indicators import Period
-from caseflow.evaluation.assessments import assessment_section
+from caseflow.evaluation.assessments import assessment_parts
 from caseflow.evaluation.evaluate import Numbers
 from caseflow.instants import iso
 
@@ -70,8 +70,7 @@ def period_document(period: Period, numbers: Numbers, refused: Iterable[Refused]
         {"event_id": i.event_id, "case_id": i.case_id, "line": i.line, "reason": "invalid", "detail": i.detail}
         for i in sorted(invalid, key=lambda i: i.line)]
     if assessed is not None:
-        document["assessments"] = {t: assessment_section(template, document, records, unit_class or {})
-                                   for t, (template, records) in sorted(assessed.items())}
+        document["assessments"] = assessment_parts(assessed, document, unit_class or {})
     if applied is not None:
         document["exemptions"] = exemptions_part(applied, period.start, period.end)
     return document

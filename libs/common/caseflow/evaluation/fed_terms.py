@@ -8,14 +8,15 @@ nothing was)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from caseflow.config.assessments import schemes_named
 from caseflow.config.schemes import ConfigError
 from caseflow.config.units import Directory
-from caseflow.domain.assessment import Template
+from caseflow.domain.assessment import SCHEME_PREFIX, Template
 from caseflow.domain.schemes import Scheme, score_units
-from caseflow.evaluation.assessments import subjects_of, totals
+from caseflow.evaluation.assessments import scored_in_order
 from caseflow.evaluation.document import Assessed
 from caseflow.evaluation.evaluate import Numbers
 
@@ -32,6 +33,21 @@ def check_references(schemes: Mapping[str, Scheme], templates: Mapping[str, Temp
             known = ", ".join(sorted(s for s, v in schemes.items() if v.kind == "unit_score"))
             raise ConfigError(f"template(s) {', '.join(sorted(users))} score scheme {scheme_id!r}, not a unit-score "
                               f"scheme loaded (known: {known})")
+
+
+def bound_to_schemes(schemes: Mapping[str, Scheme], templates: Mapping[str, Template]) -> dict[str, Template]:
+    """The templates, references checked, each `points x scheme <id>` item scaled by that scheme's full
+    marks (a unit at county-interim's best, 109, gets the item's whole points)."""
+    check_references(schemes, templates)
+    bound = {}
+    for tid, template in templates.items():
+        sections = tuple(replace(section, items=tuple(
+            replace(item, threshold=replace(item.threshold, out_of=schemes[item.threshold.indicator[
+                len(SCHEME_PREFIX):]].full_marks()))
+            if item.threshold is not None and item.threshold.indicator.startswith(SCHEME_PREFIX) else item
+            for item in section.items)) for section in template.sections)
+        bound[tid] = replace(template, sections=sections)
+    return bound
 
 
 def fed_templates(schemes: Mapping[str, Scheme]) -> set[str]:
@@ -56,9 +72,9 @@ def with_fed_terms(numbers: Numbers, schemes: Mapping[str, Scheme], directory: D
             if template_id not in assessed:
                 continue
             template, records = assessed[template_id]
-            full = sum(i.points for s in template.sections for i in s.items if i.scoring != "bonus") or 1.0
+            full = template.full_marks() or 1.0
             graded = {r.subject for r in records if r.counts}  # the others stay missing, as not yet entered
-            for unit, scored in totals(template, subjects_of(template, rows), records).items():
+            for unit, scored in scored_in_order(assessed, rows)[template_id].items():
                 if unit in graded:
                     inputs.setdefault(unit, {})[term] = min(1.0, max(0.0, scored.total / full))
             feeding = True

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from caseflow.config.assessments import load_templates
+from caseflow.config.schemes import ConfigError
 from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Record
+from caseflow.domain.schemes import Scheme
 from caseflow.evaluation.assessments import read_records_file
+from caseflow.evaluation.fed_terms import bound_to_schemes
 from caseflow.replay.scoring_client import ScoringClient
 
 
@@ -25,20 +29,32 @@ def add_assessment_arguments(p: argparse.ArgumentParser, fetched: bool) -> None:
                    help="the operators' own assessment templates; default: CASEFLOW_ASSESSMENTS_DIR")
 
 
-def from_files(args: argparse.Namespace, period: str) -> dict[str, tuple[Template, list[Record]]]:
+def templates_of(args: argparse.Namespace, schemes: Mapping[str, Scheme]) -> dict[str, Template]:
+    """The built-in and the operators' templates, checked and bound to the schemes as scoring binds them."""
+    return bound_to_schemes(schemes, load_templates(args.assessments_dir))
+
+
+def from_files(args: argparse.Namespace, period: str,
+               schemes: Mapping[str, Scheme]) -> dict[str, tuple[Template, list[Record]]]:
     """The templates the given files are of, with their records (ConfigError names a wrong file)."""
-    templates = load_templates(args.assessments_dir) if args.assessments else {}
+    templates = templates_of(args, schemes) if args.assessments else {}
     given = [read_records_file(path, templates, period) for path in args.assessments]
-    return {template.id: (template, records) for template, records in given}
+    found = {template.id: (template, records) for template, records in given}
+    for template, _ in given:
+        missing = sorted(template.templates_scored() - set(found))
+        if missing:
+            raise ConfigError(f"template {template.id} scores template(s) {', '.join(missing)}: give their records "
+                              f"too (--assessments FILE, exported by GET /v1/assessment-exports/{missing[0]}/{period})")
+    return found
 
 
-def with_scoring(args: argparse.Namespace, period: str,
-                 client: ScoringClient) -> dict[str, tuple[Template, list[Record]]]:
+def with_scoring(args: argparse.Namespace, period: str, client: ScoringClient,
+                 schemes: Mapping[str, Scheme]) -> dict[str, tuple[Template, list[Record]]]:
     """Every template that assesses the period: records from the files given, else scoring's export
     (a template scoring does not know has no records there)."""
-    given = from_files(args, period)
+    given = from_files(args, period, schemes)
     found: dict[str, tuple[Template, list[Record]]] = {}
-    for template in load_templates(args.assessments_dir).values():
+    for template in templates_of(args, schemes).values():
         if template.id in given or not template.applies_to(period):
             continue
         found[template.id] = (template, client.records(template.id, period))

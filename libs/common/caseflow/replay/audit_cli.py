@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         period, directory, rules, schemes, source = load_config(args)
         client = ScoringClient(args.scoring_url, args.api_key)
-        assessed = with_scoring(args, args.period, client)
+        assessed = with_scoring(args, args.period, client, schemes)
         applied = applications_for(args, client, args.period)
         replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.period),
                                    args.workers, not args.no_progress, assessed, approved_of(applied or []), applied)

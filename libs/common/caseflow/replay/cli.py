@@ -90,7 +90,7 @@ def load_config(args: argparse.Namespace) -> tuple[Period, Directory, Rules, dic
 def run(args: argparse.Namespace) -> int:
     try:
         period, directory, rules, schemes, source = load_config(args)
-        assessed = assessed_files(args, args.period or f"{args.start}/{args.end}")
+        assessed = assessed_files(args, args.period or f"{args.start}/{args.end}", schemes)
         result = compute(source, period, rules, directory, schemes, args.workers, not args.no_progress,
                          exemptions=exemptions_from(args))
         result = with_fed_scores(result, schemes, directory, None, assessed or None)

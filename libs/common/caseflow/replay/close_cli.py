@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(_show_closed(closed))
             return 0
         period, directory, rules, schemes, source = load_config(args)
-        assessed = with_scoring(args, args.month, client)
+        assessed = with_scoring(args, args.month, client, schemes)
         applied = applications_for(args, client, args.month)
         replayed = replay_document(source, period, rules, directory, schemes, client.manual(args.month),
                                    args.workers, not args.no_progress, assessed, approved_of(applied or []), applied)

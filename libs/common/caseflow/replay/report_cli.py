@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         if scheme is None or scheme.kind != "unit_score":
             known = ", ".join(sorted(s for s, v in schemes.items() if v.kind == "unit_score"))
             raise ConfigError(f"--scheme {args.scheme!r} is not a unit scoring scheme; known: {known}")
-        assessed = assessed_files(args, args.period)
+        assessed = assessed_files(args, args.period, schemes)
         wanted = report_periods(args.period)
         periods = [make_period(n, None, None, None) for n in wanted.names[:-1]] + [period]
         replayed = compute_periods(source, periods, rules, directory, schemes, args.workers,
