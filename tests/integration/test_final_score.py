@@ -1,7 +1,7 @@
 """One final score (issue #31): county-final is 70 x the county-interim scheme (a share of its full marks)
 + 30 x the county-rules 细则 template. Grading county-rules through scoring's API moves county-final for
-that unit, in the template's ranking and the unit's detail; replay given both exports agrees, and given county-final's alone refuses,
-naming the file it lacks (real PostgreSQL and Kafka, the service's own app)."""
+that unit, in the template's ranking and the unit's detail; replay given both exports agrees, and given
+county-final's alone refuses, naming the file it lacks (real PostgreSQL and Kafka, the service's own app)."""
 
 from __future__ import annotations
 
