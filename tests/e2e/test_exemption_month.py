@@ -113,10 +113,16 @@ def test_a_month_with_exemptions_is_decided_closed_audited_and_frozen(stack: Ser
 
     events = tmp_path / "events.jsonl"
     events.write_bytes(b"".join(lines))
-    report = caseflow("report", "--input", events, "--units", tmp_path / "units.yaml", "--period", MONTH,
-                      "--scheme", "county-interim", "--out", tmp_path / "month.xlsx", "--exemptions", export)
+    sealed = tmp_path / "closed.json"
+    sealed.write_bytes(orjson.dumps(record))
+    reporting = ("report", "--units", tmp_path / "units.yaml", "--period", MONTH, "--scheme", "county-interim",
+                 "--exemptions", export, "--closed", sealed, "--no-progress")
+    report = caseflow(*reporting, "--input", events, "--out", tmp_path / "month.xlsx")
     assert report.returncode == 0, report.stderr
     wb = load_workbook(tmp_path / "month.xlsx")
+    about = {r[0].value: r[1].value for r in wb["说明 about"].iter_rows(min_row=2)}
+    assert digest in about["封存 closed month"] and "数据与封存一致" in about["封存 closed month"]
+    assert digest in (tmp_path / "month-charts" / "report.html").read_text("utf-8")
     indicators = {r[0].value: r for r in wb["指标 indicators"].iter_rows(min_row=2)}
     head = [c.value for c in wb["指标 indicators"][1]]
     exempted = head.index("核减数 exempted")
@@ -142,3 +148,14 @@ def test_a_month_with_exemptions_is_decided_closed_audited_and_frozen(stack: Ser
     shown = httpx.get(f"{scoring}/v1/periods/{MONTH}", headers=KEY).json()
     assert shown["closed"]["content_hash"] == digest and shown["units"] == record["document"]["units"]
     assert shown["exemptions"] == record["document"]["exemptions"]
+
+    # a report from events that now include the late one: refused, it would not be the signed month
+    with_late = tmp_path / "with-late.jsonl"
+    with_late.write_bytes(b"".join(lines) + b"".join(orjson.dumps(e) + b"\n" for e in late))
+    refused = caseflow(*reporting, "--input", with_late, "--out", tmp_path / "late.xlsx")
+    assert refused.returncode == 1 and "is closed as" in refused.stderr and not (tmp_path / "late.xlsx").exists()
+    assert f"unit {unit}" in refused.stdout or unit in refused.stdout, refused.stdout
+    recomputed = caseflow(*reporting, "--input", with_late, "--out", tmp_path / "late.xlsx", "--recompute")
+    assert recomputed.returncode == 0, recomputed.stderr
+    about = {r[0].value: r[1].value for r in load_workbook(tmp_path / "late.xlsx")["说明 about"].iter_rows(min_row=2)}
+    assert about["封存 closed month"].startswith("重算 recomputed")

@@ -130,6 +130,8 @@ def write_charts(report: Report, out: Path) -> list[Path]:
              "@media (max-width:600px){body{margin:0.8em}th,td{white-space:nowrap}}"
              "td,th{border:1px solid #999;padding:4px 8px;text-align:right}th{background:#ddebf7}</style>",
              f"<h1>{e(report.name)} 数字城管考核报告 — {e(report.scheme.name)}</h1>"]
+    if report.sealed:
+        parts.append(f"<p class='sealed'><b>{e(report.sealed)}</b></p>")
     for cls, rows in report.ranking.items():
         parts.append(f"<h2>排名 {e(CLASS_ZH.get(cls, '') if cls else '全部单位')}</h2><table><tr><th>排名</th>"
                      "<th>单位</th><th>名称</th><th>得分</th></tr>")

@@ -12,6 +12,7 @@ from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.instants import SHANGHAI, iso
 from caseflow.replay.assessed import add_assessment_arguments
 from caseflow.replay.assessed import from_files as assessed_files
+from caseflow.replay.audit_cli import render
 from caseflow.replay.cli import add_config_arguments, load_config
 from caseflow.replay.engine import with_fed_scores
 from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
@@ -23,6 +24,8 @@ from caseflow.replay.report_data import (
     region_targets,
     report_periods,
 )
+from caseflow.replay.report_sealed import add_sealed_arguments, closed_record, seal
+from caseflow.replay.scoring_client import ScoringError
 from caseflow.replay.sources import SourceError
 from caseflow.version import code_version
 
@@ -36,7 +39,12 @@ The period before (环比), the same period a year before (同比) and a month-b
 last six; a quarter or year: its months) are replayed from the same source in the same pass; periods
 the source does not cover show as empty. A year ranks the year's assignments (e.g. county-interim 年考核).
 With --assessments FILE (scoring's export of a template's records), the workbook has a sheet for that
-template: every unit's or region's items, points and records with their evidence and status."""
+template: every unit's or region's items, points and records with their evidence and status.
+A closed month (--closed RECORD.json from GET /v1/months/PERIOD, or --scoring-url to ask scoring) is
+reported only as it was signed: the replayed numbers must equal its document, and the report carries
+its content hash; when they differ the report is refused (exit 1, the differences listed) unless
+--recompute, which writes them marked as not the closed month's.
+  caseflow report --from-archive --units units.yaml --period 2026-10 --closed 2026-10.json --out oct.xlsx"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -47,6 +55,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--charts", type=Path, help="folder for the PNG charts and report.html (default: OUT-charts)")
     add_assessment_arguments(p, fetched=False)
     add_exemption_arguments(p)
+    add_sealed_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,29 +71,42 @@ def run(args: argparse.Namespace) -> int:
         assessed = assessed_files(args, args.period, schemes)
         wanted = report_periods(args.period)
         periods = [make_period(n, None, None, None) for n in wanted.names[:-1]] + [period]
+        record = closed_record(args, args.period)
         replayed = compute_periods(source, periods, rules, directory, schemes, args.workers,
                                    not args.no_progress, case_lines=True, exemptions=exemptions_from(args))
-    except (PeriodError, ConfigError, SourceError) as exc:
+    except (PeriodError, ConfigError, SourceError, ScoringError) as exc:
         print(f"caseflow report: {exc}", file=sys.stderr)
         return 2
     results = dict(zip(wanted.names, replayed.results, strict=True))
     current = results[args.period] = with_fed_scores(results[args.period], schemes, directory, None, assessed or None)
     overdue, reworked = replayed.overdue, replayed.reworked
+    applied = applied_from(args) or []
+    document = as_document(current, assessed or None, directory.unit_class, applied or None)
+    sealed, diffs = seal(record, document)
+    if diffs and not args.recompute:
+        sys.stdout.write(render(diffs, f"{args.period} is closed; these events give other numbers", left="closed",
+                                right="now"))
+        print(f"caseflow report: {args.period} is closed as {record['content_hash']} (record)"  # type: ignore[index]
+              " and these events give other numbers: not writing a report that differs from the signed month. "
+              "Report from the archive it was closed from, or add --recompute to write these numbers, marked "
+              "as recomputed.", file=sys.stderr)
+        return 1
     report = Report(
         name=args.period, periods=wanted, scheme=scheme, current=current, previous=results[wanted.previous],
         last_year=results[wanted.last_year], trend=[(m, results[m]) for m in wanted.trend],
         ranking=ranking(current, scheme, directory, {}), region_targets=region_targets(schemes),
-        unit_class=directory.unit_class, overdue=overdue, reworked=reworked, applied=applied_from(args) or [])
+        unit_class=directory.unit_class, overdue=overdue, reworked=reworked, applied=applied,
+        sealed=sealed)
     about = {
         "考核周期 period": f"{iso(period.start)} .. {iso(period.end)}", "统计截止 as-of": iso(period.as_of),
         "考核办法 scheme": f"{scheme.name} ({scheme.id}) version {scheme_version(scheme)}",
         "数据来源 source": source.describe(), "程序版本 code": code_version(),
         "生成时间 generated": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
         "拒收事件 rejected": str(len(current.rejected) + len(current.invalid)),
+        **({"封存 closed month": sealed} if sealed else {}),
     }
     try:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        document = as_document(current, assessed or None, directory.unit_class, report.applied or None)
         sheets = {t: (template, document["assessments"][t]) for t, (template, _) in assessed.items()}
         write_workbook(report, args.out, about, sheets, directory.names, directory.unit_class)
         charts = write_charts(report, args.charts or args.out.with_name(args.out.stem + "-charts"))

@@ -86,6 +86,7 @@ class Report:
     overdue: list[CaseLine]
     reworked: list[CaseLine]
     applied: list[Applied] = field(default_factory=list)  # the exemption applications (--exemptions)
+    sealed: str = ""  # a closed month: its content hash, or that these numbers differ from it (--recompute)
 
 
 KIND_ZH = {"exclude": "案件核减", "on_time": "超期核减", "rework": "返工核减"}
