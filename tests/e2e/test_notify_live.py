@@ -154,8 +154,19 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
                       ev("closed", "SOON-1", datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))])
         wait_for(lambda: card(driver, "SOON-1") is None, timeout=30)  # closed cases drop off
 
-        driver.get(f"{notify}/board?key=test-operator-key")
+        driver.get(f"{notify}/board?key=test-operator-key")  # an old link: the key is dropped, unused
+        wait_for(lambda: driver.find_element("id", "login").is_displayed(), timeout=20)
+        assert "key=" not in driver.current_url
+        driver.find_element("id", "secret").send_keys("test-platform-key")  # not an operator
+        driver.find_element("css selector", "#login button").click()
+        wait_for(lambda: "没有操作员权限" in driver.find_element("id", "status").text, timeout=10)
+        driver.find_element("id", "secret").send_keys("test-operator-key")
+        driver.find_element("css selector", "#login button").click()
         wait_for(lambda: shows(driver, "OPEN-9", "临平街道环卫所"), timeout=20)  # the command centre sees the unit
+        cookie = driver.get_cookie("caseflow_board")
+        assert cookie and cookie["httpOnly"] and "test-operator-key" not in cookie["value"]
+        assert driver.execute_script("return document.cookie") == ""  # out of the page's scripts' reach
+        assert httpx.get(f"{notify}/v1/board/feed").status_code == 401  # no cookie, no key: nothing
         assert httpx.get(f"{notify}/v1/board", headers=KEY).status_code == 403  # operators only
         driver.save_screenshot(str(SHOTS / "centre-board.png"))
     finally:

@@ -149,7 +149,7 @@ def _banner(services: Services, infra: Infra, unit_board: str, unit_name: str, t
     return f"""
 caseflow is up. API key for every call: {API_KEY}   operator key (close a month, silences): {OPERATOR_KEY}
   {unit_name}'s board (open on a phone or here): {unit_board}
-  command centre's board:   {s['notify'].url}/board?key={OPERATOR_KEY}
+  command centre's board:   {s['notify'].url}/board   (sign in with the operator key)
   every unit's board token: {token_file}
   intake   {s['intake'].url}/docs        POST events: {s['intake'].url}/v1/events
   scoring  {s['scoring'].url}/docs

@@ -10,12 +10,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from caseflow.infra.http import api_key_auth, operator_auth
+from caseflow.infra.http import api_key_auth, operator_auth, presented_secret
 from caseflow.infra.settings import Settings
 from caseflow_notify.board_page import board_page
+from caseflow_notify.board_session import COOKIE, LIFETIME_S, session_holder, session_value
 from caseflow_notify.board_view import board
 from caseflow_notify.feed import check_unit_token
 from caseflow_notify.store.board import acknowledge_case, changed_at
@@ -50,9 +51,19 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str]) ->
     operator_check = operator_auth(settings)
     authenticate = api_key_auth(settings)
 
-    def unit_or_key(unit: str, token: str | None, authorization: str | None, x_api_key: str | None) -> str:
+    keys_by_name = {name: key for key, name in settings.keys().items()}
+    operators = settings.names("operators")
+
+    def session_of(request: Request) -> str | None:
+        name = session_holder(request.cookies.get(COOKIE), keys_by_name, int(time.time()))
+        return name if name in operators else None
+
+    def unit_or_key(unit: str, token: str | None, authorization: str | None, x_api_key: str | None,
+                    request: Request | None = None) -> str:
         if x_api_key:
             return authenticate(x_api_key=x_api_key)
+        if request is not None and not (token or authorization) and (name := session_of(request)):
+            return name
         bearer = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
         check_unit_token(settings, unit, token or bearer)
         return f"unit:{unit}"
@@ -75,20 +86,46 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str]) ->
     async def centre_board(unit: str | None = Query(None), who: str = operator) -> dict[str, Any]:
         return await board(app.state.pool, unit or None, _now_ms(), names)
 
+    @app.post("/v1/board/session", tags=["board"],
+              summary="sign in to the centre's board: the operator key (header) for an HttpOnly cookie")
+    async def open_session(response: Response, who: str = operator, x_api_key: str | None = Header(None),
+                           authorization: str | None = Header(None)) -> dict[str, Any]:
+        key = presented_secret(authorization, x_api_key) or ""
+        value = session_value(key, who, int(time.time()))
+        response.set_cookie(COOKIE, value, max_age=LIFETIME_S, httponly=True, samesite="strict", path="/",
+                            secure=settings.public_url.startswith("https://"))
+        return {"operator": who, "expires_in_s": LIFETIME_S}
+
+    @app.get("/v1/board/session", tags=["board"], summary="who the board's cookie signs in (401: sign in again)")
+    async def read_session(request: Request) -> dict[str, Any]:
+        name = session_of(request)
+        if name is None:
+            raise HTTPException(401, "not signed in to the board (or the session ended): sign in with the key")
+        return {"operator": name}
+
+    @app.delete("/v1/board/session", tags=["board"], summary="sign out of the centre's board")
+    async def close_session(response: Response) -> dict[str, Any]:
+        response.delete_cookie(COOKIE, path="/")
+        return {"signed_out": True}
+
     @app.get("/v1/board/feed", tags=["board"], summary="the command centre's board, pushed on every change (SSE)")
-    async def centre_board_feed(key: str = Query(..., description="an operator key (EventSource sends no headers)"),
-                                unit: str | None = Query(None)) -> StreamingResponse:
-        operator_check(who=authenticate(x_api_key=key))
+    async def centre_board_feed(request: Request, unit: str | None = Query(None),
+                                x_api_key: str | None = Header(None)) -> StreamingResponse:
+        if x_api_key:
+            operator_check(who=authenticate(x_api_key=x_api_key))
+        elif session_of(request) is None:
+            raise HTTPException(401, "sign in to the board first (POST /v1/board/session with the operator key); "
+                                     "an operator key never goes in the URL")
         stream = board_stream(lambda: board(app.state.pool, unit or None, _now_ms(), names),
                               lambda: changed_at(app.state.pool, unit or None))
         return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
     @app.post("/v1/units/{unit}/cases/{case_id}/ack", tags=["board"],
               summary="acknowledge a case's alerts (the unit's token or a key): its escalation stops")
-    async def ack_case(unit: str, case_id: str, token: str | None = Query(None),
+    async def ack_case(request: Request, unit: str, case_id: str, token: str | None = Query(None),
                        authorization: str | None = Header(None), x_api_key: str | None = Header(None)
                        ) -> dict[str, Any]:
-        who = unit_or_key(unit, token, authorization, x_api_key)
+        who = unit_or_key(unit, token, authorization, x_api_key, request)
         acked = await acknowledge_case(app.state.pool, unit, case_id, who)
         if not acked and not await has_case(app.state.pool, unit, case_id):
             raise HTTPException(404, f"unit {unit!r} has no alert for case {case_id!r} to acknowledge")

@@ -40,7 +40,7 @@ EXAMPLES = """examples:
   caseflow notify --port 8004
   curl -H 'X-API-Key: KEY' localhost:8004/v1/units/U-HW-LP/alerts
   open http://localhost:8004/units/U-HW-LP?token=UNIT_TOKEN      (the unit's board of open cases, live)
-  open http://localhost:8004/board?key=OPERATOR_KEY               (the command centre's board)
+  open http://localhost:8004/board          (the command centre's board: sign in with an operator key)
 Environment: CASEFLOW_UNITS_FILE (channels, leadership_channels, quiet_hours), CASEFLOW_UNIT_TOKENS,
 CASEFLOW_NOTIFY_GROUP_SECONDS, CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS, CASEFLOW_NOTIFY_CATCH_UP_SECONDS,
 CASEFLOW_NOTIFY_DIGEST_SECONDS, CASEFLOW_CASE_URL_TEMPLATE, CASEFLOW_PUBLIC_URL, CASEFLOW_DELIVERY_*"""
