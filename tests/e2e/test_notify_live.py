@@ -160,6 +160,7 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
         driver.find_element("id", "secret").send_keys("test-platform-key")  # not an operator
         driver.find_element("css selector", "#login button").click()
         wait_for(lambda: "没有操作员权限" in driver.find_element("id", "status").text, timeout=10)
+        driver.save_screenshot(str(SHOTS / "centre-sign-in.png"))
         driver.find_element("id", "secret").send_keys("test-operator-key")
         driver.find_element("css selector", "#login button").click()
         wait_for(lambda: shows(driver, "OPEN-9", "临平街道环卫所"), timeout=20)  # the command centre sees the unit
