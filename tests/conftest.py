@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import signal
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,10 @@ hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     hypothesis_settings.load_profile("ci")
 _counter = itertools.count(1)
+
+# `timeout`, CI runners and `kill` stop a run with SIGTERM: taken as Ctrl-C, pytest unwinds its fixtures, so
+# the run's own broker and database stop with it instead of outliving it.
+signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")
