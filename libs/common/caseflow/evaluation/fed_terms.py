@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from caseflow.config.assessments import schemes_named
+from caseflow.config.assessments import schemes_named, scoring_order
 from caseflow.config.schemes import ConfigError
 from caseflow.config.units import Directory
 from caseflow.domain.assessment import SCHEME_PREFIX, Template
@@ -65,6 +65,9 @@ def with_fed_terms(numbers: Numbers, schemes: Mapping[str, Scheme], directory: D
     indicators, scores, listings = numbers
     rows: dict[str, Any] = {"units": indicators.units, "regions": indicators.regions}
     scores = dict(scores)
+    feeding_ids = sorted({t for s in fed.values() for t in s.manual_from.values() if t in assessed})
+    needed = scoring_order({t: template for t, (template, _) in assessed.items()}, feeding_ids)
+    totals_of = scored_in_order({t: assessed[t] for t in needed}, rows)  # once, only what feeds a term
     for sid, scheme in fed.items():
         inputs = {unit: dict(values) for unit, values in (manual or {}).items()}
         feeding = False
@@ -74,7 +77,7 @@ def with_fed_terms(numbers: Numbers, schemes: Mapping[str, Scheme], directory: D
             template, records = assessed[template_id]
             full = template.full_marks() or 1.0
             graded = {r.subject for r in records if r.counts}  # the others stay missing, as not yet entered
-            for unit, scored in scored_in_order(assessed, rows)[template_id].items():
+            for unit, scored in totals_of[template_id].items():
                 if unit in graded:
                     inputs.setdefault(unit, {})[term] = min(1.0, max(0.0, scored.total / full))
             feeding = True
