@@ -1,5 +1,6 @@
-"""Local stand-ins for DingTalk custom robots and WeCom group robots that enforce the vendors'
-documented rules and answer as the vendors do: HTTP 200 with an `errcode` in the body.
+"""Local stand-ins for DingTalk custom robots, WeCom group robots, Feishu custom bots and an SMS gateway
+that enforce the vendors' documented rules and answer as the vendors do: HTTP 200 with a code in the
+body (Feishu's and the SMS gateway's rules: standin_feishu_sms.py).
 
 DingTalk (`POST /robot/send?access_token=T[&timestamp=MS&sign=S]`):
 - a robot with a secret needs a valid signature (HMAC-SHA256 of "<ms>\\n<secret>", base64, URL-encoded)
@@ -26,7 +27,8 @@ from typing import Any
 
 import orjson
 
-from tools.robot_bodies import dingtalk_signed, dingtalk_text, json_object, wecom_text
+from tools.robot_bodies import dingtalk_signed, dingtalk_text, feishu_text, json_object, wecom_text
+from tools.standin_feishu_sms import FeishuAndSms
 
 DINGTALK_MAX_BODY = 20_000
 WECOM_MAX_TEXT, WECOM_MAX_MARKDOWN = 2_048, 4_096
@@ -44,9 +46,10 @@ class Received:
 
 
 @dataclass
-class RobotStandins:
-    """One HTTP server for both vendors. Register robots first: `dingtalk(token, secret, keyword)`,
-    `wecom(key)`; `remove(robot)` makes one answer as a deleted robot does."""
+class RobotStandins(FeishuAndSms):
+    """One HTTP server for every vendor. Register robots first: `dingtalk(token, secret, keyword)`,
+    `wecom(key)`, `feishu(token, secret, keyword)`, `sms_gateway(key)`; `remove(robot)` makes one answer
+    as a deleted robot does."""
 
     clock: Any = time.time
     # The vendors' limits; a test may lower one to see how a refusal is handled.
@@ -58,6 +61,8 @@ class RobotStandins:
     url: str = ""
     _dingtalk: dict[str, tuple[str, str]] = field(default_factory=dict)  # token -> (secret, keyword)
     _wecom: set[str] = field(default_factory=set)
+    _feishu: dict[str, tuple[str, str]] = field(default_factory=dict)  # token -> (secret, keyword)
+    _sms_keys: set[str] = field(default_factory=set)
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _throttled_until: dict[str, float] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
@@ -73,6 +78,7 @@ class RobotStandins:
     def remove(self, robot: str) -> None:
         self._dingtalk.pop(robot, None)
         self._wecom.discard(robot)
+        self._feishu.pop(robot, None)
 
     def start(self, port: int = 0) -> RobotStandins:
         owner = self
@@ -85,16 +91,23 @@ class RobotStandins:
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 parsed = urllib.parse.urlsplit(self.path)
                 query = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
+                answer: dict[str, Any] | None = None
                 if parsed.path == "/robot/send":
                     code, message = owner.answer_dingtalk(query, raw)
+                    answer = {"errcode": code, "errmsg": message}
                 elif parsed.path == "/cgi-bin/webhook/send":
                     code, message = owner.answer_wecom(query, raw)
-                else:
+                    answer = {"errcode": code, "errmsg": message}
+                elif parsed.path.startswith("/open-apis/bot/v2/hook/"):
+                    answer = owner.answer_feishu(parsed.path.rsplit("/", 1)[-1], raw)
+                elif parsed.path == "/sms/send":
+                    answer = owner.answer_sms(self.headers.get("authorization", ""), raw)
+                if answer is None:
                     self.send_response(404)
                     self.send_header("content-length", "0")
                     self.end_headers()
                     return
-                body = orjson.dumps({"errcode": code, "errmsg": message})
+                body = orjson.dumps(answer)
                 self.send_response(200)  # like the vendors: errors travel in the body
                 self.send_header("content-type", "application/json")
                 self.send_header("content-length", str(len(body)))
@@ -139,7 +152,7 @@ class RobotStandins:
             if not self._take(token, now):
                 self._throttled_until[token] = now + DINGTALK_THROTTLE_SECONDS
                 return self._refuse("dingtalk", token, 130101, "send too fast, exceed 20 times per minute", now)
-            self.accepted.append(Received("dingtalk", token, now, body or {}, len(raw)))
+            self._accept("dingtalk", token, now, body or {}, len(raw))
             return 0, "ok"
 
     def answer_wecom(self, query: dict[str, str], raw: bytes) -> tuple[int, str]:
@@ -158,7 +171,7 @@ class RobotStandins:
                 return self._refuse("wecom", key, 40058, f"content exceed max length {limit}", now)
             if not self._take(key, now):
                 return self._refuse("wecom", key, 45009, "api freq out of limit", now)
-            self.accepted.append(Received("wecom", key, now, body or {}, len(raw)))
+            self._accept("wecom", key, now, body or {}, len(raw))
             return 0, "ok"
 
     def sent_before(self, robot: str, ages: list[float]) -> None:
@@ -180,6 +193,9 @@ class RobotStandins:
             return False
         recent.append(now)
         return True
+
+    def _accept(self, vendor: str, robot: str, now: float, body: dict[str, Any], size: int) -> None:
+        self.accepted.append(Received(vendor, robot, now, body, size))
 
     def _refuse(self, vendor: str, robot: str, code: int, message: str, now: float) -> tuple[int, str]:
         self.refused.append((vendor, robot, code, now))
@@ -206,5 +222,13 @@ class RobotStandins:
 
     def texts(self, robot: str | None = None) -> list[str]:
         with self.lock:
-            return [dingtalk_text(r.body) or wecom_text(r.body) or "" for r in self.accepted
-                    if robot is None or r.robot == robot]
+            return [text_of(r) for r in self.accepted if robot is None or r.robot == robot]
+
+
+def text_of(received: Received) -> str:
+    """What the group (or phone) shows of an accepted message."""
+    if received.vendor == "feishu":
+        return feishu_text(received.body) or ""
+    if received.vendor == "sms":
+        return str(received.body.get("text", ""))
+    return dingtalk_text(received.body) or wecom_text(received.body) or ""

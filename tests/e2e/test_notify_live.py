@@ -22,7 +22,7 @@ from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI
 from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
-from caseflow_notify.formats import verify_webhook
+from caseflow_notify.kinds.webhook import verify as verify_webhook
 from tests.conftest import CONTRACT
 from tests.e2e.test_walking_skeleton import KEY, env_of, wait_for
 from tests.support.events import ev

@@ -24,8 +24,8 @@ from caseflow.infra.settings import Settings
 from caseflow_notify.channels import Routing, parse_routing
 from caseflow_notify.compose import DeliveryConfig
 from caseflow_notify.deliver import deliver_due
-from caseflow_notify.formats import verify_webhook
 from caseflow_notify.inbox import store_on_alerts_raised
+from caseflow_notify.kinds.webhook import verify as verify_webhook
 from caseflow_notify.retry import RetryPolicy
 from caseflow_notify.store.inbox import PgInbox
 from caseflow_notify.store.rounds import PgRounds

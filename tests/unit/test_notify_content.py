@@ -1,5 +1,6 @@
-"""Robot messages (pure): one entry per case, most urgent first, every message within the vendor's
-byte limits for any text (long, escaped, emoji, line separators), every alert in exactly one message."""
+"""Robot messages (pure): one entry per case, most urgent first, every message within its kind's limits
+(DingTalk, WeCom, Feishu, SMS) for any text (long, escaped, emoji, line separators), every alert in
+exactly one message; hostile platform text reaches no kind as markup."""
 
 from __future__ import annotations
 
@@ -13,13 +14,33 @@ from hypothesis import strategies as st
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
 from caseflow_notify import content, messages
-from caseflow_notify.channels import Channel
-from caseflow_notify.formats import fits, robot_body
+from caseflow_notify.kinds import feishu, sms
+from caseflow_notify.kinds.base import Channel, Text
+from caseflow_notify.kinds.registry import kind_of
 from tests.support.events import ms
 
 NOW = ms("2026-11-30 16:00")
 CHANNELS = [Channel("wecom", "https://robot/send?key=k"), Channel("dingtalk", "https://robot/send?access_token=t",
-                                                                  "SEC", "城管")]
+                                                                  "SEC", "城管"),
+            Channel("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/h1", "SEC", "城管"),
+            Channel("sms", "https://sms.example/send", "KEY", to="13800000000")]
+
+
+def fits(channel: Channel):  # type: ignore[no-untyped-def]
+    return kind_of(channel.type).fits(channel)
+
+
+def sent(channel: Channel, title: str, text: str) -> tuple[bytes, str]:
+    """The request's body and the text a person reads, as the vendor shows it."""
+    body = kind_of(channel.type).render(channel, Text(title, text), NOW).body
+    doc = orjson.loads(body)
+    if channel.type == "dingtalk":
+        return body, doc["markdown"]["title"] + "\n" + doc["markdown"]["text"]
+    if channel.type == "wecom":
+        return body, doc["markdown"]["content"]
+    if channel.type == "feishu":
+        return body, feishu.post_text(doc) or ""
+    return body, doc["text"]
 
 
 def alert(n: int, case: str, level: int, kind: str = "overdue", description: str = "暴露垃圾",
@@ -69,14 +90,18 @@ def test_every_message_fits_and_every_alert_goes_once(rules: Rules, rows: list[t
     alerts = [alert(i, f"C{case}", level, "overdue" if level else "deadline_warning", text)
               for i, (case, level, text) in enumerate(rows)]
     drafts = messages.pack(content.entries_of(alerts), ctx(rules), fits(channel))
-    sent = [a for d in drafts for a in d.alert_ids]
-    assert sorted(sent) == sorted(a["alert_id"] for a in alerts)
+    told = [a for d in drafts for a in d.alert_ids]
+    assert sorted(told) == sorted(a["alert_id"] for a in alerts)
     for d in drafts:
-        body = robot_body(channel, d.title, d.text)
+        body, shown = sent(channel, d.title, d.text)
         if channel.type == "dingtalk":
-            assert len(body) <= 20_000 and "城管" in orjson.loads(body)["markdown"]["text"] + d.title
+            assert len(body) <= 20_000 and "城管" in shown
+        elif channel.type == "wecom":
+            assert len(shown.encode()) <= 4_096
+        elif channel.type == "feishu":
+            assert len(body) <= 20 * 1024 and "城管" in shown
         else:
-            assert len(orjson.loads(body)["markdown"]["content"].encode()) <= 4_096
+            assert sms.segments(shown) <= 5 and len(shown) <= 335
     by_id = {a["alert_id"]: a for a in alerts}
     ranks = [min(content.urgency(by_id[i]) for i in d.alert_ids) for d in drafts]
     assert ranks == sorted(ranks)  # the most urgent go first
@@ -123,8 +148,15 @@ def test_hostile_platform_text_reaches_no_robot_as_markup(rules: Rules) -> None:
                                                                                   "https://b/{unit}?t=1"))
         for channel in CHANNELS:
             for draft in messages.pack(content.entries_of([hostile]), context, fits(channel)):
-                body = orjson.loads(robot_body(channel, draft.title, draft.text))["markdown"]
-                shown = body.get("text") or body.get("content")
+                body, shown = sent(channel, draft.title, draft.text)
+                if channel.type == "feishu":
+                    assert_feishu_inert(orjson.loads(body), name)
+                    continue
+                if channel.type == "sms":
+                    assert "<" not in shown and "@" not in shown, (name, shown)
+                    assert "://" not in shown.replace("https://b/", ""), (name, shown)
+                    continue
+                shown = shown.split("\n", 1)[1] if channel.type == "dingtalk" else shown  # the title line
                 ours = {"[查看案件](https://p/", "[打开本单位案件看板](https://b/"}
                 rest = shown
                 for link in ours:
@@ -138,3 +170,15 @@ def test_hostile_platform_text_reaches_no_robot_as_markup(rules: Rules) -> None:
                 assert all(len(line) <= 400 for line in shown.splitlines()), (name, "a line runs away")
                 case_link = next(line for line in shown.splitlines() if "[查看案件](" in line)
                 assert ")" not in case_link.split("](", 1)[1][:-1], (name, case_link)  # the id cannot end our link
+
+
+def assert_feishu_inert(doc: dict[str, Any], name: str) -> None:
+    """A post holds only text and our own links: no image, mention or link of theirs."""
+    paragraphs = doc["content"]["post"]["zh_cn"]["content"]
+    for element in (e for para in paragraphs for e in para):
+        assert element["tag"] in ("text", "a"), (name, element)
+        if element["tag"] == "a":
+            assert element["href"].startswith(("https://p/", "https://b/")), (name, element)
+            assert element["text"] in ("查看案件", "打开本单位案件看板"), (name, element)
+        else:
+            assert "://" not in element["text"] and "<" not in element["text"], (name, element)

@@ -12,8 +12,12 @@ import orjson
 import pytest
 
 from caseflow.config.schemes import ConfigError
-from caseflow_notify.channels import Channel, parse_routing
-from caseflow_notify.formats import dingtalk_url, verify_webhook, webhook_request
+from caseflow_notify.channels import parse_routing
+from caseflow_notify.kinds import feishu, sms
+from caseflow_notify.kinds.base import Alerts, Channel, Text
+from caseflow_notify.kinds.dingtalk import signed_url
+from caseflow_notify.kinds.registry import KINDS, kind_of
+from caseflow_notify.kinds.webhook import verify
 from caseflow_notify.retry import RetryPolicy, next_delay
 
 ALERT = {"alert_id": "a1", "type": "overdue", "case_id": "C1", "unit": "U1", "level": 1,
@@ -21,17 +25,17 @@ ALERT = {"alert_id": "a1", "type": "overdue", "case_id": "C1", "unit": "U1", "le
 
 
 def test_webhook_signature_verifies_and_rejects_tampering_and_replays() -> None:
-    req = webhook_request(Channel("webhook", "http://r/hook", "s3cret"), ALERT, 1_790_000_000_000)
+    req = kind_of("webhook").render(Channel("webhook", "http://r/hook", "s3cret"), Alerts([ALERT]), 1_790_000_000_000)
     sig = req.headers["x-caseflow-signature"]
-    assert verify_webhook("s3cret", sig, req.body, now=1_790_000_010)
-    assert not verify_webhook("s3cret", sig, req.body + b" ", now=1_790_000_010)
-    assert not verify_webhook("wrong", sig, req.body, now=1_790_000_010)
-    assert not verify_webhook("s3cret", sig, req.body, now=1_790_000_000 + 3600)  # stale: a replay
+    assert verify("s3cret", sig, req.body, now=1_790_000_010)
+    assert not verify("s3cret", sig, req.body + b" ", now=1_790_000_010)
+    assert not verify("wrong", sig, req.body, now=1_790_000_010)
+    assert not verify("s3cret", sig, req.body, now=1_790_000_000 + 3600)  # stale: a replay
     assert orjson.loads(req.body) == ALERT and req.headers["x-caseflow-alert-id"] == "a1"
 
 
 def test_dingtalk_signed_url_follows_its_scheme() -> None:
-    url = dingtalk_url("https://oapi.dingtalk.com/robot/send?access_token=T", "SEC", 1_700_000_000_000)
+    url = signed_url("https://oapi.dingtalk.com/robot/send?access_token=T", "SEC", 1_700_000_000_000)
     query = urllib.parse.parse_qs(urllib.parse.urlparse(url).query)
     expected = base64.b64encode(hmac.new(b"SEC", b"1700000000000\nSEC", hashlib.sha256).digest()).decode()
     assert query["timestamp"] == ["1700000000000"] and query["sign"] == [expected]
@@ -48,8 +52,60 @@ def test_routing_by_role() -> None:
         "U1:leadership:0", "command_centre:0"]
     assert routing.channel_of("U1:leadership:0") == Channel("wecom", "http://lead")
     assert routing.channel_of("U1:unit:5") is None
-    with pytest.raises(ConfigError, match="needs `type`"):
+    with pytest.raises(ConfigError, match=r"units \(U2\)\.channels\[0\]\.type: unknown channel type 'fax'; "
+                                          r"notify knows dingtalk, feishu, sms, webhook, wecom"):
         parse_routing({"units": [{"id": "U2", "class": 1, "channels": [{"type": "fax", "url": "x"}]}]})
+    with pytest.raises(ConfigError, match=r"channels\[0\] \(sms\): to must be a mobile number.*secret must be"):
+        parse_routing({"units": [{"id": "U2", "class": 1, "channels": [{"type": "sms", "url": "https://g"}]}]})
+
+
+def test_feishu_signs_as_feishu_documents() -> None:
+    channel = Channel("feishu", "https://open.feishu.cn/open-apis/bot/v2/hook/abc", "SEC", "城管")
+    req = kind_of("feishu").render(channel, Text("城管案件告警：U1", "### 城管案件告警：U1\n**超期 1 件**\n- [查看](https://p/1)"),
+                                   1_700_000_000_123)
+    doc = orjson.loads(req.body)
+    expected = base64.b64encode(hmac.new(b"1700000000\nSEC", b"", hashlib.sha256).digest()).decode()
+    assert doc["timestamp"] == "1700000000" and doc["sign"] == expected and doc["msg_type"] == "post"
+    post = doc["content"]["post"]["zh_cn"]
+    assert post["title"] == "城管案件告警：U1"
+    assert post["content"] == [[{"tag": "text", "text": "超期 1 件"}],
+                               [{"tag": "text", "text": "- "}, {"tag": "a", "text": "查看", "href": "https://p/1"}]]
+    assert KINDS["feishu"].robot_key(channel) == "feishu:abc"
+
+
+@pytest.mark.parametrize(("kind", "status", "body", "outcome"), [
+    ("feishu", 200, b'{"code":0,"msg":"success","data":{}}', "delivered"),
+    ("feishu", 200, b'{"StatusCode":0,"StatusMessage":"success"}', "delivered"),
+    ("feishu", 200, b'{"code":11232,"msg":"frequency limited"}', "throttled"),
+    ("feishu", 200, b'{"code":19021,"msg":"sign match fail"}', "permanent"),
+    ("feishu", 200, b'{"code":19024,"msg":"Key Words Not Found"}', "permanent"),
+    ("feishu", 200, b'{"code":9499,"msg":"Bad Request"}', "too_long"),
+    ("feishu", 200, b'{"code":11205,"msg":"busy"}', "retry"),
+    ("sms", 200, b'{"code":0}', "delivered"),
+    ("sms", 200, b'{"code":1001,"message":"rate"}', "throttled"),
+    ("sms", 200, b'{"code":1003,"message":"bad key"}', "permanent"),
+    ("sms", 401, b"", "permanent"),
+    ("sms", 503, b"", "retry"),
+    ("dingtalk", 200, b'{"errcode":130101,"errmsg":"too fast"}', "throttled"),
+    ("wecom", 200, b'{"errcode":40058,"errmsg":"too long"}', "too_long"),
+    ("wecom", 200, b"<html>", "retry"),
+    ("webhook", 204, b"", "delivered"),
+    ("webhook", None, b"", "retry"),
+])
+def test_each_kind_reads_its_vendors_answers(kind: str, status: int | None, body: bytes, outcome: str) -> None:
+    assert KINDS[kind].read_answer(status, body).outcome == outcome
+
+
+def test_sms_is_plain_text_in_counted_segments() -> None:
+    text = ("### 城管案件告警：环卫所\n**超期 1 件**\n[打开本单位案件看板](https://b/U1)\n\n"
+            "#### 【一级】C1\n- 地址：临平\n- [查看案件](https://p/C1)")
+    assert sms.plain("城管案件告警：环卫所", text) == (
+        "城管案件告警：环卫所\n超期 1 件\n打开本单位案件看板 https://b/U1\n【一级】C1\n地址：临平")
+    assert [sms.segments("字" * n) for n in (70, 71, 134, 135)] == [1, 2, 2, 3]
+    req = kind_of("sms").render(Channel("sms", "https://g/send", "KEY", to="13800000000"), Text("t", "正文"), 0)
+    assert orjson.loads(req.body) == {"to": "13800000000", "text": "正文"}
+    assert req.headers["authorization"] == "Bearer KEY"
+    assert feishu.paragraph("#### 【一级】C1") == [{"tag": "text", "text": "【一级】C1"}]
 
 
 @pytest.mark.parametrize(("attempt", "status", "retry_after", "elapsed", "expected"), [

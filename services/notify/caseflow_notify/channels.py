@@ -7,16 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from caseflow.config.schemes import ConfigError
 from caseflow.config.units_file import ChannelSpec, UnitsFile, parse_units_file
 from caseflow_notify.grouping import QuietHours
-
-
-@dataclass(frozen=True, slots=True)
-class Channel:
-    type: str
-    url: str
-    secret: str = ""
-    keyword: str = ""  # a DingTalk robot's security keyword: every message carries it
+from caseflow_notify.kinds.base import Channel
+from caseflow_notify.kinds.registry import KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,15 +59,27 @@ class Routing:
         return out
 
 
-def routing_of(spec: UnitsFile) -> Routing:
-    def chans(specs: tuple[ChannelSpec, ...]) -> tuple[Channel, ...]:
-        return tuple(Channel(c.type, c.url, c.secret, c.keyword) for c in specs)
+def routing_of(spec: UnitsFile, where: str = "units file") -> Routing:
+    """Each configured channel checked by its kind: a ConfigError names the channel, what is wrong and
+    the kinds notify knows."""
+    def chans(specs: tuple[ChannelSpec, ...], place: str) -> tuple[Channel, ...]:
+        out = tuple(Channel(c.type, c.url, c.secret, c.keyword, c.to) for c in specs)
+        for i, channel in enumerate(out):
+            kind = KINDS.get(channel.type)
+            if kind is None:
+                raise ConfigError(f"{where}: {place}[{i}].type: unknown channel type {channel.type!r}; "
+                                  f"notify knows {', '.join(sorted(KINDS))}")
+            problems = kind.problems(channel)
+            if problems:
+                raise ConfigError(f"{where}: {place}[{i}] ({channel.type}): {'; '.join(problems)}")
+        return out
 
     return Routing(
-        unit_channels={u.id: chans(u.channels) for u in spec.units},
-        leadership_channels={u.id: chans(u.leadership_channels) for u in spec.units},
-        command_centre=chans(spec.command_centre.channels),
-        supervision=chans(spec.supervision.channels),
+        unit_channels={u.id: chans(u.channels, f"units ({u.id}).channels") for u in spec.units},
+        leadership_channels={u.id: chans(u.leadership_channels, f"units ({u.id}).leadership_channels")
+                             for u in spec.units},
+        command_centre=chans(spec.command_centre.channels, "command_centre.channels"),
+        supervision=chans(spec.supervision.channels, "supervision.channels"),
         quiet_hours={u.id: QuietHours(u.quiet_hours.start, u.quiet_hours.end) for u in spec.units if u.quiet_hours},
         unit_names={u.id: u.display_name for u in spec.units},
     )
@@ -80,4 +87,4 @@ def routing_of(spec: UnitsFile) -> Routing:
 
 def parse_routing(raw: Mapping[str, Any], where: str = "units file") -> Routing:
     """Routing from a units file's content (a ConfigError names the key and the fix)."""
-    return routing_of(parse_units_file(dict(raw), where))
+    return routing_of(parse_units_file(dict(raw), where), where)

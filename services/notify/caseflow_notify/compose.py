@@ -1,5 +1,5 @@
-"""The messages of one delivery round: webhooks get JSON, robots get Chinese markdown packed within
-their vendor's byte limits, most urgent first, one message per robot for all the units sharing it,
+"""The messages of one delivery round: webhooks get JSON, robots get Chinese text packed within
+their kind's limits (kinds/), most urgent first, one message per robot for all the units sharing it,
 and only as many messages as the robot's rate has room for (the rest wait for a free slot)."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra.metrics import ROBOT_DEFERRED
 from caseflow_notify import content, messages
 from caseflow_notify.channels import Channel, Routing
-from caseflow_notify.formats import Request, fits, render_digest, robot_request, webhook_group
+from caseflow_notify.kinds.base import Alerts, Request, Text
+from caseflow_notify.kinds.registry import kind_of
 from caseflow_notify.ports import Round
 from caseflow_notify.retry import RetryPolicy
-from caseflow_notify.vendors import LIMITS, robot_key
 
 WEBHOOK_GROUP = 200  # alerts per webhook message
 
@@ -66,13 +66,10 @@ def webhook_messages(channel: Channel, rows: Sequence[Any], digest: dict[str, An
     out = []
     for i in range(0, len(rows), WEBHOOK_GROUP):
         chunk = list(rows[i:i + WEBHOOK_GROUP])
-        bodies = [body_of(r) for r in chunk]
-        if digest is not None:
-            def build(now_ms: int, bodies: list[dict[str, Any]] = bodies) -> Request:
-                return render_digest(channel, digest, bodies, now_ms)
-        else:
-            def build(now_ms: int, bodies: list[dict[str, Any]] = bodies) -> Request:
-                return webhook_group(channel, bodies, now_ms)
+        message = Alerts([body_of(r) for r in chunk], digest)
+
+        def build(now_ms: int, message: Alerts = message) -> Request:
+            return kind_of(channel.type).render(channel, message, now_ms)
         out.append(Outgoing(channel, chunk, build, digest=digest is not None))
     return out
 
@@ -86,10 +83,11 @@ def robot_drafts(channel: Channel, rows: Sequence[Any], ctx: content.Context) ->
     bodies = {a: body_of(rs[0]) for a, rs in by_alert.items()}  # each alert's body parsed once
     solo = [a for a, rs in by_alert.items() if any(r["solo"] for r in rs)]
     grouped = [bodies[a] for a in by_alert if a not in solo]
-    check = fits(channel)
-    drafts = messages.pack(content.entries_of(grouped), ctx, check) if grouped else []
+    kind = kind_of(channel.type)
+    check, room = kind.fits(channel), kind.limits.free_text if kind.limits else 200
+    drafts = messages.pack(content.entries_of(grouped), ctx, check, room) if grouped else []
     for alert_id in solo:
-        drafts += messages.pack(content.entries_of([bodies[alert_id]]), ctx, check)
+        drafts += messages.pack(content.entries_of([bodies[alert_id]]), ctx, check, room)
     drafts.sort(key=lambda d: min(content.urgency(bodies[a]) for a in d.alert_ids))
     return [(d, [r for a in d.alert_ids for r in by_alert[a]]) for d in drafts]
 
@@ -104,14 +102,18 @@ async def compose(tx: Round, cfg: DeliveryConfig, sends: Mapping[str, Sequence[A
         channel = cfg.routing.channel_of(receiver)
         if channel is None:
             continue  # recorded as gone by the caller
-        if channel.type in LIMITS:
-            robots.setdefault(robot_key(channel.type, channel.url), (channel, []))[1].extend(rows)
+        kind = kind_of(channel.type)
+        if kind.limits is not None:
+            robots.setdefault(kind.robot_key(channel), (channel, []))[1].extend(rows)
         else:
             out += webhook_messages(channel, rows)
     ctx = cfg.context(now_ms)
     for robot, (channel, rows) in sorted(robots.items()):  # one lock order across replicas
         drafts = robot_drafts(channel, rows, ctx)
-        slots = await tx.robots.take(robot, len(drafts), LIMITS[channel.type].per_minute, cfg.rate_margin)
+        limits = kind_of(channel.type).limits
+        assert limits is not None
+        slots = await tx.robots.take(robot, len(drafts), limits.per_minute, cfg.rate_margin,
+                                     per_second=limits.per_second)
         for slot, (draft, members) in zip(slots.ids, drafts, strict=False):
             out.append(robot_message(channel, draft, members, robot, slot))
         waiting = [m for _, members in drafts[len(slots.ids):] for m in members]
@@ -123,8 +125,10 @@ async def compose(tx: Round, cfg: DeliveryConfig, sends: Mapping[str, Sequence[A
 
 def robot_message(channel: Channel, draft: messages.Draft, members: list[Any], robot: str, slot: int,
                   digest: bool = False) -> Outgoing:
+    message = Text(draft.title, draft.text)
+
     def build(now_ms: int) -> Request:
-        return robot_request(channel, draft.title, draft.text, now_ms)
+        return kind_of(channel.type).render(channel, message, now_ms)
 
     return Outgoing(channel, members, build, robot, slot, digest)
 

@@ -16,10 +16,25 @@ from typing import Any
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.instants import SHANGHAI
-from caseflow_notify.formats import reason_zh
 from caseflow_notify.untrusted import in_url, inert
 
 CATEGORY_ZH = {"event": "事件", "component": "部件"}
+REASON_ZH = {
+    "80% of the limit elapsed": "处置时限已用 80%",
+    "overdue level 1": "超期（一级：责任单位）",
+    "overdue level 2": "超期过半个时限（二级：单位领导、指挥中心）",
+    "overdue level 3": "超期达整个时限（三级：督办）",
+    "overdue by the whole limit": "超期达整个时限，自动督办",
+    "supervised": "督办",
+    "supervision deadline passed": "督办时限已到，仍未处置",
+    "second_rework": "同一派遣二次返工，自动督办",
+    "repeat_case": "重复案件，自动督办",
+    "disposed, returned or closed": "已处置、回退或结案",
+}
+
+
+def reason_zh(reason: str) -> str:
+    return REASON_ZH.get(reason, reason)
 
 
 @dataclass(frozen=True)

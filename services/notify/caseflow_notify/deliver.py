@@ -24,11 +24,10 @@ import httpx
 from caseflow.instants import SHANGHAI
 from caseflow_notify import messages
 from caseflow_notify.compose import DeliveryConfig, Outgoing, body_of, compose, robot_message, webhook_messages
-from caseflow_notify.formats import fits
 from caseflow_notify.grouping import Pending, plan_receiver
+from caseflow_notify.kinds.registry import kind_of
 from caseflow_notify.outcomes import record, send
 from caseflow_notify.ports import Round, Rounds
-from caseflow_notify.vendors import LIMITS, robot_key
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,7 @@ async def deliver_catch_up(rounds: Rounds, cfg: DeliveryConfig, client: httpx.As
 def _robot_of(cfg: DeliveryConfig, receiver: str) -> str:
     """The robot a receiver sends to; "" for a webhook or a receiver no longer configured."""
     channel = cfg.routing.channel_of(receiver)
-    return robot_key(channel.type, channel.url) if channel is not None and channel.type in LIMITS else ""
+    return kind_of(channel.type).robot_key(channel) if channel is not None else ""
 
 
 async def _digest(tx: Round, cfg: DeliveryConfig, receiver: str, rows: list[Any],
@@ -120,15 +119,16 @@ async def _digest(tx: Round, cfg: DeliveryConfig, receiver: str, rows: list[Any]
     cases = sorted({r["case_id"] for r in rows if r["case_id"]})
     open_cases = await tx.queue.still_overdue(cases)
     still = [c for c in cases if c in open_cases]
-    if channel.type not in LIMITS:
+    kind = kind_of(channel.type)
+    if kind.limits is None:
         return webhook_messages(channel, rows, {"digest": True, "count": len(rows), "still_overdue": still})
-    robot = robot_key(channel.type, channel.url)
-    per_minute = LIMITS[channel.type].per_minute
-    slots = await tx.robots.take(robot, 1, per_minute, cfg.rate_margin, keep_free=min(5, per_minute // 4))
+    robot, per_minute = kind.robot_key(channel), kind.limits.per_minute
+    slots = await tx.robots.take(robot, 1, per_minute, cfg.rate_margin, keep_free=min(5, per_minute // 4),
+                                 per_second=kind.limits.per_second)
     if not slots.ids:
         await tx.queue.defer(rows, slots.free_at)
         return []
-    draft = messages.digest([body_of(r) for r in rows], still, cfg.context(now_ms), fits(channel))
+    draft = messages.digest([body_of(r) for r in rows], still, cfg.context(now_ms), kind.fits(channel))
     return [robot_message(channel, draft, rows, robot, slots.ids[0], digest=True)]
 
 

@@ -42,13 +42,16 @@ def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list
     return title, lines
 
 
-def pack(entries: Sequence[Entry], ctx: Context, fits: Callable[[str, str], bool]) -> list[Draft]:
-    """Entries into as few messages as `fits(title, text)` allows, most urgent first. An entry too
-    big alone is told with shorter free text."""
+def pack(entries: Sequence[Entry], ctx: Context, fits: Callable[[str, str], bool],
+         free_text: int = 200) -> list[Draft]:
+    """Entries into as few messages as `fits(title, text)` allows, most urgent first, each description
+    and address at most `free_text` characters (SMS wants them short). An entry too big alone is told
+    with shorter free text."""
     with_unit = len({e.unit for e in entries}) > 1
     groups: list[list[tuple[Entry, list[str]]]] = [[]]
+    rooms = (free_text, *(r for r in (60, 20, 0) if r < free_text))
     for entry in entries:
-        for room in (200, 60, 20, 0):
+        for room in rooms:
             lines = entry_lines(entry, ctx, with_unit, room)
             candidate = [*groups[-1], (entry, lines)]
             if fits(*render(candidate, ctx, " (99/99)")):

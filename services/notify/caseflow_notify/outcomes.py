@@ -18,9 +18,10 @@ from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
 from caseflow.instants import SHANGHAI
 from caseflow_notify.compose import Outgoing
 from caseflow_notify.inbox import store_alerts
+from caseflow_notify.kinds.base import Verdict
+from caseflow_notify.kinds.registry import kind_of
 from caseflow_notify.ports import Attempt, Inbox, Round
 from caseflow_notify.retry import RetryPolicy, next_delay
-from caseflow_notify.vendors import LIMITS, Verdict, read_answer
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +55,9 @@ async def send(client: httpx.AsyncClient, out: Outgoing) -> Answer:
 
 async def record(tx: Round, out: Outgoing, answer: Answer, policy: RetryPolicy,
                  rnd: random.Random, routing: Any) -> Verdict:
-    verdict = read_answer(out.channel.type, answer.status, answer.body)
-    if out.channel.type in LIMITS:
+    channel_kind = kind_of(out.channel.type)
+    verdict = channel_kind.read_answer(answer.status, answer.body)
+    if channel_kind.limits is not None:
         ROBOT_ANSWERS.labels(out.channel.type, verdict.outcome).inc()
     if out.slot is not None:
         await tx.robots.sent([out.slot])

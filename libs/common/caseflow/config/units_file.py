@@ -11,6 +11,8 @@ units:
       - {type: dingtalk, url: "…?access_token=…", secret: "SEC…", keyword: "城管"}
       - {type: wecom, url: "…?key=…"}
       - {type: webhook, url: "https://…", secret: "…"}
+      - {type: feishu, url: "…/bot/v2/hook/…", secret: "…", keyword: "城管"}
+      - {type: sms, url: "https://<gateway>/send", secret: "<API key>", to: "13800000000"}
     leadership_channels: [...]             # notify: level-2 alerts
     quiet_hours: {start: "22:00", end: "07:00"}   # notify: hold alerts below level 3 meanwhile
     trial_until: "2026-12"                 # listings: 试运行 through this month (schemes that honour trials)
@@ -30,7 +32,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from caseflow.config.schemes import ConfigError
 
-CHANNEL_TYPES = ("webhook", "dingtalk", "wecom")
 TRIAL_MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 
 
@@ -39,10 +40,12 @@ class _Model(BaseModel):
 
 
 class ChannelSpec(_Model):
-    type: Literal["webhook", "dingtalk", "wecom"]
+    # Which kinds exist is notify's to say (its kinds registry checks this at start, naming the known ones).
+    type: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     url: str = Field(min_length=1)
-    secret: str = ""  # webhook: HMAC key; DingTalk: the robot's signing secret (SEC…)
-    keyword: str = ""  # DingTalk: the robot's security keyword, added to every message
+    secret: str = ""  # webhook: HMAC key; DingTalk/Feishu: the robot's signing secret; SMS: the gateway's key
+    keyword: str = ""  # a robot's security keyword, added to every message
+    to: str = ""  # SMS: the mobile number
 
 
 class QuietHoursSpec(_Model):
@@ -129,7 +132,8 @@ def _fix(err: Any) -> str:
     if loc[-1] == "class":
         return f"`class` must be 1, 2 or 3 (一类/二类/三类), got {err.get('input')!r}"
     if loc[-1] == "type" and "channels" in str(loc):
-        return f"a channel needs `type` ({', '.join(CHANNEL_TYPES)}), got {err.get('input')!r}"
+        return (f"a channel needs `type`, a lowercase kind such as dingtalk (notify names those it knows), "
+                f"got {err.get('input')!r}")
     if loc[-1] == "on_time_rate":
         return f"a fraction between 0 and 1, e.g. 0.95 for 95%, got {err.get('input')!r}"
     if loc[-1] == "trial_until":

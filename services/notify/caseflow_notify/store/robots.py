@@ -1,7 +1,8 @@
 """Each robot's rate limit, held in PostgreSQL so every notify replica respects it together.
 
 A robot (a DingTalk access token or a WeCom key; several units may share one) takes at most
-`per_minute` messages in any 60 s. A slot is taken before the request (inside the round's
+`per_minute` messages in any 60 s (and, where the vendor also limits bursts, `per_second` in any
+second: Feishu). A slot is taken before the request (inside the round's
 transaction, under a row lock on the robot) and its time set when the answer comes back, so the
 vendor, which counts arrivals, never sees more: in-flight messages count as now, and `margin`
 seconds are added to the window for clocks and latency.
@@ -19,7 +20,7 @@ IN_FLIGHT_FOR = timedelta(minutes=5)  # a slot reserved by a process that died m
 
 
 async def take_slots(conn: asyncpg.Connection, robot: str, wanted: int, per_minute: int,
-                     margin: float = 2.0, keep_free: int = 0) -> Slots:
+                     margin: float = 2.0, keep_free: int = 0, per_second: int | None = None) -> Slots:
     """Reserve up to `wanted` sends to `robot` now, leaving `keep_free` slots for fresher messages."""
     await conn.execute("INSERT INTO notify_robots (robot) VALUES ($1) ON CONFLICT DO NOTHING", robot)
     row = await conn.fetchrow(
@@ -36,6 +37,10 @@ async def take_slots(conn: asyncpg.Connection, robot: str, wanted: int, per_minu
         "AND (done_at > $2 OR (done_at IS NULL AND reserved_at > $3 - $4::interval)) ORDER BY 1",
         robot, now - window, now, IN_FLIGHT_FOR)
     room = max(0, per_minute - len(counted) - keep_free)
+    burst = timedelta(seconds=1 + margin / 4)
+    if per_second is not None:
+        recent = sum(1 for r in counted if r["at"] > now - burst)
+        room = min(room, max(0, per_second - recent))
     granted = min(wanted, room)
     ids = []
     if granted:
@@ -49,6 +54,8 @@ async def take_slots(conn: asyncpg.Connection, robot: str, wanted: int, per_minu
         needed = len(counted) + keep_free + granted - per_minute  # sends that must leave first
         free_at = (busy[max(0, needed)] + window) if busy and needed < len(busy) else now + timedelta(seconds=1)
         free_at = max(free_at, now + timedelta(milliseconds=200))
+        if per_second is not None and len(counted) + keep_free + granted < per_minute:
+            free_at = min(free_at, now + burst)  # only the burst limit held it back
     return Slots(tuple(ids), free_at)
 
 
@@ -86,8 +93,8 @@ class PgRobotSlots:
         self.conn = conn
 
     async def take(self, robot: str, wanted: int, per_minute: int, margin: float = 2.0,
-                   keep_free: int = 0) -> Slots:
-        return await take_slots(self.conn, robot, wanted, per_minute, margin, keep_free)
+                   keep_free: int = 0, per_second: int | None = None) -> Slots:
+        return await take_slots(self.conn, robot, wanted, per_minute, margin, keep_free, per_second)
 
     async def sent(self, ids: list[int]) -> None:
         await sent(self.conn, ids)

@@ -1,0 +1,1 @@
+"""Channel kinds as plug-ins: base.py says what a kind is, registry.py lists them."""
