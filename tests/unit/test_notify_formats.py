@@ -68,8 +68,8 @@ def test_feishu_signs_as_feishu_documents() -> None:
     assert doc["timestamp"] == "1700000000" and doc["sign"] == expected and doc["msg_type"] == "post"
     post = doc["content"]["post"]["zh_cn"]
     assert post["title"] == "城管案件告警：U1"
-    assert post["content"] == [[{"tag": "text", "text": "超期 1 件"}],
-                               [{"tag": "text", "text": "- "}, {"tag": "a", "text": "查看", "href": "https://p/1"}]]
+    assert post["content"] == [[{"tag": "text", "text": "超期 1 件", "style": ["bold"]}],
+                               [{"tag": "a", "text": "查看", "href": "https://p/1"}]]
     assert KINDS["feishu"].robot_key(channel) == "feishu:abc"
 
 
@@ -105,7 +105,8 @@ def test_sms_is_plain_text_in_counted_segments() -> None:
     req = kind_of("sms").render(Channel("sms", "https://g/send", "KEY", to="13800000000"), Text("t", "正文"), 0)
     assert orjson.loads(req.body) == {"to": "13800000000", "text": "正文"}
     assert req.headers["authorization"] == "Bearer KEY"
-    assert feishu.paragraph("#### 【一级】C1") == [{"tag": "text", "text": "【一级】C1"}]
+    assert feishu.paragraph("#### 【一级】C1") == [{"tag": "text", "text": "【一级】C1", "style": ["bold"]}]
+    assert feishu.paragraph("- 地址：临平") == [{"tag": "text", "text": "· 地址：临平"}]
 
 
 @pytest.mark.parametrize(("attempt", "status", "retry_after", "elapsed", "expected"), [

@@ -34,10 +34,13 @@ def sign(secret: str, timestamp: int) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
 
 
-def paragraph(line: str) -> list[dict[str, str]]:
-    """One markdown line of ours as a post paragraph: headings and bold marks dropped, links as links."""
+def paragraph(line: str) -> list[dict[str, Any]]:
+    """One markdown line of ours as a post paragraph: a heading or bold line in bold, a list item with
+    a dot, links as links."""
+    bold = line.startswith("#") or line.startswith("**")
     line = re.sub(r"^#+\s*", "", line).replace("**", "")
-    out: list[dict[str, str]] = []
+    line = "· " + line[2:] if line.startswith("- ") and not _LINK.match(line[2:]) else line.removeprefix("- ")
+    out: list[dict[str, Any]] = []
     at = 0
     for m in _LINK.finditer(line):
         if m.start() > at:
@@ -46,6 +49,9 @@ def paragraph(line: str) -> list[dict[str, str]]:
         at = m.end()
     if at < len(line) or not out:
         out.append({"tag": "text", "text": line[at:]})
+    if bold:
+        for element in out:
+            element["style"] = ["bold"]
     return out
 
 
@@ -55,7 +61,7 @@ def post(title: str, text: str, keyword: str = "") -> dict[str, Any]:
         lines = lines[1:]  # the title is the post's own
     if keyword and keyword not in title + text:
         lines.insert(0, keyword)
-    content = [paragraph(line) for line in lines if line.strip()]
+    content = [paragraph(line) for line in lines if line.strip()]  # an entry's heading opens it: no blank needed
     return {"msg_type": "post", "content": {"post": {"zh_cn": {"title": title, "content": content}}}}
 
 
