@@ -104,4 +104,4 @@ async def test_sms_refusals_fail_and_tell_the_command_centre(pool: asyncpg.Pool,
     row = await pool.fetchrow("SELECT status, vendor_code FROM notify_deliveries WHERE alert_id = 'AU1-1'")
     assert (row["status"], row["vendor_code"]) == ("failed", 1003)
     await asyncio.sleep(0)
-    assert any("sms 通道拒收" in t and "1003" in t for t in robots.texts("centre"))
+    assert any("通道拒收" in t and "sms 1003" in t for t in robots.texts("centre"))

@@ -51,7 +51,7 @@ class MemoryInbox:
 
 def record(offset: int, **alert: Any) -> SimpleNamespace:
     body = {"type": "overdue", "case_id": "C1", "unit": "U1", "level": 1, "recipients": ["unit"],
-            "due_at": datetime.now(SHANGHAI).isoformat(), **alert}
+            "due_at": datetime.now(SHANGHAI).isoformat(), "reason": "overdue level 1", **alert}
     return SimpleNamespace(value=orjson.dumps(body), key=b"U1", headers=[], offset=offset)
 
 
@@ -76,7 +76,8 @@ async def test_an_alert_long_past_its_instant_is_catch_up_and_a_stray_record_is_
     inbox = MemoryInbox()
     old = (datetime.now(SHANGHAI) - timedelta(days=3)).isoformat()
     stray = SimpleNamespace(value=b"not json", key=b"U1", headers=[], offset=2)
-    stored = await store_on_alerts_raised(inbox, [record(0, alert_id="OLD", due_at=old), stray,
+    foreign = record(3, alert_id="ODD", reason="because I said so")  # not a reason of the contract
+    stored = await store_on_alerts_raised(inbox, [record(0, alert_id="OLD", due_at=old), stray, foreign,
                                                   record(1, alert_id="NEW")], ROUTING, timedelta(hours=1))
     assert stored == 2
     late = {a: v[3] for (a, _), v in inbox.deliveries.items()}

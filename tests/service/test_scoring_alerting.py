@@ -100,6 +100,6 @@ async def test_a_tick_plans_due_cases_with_their_trace_and_facts(rules: Rules) -
     assert await tick(ledger, rules, AlertPolicy(), "alerts", ms("2026-10-12 10:05"), 10) == 1
     bodies = [orjson.loads(v) for _, _, v, _ in ledger.outbox]
     assert bodies and {b["case_id"] for b in bodies} == {"C-DUE"}
-    assert all(b["case"] == {"address": "文一西路"} for b in bodies)
+    assert all(b["case"]["address"] == "文一西路" and b["schema"] == "alert.v1" for b in bodies)
     assert all(h == {"traceparent": "00-ab-cd-01"} for _, _, _, h in ledger.outbox)
     assert ledger.timers["C-LATER"] == ms("2026-10-12 12:00")

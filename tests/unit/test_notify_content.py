@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
 import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from caseflow.contract.alert import AlertMessage, CaseFacts
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
 from caseflow_notify import content, messages
@@ -44,11 +46,14 @@ def sent(channel: Channel, title: str, text: str) -> tuple[bytes, str]:
 
 
 def alert(n: int, case: str, level: int, kind: str = "overdue", description: str = "暴露垃圾",
-          deadline: str = "2026-11-30T13:45:00+08:00", limit_kind: str = "working") -> dict[str, Any]:
-    return {"alert_id": f"a{n}", "type": kind, "case_id": case, "unit": "U1", "level": level,
-            "due_at": "2026-11-30T15:00:00+08:00", "reason": f"overdue level {level}", "deadline": deadline,
-            "limit_kind": limit_kind, "case": {"description": description, "address": "临平大道 118 号",
-                                                "category": "event", "major": "01", "minor": "05"}}
+          deadline: str = "2026-11-30T13:45:00+08:00", limit_kind: str = "working", **more: Any) -> AlertMessage:
+    reason = f"overdue level {level}" if level else "80% of the limit elapsed"
+    return msgspec.convert({
+        "alert_id": f"a{n}", "type": kind, "case_id": case, "unit": "U1", "level": level,
+        "due_at": "2026-11-30T15:00:00+08:00", "reason": reason, "deadline": deadline,
+        "limit_kind": limit_kind, "case": {"description": description, "address": "临平大道 118 号",
+                                            "category": "event", "major": "01", "minor": "05"}, **more},
+        AlertMessage)
 
 
 def ctx(rules: Rules) -> content.Context:
@@ -91,7 +96,7 @@ def test_every_message_fits_and_every_alert_goes_once(rules: Rules, rows: list[t
               for i, (case, level, text) in enumerate(rows)]
     drafts = messages.pack(content.entries_of(alerts), ctx(rules), fits(channel))
     told = [a for d in drafts for a in d.alert_ids]
-    assert sorted(told) == sorted(a["alert_id"] for a in alerts)
+    assert sorted(told) == sorted(a.alert_id for a in alerts)
     for d in drafts:
         body, shown = sent(channel, d.title, d.text)
         if channel.type == "dingtalk":
@@ -102,14 +107,14 @@ def test_every_message_fits_and_every_alert_goes_once(rules: Rules, rows: list[t
             assert len(body) <= 20 * 1024 and "城管" in shown
         else:
             assert sms.segments(shown) <= 5 and len(shown) <= 335
-    by_id = {a["alert_id"]: a for a in alerts}
+    by_id = {a.alert_id: a for a in alerts}
     ranks = [min(content.urgency(by_id[i]) for i in d.alert_ids) for d in drafts]
     assert ranks == sorted(ranks)  # the most urgent go first
 
 
 def test_an_overdue_supervision_order_reads_as_such(rules: Rules) -> None:
-    late = {**alert(9, "DB-1", 2), "reason": "supervision deadline passed", "deadline": "2026-11-30T10:30:00+08:00",
-            "limit_kind": "calendar", "deadline_of": "supervision"}
+    late = alert(9, "DB-1", 2, reason="supervision deadline passed", deadline="2026-11-30T10:30:00+08:00",
+                 limit_kind="calendar", deadline_of="supervision")
     [draft] = messages.pack(content.entries_of([late]), ctx(rules), fits(CHANNELS[0]))
     assert "- 督办时限：11月30日 10:30，已超期 5小时30分" in draft.text and "工作时间" not in draft.text
     assert "- 原因：督办时限已到，仍未处置" in draft.text
@@ -141,9 +146,8 @@ def test_hostile_platform_text_reaches_no_robot_as_markup(rules: Rules) -> None:
     """Description, address, case id, codes, supervision reason and the unit's name from the platform:
     no link, image, mention, heading, quote, list or HTML of theirs survives in either robot's message."""
     for name, text in HOSTILE.items():
-        hostile = {**alert(1, f"C1{text[:30]}", 1), "type": "supervision", "level": 3}
-        hostile["case"] = {"description": text, "address": text, "category": "event", "major": text[:8],
-                           "minor": "05", "supervision_reason": text}
+        hostile = msgspec.structs.replace(alert(1, f"C1{text[:30]}", 3, "supervision"), case=CaseFacts(
+            description=text, address=text, category="event", major=text[:8], minor="05", supervision_reason=text))
         context = content.Context(NOW, rules.calendar, {"U1": text}, content.Links("https://p/{case_id}",
                                                                                   "https://b/{unit}?t=1"))
         for channel in CHANNELS:

@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from caseflow.contract.alert_schema import AlertModel
 from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow_notify.feed import alert_stream, check_unit_token
@@ -30,6 +31,11 @@ def _bearer(authorization: str | None) -> str | None:
 def add_routes(app: FastAPI, settings: Settings) -> None:
     caller = Depends(api_key_auth(settings))
     operator = Depends(operator_auth(settings))
+
+    @app.get("/v1/schemas/alert", tags=["alerts"], summary="the JSON Schema of an alert (contract alert.v1), "
+             "what a webhook receives")
+    async def alert_schema() -> dict[str, Any]:
+        return AlertModel.model_json_schema(by_alias=True)
 
     @app.get("/v1/units/{unit}/alerts", tags=["alerts"], summary="alerts received for a unit, newest first")
     async def unit_alerts(unit: str, limit: int = 100, who: str = caller) -> dict[str, Any]:

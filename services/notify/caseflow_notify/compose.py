@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-import orjson
+import msgspec
 
+from caseflow.contract.alert import AlertMessage, decode
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra.metrics import ROBOT_DEFERRED
 from caseflow_notify import content, messages
@@ -55,11 +56,11 @@ class Outgoing:
         self.keys = [(m["alert_id"], m["receiver"]) for m in self.members]
 
 
-def body_of(row: Any) -> dict[str, Any]:
-    body: dict[str, Any] = orjson.loads(row["body"])
-    if row["redelivery"]:
-        body["redelivery"] = True  # sent before a crash, maybe received: drop it if you have its alert_id
-    return body
+def body_of(row: Any) -> AlertMessage:
+    """The stored alert, typed; flagged `redelivery` when sent before a crash (maybe received: the
+    receiver drops it if it has its alert_id)."""
+    alert = decode(row["body"])
+    return msgspec.structs.replace(alert, redelivery=True) if row["redelivery"] else alert
 
 
 def webhook_messages(channel: Channel, rows: Sequence[Any], digest: dict[str, Any] | None = None) -> list[Outgoing]:

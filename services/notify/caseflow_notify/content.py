@@ -11,30 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+from caseflow.contract.alert import REASON_ZH, AlertMessage, AlertType
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.instants import SHANGHAI
 from caseflow_notify.untrusted import in_url, inert
 
 CATEGORY_ZH = {"event": "事件", "component": "部件"}
-REASON_ZH = {
-    "80% of the limit elapsed": "处置时限已用 80%",
-    "overdue level 1": "超期（一级：责任单位）",
-    "overdue level 2": "超期过半个时限（二级：单位领导、指挥中心）",
-    "overdue level 3": "超期达整个时限（三级：督办）",
-    "overdue by the whole limit": "超期达整个时限，自动督办",
-    "supervised": "督办",
-    "supervision deadline passed": "督办时限已到，仍未处置",
-    "second_rework": "同一派遣二次返工，自动督办",
-    "repeat_case": "重复案件，自动督办",
-    "disposed, returned or closed": "已处置、回退或结案",
-}
-
-
-def reason_zh(reason: str) -> str:
-    return REASON_ZH.get(reason, reason)
 
 
 @dataclass(frozen=True)
@@ -57,22 +41,28 @@ class Context:
     links: Links = Links()
 
 
-def urgency(alert: Mapping[str, Any]) -> int:
+def urgency(alert: AlertMessage) -> int:
     """0 most urgent: 督办 and level 3; then level 2, level 1, warnings, resolutions."""
-    kind, level = alert.get("type"), int(alert.get("level") or 0)
-    if kind in ("supervision", "channel_failed") or level >= 3:
+    if alert.type in (AlertType.SUPERVISION, AlertType.CHANNEL_FAILED) or alert.level >= 3:
         return 0
-    if kind == "overdue":
-        return 3 - level  # level 2 -> 1, level 1 -> 2
-    return 3 if kind == "deadline_warning" else 4
+    if alert.type is AlertType.OVERDUE:
+        return 3 - alert.level  # level 2 -> 1, level 1 -> 2
+    return 3 if alert.type is AlertType.DEADLINE_WARNING else 4
 
 
-def level_name(alert: Mapping[str, Any]) -> str:
-    kind, level = alert.get("type"), int(alert.get("level") or 0)
-    if kind == "overdue":
-        return {1: "一级", 2: "二级"}.get(level, "三级督办")
-    return {"deadline_warning": "预警", "supervision": "督办", "resolved": "已处置",
-            "channel_failed": "通道故障"}.get(str(kind), str(kind))
+LEVEL_NAMES = {AlertType.DEADLINE_WARNING: "预警", AlertType.SUPERVISION: "督办", AlertType.RESOLVED: "已处置",
+               AlertType.CHANNEL_FAILED: "通道故障"}
+
+
+def level_name(alert: AlertMessage) -> str:
+    if alert.type is AlertType.OVERDUE:
+        return {1: "一级", 2: "二级"}.get(alert.level, "三级督办")
+    return LEVEL_NAMES[alert.type]
+
+
+def reason_zh(alert: AlertMessage) -> str:
+    """The reason in words, with what varies (a rate, minutes, a vendor's code) after it."""
+    return f"{REASON_ZH[alert.reason]}（{alert.detail}）" if alert.detail else REASON_ZH[alert.reason]
 
 
 def local_time(ms: int) -> str:
@@ -98,12 +88,12 @@ def instant_ms(value: object) -> int | None:
         return None
 
 
-def time_left(alert: Mapping[str, Any], ctx: Context) -> str:
+def time_left(alert: AlertMessage, ctx: Context) -> str:
     """"已超期 2小时15分" (working time for a working-hours limit) or "剩余 40分钟"."""
-    deadline = instant_ms(alert.get("deadline"))
+    deadline = instant_ms(alert.deadline)
     if deadline is None:
         return ""
-    working = alert.get("limit_kind") == "working"
+    working = alert.limit_kind == "working"
 
     def between(a: int, b: int) -> int:
         return ctx.calendar.working_between(a, b) if working else b - a
@@ -122,7 +112,7 @@ class Entry:
     unit: str
     case_id: str
     alert_ids: tuple[str, ...]
-    lead: Mapping[str, Any]  # the most urgent alert
+    lead: AlertMessage  # the most urgent alert
     reasons: tuple[str, ...]
 
     @property
@@ -130,20 +120,17 @@ class Entry:
         return urgency(self.lead)
 
 
-def entries_of(alerts: Sequence[Mapping[str, Any]]) -> list[Entry]:
+def entries_of(alerts: Sequence[AlertMessage]) -> list[Entry]:
     """Alerts grouped per (unit, case), most urgent first; unit-wide alerts (no case) stand alone."""
-    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    groups: dict[tuple[str, str], list[AlertMessage]] = {}
     for a in alerts:
-        case = str(a.get("case_id") or "")
-        key = (str(a.get("unit") or ""), case or f"#{a['alert_id']}")
-        groups.setdefault(key, []).append(a)
+        groups.setdefault((a.unit, a.case_id or f"#{a.alert_id}"), []).append(a)
     out = []
     for (unit, _), members in groups.items():
-        members.sort(key=lambda a: (urgency(a), -int(a.get("level") or 0), str(a.get("due_at", ""))))
-        reasons = tuple(dict.fromkeys(reason_zh(str(a.get("reason", ""))) for a in members))
-        out.append(Entry(unit, str(members[0].get("case_id") or ""), tuple(str(a["alert_id"]) for a in members),
-                         members[0], reasons))
-    out.sort(key=lambda e: (e.rank, str(e.lead.get("deadline") or e.lead.get("due_at") or ""), e.case_id))
+        members.sort(key=lambda a: (urgency(a), -a.level, a.due_at))
+        reasons = tuple(dict.fromkeys(reason_zh(a) for a in members))
+        out.append(Entry(unit, members[0].case_id, tuple(a.alert_id for a in members), members[0], reasons))
+    out.sort(key=lambda e: (e.rank, e.lead.deadline or e.lead.due_at, e.case_id))
     return out
 
 
@@ -154,25 +141,25 @@ def unit_name(unit: str, ctx: Context) -> str:
 def entry_lines(entry: Entry, ctx: Context, with_unit: bool, room: int = 200) -> list[str]:
     """Markdown lines of one entry; `room` bounds the free-text fields (description, address). Every
     value from the platform is made inert first (untrusted.py)."""
-    lead, facts = entry.lead, entry.lead.get("case") or {}
+    lead, facts = entry.lead, entry.lead.case
     case_id = inert(entry.case_id, 64) if entry.case_id else "（全单位）"
     lines = [f"#### 【{level_name(lead)}】{case_id}"]
     if with_unit:
         lines.append(f"- 责任单位：{unit_name(entry.unit, ctx)}")
-    if facts.get("description"):
-        category = CATEGORY_ZH.get(str(facts.get("category")), "")
-        codes = inert("-".join(str(facts[k]) for k in ("major", "minor") if facts.get(k)), 40)
+    if facts.description:
+        category = CATEGORY_ZH.get(facts.category, "")
+        codes = inert("-".join(c for c in (facts.major, facts.minor) if c), 40)
         kind = f"（{category} {codes}）".replace("（ ", "（") if category or codes else ""
-        lines.append(f"- 问题：{inert(facts['description'], room)}{kind}")
-    if facts.get("address"):
-        lines.append(f"- 地址：{inert(facts['address'], room)}")
-    deadline = instant_ms(lead.get("deadline"))
-    if deadline is not None and lead.get("type") != "resolved":
-        label = "督办时限" if lead.get("deadline_of") == "supervision" else "处置时限"
+        lines.append(f"- 问题：{inert(facts.description, room)}{kind}")
+    if facts.address:
+        lines.append(f"- 地址：{inert(facts.address, room)}")
+    deadline = instant_ms(lead.deadline)
+    if deadline is not None and lead.type is not AlertType.RESOLVED:
+        label = "督办时限" if lead.deadline_of == "supervision" else "处置时限"
         lines.append(f"- {label}：{local_time(deadline)}，{time_left(lead, ctx)}")
     reasons = "；".join(entry.reasons)
-    if facts.get("supervision_reason") and lead.get("type") == "supervision":
-        reasons += f"（{SUPERVISION_REASON_ZH.get(str(facts['supervision_reason']), facts['supervision_reason'])}）"
+    if facts.supervision_reason and lead.type is AlertType.SUPERVISION:
+        reasons += f"（{SUPERVISION_REASON_ZH.get(facts.supervision_reason, facts.supervision_reason)}）"
     lines.append(f"- 原因：{inert(reasons, room)}")
     link = ctx.links.case(entry.case_id)
     if link:

@@ -74,7 +74,7 @@ async def _plan(tx: Round, cfg: DeliveryConfig, groups: dict[str, list[Any]]) ->
 
 
 def _level(row: Any) -> int:
-    return int(body_of(row).get("level", 1) or 0)
+    return body_of(row).level
 
 
 async def deliver_catch_up(rounds: Rounds, cfg: DeliveryConfig, client: httpx.AsyncClient,

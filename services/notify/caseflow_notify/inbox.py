@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import orjson
+import msgspec
 
+from caseflow.contract.alert import AlertMessage, AlertType, decode, encode
 from caseflow.infra.tracing import headers_for, start_consumer_spans
 from caseflow_notify.channels import Routing
 from caseflow_notify.ports import Inbox
@@ -28,10 +29,9 @@ async def store_on_alerts_raised(inbox: Inbox, records: Sequence[Any],
         alerts = []
         for r, span in zip(records, spans, strict=True):
             try:
-                alert = orjson.loads(r.value or b"")
-                str(alert["alert_id"])
-            except (orjson.JSONDecodeError, KeyError, TypeError):
-                log.error("not an alert at offset %s: %r", r.offset, (r.value or b"")[:200])
+                alert = decode(r.value or b"")
+            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+                log.error("not an alert at offset %s (%s): %r", r.offset, exc, (r.value or b"")[:200])
                 continue
             alerts.append((alert, headers_for(span).get("traceparent", "")))
         return await store_alerts(inbox, alerts, routing, catch_up_after)
@@ -40,27 +40,26 @@ async def store_on_alerts_raised(inbox: Inbox, records: Sequence[Any],
             span.end()
 
 
-async def store_alerts(inbox: Inbox, alerts: Sequence[tuple[dict[str, Any], str]], routing: Routing | None = None,
+async def store_alerts(inbox: Inbox, alerts: Sequence[tuple[AlertMessage, str]], routing: Routing | None = None,
                        catch_up_after: timedelta | None = None) -> int:
     """Alerts (each with the traceparent it continues, or "") into the inbox and the delivery queue, as
     `store_on_alerts_raised` does with the topic's records: notify's own alerts (escalations, a channel
     that refuses) come in here, in the caller's transaction."""
-    rows = [(str(a["alert_id"]), str(a.get("unit", "")), str(a.get("case_id", "")), orjson.dumps(a).decode(), parent)
-            for a, parent in alerts]
+    rows = [(a.alert_id, a.unit, a.case_id, encode(a).decode(), parent) for a, parent in alerts]
+    typed = {a.alert_id: a for a, _ in alerts}
     if not rows:
         return 0
     fresh = await inbox.add(rows)
     if routing is not None and fresh:
-        earlier = await _receivers_of_resolved_cases(inbox, rows, fresh)
+        earlier = await _receivers_of_resolved_cases(inbox, [a for a, _ in alerts], fresh)
         now = datetime.now(UTC)
         queued = []
-        for alert_id, unit, case_id, body, _ in rows:
+        for alert_id, unit, case_id, _, _ in rows:
             if alert_id in fresh:
-                alert = orjson.loads(body)
+                alert = typed[alert_id]
                 late = catch_up_after is not None and _instant(alert) < now - catch_up_after
-                recipients = alert.get("recipients") or ["unit"]
-                targets = {r.id: r.channel.type for r in routing.receivers(unit, recipients)}
-                if alert.get("type") == "resolved":
+                targets = {r.id: r.channel.type for r in routing.receivers(unit, alert.recipients or ("unit",))}
+                if alert.type is AlertType.RESOLVED:
                     for receiver in earlier.get(case_id, ()):
                         channel = routing.channel_of(receiver)
                         if channel is not None:
@@ -71,11 +70,10 @@ async def store_alerts(inbox: Inbox, alerts: Sequence[tuple[dict[str, Any], str]
     return len(fresh)
 
 
-def _instant(alert: dict[str, Any]) -> datetime:
+def _instant(alert: AlertMessage) -> datetime:
     """When the alert was raised: its escalation time, else its own instant."""
-    for key in ("raised_at", "due_at"):
-        value = alert.get(key)
-        if isinstance(value, str):
+    for value in (alert.raised_at, alert.due_at):
+        if value:
             try:
                 return datetime.fromisoformat(value)
             except ValueError:
@@ -83,11 +81,9 @@ def _instant(alert: dict[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-async def _receivers_of_resolved_cases(inbox: Inbox, rows: Sequence[tuple[str, str, str, str, str]],
+async def _receivers_of_resolved_cases(inbox: Inbox, alerts: Sequence[AlertMessage],
                                        fresh: set[str]) -> dict[str, list[str]]:
-    cases = sorted({case_id for alert_id, _, case_id, body, _ in rows
-                    if alert_id in fresh and case_id and '"resolved"' in body
-                    and orjson.loads(body).get("type") == "resolved"})
+    cases = sorted({a.case_id for a in alerts if a.alert_id in fresh and a.case_id and a.type is AlertType.RESOLVED})
     if not cases:
         return {}
     return await inbox.receivers_of(cases)

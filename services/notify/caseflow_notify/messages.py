@@ -4,10 +4,10 @@ digest that tells a receiver of its late alerts after a backlog."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
+from caseflow.contract.alert import AlertMessage, AlertType
 from caseflow_notify.content import Context, Entry, entry_lines, unit_name
 from caseflow_notify.untrusted import inert
 
@@ -29,9 +29,9 @@ def _who(units: list[str], ctx: Context) -> str:
 def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list[str]]:
     units = sorted({e.unit for e in entries})
     who = _who(units, ctx)
-    overdue = sum(1 for e in entries if e.lead.get("type") == "overdue")
-    warned = sum(1 for e in entries if e.lead.get("type") == "deadline_warning")
-    supervised = sum(1 for e in entries if e.lead.get("type") == "supervision")
+    overdue = sum(1 for e in entries if e.lead.type is AlertType.OVERDUE)
+    warned = sum(1 for e in entries if e.lead.type is AlertType.DEADLINE_WARNING)
+    supervised = sum(1 for e in entries if e.lead.type is AlertType.SUPERVISION)
     counts = "，".join(f"{name} {n} 件" for name, n in (("督办", supervised), ("超期", overdue), ("即将超期", warned))
                       if n) or f"{len(entries)} 条"
     title = f"城管案件告警：{who}{part}"
@@ -78,11 +78,11 @@ def render(group: Sequence[tuple[Entry, list[str]]], ctx: Context, part: str) ->
     return title, "\n".join(lines)
 
 
-def digest(alerts: Sequence[Mapping[str, Any]], still_overdue: Sequence[str], ctx: Context,
+def digest(alerts: Sequence[AlertMessage], still_overdue: Sequence[str], ctx: Context,
            fits: Callable[[str, str], bool]) -> Draft:
     """Catching up (history resent, hours of downtime): one message for all of a receiver's late
     alerts, naming as many of the cases still overdue as fit."""
-    units = sorted({str(a.get("unit") or "") for a in alerts})
+    units = sorted({a.unit for a in alerts})
     who = _who(units, ctx)
     title = f"城管案件告警补发：{who}"
     head = [f"### {title}", f"**补发: {len(alerts)} 条历史告警, 其中 {len(still_overdue)} 件仍超期**"]
@@ -99,4 +99,4 @@ def digest(alerts: Sequence[Mapping[str, Any]], still_overdue: Sequence[str], ct
     if len(named) < len(still_overdue) and named:
         more = f"{text} 等"
         text = more if fits(title, more) else text
-    return Draft(tuple(str(a["alert_id"]) for a in alerts), title, text)
+    return Draft(tuple(a.alert_id for a in alerts), title, text)

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from caseflow.contract.alert import AlertMessage, AlertType, Reason
 from caseflow.infra.metrics import CHANNEL_FAILURES, DELIVERIES, ROBOT_ANSWERS
 from caseflow.instants import SHANGHAI
 from caseflow_notify.compose import Outgoing
@@ -116,10 +117,9 @@ async def tell_command_centre(inbox: Inbox, routing: Any, out: Outgoing, verdict
         unit = next(m["unit"] for m in out.members if m["receiver"] == receiver)
         code = verdict.vendor_code if verdict.vendor_code is not None else answer.status
         alert_id = hashlib.sha256(f"channel_failed|{receiver}|{code}|{hour}".encode()).hexdigest()[:24]
-        alerts.append({
-            "alert_id": alert_id, "type": "channel_failed", "case_id": "", "unit": unit, "level": 3,
-            "due_at": datetime.now(SHANGHAI).isoformat(), "recipients": ["command_centre"],
-            "reason": f"{out.channel.type} 通道拒收，已停止重试：{code} {verdict.vendor_message or answer.error}",
-            "receiver": receiver})
+        alerts.append(AlertMessage(
+            alert_id, AlertType.CHANNEL_FAILED, unit, 3, datetime.now(SHANGHAI).isoformat(), Reason.CHANNEL_REFUSED,
+            recipients=("command_centre",), receiver=receiver,
+            detail=f"{out.channel.type} {code} {verdict.vendor_message or answer.error}".strip()))
     if alerts:
         await store_alerts(inbox, [(a, "") for a in alerts], routing)

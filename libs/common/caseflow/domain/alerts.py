@@ -38,8 +38,9 @@ class Alert:
     unit: str
     level: int  # 0 warning; 1 unit; 2 leadership + command centre; 3 supervision
     at: int  # the instant the alert is due (event time or deadline arithmetic)
-    reason: str = ""
+    reason: str = ""  # one of contract.alert.Reason's values
     reminder: int = 0
+    detail: str = ""  # what varies (a rate and its target)
 
     @property
     def recipients(self) -> tuple[str, ...]:

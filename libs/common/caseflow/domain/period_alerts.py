@@ -70,5 +70,6 @@ def plan_unit_rate_alerts(units: Mapping[str, Mapping[str, object]], period_star
         target = targets.get(unit, default_target)
         if isinstance(rate, float) and isinstance(due, int) and due >= min_due and rate < target:
             out.append(Alert(alert_id("supervision", unit, "on_time_rate", str(period_start)), "supervision", "",
-                             -1, unit, 1, now, f"month-to-date on_time_rate {rate:.3f} below target {target:.3f}"))
+                             -1, unit, 1, now, "below_target",
+                             detail=f"month-to-date on_time_rate {rate:.3f} below target {target:.3f}"))
     return out

@@ -22,6 +22,8 @@ from typing import Any, Literal, Protocol
 
 import orjson
 
+from caseflow.contract.alert import AlertMessage
+
 
 @dataclass(frozen=True, slots=True)
 class Channel:
@@ -75,7 +77,7 @@ class Text:
 class Alerts:
     """A webhook's message: the alerts themselves, or a digest's figures with them."""
 
-    alerts: Sequence[Mapping[str, Any]]
+    alerts: Sequence[AlertMessage]
     digest: Mapping[str, Any] | None = None
 
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import orjson
 
+from caseflow.contract.alert import as_json
 from caseflow_notify.kinds.base import Alerts, Channel, Limits, Message, Request, Verdict, by_status, url_problems
 
 
@@ -46,7 +47,7 @@ class Webhook:
     def render(self, channel: Channel, message: Message, now_ms: int) -> Request:
         """One alert goes as itself; several as {"alerts": [...]}; a digest with its figures."""
         assert isinstance(message, Alerts), "a webhook is sent alerts, not text"
-        alerts = [dict(a) for a in message.alerts]
+        alerts = [as_json(a) for a in message.alerts]
         if message.digest is not None:
             body = orjson.dumps({**message.digest, "alerts": alerts})
         elif len(alerts) == 1:
