@@ -21,13 +21,12 @@ import pytest
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
+from caseflow_notify import consumers
 from caseflow_notify.channels import Routing, parse_routing
 from caseflow_notify.compose import DeliveryConfig
 from caseflow_notify.deliver import deliver_due
-from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.kinds.webhook import verify as verify_webhook
 from caseflow_notify.retry import RetryPolicy
-from caseflow_notify.store.inbox import PgInbox
 from caseflow_notify.store.rounds import PgRounds
 from tests.support.receivers import serving
 
@@ -96,9 +95,10 @@ async def test_deliveries_retry_give_up_and_record(settings: Settings, receivers
     pool = await db.connect(settings.database_url)
     try:
         async with pool.acquire() as conn, conn.transaction():
-            assert await store_on_alerts_raised(PgInbox(conn), [alert_record("A1", 0)], routing) == 1
+            await consumers.alerts(routing, None)(conn, [alert_record("A1", 0)])
         async with pool.acquire() as conn, conn.transaction():  # redelivered by Kafka after a crash
-            assert await store_on_alerts_raised(PgInbox(conn), [alert_record("A1", 0)], routing) == 0
+            await consumers.alerts(routing, None)(conn, [alert_record("A1", 0)])
+        assert await pool.fetchval("SELECT count(*) FROM notify_inbox") == 1
         assert await pool.fetchval("SELECT count(*) FROM notify_deliveries") == len(paths)
 
         policy = RetryPolicy(first_delay=0.2, give_up_after=30)
@@ -141,11 +141,11 @@ async def test_grouping_window_and_silence(settings: Settings, receivers: tuple[
                 await deliver_due(PgRounds(pool), config(routing, RetryPolicy(), window), client, random.Random(1))
 
             async with pool.acquire() as conn, conn.transaction():
-                await store_on_alerts_raised(PgInbox(conn), [alert_record("G1", 0)], routing)
+                await consumers.alerts(routing, None)(conn, [alert_record("G1", 0)])
             await round_()
             assert state.calls["/group"] == 1  # the first alert goes at once
             async with pool.acquire() as conn, conn.transaction():
-                await store_on_alerts_raised(PgInbox(conn), [alert_record("G2", 1), alert_record("G3", 2)], routing)
+                await consumers.alerts(routing, None)(conn, [alert_record("G2", 1), alert_record("G3", 2)])
             await round_()
             assert state.calls["/group"] == 1  # within the window: held
             await asyncio.sleep(1.6)
@@ -156,7 +156,7 @@ async def test_grouping_window_and_silence(settings: Settings, receivers: tuple[
             await pool.execute("INSERT INTO notify_silences (unit, case_id, until, created_by, reason) "
                                "VALUES ('U1', 'C1', now() + interval '1 hour', 'operator', 'on site already')")
             async with pool.acquire() as conn, conn.transaction():
-                await store_on_alerts_raised(PgInbox(conn), [alert_record("G4", 3)], routing)
+                await consumers.alerts(routing, None)(conn, [alert_record("G4", 3)])
             await asyncio.sleep(1.6)
             await round_()
             assert state.calls["/group"] == 2

@@ -50,7 +50,8 @@ async def test_period_alerts_raised_once(settings: Settings, rules: Rules) -> No
         assert bodies[0]["detail"].startswith("month-to-date on_time_rate ")
         assert {r["case_id"] for r in rows} == {"", "R2"}
         repeat = next(orjson.loads(r["body"]) for r in rows if r["case_id"] == "R2")
-        assert {k: v for k, v in repeat["case"].items() if v} == facts["R2"]  # the unit reads what the case is, as for the clock's alerts
+        # the unit reads what the case is, as for the clock's alerts
+        assert {k: v for k, v in repeat["case"].items() if v} == facts["R2"]
         assert repeat["deadline"] == "2026-10-15T11:30:00+08:00" and repeat["limit_kind"] == "working"
         assert await pool.fetchval("SELECT count(*) FROM outbox WHERE topic = 'alerts'") == 2
     finally:

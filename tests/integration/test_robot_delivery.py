@@ -22,13 +22,12 @@ from caseflow.domain.calendar import WorkingCalendar
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI
+from caseflow_notify import consumers
 from caseflow_notify.channels import Routing, parse_routing
 from caseflow_notify.compose import DeliveryConfig
 from caseflow_notify.content import Links
 from caseflow_notify.deliver import deliver_catch_up, deliver_due
-from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.retry import RetryPolicy
-from caseflow_notify.store.inbox import PgInbox
 from caseflow_notify.store.rounds import PgRounds
 from tools.robot_standins import RobotStandins
 
@@ -65,7 +64,7 @@ async def receive(pool: asyncpg.Pool, routing: Routing, alerts: list[dict[str, A
     records = [SimpleNamespace(value=orjson.dumps(a), key=a["unit"].encode(), headers=[], offset=i)
                for i, a in enumerate(alerts)]
     async with pool.acquire() as conn, conn.transaction():
-        await store_on_alerts_raised(PgInbox(conn), records, routing, catch_up)
+        await consumers.alerts(routing, catch_up)(conn, records)
 
 
 def config(routing: Routing, **kw: Any) -> DeliveryConfig:

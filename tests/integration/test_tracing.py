@@ -17,15 +17,14 @@ from caseflow.domain.alerts import AlertPolicy
 from caseflow.domain.rules import Rules
 from caseflow.infra import db
 from caseflow.infra.settings import Settings
-from caseflow.infra.tracing import context_from, start_consumer_spans
-from caseflow_dispatch.consume import dispatch_batch
+from caseflow.infra.tracing import context_from
+from caseflow_dispatch.consume import case_events
 from caseflow_dispatch.handle import Tally, Topics
 from caseflow_intake.adapters import KafkaEventBus
-from caseflow_notify.inbox import store_on_alerts_raised
-from caseflow_notify.store.inbox import PgInbox
-from caseflow_scoring.alerting import schedule_on_cases_changed, tick
-from caseflow_scoring.store.alerts import PgAlertLedger, PgAlertLedgers
-from caseflow_scoring.store.cases import save_on_case_snapshots
+from caseflow_notify import consumers as notify_consumers
+from caseflow_scoring import consumers as scoring_consumers
+from caseflow_scoring.alerting import tick
+from caseflow_scoring.store.alerts import PgAlertLedgers
 from tests.service.test_dispatch_handle import MemoryStore
 from tests.support.events import ev, ms
 
@@ -65,8 +64,8 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
     assert all(dict(m["headers"]).get("traceparent") for m in producer.sent)
 
     store = MemoryStore()
-    await dispatch_batch(store, [record(m, i) for i, m in enumerate(producer.sent)], rules,
-                         Topics("snapshots", "dead-letter"), Tally(), 0, None)
+    on_events = case_events(lambda conn: store, rules, Topics("snapshots", "dead-letter"), Tally(), lambda: 0, None)
+    await on_events(None, [record(m, i) for i, m in enumerate(producer.sent)])  # type: ignore[arg-type]
     snapshot_message = next(m for m in store.outbox if m[0] == "snapshots")
     assert "traceparent" in snapshot_message[3]
 
@@ -74,12 +73,8 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
     try:
         snap = {"value": snapshot_message[2], "key": b"T1", "headers": [(k, v.encode()) for k, v in
                                                                           snapshot_message[3].items()]}
-        scoring_spans, headers = start_consumer_spans("scoring.snapshot", [record(snap, 0)])
         async with pool.acquire() as conn, conn.transaction():
-            states = await save_on_case_snapshots(conn, [snap["value"]])
-            await schedule_on_cases_changed(PgAlertLedger(conn, pool), states, ms("2026-11-03 12:00"), headers)
-        for span in scoring_spans:
-            span.end()
+            await scoring_consumers.case_snapshots(pool, lambda: ms("2026-11-03 12:00"))(conn, [record(snap, 0)])
         # The clock plans the changed case after the commit, carrying the change's trace to its alerts.
         assert await tick(PgAlertLedgers(pool), rules, AlertPolicy(), "alerts", ms("2026-11-03 12:00"), 20) == 1
         outbox = await pool.fetch("SELECT key, value, headers FROM outbox ORDER BY id")
@@ -88,7 +83,8 @@ async def test_a_case_event_is_one_trace(spans: InMemorySpanExporter, settings: 
         alert = {"value": first["value"], "key": first["key"].encode(),
                  "headers": [(k, v.encode()) for k, v in alert_headers[0].items()]}
         async with pool.acquire() as conn, conn.transaction():
-            assert await store_on_alerts_raised(PgInbox(conn), [record(alert, 0), record(alert, 1)]) == 1  # once per id
+            await notify_consumers.alerts(None, None)(conn, [record(alert, 0), record(alert, 1)])
+        assert await pool.fetchval("SELECT count(*) FROM notify_inbox") == 1  # once per id
     finally:
         await pool.close()
 

@@ -1,17 +1,18 @@
 """notify's inbox use case with an in-memory Inbox port (the PostgreSQL adapter is exercised in
 tests/integration/test_notify_delivery.py and end to end): an alert is kept once per id and routed to
 its recipients' receivers, `resolved` also reaches every receiver told of the case before, an alert
-far behind its instant is queued as catch-up, a record that is not an alert is skipped."""
+far behind its instant is queued as catch-up. (A record that is not an alert: tests/unit/test_consuming.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
 
+from caseflow.contract.alert import AlertMessage, decode
+from caseflow.infra.consuming import Consumed
 from caseflow.instants import SHANGHAI
 from caseflow_notify.channels import parse_routing
 from caseflow_notify.inbox import store_on_alerts_raised
@@ -49,10 +50,10 @@ class MemoryInbox:
         pass
 
 
-def record(offset: int, **alert: Any) -> SimpleNamespace:
+def record(offset: int, **alert: Any) -> Consumed[AlertMessage]:
     body = {"type": "overdue", "case_id": "C1", "unit": "U1", "level": 1, "recipients": ["unit"],
             "due_at": datetime.now(SHANGHAI).isoformat(), "reason": "overdue level 1", **alert}
-    return SimpleNamespace(value=orjson.dumps(body), key=b"U1", headers=[], offset=offset)
+    return Consumed(decode(orjson.dumps(body)), "U1", offset, {})
 
 
 async def test_kept_once_and_routed_to_its_recipients() -> None:
@@ -72,12 +73,10 @@ async def test_resolved_reaches_every_receiver_told_of_the_case() -> None:
     assert {r for a, r in inbox.deliveries if a == "R1"} == told
 
 
-async def test_an_alert_long_past_its_instant_is_catch_up_and_a_stray_record_is_skipped() -> None:
+async def test_an_alert_long_past_its_instant_is_catch_up() -> None:
     inbox = MemoryInbox()
     old = (datetime.now(SHANGHAI) - timedelta(days=3)).isoformat()
-    stray = SimpleNamespace(value=b"not json", key=b"U1", headers=[], offset=2)
-    foreign = record(3, alert_id="ODD", reason="because I said so")  # not a reason of the contract
-    stored = await store_on_alerts_raised(inbox, [record(0, alert_id="OLD", due_at=old), stray, foreign,
+    stored = await store_on_alerts_raised(inbox, [record(0, alert_id="OLD", due_at=old),
                                                   record(1, alert_id="NEW")], ROUTING, timedelta(hours=1))
     assert stored == 2
     late = {a: v[3] for (a, _), v in inbox.deliveries.items()}

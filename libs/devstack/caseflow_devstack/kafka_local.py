@@ -107,7 +107,11 @@ class LocalKafka:
 
     def start(self, timeout: float = 90.0, fresh: bool = True) -> LocalKafka:
         self.launch(fresh)
-        return self.wait_started(timeout)
+        try:
+            return self.wait_started(timeout)
+        except BaseException:  # interrupted while it starts (Ctrl-C, SIGTERM): the broker must not outlive us
+            self.stop()
+            raise
 
     def launch(self, fresh: bool = True) -> None:
         """Format (when new) and start the process; `wait_started` waits for it to serve."""

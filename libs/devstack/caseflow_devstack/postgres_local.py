@@ -73,15 +73,19 @@ class LocalPostgres:
                        "-c", "shared_buffers=256MB"]),
             stdout=(self.home / "server.log").open("ab"), stderr=subprocess.STDOUT, start_new_session=True,
         )
-        deadline = time.monotonic() + timeout
-        while not self._accepts(bin_dir):
-            if self.process.poll() is not None:
-                raise RuntimeError(f"PostgreSQL exited; see {self.home / 'server.log'}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"PostgreSQL did not accept connections in {timeout}s")
-            time.sleep(0.2)
-        subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "caseflow",
-                        self.database], capture_output=True)
+        try:  # interrupted while it starts (Ctrl-C, SIGTERM), the server must not outlive us
+            deadline = time.monotonic() + timeout
+            while not self._accepts(bin_dir):
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"PostgreSQL exited; see {self.home / 'server.log'}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"PostgreSQL did not accept connections in {timeout}s")
+                time.sleep(0.2)
+            subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "caseflow",
+                            self.database], capture_output=True)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def _accepts(self, bin_dir: Path) -> bool:

@@ -1,16 +1,18 @@
-"""A consumed batch, traced: one span per event (child of intake's), and every message the batch
-emits for a case carries the trace of that case's latest event."""
+"""Dispatch's use case for a consumed batch of case events (the infra entrypoint decodes and traces):
+every message the batch emits for a case carries the trace of that case's latest event."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+
+import asyncpg
 
 from caseflow.domain.autodispatch import ResponsibilityTable
 from caseflow.domain.lifecycle import Rejection
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
-from caseflow.infra.tracing import start_consumer_spans
+from caseflow.infra.consuming import Consumed, entrypoint, raw
+from caseflow.infra.kafka import BatchHandler
 from caseflow_dispatch.handle import Tally, Topics, apply_on_case_events
 from caseflow_dispatch.ports import CaseStore, Outgoing
 
@@ -40,12 +42,12 @@ class TracedStore:
         await self.store.emit([(t, k, v, {**self.headers_by_key.get(k, {}), **h}) for t, k, v, h in messages])
 
 
-async def dispatch_batch(store: CaseStore, records: Sequence[Any], rules: Rules, topics: Topics, tally: Tally,
-                         now_ms: int, table: ResponsibilityTable | None) -> None:
-    spans, headers = start_consumer_spans("dispatch.event", records)
-    try:
-        await apply_on_case_events(TracedStore(store, headers), [(r.value or b"", r.offset) for r in records],
-                                   rules, topics, tally, now_ms, table)
-    finally:
-        for span in spans:
-            span.end()
+def case_events(store_of: Callable[[asyncpg.Connection], CaseStore], rules: Rules, topics: Topics, tally: Tally,
+                now_ms: Callable[[], int], table: ResponsibilityTable | None) -> BatchHandler:
+    """dispatch's topic entrypoint (infra.consuming traces and measures; the fold reads each event and
+    dead-letters what it cannot)."""
+    async def on_case_events(conn: asyncpg.Connection, events: list[Consumed[bytes]],
+                             traces: Mapping[str, dict[str, str]]) -> None:
+        await apply_on_case_events(TracedStore(store_of(conn), traces), [(e.value, e.offset) for e in events],
+                                   rules, topics, tally, now_ms(), table)
+    return entrypoint("dispatch.event", raw, on_case_events)

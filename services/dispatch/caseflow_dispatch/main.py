@@ -17,12 +17,13 @@ from caseflow.config.responsibility import load_responsibility
 from caseflow.config.rules import load_rules, warn_if_fallback
 from caseflow.infra.archive import archive_records
 from caseflow.infra.http import serve, service_app
+from caseflow.infra.kafka import BatchHandler
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.instants import SHANGHAI
 from caseflow_dispatch.api import add_routes
-from caseflow_dispatch.consume import dispatch_batch
+from caseflow_dispatch.consume import case_events
 from caseflow_dispatch.handle import Tally, Topics
 from caseflow_dispatch.store import OUTBOX_SOURCE, PostgresCaseStore
 
@@ -45,11 +46,13 @@ def bootstrap(settings: Settings) -> FastAPI:
     table = load_responsibility(settings.responsibility_file) if settings.responsibility_file else None
     tally = Tally()
 
-    def handler_for(pool: asyncpg.Pool):
-        async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            await archive_records(conn, records)
-            await dispatch_batch(PostgresCaseStore(conn), records, rules, topics, tally, int(time.time() * 1000), table)
-        return handle
+    def handler_for(pool: asyncpg.Pool) -> BatchHandler:
+        handle = case_events(PostgresCaseStore, rules, topics, tally, lambda: int(time.time() * 1000), table)
+
+        async def archived(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+            await archive_records(conn, records)  # every record as it came, before reading it
+            await handle(conn, records)
+        return archived
 
     lifespan = consuming_lifespan(settings, settings.topic("case-events"), OUTBOX_SOURCE, handler_for,
                                   with_outbox=True)

@@ -1,43 +1,29 @@
-"""notify's inbox: alerts consumed from the alerts topic, stored once per alert_id in the consumer's
-transaction (with its offsets), each under a span that continues the case event's trace."""
+"""notify's inbox: alerts consumed from the alerts topic (decoded and traced by the infra entrypoint),
+stored once per alert_id in the consumer's transaction (with its offsets), each keeping the trace it
+continues."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import msgspec
-
-from caseflow.contract.alert import AlertMessage, AlertType, decode, encode
-from caseflow.infra.tracing import headers_for, start_consumer_spans
+from caseflow.contract.alert import AlertMessage, AlertType, encode
+from caseflow.infra.consuming import Consumed
 from caseflow_notify.channels import Routing
 from caseflow_notify.ports import Inbox
 
 log = logging.getLogger(__name__)
 
 
-async def store_on_alerts_raised(inbox: Inbox, records: Sequence[Any],
+async def store_on_alerts_raised(inbox: Inbox, alerts: Sequence[Consumed[AlertMessage]],
                                  routing: Routing | None = None, catch_up_after: timedelta | None = None) -> int:
     """New alerts go to the inbox and, routed to their receivers, into the delivery queue — in the
     consumer's transaction, once per alert_id: a redelivered alert adds nothing. An alert arriving
     more than `catch_up_after` after its instant is catching up (sent in a digest); `resolved` goes
     to every receiver that was sent an alert of its case."""
-    spans, _ = start_consumer_spans("notify.alert", records)
-    try:
-        alerts = []
-        for r, span in zip(records, spans, strict=True):
-            try:
-                alert = decode(r.value or b"")
-            except (msgspec.ValidationError, msgspec.DecodeError) as exc:
-                log.error("not an alert at offset %s (%s): %r", r.offset, exc, (r.value or b"")[:200])
-                continue
-            alerts.append((alert, headers_for(span).get("traceparent", "")))
-        return await store_alerts(inbox, alerts, routing, catch_up_after)
-    finally:
-        for span in spans:
-            span.end()
+    return await store_alerts(inbox, [(a.value, a.trace.get("traceparent", "")) for a in alerts], routing,
+                              catch_up_after)
 
 
 async def store_alerts(inbox: Inbox, alerts: Sequence[tuple[AlertMessage, str]], routing: Routing | None = None,

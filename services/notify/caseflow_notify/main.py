@@ -6,34 +6,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Sequence
 from datetime import timedelta
 
 import asyncpg
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from caseflow.config.rules import load_rules
 from caseflow.config.units import read_units_file
 from caseflow.domain.rules import Rules
 from caseflow.infra.http import serve, service_app
-from caseflow.infra.kafka import PostgresOffsetConsumer, run_consumer
+from caseflow.infra.kafka import BatchHandler, PostgresOffsetConsumer, run_consumer
 from caseflow.infra.metrics import CHANNEL_FAILURES, ROBOT_ANSWERS, ROBOT_DEFERRED
 from caseflow.infra.pool_watch import as_purpose
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
+from caseflow_notify import consumers
 from caseflow_notify.api import add_routes
 from caseflow_notify.board_api import add_board_routes
-from caseflow_notify.board_view import keep_on_case_snapshots
 from caseflow_notify.channels import Routing, parse_routing, routing_of
 from caseflow_notify.compose import DeliveryConfig
 from caseflow_notify.content import Links
 from caseflow_notify.deliver import run_delivery
 from caseflow_notify.escalate import run_escalation
-from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.retry import RetryPolicy
-from caseflow_notify.store.inbox import PgInbox
 from caseflow_notify.store.rounds import PgRounds
 
 EXAMPLES = """examples:
@@ -83,20 +79,16 @@ def bootstrap(settings: Settings) -> FastAPI:
     cfg = delivery_config(settings, routing, rules)
     catch_up = timedelta(seconds=settings.notify_catch_up_seconds)
 
-    def handler_for(pool: asyncpg.Pool):
-        async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            await store_on_alerts_raised(PgInbox(conn), records, routing, catch_up)
-        return handle
-
-    async def on_snapshots(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        await keep_on_case_snapshots(conn, [r.value or b"" for r in records], rules)
+    def handler_for(pool: asyncpg.Pool) -> BatchHandler:
+        return consumers.alerts(routing, catch_up)
 
     async def deliver(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         rounds = PgRounds(pool)
         await asyncio.gather(
             as_purpose("delivery", run_delivery(rounds, cfg, stopping, settings.delivery_timeout_seconds)),
             as_purpose("board-consumer", run_consumer(PostgresOffsetConsumer(
-                settings, pool, settings.topic("case-snapshots"), "caseflow-notify-board", on_snapshots), stopping)),
+                settings, pool, settings.topic("case-snapshots"), "caseflow-notify-board",
+                consumers.case_snapshots(rules)), stopping)),
             as_purpose("escalation", run_escalation(
                 rounds, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping, catch_up)))
 

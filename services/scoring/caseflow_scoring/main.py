@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import asyncpg
-from aiokafka import ConsumerRecord
 from fastapi import FastAPI
 
 from caseflow.config.assessments import load_templates
@@ -18,12 +16,14 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import Directory, load_directory
 from caseflow.evaluation.fed_terms import bound_to_schemes
 from caseflow.infra.http import serve, service_app
+from caseflow.infra.kafka import BatchHandler
 from caseflow.infra.pool_watch import as_purpose
 from caseflow.infra.service import consuming_lifespan
 from caseflow.infra.settings import Settings, service_settings
-from caseflow.infra.tracing import setup_tracing, start_consumer_spans
+from caseflow.infra.tracing import setup_tracing
 from caseflow.instants import SHANGHAI
-from caseflow_scoring.alerting import run_deadline_clock, schedule_on_cases_changed, wall_clock_ms
+from caseflow_scoring import consumers
+from caseflow_scoring.alerting import run_deadline_clock, wall_clock_ms
 from caseflow_scoring.api import add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.assessment_page import add_assessment_page, add_exemption_page
@@ -32,8 +32,8 @@ from caseflow_scoring.exemption_api import add_exemption_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.standing import run_standing
-from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedger, PgAlertLedgers
-from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
+from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedgers
+from caseflow_scoring.store.cases import PgCases
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -58,16 +58,8 @@ def bootstrap(settings: Settings) -> FastAPI:
     policy = rules.alerts
     alerts_topic = settings.topic("alerts")
 
-    def handler_for(pool: asyncpg.Pool):
-        async def handle(conn: asyncpg.Connection, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-            spans, headers = start_consumer_spans("scoring.snapshot", records)
-            try:
-                states = await save_on_case_snapshots(conn, [r.value or b"" for r in records])
-                await schedule_on_cases_changed(PgAlertLedger(conn, pool), states, wall_clock_ms(), headers)
-            finally:
-                for span in spans:
-                    span.end()
-        return handle
+    def handler_for(pool: asyncpg.Pool) -> BatchHandler:
+        return consumers.case_snapshots(pool, wall_clock_ms)
 
     async def clock(pool: asyncpg.Pool, stopping: asyncio.Event, wake: asyncio.Event | None) -> None:
         ledgers = PgAlertLedgers(pool)

@@ -14,6 +14,10 @@ BATCH_SECONDS = Histogram("caseflow_batch_seconds", "time to apply and commit on
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 BATCH_FAILURES = Counter("caseflow_batch_failures_total", "consumed batches that failed and were retried",
                          ["service"])
+MESSAGES_UNREADABLE = Counter("caseflow_messages_unreadable_total",
+                              "consumed messages that did not decode (logged, left out of the batch)", ["entrypoint"])
+ENTRYPOINT_SECONDS = Histogram("caseflow_entrypoint_seconds", "time a topic's use case took for one batch",
+                               ["entrypoint"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 CONSUMER_LAG = Gauge("caseflow_consumer_lag", "records behind the partition's high watermark",
                      ["service", "topic", "partition"])
 EVENT_AGE = Histogram("caseflow_event_age_seconds", "now minus occurred_at when dispatch applies an event",
