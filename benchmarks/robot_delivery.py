@@ -3,7 +3,12 @@ on 20 DingTalk/WeCom robots (each shared by 3 units), against stand-ins that enf
 documented limits (tools/robot_standins.py). Runs the whole stack (own Kafka/PostgreSQL unless the
 environment names them).
 
-    .venv/bin/python benchmarks/robot_delivery.py [--cases 2000] [--fresh 60] [--runs 3]
+    .venv/bin/python benchmarks/robot_delivery.py [--cases 2000] [--fresh 60] [--runs 3] [--kills 0]
+
+A month's backlog with crashes, as issue #34 asks (>= 100,000 events, dispatch and scoring killed with -9
+on the way and started again; one replica of each, so a kill stops that service's consumer and clock):
+
+    .venv/bin/python benchmarks/robot_delivery.py --cases 17000 --kills 4 --lead 60 --spread 240 --runs 1
 
 Prints, per run and as medians: messages accepted and refused (target 0 refused), the most messages
 any robot took in a minute (target <= 20), deliveries not delivered and why, and the latency from
@@ -107,6 +112,20 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, int(len(xs) * q))] if xs else float("nan")
 
 
+def killer(services: Services, kills: int, every: float, down: float, stop: threading.Event,
+           done: list[tuple[str, float]]) -> None:
+    """kill -9 dispatch and scoring in turn, `every` seconds, each started again after `down` seconds."""
+    for i in range(kills):
+        if stop.wait(every):
+            return
+        name = ("dispatch", "scoring")[i % 2]
+        services.kill(name)
+        done.append((name, time.time()))
+        time.sleep(down)
+        services.start_one(name)
+        services.wait_ready((name,), timeout=120)
+
+
 def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
     robots = RobotStandins().start()
     work = ROOT / "var" / "bench" / f"robots-{run}"
@@ -127,8 +146,13 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
                 intake = services.running["intake"].url
                 fresh, deadlines = fresh_cases(shape, args.fresh, args.lead, args.spread)
                 feeder = threading.Thread(target=post, args=(intake, history), daemon=True)
+                kills: list[tuple[str, float]] = []
+                calm = threading.Event()
+                crasher = threading.Thread(target=killer, args=(services, args.kills, args.kill_every, 3.0, calm,
+                                                                kills), daemon=True)
                 began = time.time()
                 feeder.start()
+                crasher.start()
                 time.sleep(args.lead / 4)  # the backlog is building when the fresh cases arrive
                 post(intake, fresh)
                 end = max(deadlines.values()) + args.settle
@@ -139,6 +163,8 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
                         break
                     time.sleep(1)
                 feeder.join()
+                calm.set()
+                crasher.join()
                 states, failed, inbox = asyncio.run(delivery_summary(infra.database_url))
                 settle_until = time.time() + args.digest_wait
                 while time.time() < settle_until and set(states) - {"delivered", "failed", "silenced"}:
@@ -157,7 +183,8 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
     latency = [first_told[c] - d for c, d in deadlines.items() if c in first_told]  # to the overdue message
     to_inbox = [inbox[c] - d for c, d in deadlines.items() if c in inbox]
     return {
-        "history_events": len(history), "fresh_cases": len(deadlines), "stream_s": round(time.time() - began, 1),
+        "history_events": len(history), "fresh_cases": len(deadlines),
+        "kills": [(name, round(at - began, 1)) for name, at in kills], "stream_s": round(time.time() - began, 1),
         "messages_accepted": len(robots.accepted), "messages_refused": len(robots.refused),
         "refusals": sorted({c for _, _, c, _ in robots.refused}),
         "most_in_a_minute": max(robots.most_in_a_minute().values(), default=0),
@@ -181,6 +208,8 @@ def main() -> int:
     ap.add_argument("--settle", type=float, default=40.0, help="seconds to wait after the last deadline")
     ap.add_argument("--digest-wait", type=float, default=180.0,
                     help="at most this long after the stream for the last digests (one per receiver per 2 min)")
+    ap.add_argument("--kills", type=int, default=0, help="kill -9 dispatch and scoring in turn this many times")
+    ap.add_argument("--kill-every", type=float, default=45.0, help="seconds between kills (each down 3 s)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "robot_delivery.json")
     args = ap.parse_args()

@@ -32,6 +32,7 @@ from caseflow_scoring.exemption_api import add_exemption_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.standing import run_standing
+from caseflow_scoring.standing_api import add_standing_routes
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases
 
@@ -86,7 +87,9 @@ def bootstrap(settings: Settings) -> FastAPI:
         """The indicators assessments score with: a closed month's as closed, else live."""
         return await served_document(app.state.pool, period, None, scoring, assessed=False)
     add_assessment_routes(app, settings, scoring.templates, numbers, directory)
-    add_exemption_routes(app, settings, Window(rules.calendar, settings.exemption_working_days))
+    window = Window(rules.calendar, settings.exemption_working_days)
+    add_exemption_routes(app, settings, window)
+    add_standing_routes(app, settings, scoring, window)
     add_assessment_page(app)
     add_exemption_page(app)
     return app

@@ -1,0 +1,65 @@
+"""scoring's unit standing route and page (issue #32): one unit's month, readable with that unit's own
+token (another unit's is refused) or any key."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from importlib import resources
+from typing import Any
+
+import orjson
+from fastapi import Depends, FastAPI, HTTPException, Query
+from fastapi.responses import HTMLResponse
+
+from caseflow.domain.assessment_records import Actor
+from caseflow.evaluation.periods import PeriodError, month_bounds
+from caseflow.infra.settings import Settings
+from caseflow.instants import SHANGHAI
+from caseflow_scoring.assessment_api import actor_dependency
+from caseflow_scoring.exempting import Window
+from caseflow_scoring.months import served
+from caseflow_scoring.period_numbers import Scoring, served_document
+from caseflow_scoring.store.cases import PgCases
+from caseflow_scoring.store.months import closed_month
+from caseflow_scoring.unit_standing import unit_standing
+
+PAGE = (resources.files("caseflow_scoring") / "standing_page.html").read_text(encoding="utf-8")
+
+
+def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, window: Window) -> None:
+    who = Depends(actor_dependency(settings))
+
+    async def document(period: str) -> dict[str, Any] | None:
+        return await served_document(app.state.pool, period, None, scoring)
+
+    async def closed_document(period: str) -> dict[str, Any] | None:
+        record = await closed_month(app.state.pool, period)
+        return served(record) if record is not None else None
+
+    @app.get("/v1/units/{unit}/standing", tags=["standing"],
+             summary="a unit's month: indicators, every scheme's terms, rank and change, template totals, the "
+                     "cases behind each count that costs points, exemptions, 12-month trend")
+    async def get_standing(unit: str, period: str | None = Query(None, examples=["2026-11"],
+                                                              description="yyyy-mm; default: this month"),
+                           actor: Actor = who) -> dict[str, Any]:
+        if actor.role == "unit" and actor.unit != unit:
+            raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
+        month = period or datetime.now(SHANGHAI).strftime("%Y-%m")
+        try:
+            month_bounds(month)
+        except PeriodError as exc:
+            raise HTTPException(422, f"{exc} (a unit's standing is by month: yyyy-mm)") from exc
+        found = await unit_standing(unit, month, document, closed_document, PgCases(app.state.pool),
+                                    scoring.directory, scoring.schemes, window.closes_at(month),
+                                    int(time.time() * 1000))
+        if found is None:
+            raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {month}")
+        return found
+
+    @app.get("/units/{unit}/standing", response_class=HTMLResponse, tags=["standing"],
+             summary="the unit's standing page (中文, phone first; sign in with the unit's token)")
+    async def page(unit: str) -> HTMLResponse:
+        return HTMLResponse(PAGE.replace("__UNIT__", orjson.dumps(unit).decode().replace("</", "<\\/")),
+                            headers={"content-security-policy": "default-src 'self'; script-src 'unsafe-inline'; "
+                                     "style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"})
