@@ -52,7 +52,7 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
             raise HTTPException(422, f"{exc} (a unit's standing is by month: yyyy-mm)") from exc
         found = await unit_standing(unit, month, document, closed_document, PgCases(app.state.pool),
                                     scoring.directory, scoring.schemes, window.closes_at(month),
-                                    int(time.time() * 1000))
+                                    int(time.time() * 1000), {t.id: t.name for t in scoring.templates.values()})
         if found is None:
             raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {month}")
         return found

@@ -16,7 +16,7 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.schemes import Scheme, term_results
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.case_lines import case_lines
-from caseflow.evaluation.periods import month_bounds
+from caseflow.evaluation.periods import month_bounds, parse_instant
 from caseflow.instants import iso
 from caseflow_scoring.ports import CaseReader
 
@@ -104,7 +104,8 @@ def scores_in(doc: Mapping[str, Any] | None, unit: str) -> dict[str, float]:
 def standing_of(unit: str, period: str, doc: Mapping[str, Any], directory: Directory,
                 schemes: Mapping[str, Scheme], previous: Mapping[str, Any] | None,
                 trend: Sequence[tuple[str, Mapping[str, Any] | None]], costs: Mapping[str, list[dict[str, Any]]],
-                facts: Mapping[str, Mapping[str, str]], window: tuple[int, int]) -> dict[str, Any]:
+                facts: Mapping[str, Mapping[str, str]], window: tuple[int, int],
+                template_names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """`window`: (closes_at, now): while it is open, a line that costs points may be applied for (核减)."""
     known = directory.units.get(unit)
     row = doc["units"].get(unit)
@@ -119,7 +120,9 @@ def standing_of(unit: str, period: str, doc: Mapping[str, Any], directory: Direc
         return {**x, "address": f.get("address", ""), "description": f.get("description", ""),
                 "exemption": mine, "may_apply": kinds.get(kind, []) if open_window and mine is None else []}
 
-    templates = {tid: {"total": part["totals"][unit]["total"], "rank": part["totals"][unit].get("rank"),
+    names = template_names or {}
+    templates = {tid: {"name": names.get(tid, tid), "total": part["totals"][unit]["total"],
+                       "rank": part["totals"][unit].get("rank"),
                        "records": [{"id": rid, **r} for rid, r in part["records"].items() if r["subject"] == unit]}
                  for tid, part in (doc.get("assessments") or {}).items() if unit in part.get("totals", {})}
     return {
@@ -137,8 +140,8 @@ def standing_of(unit: str, period: str, doc: Mapping[str, Any], directory: Direc
 
 
 async def unit_standing(unit: str, period: str, document: Document, closed_document: Document, reader: CaseReader,
-                        directory: Directory, schemes: Mapping[str, Scheme], closes_at: int, now: int
-                        ) -> dict[str, Any] | None:
+                        directory: Directory, schemes: Mapping[str, Scheme], closes_at: int, now: int,
+                        template_names: Mapping[str, str] | None = None) -> dict[str, Any] | None:
     """None when the unit is neither configured nor holds an assignment in the month."""
     doc = await document(period)
     if doc is None or (unit not in doc["units"] and unit not in directory.units):
@@ -151,10 +154,11 @@ async def unit_standing(unit: str, period: str, document: Document, closed_docum
     trend = [(m, await closed_document(m)) for m in (shift_month(period, -k) for k in range(TREND_MONTHS - 1, 0, -1))]
     trend.append((period, doc))
     start, end = month_bounds(period)
-    span = Period(start, end, min(end, now))
+    span = Period(start, end, parse_instant(doc["period"]["as_of"], "as_of"))  # the cases as the numbers saw them
     states = [s async for batch in reader.case_batches(span) for s in batch
               if any(a.unit == unit for a in s.assignments)]
     costs = cost_lines(states, unit, span)
     ids = sorted({x["case_id"] for lines in costs.values() for x in lines})
     facts = {case_id: f for case_id, (_, f) in (await reader.with_facts(ids)).items()}
-    return standing_of(unit, period, doc, directory, schemes, previous, trend, costs, facts, (closes_at, now))
+    return standing_of(unit, period, doc, directory, schemes, previous, trend, costs, facts, (closes_at, now),
+                       template_names)
