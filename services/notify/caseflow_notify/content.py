@@ -8,6 +8,7 @@ then level 2, level 1, warnings, resolutions).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +19,7 @@ from caseflow.domain.calendar import WorkingCalendar
 from caseflow.instants import SHANGHAI
 from caseflow_notify.untrusted import in_url, inert
 
+_OUR_LINK = re.compile(r"https?://[^\s()\[\]<>]+")  # a link that cannot end or break the markup around it
 CATEGORY_ZH = {"event": "事件", "component": "部件"}
 
 
@@ -51,7 +53,7 @@ def urgency(alert: AlertMessage) -> int:
 
 
 LEVEL_NAMES = {AlertType.DEADLINE_WARNING: "预警", AlertType.SUPERVISION: "督办", AlertType.RESOLVED: "已处置",
-               AlertType.CHANNEL_FAILED: "通道故障"}
+               AlertType.CHANNEL_FAILED: "通道故障", AlertType.NOTICE: "通知"}
 
 
 def level_name(alert: AlertMessage) -> str:
@@ -142,6 +144,14 @@ def entry_lines(entry: Entry, ctx: Context, with_unit: bool, room: int = 200) ->
     """Markdown lines of one entry; `room` bounds the free-text fields (description, address). Every
     value from the platform is made inert first (untrusted.py)."""
     lead, facts = entry.lead, entry.lead.case
+    if lead.type is AlertType.NOTICE:  # a decision about the unit's numbers, not a case's deadline
+        lines = [f"#### 【通知】{REASON_ZH[lead.reason]}"]
+        if with_unit:
+            lines.append(f"- 单位：{unit_name(entry.unit, ctx)}")
+        lines.append(f"- {inert(lead.detail, max(room, 60) * 2)}")
+        if lead.link and _OUR_LINK.fullmatch(lead.link):
+            lines.append(f"- [查看本单位考核看板]({lead.link})")
+        return lines
     case_id = inert(entry.case_id, 64) if entry.case_id else "（全单位）"
     lines = [f"#### 【{level_name(lead)}】{case_id}"]
     if with_unit:

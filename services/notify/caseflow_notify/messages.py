@@ -32,9 +32,10 @@ def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list
     overdue = sum(1 for e in entries if e.lead.type is AlertType.OVERDUE)
     warned = sum(1 for e in entries if e.lead.type is AlertType.DEADLINE_WARNING)
     supervised = sum(1 for e in entries if e.lead.type is AlertType.SUPERVISION)
+    notices = sum(1 for e in entries if e.lead.type is AlertType.NOTICE)
     counts = "，".join(f"{name} {n} 件" for name, n in (("督办", supervised), ("超期", overdue), ("即将超期", warned))
                       if n) or f"{len(entries)} 条"
-    title = f"城管案件告警：{who}{part}"
+    title = f"城管考核通知：{who}{part}" if notices == len(entries) else f"城管案件告警：{who}{part}"
     lines = [f"### {title}", f"**{counts}**"]
     board = ctx.links.board(units[0]) if len(units) == 1 else ""
     if board:

@@ -5,10 +5,11 @@ here it is applied to the stored record inside one transaction, its changes kept
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Actor, Command, Record, Refusal, create, decide
+from caseflow_scoring.notices import on_record_changed
 from caseflow_scoring.ports import AssessmentBooks
 
 _RECORD_FOR = {"deductions": "finding", "manual": "grade", "bonus": "bonus"}  # how an item is scored -> record kind
@@ -51,7 +52,10 @@ async def record_on_request(books: AssessmentBooks, draft: Record, actor: Actor,
 
 
 async def act_on_record(books: AssessmentBooks, record_id: str, command: Command, now: int,
-                        appeal_days: int = 7) -> Record | Refusal:
+                        appeal_days: int = 7, templates: Mapping[str, Template] | None = None,
+                        link_of: Callable[[str], str] = lambda unit: "") -> Record | Refusal:
+    """One step of a record; the assessed is told, in the same transaction, of a finding approved against
+    it and of its appeal decided (notices.py)."""
     async with books.transaction() as records:
         record = await records.get_for_update(record_id)
         if record is None:
@@ -61,6 +65,8 @@ async def act_on_record(books: AssessmentBooks, record_id: str, command: Command
         decided = decide(record, command, now, appeal_days)
         if isinstance(decided, Record):
             await records.save(decided, decided.history[len(record.history):])
+            await records.tell(on_record_changed(record, decided, (templates or {}).get(decided.template), now,
+                                                 appeal_days, link_of(decided.subject)))
         return decided
 
 

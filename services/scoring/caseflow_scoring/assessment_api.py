@@ -157,8 +157,9 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             raise HTTPException(403, f"{actor.name!r} reads assessments; this needs an operator key or a unit's token")
         command = Command(action, actor, body.why, tuple(body.changes.items()), tuple(body.files))
         try:
-            moved = await act_on_record(PgAssessmentBooks(app.state.pool), record_id, command, int(time.time() * 1000),
-                                        settings.assessment_appeal_days)
+            moved = await act_on_record(PgAssessmentBooks(app.state.pool, settings.topic("alerts")), record_id, command,
+                                        int(time.time() * 1000), settings.assessment_appeal_days, templates,
+                                        settings.standing_link)
         except UnknownRecord as exc:
             raise HTTPException(404, f"no assessment record {record_id!r}") from exc
         if isinstance(moved, Refusal):

@@ -5,7 +5,7 @@ being closed waits, a closed month refuses), its changes kept with it."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +16,7 @@ from caseflow.domain.indicators import Period
 from caseflow.evaluation.case_lines import CaseLine, case_lines
 from caseflow.evaluation.periods import month_bounds
 from caseflow.instants import iso
+from caseflow_scoring.notices import on_application_decided
 from caseflow_scoring.ports import CaseReader, ExemptionLedgers
 
 
@@ -50,7 +51,8 @@ async def apply_on_request(ledgers: ExemptionLedgers, draft: Application, actor:
 
 
 async def decide_on_request(ledgers: ExemptionLedgers, application_id: str, action: str, actor: Actor, why: str,
-                            now: int) -> Application | Refusal:
+                            now: int, link_of: Callable[[str], str] = lambda unit: "") -> Application | Refusal:
+    """An approver's decision; the unit is told of it in the same transaction (notices.py)."""
     async with ledgers.transaction() as ledger:
         application = await ledger.get_for_update(application_id)
         if application is None:
@@ -62,6 +64,7 @@ async def decide_on_request(ledgers: ExemptionLedgers, application_id: str, acti
             if decided.status == "approved" and (open_one := await ledger.open_for(decided)) not in (None, decided.id):
                 return Refusal(f"application {open_one} for this assignment and kind is pending or approved already")
             await ledger.save(decided, decided.history[len(application.history):])
+            await ledger.tell(on_application_decided(decided, now, link_of(decided.unit_id)))
         return decided
 
 

@@ -109,8 +109,9 @@ def add_exemption_routes(app: FastAPI, settings: Settings, window: Window) -> No
     async def decide_application(application_id: str, action: str, body: DecisionIn,
                                  actor: Actor = who) -> dict[str, Any]:
         try:
-            decided = await decide_on_request(PgExemptionLedgers(app.state.pool), application_id, action, actor,
-                                              body.why, int(time.time() * 1000))
+            decided = await decide_on_request(PgExemptionLedgers(app.state.pool, settings.topic("alerts")),
+                                              application_id, action, actor, body.why, int(time.time() * 1000),
+                                              settings.standing_link)
         except UnknownApplication as exc:
             raise HTTPException(404, f"no exemption application {application_id!r}") from exc
         if isinstance(decided, Refusal):

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from caseflow.contract.alert import AlertMessage
 from caseflow.domain.alerts import Alert
 from caseflow.domain.assessment_records import Change, Record
 from caseflow.domain.exemption_requests import Application
@@ -77,6 +78,9 @@ class AssessmentRecords(Protocol):
     async def period_closed(self, period: str) -> bool:
         """Whether the period's month is closed; until the transaction ends, closing it waits."""
 
+    async def tell(self, notices: Sequence[AlertMessage]) -> None:
+        """Queue notices to the assessed onto the alerts topic, sent after (and only if) this commits."""
+
 
 class AssessmentBooks(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[AssessmentRecords]: ...
@@ -98,6 +102,9 @@ class ExemptionLedger(Protocol):
 
     async def period_closed(self, period: str) -> bool:
         """Whether the month is closed, holding it open (shared) until the transaction ends."""
+
+    async def tell(self, notices: Sequence[AlertMessage]) -> None:
+        """Queue notices to the unit onto the alerts topic, sent after (and only if) this commits."""
 
 
 class ExemptionLedgers(Protocol):

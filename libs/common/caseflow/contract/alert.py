@@ -22,6 +22,7 @@ class AlertType(enum.StrEnum):
     SUPERVISION = "supervision"
     RESOLVED = "resolved"
     CHANNEL_FAILED = "channel_failed"
+    NOTICE = "notice"  # the unit is told of a decision about its numbers (issue #32), not a case's deadline
 
 
 class Reason(enum.StrEnum):
@@ -39,6 +40,9 @@ class Reason(enum.StrEnum):
     BELOW_TARGET = "below_target"  # the unit's month-to-date on-time rate under its target
     UNACKNOWLEDGED = "unacknowledged"  # escalated by notify: nobody acknowledged it in time
     CHANNEL_REFUSED = "channel_refused"  # a receiver refused for good (vendor code in detail)
+    FINDING_APPROVED = "finding_approved"  # notices: what was decided is in `detail`, where to see it in `link`
+    APPEAL_DECIDED = "appeal_decided"
+    EXEMPTION_DECIDED = "exemption_decided"
 
 
 REASON_ZH = {
@@ -55,6 +59,9 @@ REASON_ZH = {
     Reason.BELOW_TARGET: "本月按期处置率低于目标",
     Reason.UNACKNOWLEDGED: "超期告警未确认，已升级",
     Reason.CHANNEL_REFUSED: "通道拒收，已停止重试",
+    Reason.FINDING_APPROVED: "考核扣分已批准",
+    Reason.APPEAL_DECIDED: "申诉已裁决",
+    Reason.EXEMPTION_DECIDED: "核减申请已审核",
 }
 
 Recipient = Literal["unit", "leadership", "command_centre", "supervision"]
@@ -94,6 +101,7 @@ class AlertMessage(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
     escalated_from: str | None = None
     receiver: str | None = None  # channel_failed: the receiver that refused
     redelivery: bool = False  # sent before a crash, maybe received: drop it if you have its alert_id
+    link: str | None = None  # notices: the page where the unit sees it (its standing)
 
 
 _decoder = msgspec.json.Decoder(AlertMessage)

@@ -46,3 +46,4 @@ class AlertModel(BaseModel):
     escalated_from: str | None = None
     receiver: str | None = None
     redelivery: bool = False
+    link: str | None = None

@@ -73,6 +73,13 @@ class Settings(BaseSettings):
     # "https://cg.example.gov.cn/cases/{case_id}"; public_url: where notify's pages are reached by units
     case_url_template: str = ""
     public_url: str = ""
+    # scoring: where units reach scoring's pages (a unit's standing), for the links in notices; "" = no link
+    scoring_url: str = ""
+
+    def standing_link(self, unit: str) -> str:
+        from urllib.parse import quote
+
+        return f"{self.scoring_url.rstrip('/')}/units/{quote(unit, safe='')}/standing" if self.scoring_url else ""
     consumer_batch: int = 200  # records per consumed batch (one transaction); smaller batches, lower latency
     consumer_fetch_min_bytes: int = 16384  # a fetch waits for this much data ...
     consumer_fetch_wait_ms: int = 20  # ... or this long, whichever comes first

@@ -12,9 +12,11 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from caseflow.contract.alert import AlertMessage, encode
 from caseflow.domain.assessment_records import Change, Record
-from caseflow.infra import db
+from caseflow.infra import db, outbox
 from caseflow.instants import from_ms
+from caseflow_scoring.store.alerts import OUTBOX_SOURCE
 
 MAX_FILE_BYTES = 10 << 20
 MEDIA_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n", "application/pdf": b"%PDF-"}
@@ -38,8 +40,11 @@ class StoredFile:
 class PgAssessmentRecords:
     """The AssessmentRecords port on one connection, in the caller's transaction."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: asyncpg.Connection, alerts_topic: str = "caseflow.alerts") -> None:
+        self.conn, self.alerts_topic = conn, alerts_topic
+
+    async def tell(self, notices: Sequence[AlertMessage]) -> None:
+        await outbox.enqueue(self.conn, OUTBOX_SOURCE, [(self.alerts_topic, n.unit, encode(n), {}) for n in notices])
 
     async def get_for_update(self, record_id: str) -> Record | None:
         raw = await self.conn.fetchval("SELECT record FROM assessment_records WHERE id = $1 FOR UPDATE", record_id)
@@ -135,8 +140,8 @@ async def get_file(pool: asyncpg.Pool, digest: str) -> StoredFile | None:
 class PgAssessmentBooks:
     """The AssessmentBooks port on a pool."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(self, pool: asyncpg.Pool, alerts_topic: str = "caseflow.alerts") -> None:
+        self.pool, self.alerts_topic = pool, alerts_topic
 
     def transaction(self) -> AbstractAsyncContextManager[PgAssessmentRecords]:
-        return db.transaction(self.pool, PgAssessmentRecords)
+        return db.transaction(self.pool, lambda conn: PgAssessmentRecords(conn, self.alerts_topic))

@@ -10,12 +10,14 @@ from typing import Any
 import asyncpg
 import msgspec
 
+from caseflow.contract.alert import AlertMessage, encode
 from caseflow.domain.assessment_records import Change
 from caseflow.domain.exemption_requests import Application, exemptions_of
 from caseflow.domain.exemptions import Exemptions
 from caseflow.evaluation.document import Applied
-from caseflow.infra import db
+from caseflow.infra import db, outbox
 from caseflow.instants import from_ms
+from caseflow_scoring.store.alerts import OUTBOX_SOURCE
 from caseflow_scoring.store.assessments import PgAssessmentRecords, changes_json
 
 _ENCODE = msgspec.json.Encoder()
@@ -25,8 +27,11 @@ _DECODE = msgspec.json.Decoder(Application)
 class PgExemptionLedger:
     """The ExemptionLedger port on one connection, in the caller's transaction."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self.conn = conn
+    def __init__(self, conn: asyncpg.Connection, alerts_topic: str = "caseflow.alerts") -> None:
+        self.conn, self.alerts_topic = conn, alerts_topic
+
+    async def tell(self, notices: Sequence[AlertMessage]) -> None:
+        await outbox.enqueue(self.conn, OUTBOX_SOURCE, [(self.alerts_topic, n.unit, encode(n), {}) for n in notices])
 
     async def get_for_update(self, application_id: str) -> Application | None:
         raw = await self.conn.fetchval("SELECT application FROM exemption_applications WHERE id = $1 FOR UPDATE",
@@ -67,11 +72,11 @@ class PgExemptionLedger:
 
 
 class PgExemptionLedgers:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self.pool = pool
+    def __init__(self, pool: asyncpg.Pool, alerts_topic: str = "caseflow.alerts") -> None:
+        self.pool, self.alerts_topic = pool, alerts_topic
 
     def transaction(self) -> AbstractAsyncContextManager[PgExemptionLedger]:
-        return db.transaction(self.pool, PgExemptionLedger)
+        return db.transaction(self.pool, lambda conn: PgExemptionLedger(conn, self.alerts_topic))
 
 
 async def applications_of(db_: asyncpg.Pool | asyncpg.Connection, period: str,
