@@ -17,6 +17,8 @@ import httpx
 import orjson
 import pytest
 
+from caseflow.config.units import load_directory
+from caseflow.contract.alert import AlertMessage, decode
 from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.archive import month_of, partition_name
 from caseflow.infra.settings import Settings
@@ -25,6 +27,7 @@ from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
 from tests.e2e.test_live_equals_replay import converge, post_all
 from tests.e2e.test_walking_skeleton import KEY, env_of
+from tests.integration.test_outbox_relay import read_topic
 from tests.support.events import ev
 
 pytestmark = pytest.mark.e2e
@@ -125,6 +128,13 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     assert record["content_hash"] == digest and record["closed_by"] == "operator"
     assert record["document"]["units"] == from_file["units"]
     assert record["document"]["listings"] == from_file["listings"]  # frozen with the rest
+    told = await month_notices(settings)  # the 通报, queued with the close: one per configured unit, one ranking
+    configured = set(load_directory(units).units)
+    assert sorted(n.unit for n in told if n.reason == "month_bulletin") == sorted(configured)
+    [ranking] = [n for n in told if n.reason == "month_ranking"]
+    assert ranking.recipients == ("command_centre", "supervision") and "2026-10 月考核排名" in ranking.detail
+    one = next(n for n in told if n.reason == "month_bulletin")
+    assert "2026-10 月考核结果" in one.detail and "分" in one.detail
 
     # A scheme change: scoring restarts with county-interim reweighted. The closed month does not move.
     schemes = tmp_path / "schemes"
@@ -146,6 +156,7 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     await late_event_changes_nothing_shown(stack, scoring, record["document"], digest)
     again = caseflow(*close, "--api-key", OPERATOR, "--schemes-dir", schemes)
     assert again.returncode == 0 and digest in again.stdout and "is CLOSED" in again.stdout
+    assert len(await month_notices(settings)) == len(told)  # closed once, told once
     diff = caseflow(*close, "--api-key", OPERATOR, "--schemes-dir", schemes, "--diff")
     assert diff.returncode == 1 and "scores.county-interim.score" in diff.stdout, diff.stdout + diff.stderr
 
@@ -158,6 +169,20 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     as_json = caseflow(*audit_args, "--schemes-dir", schemes, "--format", "json")
     found = orjson.loads(as_json.stdout)["differences"]
     assert {(d["id"], d["key"]) for d in found} >= {(unit, "on_time"), (unit, "disposed")}
+
+
+async def month_notices(settings: Settings) -> list[AlertMessage]:
+    """The month's 通报 on the alerts topic (after the outbox relay has sent them)."""
+    found: list[AlertMessage] = []
+    for _ in range(40):
+        found = [decode(orjson.dumps(m)) for m in await read_topic(settings, settings.topic("alerts"))]
+        found = [n for n in found if n.reason in ("month_bulletin", "month_ranking")]
+        if found:
+            await asyncio.sleep(1)  # the relay sends the whole transaction's rows together
+            return [decode(orjson.dumps(m)) for m in await read_topic(settings, settings.topic("alerts"))
+                    if m.get("reason") in ("month_bulletin", "month_ranking")]
+        await asyncio.sleep(0.5)
+    return found
 
 
 async def drop_a_disposal(url: str) -> tuple[str, str]:

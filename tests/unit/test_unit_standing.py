@@ -5,6 +5,8 @@ is open and only where none was applied for."""
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from caseflow.config.schemes import load_schemes
@@ -74,3 +76,26 @@ def test_the_standing_reads_the_document(month) -> None:  # type: ignore[no-unty
     mine = next(c for c in again["costs"]["overdue"] if c["case_id"] == first["case_id"])
     assert mine["may_apply"] == [] and mine["exemption"]["status"] == "pending"
     assert [a["id"] for a in again["exemptions"]] == ["E1"]
+
+
+def test_the_months_bulletins(month) -> None:  # type: ignore[no-untyped-def]
+    """One 通报 per configured unit naming each scheme's score and rank, the rank's move from last month and
+    its biggest losses; one ranking for the centre; ids that name the month (a second close tells no one)."""
+    from caseflow_scoring.bulletins import centre_bulletin, losses, unit_bulletins
+
+    directory, schemes, doc, _, _ = month
+    unit = sorted(directory.units)[0]
+    previous = {"units": {unit: {"scores": {s: {**v, "rank": (v.get("rank") or 0) + 1}
+                                            for s, v in doc["units"][unit]["scores"].items()}}}}
+    told = unit_bulletins("2026-10", doc, previous, directory, schemes, 0, lambda u: f"https://s/units/{u}/standing")
+    assert sorted(n.unit for n in told) == sorted(u for u in doc["units"] if u in directory.units)
+    mine = next(n for n in told if n.unit == unit)
+    ranked = [s for s, v in doc["units"][unit]["scores"].items() if v.get("rank")]
+    assert mine.detail.count("（升 1 名）") == len(ranked) and mine.link == f"https://s/units/{unit}/standing"
+    worst = losses(schemes, doc["units"][unit])
+    assert worst and all(a[2] >= b[2] for a, b in itertools.pairwise(worst))
+    assert "主要失分" in mine.detail
+    assert [n.alert_id for n in told] == [n.alert_id for n in unit_bulletins("2026-10", doc, None, directory, schemes,
+                                                                             99, lambda u: "")]
+    centre = centre_bulletin("2026-10", doc, directory, schemes, 0, "")
+    assert centre.unit == "" and all(schemes[s].name in centre.detail for s in ranked)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from caseflow.config.schemes import scheme_versions
 from caseflow.config.units import Directory
+from caseflow.contract.alert import AlertMessage
 from caseflow.domain.indicators import Period
 from caseflow.evaluation.assessments import ranked_rows
 from caseflow.evaluation.listings import LISTING_KINDS
@@ -21,6 +22,7 @@ from caseflow.infra.http import api_key_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow.version import code_version
 from caseflow_scoring.alerting import wall_clock_ms
+from caseflow_scoring.bulletins import centre_bulletin, unit_bulletins
 from caseflow_scoring.catching_up import RecentDocuments
 from caseflow_scoring.months import CloseRefused, CloseRequest, close_month
 from caseflow_scoring.overdue import open_overdue
@@ -106,9 +108,16 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         if bounds.end > wall_clock_ms():
             raise HTTPException(409, f"{period} has not ended yet; close it after its end")
         live = await document(period, None, fresh=True)
+        now = wall_clock_ms()
+        board = f"{settings.scoring_url.rstrip('/')}/bulletin/{period}" if settings.scoring_url else ""
+
+        def bulletins(doc: dict[str, Any], before: dict[str, Any] | None) -> list[AlertMessage]:
+            return [*unit_bulletins(period, doc, before, scoring.directory, scoring.schemes, now,
+                                    settings.standing_link),
+                    centre_bulletin(period, doc, scoring.directory, scoring.schemes, now, board)]
         try:
             return await close_month(app.state.pool, period, body, live, scheme_versions(schemes),
-                                     code_version(), who)
+                                     code_version(), who, bulletins, settings.topic("alerts"))
         except CloseRefused as exc:
             raise HTTPException(exc.status, exc.detail) from exc
 

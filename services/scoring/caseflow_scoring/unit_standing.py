@@ -16,19 +16,13 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.schemes import Scheme, term_results
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.case_lines import case_lines
-from caseflow.evaluation.periods import month_bounds, parse_instant
+from caseflow.evaluation.periods import month_bounds, parse_instant, shift_month
 from caseflow.instants import iso
 from caseflow_scoring.ports import CaseReader
 
 Document = Callable[[str], Awaitable[dict[str, Any] | None]]  # a month's document (None: not available)
 TREND_MONTHS = 12
 COSTS = ("overdue", "reworked", "extended", "returned", "supervised")
-
-
-def shift_month(month: str, by: int) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    index = year * 12 + (mon - 1) + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def scheme_part(scheme: Scheme, doc: Mapping[str, Any], unit: str, unit_class: Mapping[str, int],

@@ -43,6 +43,8 @@ class Reason(enum.StrEnum):
     FINDING_APPROVED = "finding_approved"  # notices: what was decided is in `detail`, where to see it in `link`
     APPEAL_DECIDED = "appeal_decided"
     EXEMPTION_DECIDED = "exemption_decided"
+    MONTH_BULLETIN = "month_bulletin"  # close-month: the unit's result
+    MONTH_RANKING = "month_ranking"  # close-month: the rankings, to the command centre and supervision
 
 
 REASON_ZH = {
@@ -62,6 +64,8 @@ REASON_ZH = {
     Reason.FINDING_APPROVED: "考核扣分已批准",
     Reason.APPEAL_DECIDED: "申诉已裁决",
     Reason.EXEMPTION_DECIDED: "核减申请已审核",
+    Reason.MONTH_BULLETIN: "月度考核通报",
+    Reason.MONTH_RANKING: "月度考核排名",
 }
 
 Recipient = Literal["unit", "leadership", "command_centre", "supervision"]

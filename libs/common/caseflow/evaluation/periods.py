@@ -87,3 +87,10 @@ def current_periods(now: int) -> dict[str, str]:
     local = datetime.fromtimestamp(now / 1000, SHANGHAI)
     return {"day": f"{local:%Y-%m-%d}", "month": f"{local:%Y-%m}",
             "quarter": f"{local.year}-Q{(local.month - 1) // 3 + 1}", "year": f"{local.year}"}
+
+
+def shift_month(month: str, by: int) -> str:
+    """yyyy-mm `by` months later (earlier when negative)."""
+    year, mon = (int(x) for x in month.split("-"))
+    index = year * 12 + (mon - 1) + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

@@ -13,7 +13,7 @@ from caseflow.config.units import Directory
 from caseflow.domain.schemes import Scheme, TermResult, term_results
 from caseflow.evaluation.case_lines import CaseLine
 from caseflow.evaluation.document import Applied
-from caseflow.evaluation.periods import month_bounds
+from caseflow.evaluation.periods import month_bounds, shift_month
 from caseflow.instants import iso
 from caseflow.replay.engine import ReplayResult
 
@@ -105,12 +105,6 @@ def exemption_rows(report: Report) -> list[list[str]]:
 
 EXEMPTION_HEAD = ["申请编号 id", "单位 unit", "案件 case", "派遣时间 dispatched", "类型 kind", "原因 reason",
                   "状态 status", "审核人 decided by", "审核意见 decision"]
-
-
-def shift_month(month: str, by: int) -> str:
-    year, mon = (int(x) for x in month.split("-"))
-    index = year * 12 + (mon - 1) + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def months_needed(month: str) -> list[str]:

@@ -15,8 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from caseflow.domain.assessment import Template
 from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
+from caseflow.evaluation.labels import CLASS_ZH, REGION_ZH, TERM_ZH, ZH
 from caseflow.instants import iso
-from caseflow.replay.output import CLASS_ZH, REGION_ZH, ZH
 from caseflow.replay.report_assessments import add_assessment_sheets
 from caseflow.replay.report_data import EXEMPTION_HEAD, Report, change, exemption_rows, region_verdict
 
@@ -26,7 +26,6 @@ HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 PASS_FILL, FAIL_FILL = PatternFill("solid", fgColor="C6EFCE"), PatternFill("solid", fgColor="FFC7CE")
 VERDICT_ZH = {"pass": "达标 pass", "fail": "未达标 fail", "trial": "试运行 trial", "progress": "进度 progress",
               None: "-"}
-TERM_ZH = {"reworked/disposed": "返工率(返工/处置)", "other": "部门和社会评价", "steps(dispatched)": "案件数得分"}
 
 
 def _label(key: str) -> str:
