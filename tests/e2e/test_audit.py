@@ -26,7 +26,8 @@ from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
 from tests.e2e.test_live_equals_replay import converge, post_all
-from tests.e2e.test_walking_skeleton import KEY, env_of
+from tests.e2e.test_notify_live import SHOTS, browser
+from tests.e2e.test_walking_skeleton import KEY, env_of, wait_for
 from tests.integration.test_outbox_relay import read_topic
 from tests.support.events import ev
 
@@ -45,7 +46,8 @@ def month(tmp_path: Path) -> tuple[Path, Path, list[bytes]]:
 
 @pytest.fixture
 def stack(settings: Settings, month: tuple[Path, Path, list[bytes]], tmp_path: Path) -> Iterator[Services]:
-    services = Services(env_of(settings, month[1]), {n: free_port() for n in SERVICES}, tmp_path / "logs")
+    env = {**env_of(settings, month[1]), "CASEFLOW_PUBLISH_BULLETIN": "true"}
+    services = Services(env, {n: free_port() for n in SERVICES}, tmp_path / "logs")
     try:
         yield services.start(("intake", "dispatch", "scoring"))
     finally:
@@ -135,6 +137,7 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     assert ranking.recipients == ("command_centre", "supervision") and "2026-10 月考核排名" in ranking.detail
     one = next(n for n in told if n.reason == "month_bulletin")
     assert "2026-10 月考核结果" in one.detail and "分" in one.detail
+    published_bulletin(scoring, digest, record["document"])
 
     # A scheme change: scoring restarts with county-interim reweighted. The closed month does not move.
     schemes = tmp_path / "schemes"
@@ -169,6 +172,29 @@ async def test_file_kafka_and_archive_replays_agree_and_audit_closes_the_month(
     as_json = caseflow(*audit_args, "--schemes-dir", schemes, "--format", "json")
     found = orjson.loads(as_json.stdout)["differences"]
     assert {(d["id"], d["key"]) for d in found} >= {(unit, "on_time"), (unit, "disposed")}
+
+
+def published_bulletin(scoring: str, digest: str, document: dict[str, Any]) -> None:
+    """The closed month's bulletin, read without any key: the frozen scores, the method, the hash; no case."""
+    assert httpx.get(f"{scoring}/v1/bulletin/2026-11").status_code == 404  # not closed: no bulletin
+    found = httpx.get(f"{scoring}/v1/bulletin/2026-10")
+    assert found.status_code == 200 and found.json()["content_hash"] == digest
+    ranked = {(r["id"], row["unit"]): row["score"] for r in found.json()["rankings"] for row in r["rows"]}
+    assert ranked == {(s, u): v["score"] for u, row in document["units"].items() for s, v in row["scores"].items()}
+    assert all(r["formula"] for r in found.json()["rankings"]) and "C20" not in found.text  # no case id
+    assert all(abs(sum(t["points"] for t in row["terms"]) - row["score"]) < 1e-6
+               for r in found.json()["rankings"] for row in r["rows"] if row["terms"])
+    driver = browser()
+    try:
+        driver.set_window_size(1280, 900)
+        driver.get(f"{scoring}/bulletin/2026-10")
+        wait_for(lambda: "内容哈希" in driver.find_element("id", "status").text, timeout=20)
+        assert digest in driver.find_element("id", "status").text
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1280, min(int(height) + 80, 5000))
+        driver.save_screenshot(str(SHOTS / "bulletin-1280.png"))
+    finally:
+        driver.quit()
 
 
 async def month_notices(settings: Settings) -> list[AlertMessage]:

@@ -12,11 +12,13 @@ import orjson
 from fastapi import Depends, FastAPI, HTTPException, Query
 from fastapi.responses import HTMLResponse
 
+from caseflow.config.schemes import scheme_versions
 from caseflow.domain.assessment_records import Actor
 from caseflow.evaluation.periods import PeriodError, month_bounds
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI
 from caseflow_scoring.assessment_api import actor_dependency
+from caseflow_scoring.bulletin import bulletin
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.months import served
 from caseflow_scoring.period_numbers import Scoring, served_document
@@ -25,6 +27,9 @@ from caseflow_scoring.store.months import closed_month
 from caseflow_scoring.unit_standing import unit_standing
 
 PAGE = (resources.files("caseflow_scoring") / "standing_page.html").read_text(encoding="utf-8")
+BULLETIN = (resources.files("caseflow_scoring") / "bulletin_page.html").read_text(encoding="utf-8")
+CSP = ("default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; "
+       "frame-ancestors 'none'")
 
 
 def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, window: Window) -> None:
@@ -57,9 +62,24 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
             raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {month}")
         return found
 
+    @app.get("/v1/bulletin/{period}", tags=["standing"],
+             summary="a closed month's published bulletin (no key, where the city publishes it)")
+    async def get_bulletin(period: str) -> dict[str, Any]:
+        if not settings.publish_bulletin:
+            raise HTTPException(404, "this city does not publish its monthly bulletin (CASEFLOW_PUBLISH_BULLETIN)")
+        record = await closed_month(app.state.pool, period)
+        if record is None:
+            raise HTTPException(404, f"{period} is not closed: only a closed month has a bulletin")
+        return bulletin(record, scoring.directory, scoring.schemes, scheme_versions(scoring.schemes))
+
+    @app.get("/bulletin/{period}", response_class=HTMLResponse, tags=["standing"],
+             summary="the bulletin page (中文, no key)")
+    async def bulletin_page(period: str) -> HTMLResponse:
+        return HTMLResponse(BULLETIN.replace("__PERIOD__", orjson.dumps(period).decode().replace("</", "<\\/")),
+                            headers={"content-security-policy": CSP})
+
     @app.get("/units/{unit}/standing", response_class=HTMLResponse, tags=["standing"],
              summary="the unit's standing page (中文, phone first; sign in with the unit's token)")
     async def page(unit: str) -> HTMLResponse:
         return HTMLResponse(PAGE.replace("__UNIT__", orjson.dumps(unit).decode().replace("</", "<\\/")),
-                            headers={"content-security-policy": "default-src 'self'; script-src 'unsafe-inline'; "
-                                     "style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"})
+                            headers={"content-security-policy": CSP})

@@ -13,11 +13,12 @@ from typing import Any
 from caseflow.config.units import Directory
 from caseflow.domain import asof
 from caseflow.domain.indicators import Period
-from caseflow.domain.schemes import Scheme, term_results
+from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.case_lines import case_lines
 from caseflow.evaluation.periods import month_bounds, parse_instant, shift_month
 from caseflow.instants import iso
+from caseflow_scoring.bulletin import terms_of
 from caseflow_scoring.ports import CaseReader
 
 Document = Callable[[str], Awaitable[dict[str, Any] | None]]  # a month's document (None: not available)
@@ -30,16 +31,7 @@ def scheme_part(scheme: Scheme, doc: Mapping[str, Any], unit: str, unit_class: M
     """One scheme's score for the unit with every term of its formula, its rank among those it is ranked
     with, and the change from the previous month."""
     row, mine = doc["units"][unit], doc["units"][unit]["scores"][scheme.id]
-    terms: list[dict[str, Any]] = [{"label": t.label, "weight": t.weight, "value": t.value, "points": t.points}
-                                   for t in term_results(scheme, row, {})]
-    manual = [i for i, term in enumerate(scheme.terms) if term.manual is not None]
-    if len(manual) == 1:  # entered or fed from a template: what the score holds beyond the other terms
-        i, name = manual[0], scheme.terms[manual[0]].manual
-        points = mine["score"] - sum(t["points"] for j, t in enumerate(terms) if j != i)
-        weight = terms[i]["weight"]
-        terms[i].update(points=points, value=None if name in mine.get("missing", []) else
-                        (points / weight if weight else None))
-    adds_up = abs(sum(t["points"] for t in terms) - mine["score"]) < 1e-6
+    terms, adds_up = terms_of(scheme, row, mine)
     group = [u for u, r in doc["units"].items() if scheme.id in r["scores"] and (
         scheme.rank_within != "class" or unit_class.get(u) == unit_class.get(unit))]
     before = (previous or {}).get("units", {}).get(unit, {}).get("scores", {}).get(scheme.id)

@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     # "https://cg.example.gov.cn/cases/{case_id}"; public_url: where notify's pages are reached by units
     case_url_template: str = ""
     public_url: str = ""
+    # scoring: publish each closed month's bulletin (rankings, method, content hash) without a key (公开)
+    publish_bulletin: bool = False
     # scoring: where units reach scoring's pages (a unit's standing), for the links in notices; "" = no link
     scoring_url: str = ""
 
