@@ -77,6 +77,11 @@ async def test_a_deduction_approved_appealed_and_reversed_through_the_api(settin
 
         served = client.get(f"/v1/assessment-files/{file.json()['hash']}", headers=TOWN_A)
         assert served.content == PNG and served.headers["x-content-sha256"] == file.json()["hash"]
+        assert served.headers["x-content-type-options"] == "nosniff"
+        assert served.headers["content-disposition"].startswith("attachment;")
+        # another town knows the hash: it opens nothing that is not on its own records or applications
+        assert client.get(f"/v1/assessment-files/{file.json()['hash']}", headers=TOWN_B).status_code == 404
+        assert client.get(f"/v1/assessment-files/{file.json()['hash']}", headers=READER).status_code == 200
         big = client.post("/v1/assessment-files", headers={**ASSESSOR, "content-type": "application/pdf"},
                           content=b"%PDF-" + b"x" * (10 << 20))
         exe = client.post("/v1/assessment-files", headers={**ASSESSOR, "content-type": "application/x-msdownload"},

@@ -7,6 +7,7 @@ own records, declares bonuses and appeals; any other key reads."""
 from __future__ import annotations
 
 import time
+import urllib.parse
 import uuid
 from dataclasses import asdict
 from typing import Any
@@ -201,10 +202,16 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
             raise HTTPException(status, str(exc)) from exc
         return {"hash": digest, "size": len(content), "media_type": media_type}
 
-    @app.get("/v1/assessment-files/{digest}", tags=["assessments"], summary="an evidence file, by its hash")
+    @app.get("/v1/assessment-files/{digest}", tags=["assessments"],
+             summary="an evidence file, by its hash: to a key, or to the unit whose record or application it is on")
     async def download(digest: str, actor: Actor = who) -> Response:
+        if actor.role == "unit" and not await store.unit_may_read(app.state.pool, digest, actor.unit, actor.name):
+            raise HTTPException(404, f"no file {digest}")  # as if absent: a hash is no key to another's file
         found = await store.get_file(app.state.pool, digest)
         if found is None:
             raise HTTPException(404, f"no file {digest}")
+        filename = urllib.parse.quote(found.name or found.hash.replace(":", "-"))
         return Response(found.content, media_type=found.media_type,
-                        headers={"ETag": f'"{found.hash}"', "X-Content-SHA256": found.hash})
+                        headers={"ETag": f'"{found.hash}"', "X-Content-SHA256": found.hash,
+                                 "Content-Disposition": f"attachment; filename*=UTF-8''{filename}",
+                                 "X-Content-Type-Options": "nosniff"})

@@ -137,6 +137,17 @@ async def get_file(pool: asyncpg.Pool, digest: str) -> StoredFile | None:
                                                bytes(row["content"]))
 
 
+async def unit_may_read(pool: asyncpg.Pool, digest: str, unit: str, uploader: str) -> bool:
+    """Whether a unit's token may read a file: it uploaded it, or the file is evidence on one of its own
+    assessment records (or their appeals) or exemption applications."""
+    return bool(await pool.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM assessment_files WHERE hash = $1 AND uploaded_by = $3) "
+        "OR EXISTS (SELECT 1 FROM assessment_records WHERE subject = $2 AND (record->'files' ? $1 "
+        "OR coalesce(record->'appeal'->'files', '[]'::jsonb) ? $1)) "
+        "OR EXISTS (SELECT 1 FROM exemption_applications WHERE unit_id = $2 AND application->'files' ? $1)",
+        digest, unit, uploader))
+
+
 class PgAssessmentBooks:
     """The AssessmentBooks port on a pool."""
 
