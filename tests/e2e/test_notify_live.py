@@ -170,6 +170,20 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
         assert httpx.get(f"{notify}/v1/board/feed").status_code == 401  # no cookie, no key: nothing
         assert httpx.get(f"{notify}/v1/board", headers=KEY).status_code == 403  # operators only
         driver.save_screenshot(str(SHOTS / "centre-board.png"))
+
+        # the wall for the big screen, signed in by the same cookie: nothing to scroll at 1920 x 1080
+        assert httpx.get(f"{notify}/v1/board/wall").status_code == 401
+        driver.set_window_size(1920, 1080)
+        driver.get(f"{notify}/board/wall")
+        wait_for(lambda: "临平街道环卫所" in driver.find_element("id", "units").text, timeout=20)
+        tiles = driver.find_element("id", "tiles").text
+        assert "已超期" in tiles and "今日升级" in tiles
+        inner = driver.execute_script("return [document.documentElement.scrollHeight, window.innerHeight]")
+        assert inner[0] <= inner[1], inner
+        wall = httpx.get(f"{notify}/v1/board/wall", headers={"X-API-Key": "test-operator-key"}).json()
+        assert wall["totals"]["open"] >= 1 and wall["units"][0]["name"] == "临平街道环卫所"
+        assert wall["regions"][0]["name"] == "临平街道"  # the units file's name, not the id
+        driver.save_screenshot(str(SHOTS / "centre-wall-1920.png"))
     finally:
         driver.quit()
 

@@ -15,9 +15,9 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 
 from caseflow.infra.http import api_key_auth, operator_auth, presented_secret
 from caseflow.infra.settings import Settings
-from caseflow_notify.board_page import board_page
+from caseflow_notify.board_page import WALL_PAGE, board_page
 from caseflow_notify.board_session import COOKIE, LIFETIME_S, session_holder, session_value
-from caseflow_notify.board_view import board
+from caseflow_notify.board_view import board, wall_view
 from caseflow_notify.feed import check_unit_token
 from caseflow_notify.store.board import acknowledge_case, changed_at
 from caseflow_notify.store.inbox import has_case
@@ -46,7 +46,8 @@ async def board_stream(load: Callable[[], Awaitable[dict[str, Any]]], version: C
                 yield b": keep-alive\n\n"
 
 
-def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str]) -> None:
+def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
+                     region_names: dict[str, str] | None = None) -> None:
     operator = Depends(operator_auth(settings))
     operator_check = operator_auth(settings)
     authenticate = api_key_auth(settings)
@@ -134,6 +135,20 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str]) ->
     @app.get("/units/{unit}", response_class=HTMLResponse, tags=["board"], summary="a unit's board (中文, live)")
     async def unit_page(unit: str) -> HTMLResponse:
         return HTMLResponse(board_page(unit, names.get(unit, unit)))  # no data: the feed needs the token
+
+    @app.get("/v1/board/wall", tags=["board"], summary="the centre's wall: units and regions ranked by overdue, "
+             "today's figures, cases past level 2 (the board's cookie or an operator key)")
+    async def centre_wall(request: Request, x_api_key: str | None = Header(None)) -> dict[str, Any]:
+        if x_api_key:
+            operator_check(who=authenticate(x_api_key=x_api_key))
+        elif session_of(request) is None:
+            raise HTTPException(401, "sign in to the board first (POST /v1/board/session with the operator key)")
+        return await wall_view(app.state.pool, _now_ms(), names, region_names or {})
+
+    @app.get("/board/wall", response_class=HTMLResponse, tags=["board"],
+             summary="the centre's wall view for the big screen (1920 x 1080; signed in on /board)")
+    async def wall_page() -> HTMLResponse:
+        return HTMLResponse(WALL_PAGE)
 
     @app.get("/board", response_class=HTMLResponse, tags=["board"], summary="the command centre's board")
     async def centre_page() -> HTMLResponse:

@@ -14,6 +14,7 @@ import orjson
 # The page itself (HTML, CSS and the script), with __TITLE__, __FILTER__, __ASK__, __UNIT__ and __NAMES__
 # filled in below.
 PAGE = (resources.files("caseflow_notify") / "board_page.html").read_text(encoding="utf-8")
+WALL_PAGE = (resources.files("caseflow_notify") / "wall_page.html").read_text(encoding="utf-8")
 
 
 

@@ -4,6 +4,7 @@ looks like on a board: board.py), and read a unit's (or every) open case, most u
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -11,8 +12,10 @@ import orjson
 
 from caseflow.contract import snapshot
 from caseflow.domain.rules import Rules
+from caseflow.instants import SHANGHAI
 from caseflow_notify.board import BoardCase, board_case, counts, urgency_order
-from caseflow_notify.store.board import open_cases, save_board_cases
+from caseflow_notify.store.board import day_figures, open_cases, save_board_cases
+from caseflow_notify.wall import wall
 
 
 async def keep_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes], rules: Rules) -> int:
@@ -36,3 +39,10 @@ async def board(pool: asyncpg.Pool, unit: str | None, now_ms: int, names: dict[s
     rows = await open_cases(pool, unit)
     return {"unit": unit, "name": names.get(unit, unit) if unit else "指挥中心", "now_ms": now_ms,
             "counts": counts(rows, now_ms), "cases": urgency_order(rows, now_ms)}
+
+
+async def wall_view(pool: asyncpg.Pool, now_ms: int, names: dict[str, str], regions: dict[str, str]
+                    ) -> dict[str, Any]:
+    """The centre's wall: every open case summed by unit and region, today's figures, the cases past level 2."""
+    midnight = datetime.fromtimestamp(now_ms / 1000, SHANGHAI).replace(hour=0, minute=0, second=0, microsecond=0)
+    return wall(await open_cases(pool, None), now_ms, names, await day_figures(pool, midnight), regions)

@@ -30,6 +30,7 @@ class Routing:
     supervision: tuple[Channel, ...] = ()
     quiet_hours: Mapping[str, QuietHours] = field(default_factory=dict)
     unit_names: Mapping[str, str] = field(default_factory=dict)
+    region_names: Mapping[str, str] = field(default_factory=dict)
 
     def channel_of(self, receiver_id: str) -> Channel | None:
         """The channel a stored delivery points at (None once the configuration dropped it)."""
@@ -82,6 +83,7 @@ def routing_of(spec: UnitsFile, where: str = "units file") -> Routing:
         supervision=chans(spec.supervision.channels, "supervision.channels"),
         quiet_hours={u.id: QuietHours(u.quiet_hours.start, u.quiet_hours.end) for u in spec.units if u.quiet_hours},
         unit_names={u.id: u.display_name for u in spec.units},
+        region_names={r.id: r.name or r.id for r in spec.regions},
     )
 
 

@@ -96,7 +96,7 @@ def bootstrap(settings: Settings) -> FastAPI:
                                   with_outbox=False, background=deliver)
     app = service_app("notify", lifespan)
     add_routes(app, settings)
-    add_board_routes(app, settings, dict(routing.unit_names))
+    add_board_routes(app, settings, dict(routing.unit_names), dict(routing.region_names))
     return app
 
 

@@ -71,6 +71,17 @@ def _row(r: Any) -> dict[str, Any]:
             "level": r["level"], "acked": r["alert_ids"] is not None and r["unacked"] == 0}
 
 
+async def day_figures(pool: asyncpg.Pool, since: datetime) -> dict[str, int]:
+    """Since `since` (local midnight): cases dispatched, cases that left the boards (disposed, returned or
+    closed), and escalations raised."""
+    row = await pool.fetchrow(
+        "SELECT (SELECT count(*) FROM notify_board WHERE dispatched_at >= $1) AS new, "
+        "(SELECT count(*) FROM notify_board WHERE NOT open AND updated_at >= $1) AS disposed, "
+        "(SELECT count(*) FROM notify_inbox WHERE received_at >= $1 AND body ? 'escalated_from' "
+        "AND body->>'escalated_from' IS NOT NULL) AS escalated", since)
+    return {"new_today": row["new"], "disposed_today": row["disposed"], "escalated_today": row["escalated"]}
+
+
 async def changed_at(pool: asyncpg.Pool, unit: str | None) -> tuple[Any, ...]:
     """Something that changes whenever the board does (new snapshot, alert or acknowledgement)."""
     row = await pool.fetchrow(
