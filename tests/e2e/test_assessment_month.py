@@ -22,7 +22,7 @@ from caseflow.infra.settings import Settings
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
-from tests.e2e.test_assessment_page import status, text_of
+from tests.e2e.test_assessment_page import open_as, status, text_of
 from tests.e2e.test_audit import caseflow, replay_doc
 from tests.e2e.test_live_equals_replay import converge, post_all
 from tests.e2e.test_notify_live import SHOTS, browser
@@ -225,12 +225,12 @@ def closed_page(page: str) -> None:
     driver = browser()
     try:
         driver.set_window_size(360, 780)
-        driver.get(f"{page}?token=r01-token")
+        open_as(driver, page, "r01-token")
         wait_for(lambda: "本月已结账" in status(driver) and "街道01 · 总分 10" in status(driver), timeout=20)
         assert "申诉成立" in text_of(driver, "view") and not driver.find_elements("css selector", "button[data-act]")
         driver.save_screenshot(str(SHOTS / "assessment-closed-unit-360.png"))
         driver.set_window_size(1280, 900)
-        driver.get(f"{page}?key=test-approver-key&subject=R-00")
+        open_as(driver, f"{page}?subject=R-00", "test-approver-key", form=True)
         wait_for(lambda: "本月已结账" in status(driver), timeout=20)
         assert "附加分" in text_of(driver, "view") and "2.5" in text_of(driver, "view")
         assert not driver.find_elements("css selector", "button[data-act]")

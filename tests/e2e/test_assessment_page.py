@@ -44,6 +44,21 @@ def text_of(driver, element_id: str) -> str:  # type: ignore[no-untyped-def]
         return ""
 
 
+def open_as(driver, url: str, secret: str, *, form: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Open a scoring page as the holder of `secret`: a unit's token as a robot link carries it (in the
+    fragment), a key typed into the page's sign-in form (`form`); the previous session signed out first."""
+    if driver.current_url.startswith("http"):
+        driver.delete_all_cookies()
+    driver.get("about:blank")
+    if not form:
+        driver.get(f"{url}#token={secret}")
+        return
+    driver.get(url)
+    wait_for(lambda: driver.find_element("id", "login").is_displayed(), timeout=15)
+    driver.find_element("id", "secret").send_keys(secret)
+    driver.find_element("css selector", "#login button").click()
+
+
 def status(driver) -> str:  # type: ignore[no-untyped-def]
     return text_of(driver, "status")
 
@@ -89,9 +104,9 @@ def test_enter_approve_appeal_and_reverse_a_deduction(scoring: str, tmp_path: Pa
     driver = browser()
     try:
         driver.set_window_size(1280, 900)
-        driver.get(f"{page}?key=test-operator-key")
+        open_as(driver, page, "test-operator-key", form=True)
         wait_for(lambda: "考核对象" in status(driver), timeout=20)
-        assert "key=" not in driver.current_url
+        assert "key" not in driver.current_url
         rows = driver.find_elements("css selector", "tr.pick")
         assert {r.get_attribute("data-s") for r in rows} >= {"linping", "donghu"}
         driver.save_screenshot(str(SHOTS / "assessment-table.png"))
@@ -111,14 +126,14 @@ def test_enter_approve_appeal_and_reverse_a_deduction(scoring: str, tmp_path: Pa
         wait_for(lambda: "待批准" in text_of(driver, "view"), timeout=15)
         assert points(driver, "org-structure") == "4 / 4"  # not approved: no deduction yet
 
-        driver.get(f"{page}?key=test-approver-key&subject=linping")
+        open_as(driver, f"{page}?subject=linping", "test-approver-key", form=True)
         click(driver, "批准")
         wait_for(lambda: points(driver, "org-structure") == "2 / 4", timeout=15)
         assert "96310 未合署办公 −2 分" in text_of(driver, "view")
         driver.save_screenshot(str(SHOTS / "assessment-subject.png"))
 
         driver.set_window_size(360, 780)
-        driver.get(f"{page}?token=linping-token")
+        open_as(driver, page, "linping-token")
         wait_for(lambda: "临平街道 · 总分 25" in status(driver), timeout=15)  # 立案率 7 of 7: no reports yet
         assert not driver.find_elements("css selector", "form.add[data-item='org-structure']")  # units do not record
         click(driver, "申诉")
@@ -127,13 +142,13 @@ def test_enter_approve_appeal_and_reverse_a_deduction(scoring: str, tmp_path: Pa
         driver.save_screenshot(str(SHOTS / "assessment-unit-appeal-360.png"))
 
         driver.set_window_size(1280, 900)
-        driver.get(f"{page}?key=test-approver-key&subject=linping")
+        open_as(driver, f"{page}?subject=linping", "test-approver-key", form=True)
         click(driver, "撤销扣分")
         answer_prompt(driver, "任命文件日期早于检查，扣分撤销")
         wait_for(lambda: points(driver, "org-structure") == "4 / 4", timeout=15)
         assert "申诉成立" in text_of(driver, "view")
 
-        driver.get(f"{page}?token=donghu-token&subject=linping")  # another town's token: its own page only
+        open_as(driver, f"{page}?subject=linping", "donghu-token")  # another town's token: its own page only
         wait_for(lambda: "东湖街道 · 总分" in status(driver), timeout=15)
     finally:
         driver.quit()

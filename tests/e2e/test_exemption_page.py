@@ -23,7 +23,7 @@ from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import Services
 from caseflow_scoring.store.cases import save_on_case_snapshots
-from tests.e2e.test_assessment_page import PNG, answer_prompt, click, status, text_of
+from tests.e2e.test_assessment_page import PNG, answer_prompt, click, open_as, status, text_of
 from tests.e2e.test_notify_live import SHOTS, browser
 from tests.e2e.test_walking_skeleton import env_of, wait_for
 
@@ -47,6 +47,9 @@ async def load_month(settings: Settings, rules: Rules) -> None:
         await pool.close()
 
 
+LINK_SECRET = "test-link-secret"  # robot messages' links (caseflow.access.links)
+
+
 @pytest.fixture
 def scoring(settings: Settings, rules: Rules, tmp_path: Path) -> Iterator[str]:
     (tmp_path / "units.yaml").write_text(units_yaml(Shape(units=3, regions=2)), "utf-8")
@@ -54,7 +57,7 @@ def scoring(settings: Settings, rules: Rules, tmp_path: Path) -> Iterator[str]:
     env = {**env_of(settings, tmp_path / "units.yaml"),
            "CASEFLOW_API_KEYS": settings.api_keys + ",approver:test-approver-key",
            "CASEFLOW_OPERATORS": "operator,approver", "CASEFLOW_ASSESSMENT_APPROVERS": "approver",
-           "CASEFLOW_UNIT_TOKENS": "U-000:u0-token"}
+           "CASEFLOW_UNIT_TOKENS": "U-000:u0-token", "CASEFLOW_LINK_SECRET": LINK_SECRET}
     services = Services(env, {"scoring": free_port()}, tmp_path / "logs")
     try:
         yield services.start(("scoring",)).running["scoring"].url
@@ -70,7 +73,7 @@ def test_a_unit_applies_on_its_phone_and_the_centre_approves(scoring: str, tmp_p
     driver = browser()
     try:
         driver.set_window_size(360, 780)
-        driver.get(f"{page}?token=u0-token")
+        open_as(driver, page, "u0-token")
         wait_for(lambda: "U-000 · 申请截止" in status(driver) and "当日24时" in status(driver), timeout=20)
         assert "token=" not in driver.current_url
         assert "可申请核减的案件" in text_of(driver, "view") and "还没有申请" in text_of(driver, "view")
@@ -88,7 +91,7 @@ def test_a_unit_applies_on_its_phone_and_the_centre_approves(scoring: str, tmp_p
         assert "待审核" in text_of(driver, "view")
 
         driver.set_window_size(1280, 900)
-        driver.get(f"{page}?key=test-approver-key")
+        open_as(driver, page, "test-approver-key", form=True)
         wait_for(lambda: "待审核 1" in text_of(driver, "view"), timeout=15)
         assert case_id in text_of(driver, "view") and "燃气公司产权" in text_of(driver, "view")
         assert "井盖破损" in text_of(driver, "view") and driver.find_elements("css selector", "a[data-file]")
@@ -98,7 +101,7 @@ def test_a_unit_applies_on_its_phone_and_the_centre_approves(scoring: str, tmp_p
         wait_for(lambda: "待审核 0" in text_of(driver, "view"), timeout=15)
 
         driver.set_window_size(360, 780)
-        driver.get(f"{page}?token=u0-token")
+        open_as(driver, page, "u0-token")
         wait_for(lambda: "已批准" in text_of(driver, "view"), timeout=15)
         assert "经核实产权属燃气公司" in text_of(driver, "view")
         driver.save_screenshot(str(SHOTS / "exemption-unit-approved-360.png"))

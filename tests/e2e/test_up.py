@@ -65,7 +65,7 @@ def test_up_then_ctrl_c(tmp_path: Path) -> None:
         r = httpx.get(scoreboard, headers={"X-API-Key": key}, timeout=30)
         assert r.status_code == 200 and r.json()["rows"], r.text
         assert httpx.get(f"http://127.0.0.1:{base}/docs").status_code == 200
-        board = re.search(r"board \(open on a phone or here\): (\S+)/units/(\S+)\?token=(\S+)", text)
+        board = re.search(r"board \(open on a phone or here\): (\S+)/units/(\S+)#token=(\S+)", text)
         assert board, text  # a working link to one unit's board, with its token
         notify, unit, token = board.groups()
         assert httpx.get(f"{notify}/units/{unit}").status_code == 200

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from caseflow_notify.board_session import LIFETIME_S, session_holder, session_value
+from caseflow.access.sessions import LIFETIME_S, session_holder, session_value
 
 KEYS = {"operator": "k-operator", "platform": "k-platform"}
 

@@ -12,6 +12,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from caseflow.access.links import read_link_token
 from caseflow.contract.alert import AlertMessage, CaseFacts
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
@@ -186,3 +187,21 @@ def assert_feishu_inert(doc: dict[str, Any], name: str) -> None:
             assert element["text"] in ("查看案件", "打开本单位案件看板"), (name, element)
         else:
             assert "://" not in element["text"] and "<" not in element["text"], (name, element)
+
+
+def test_links_to_our_pages_carry_the_units_own_expiring_token_and_others_do_not(rules: Rules) -> None:
+    links = content.Links("https://platform.example/{case_id}", "https://cf.example/units/{unit}", "s3cret", 3600,
+                          ("https://cf.example/", "https://scoring.example/"))
+    context = content.Context(NOW, rules.calendar, {"U1": "临平环卫所"}, links)
+    [draft] = messages.pack(content.entries_of([alert(1, "C1", 1)]), context, fits(Channel("dingtalk", "u")))
+    board = next(line for line in draft.text.splitlines() if "打开本单位案件看板" in line)
+    token = board.split("#token=", 1)[1].rstrip(")")
+    grant = read_link_token(token, "s3cret")
+    assert grant is not None and grant.unit == "U1" and grant.expires_s == NOW // 1000 + 3600
+    assert "#token=" not in next(line for line in draft.text.splitlines() if "查看案件" in line)  # the platform's
+    assert links.for_unit("https://elsewhere.example/units/U1/standing", "U1", NOW).endswith("/standing")
+    notice = msgspec.structs.replace(alert(2, "", 0, "notice"), reason="finding_approved", detail="扣 2 分",
+                                     link="https://scoring.example/units/U1/standing")
+    [told] = messages.pack(content.entries_of([notice]), context, fits(Channel("dingtalk", "u")))
+    standing = next(line for line in told.text.splitlines() if "考核看板" in line)
+    assert read_link_token(standing.split("#token=", 1)[1].rstrip(")"), "s3cret") == grant  # same instant

@@ -126,14 +126,15 @@ def _run(args: argparse.Namespace) -> int:
                    "CASEFLOW_UNITS_FILE": str(units_path),
                    "CASEFLOW_API_KEYS": f"local:{API_KEY},operator:{OPERATOR_KEY}",
                    "CASEFLOW_UNIT_TOKENS": ",".join(f"{u}:{t}" for u, t in tokens.items()),
-                   "CASEFLOW_PUBLIC_URL": notify_url}
+                   "CASEFLOW_PUBLIC_URL": notify_url, "CASEFLOW_SCORING_URL": f"http://127.0.0.1:{ports['scoring']}",
+                   "CASEFLOW_LINK_SECRET": secrets.token_urlsafe(24)}
             services = Services(env, ports, var_dir() / "up" / "logs")
             try:
                 services.start()
                 if not args.no_feed:
                     feed(services.running["intake"].url, args.cases, [u for u, _ in units], args.due_soon)
                 first, name = units[0]
-                print(_banner(services, infra, f"{notify_url}/units/{first}?token={tokens[first]}", name,
+                print(_banner(services, infra, f"{notify_url}/units/{first}#token={tokens[first]}", name,
                               token_file), flush=True)
                 StopSignals.wait_forever()  # until SIGTERM or Ctrl-C unwinds it (caseflow_devstack.stopping)
             finally:

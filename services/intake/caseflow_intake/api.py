@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter
 
 from caseflow.contract import v1
-from caseflow.infra.http import api_key_auth, service_app
+from caseflow.infra.http import changer_auth, service_app
 from caseflow.infra.metrics import INTAKE_VERDICTS
 from caseflow.infra.settings import Settings
 from caseflow_intake.accept import accept_events
@@ -40,7 +40,7 @@ def create_app(settings: Settings, lifespan: Any = None) -> FastAPI:
     app = service_app("intake", lifespan,
                       "Accepts the dispatch platform's case lifecycle events (contract v1) and puts valid ones "
                       "on Kafka keyed by case. Every event gets its own verdict.")
-    caller = Depends(api_key_auth(settings))
+    caller = Depends(changer_auth(settings))  # the platform's keys; a reader sends nothing
 
     async def body_of(request: Request) -> bytes:
         declared = int(request.headers.get("content-length") or 0)

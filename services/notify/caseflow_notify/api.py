@@ -11,8 +11,9 @@ from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
 from caseflow.contract.alert_schema import AlertModel
-from caseflow.infra.http import api_key_auth, operator_auth
+from caseflow.infra.http import api_key_auth, changer_auth, operator_auth
 from caseflow.infra.settings import Settings
+from caseflow.infra.unit_access import UnitAccess
 from caseflow_notify.feed import alert_stream, check_unit_token
 from caseflow_notify.store import inbox, silences
 
@@ -31,6 +32,7 @@ def _bearer(authorization: str | None) -> str | None:
 def add_routes(app: FastAPI, settings: Settings) -> None:
     caller = Depends(api_key_auth(settings))
     operator = Depends(operator_auth(settings))
+    access = UnitAccess.of(settings)
 
     @app.get("/v1/schemas/alert", tags=["alerts"], summary="the JSON Schema of an alert (contract alert.v1), "
              "what a webhook receives")
@@ -46,7 +48,7 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
     @app.get("/v1/units/{unit}/feed", tags=["alerts"], summary="live feed (SSE) of a unit's alerts")
     async def feed(unit: str, token: str | None = Query(None), authorization: str | None = Header(None)
                    ) -> StreamingResponse:
-        check_unit_token(settings, unit, token or _bearer(authorization))
+        await check_unit_token(access, app.state.pool, unit, token or _bearer(authorization))
         return StreamingResponse(alert_stream(app.state.pool, unit), media_type="text/event-stream",
                                  headers={"cache-control": "no-cache"})
 
@@ -57,9 +59,9 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
         if unit is None:
             raise HTTPException(404, f"no alert {alert_id!r}")
         if x_api_key:
-            who = api_key_auth(settings)(x_api_key=x_api_key)
+            who = changer_auth(settings)(who=api_key_auth(settings)(x_api_key=x_api_key))
         else:
-            check_unit_token(settings, unit, token or _bearer(authorization))
+            await check_unit_token(access, app.state.pool, unit, token or _bearer(authorization))
             who = f"unit:{unit}"
         await inbox.acknowledge(app.state.pool, alert_id, who)
         return {"alert_id": alert_id, "acked_by": who}

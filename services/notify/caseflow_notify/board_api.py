@@ -13,10 +13,11 @@ import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from caseflow.infra.http import api_key_auth, operator_auth, presented_secret
+from caseflow.access.sessions import COOKIE, LIFETIME_S, session_holder, session_value
+from caseflow.infra.http import api_key_auth, changer_auth, operator_auth, presented_secret
 from caseflow.infra.settings import Settings
+from caseflow.infra.unit_access import UnitAccess
 from caseflow_notify.board_page import WALL_PAGE, board_page
-from caseflow_notify.board_session import COOKIE, LIFETIME_S, session_holder, session_value
 from caseflow_notify.board_view import board, wall_view
 from caseflow_notify.feed import check_unit_token
 from caseflow_notify.store.board import acknowledge_case, changed_at
@@ -51,34 +52,37 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
     operator = Depends(operator_auth(settings))
     operator_check = operator_auth(settings)
     authenticate = api_key_auth(settings)
+    changer = changer_auth(settings)  # acknowledging changes something: not a reader's
 
     keys_by_name = {name: key for key, name in settings.keys().items()}
+    access = UnitAccess.of(settings)
     operators = settings.names("operators")
 
     def session_of(request: Request) -> str | None:
         name = session_holder(request.cookies.get(COOKIE), keys_by_name, int(time.time()))
         return name if name in operators else None
 
-    def unit_or_key(unit: str, token: str | None, authorization: str | None, x_api_key: str | None,
-                    request: Request | None = None) -> str:
+    async def unit_or_key(unit: str, token: str | None, authorization: str | None, x_api_key: str | None,
+                          request: Request | None = None) -> str:
         if x_api_key:
-            return authenticate(x_api_key=x_api_key)
+            who = authenticate(x_api_key=x_api_key)
+            return who if request is None else changer(who=who)  # request: an acknowledgement
         if request is not None and not (token or authorization) and (name := session_of(request)):
             return name
         bearer = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
-        check_unit_token(settings, unit, token or bearer)
+        await check_unit_token(access, app.state.pool, unit, token or bearer)
         return f"unit:{unit}"
 
     @app.get("/v1/units/{unit}/board", tags=["board"], summary="a unit's open cases, most urgent first")
     async def unit_board(unit: str, token: str | None = Query(None), authorization: str | None = Header(None),
                          x_api_key: str | None = Header(None)) -> dict[str, Any]:
-        unit_or_key(unit, token, authorization, x_api_key)
+        await unit_or_key(unit, token, authorization, x_api_key)
         return await board(app.state.pool, unit, _now_ms(), names)
 
     @app.get("/v1/units/{unit}/board/feed", tags=["board"], summary="the unit's board, pushed on every change (SSE)")
     async def unit_board_feed(unit: str, token: str | None = Query(None),
                               authorization: str | None = Header(None)) -> StreamingResponse:
-        unit_or_key(unit, token, authorization, None)
+        await unit_or_key(unit, token, authorization, None)
         stream = board_stream(lambda: board(app.state.pool, unit, _now_ms(), names),
                               lambda: changed_at(app.state.pool, unit))
         return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
@@ -126,7 +130,7 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
     async def ack_case(request: Request, unit: str, case_id: str, token: str | None = Query(None),
                        authorization: str | None = Header(None), x_api_key: str | None = Header(None)
                        ) -> dict[str, Any]:
-        who = unit_or_key(unit, token, authorization, x_api_key, request)
+        who = await unit_or_key(unit, token, authorization, x_api_key, request)
         acked = await acknowledge_case(app.state.pool, unit, case_id, who)
         if not acked and not await has_case(app.state.pool, unit, case_id):
             raise HTTPException(404, f"unit {unit!r} has no alert for case {case_id!r} to acknowledge")

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from caseflow.access.links import link_token
 from caseflow.contract.alert import REASON_ZH, AlertMessage, AlertType
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.calendar import WorkingCalendar
@@ -27,12 +28,22 @@ CATEGORY_ZH = {"event": "事件", "component": "部件"}
 class Links:
     case_url: str = ""  # template with {case_id}
     board_url: str = ""  # template with {unit}
+    # links to our own pages (these prefixes) carry the unit's link token in the fragment, which
+    # browsers never send to a server or proxy (caseflow.access.links); no secret: plain links
+    secret: str = ""
+    lifetime_s: int = 7 * 86400
+    ours: tuple[str, ...] = ()
 
     def case(self, case_id: str) -> str:
         return self.case_url.format(case_id=in_url(case_id)) if self.case_url and case_id else ""
 
-    def board(self, unit: str) -> str:
-        return self.board_url.format(unit=in_url(unit)) if self.board_url else ""
+    def board(self, unit: str, now_ms: int) -> str:
+        return self.for_unit(self.board_url.format(unit=in_url(unit)), unit, now_ms) if self.board_url else ""
+
+    def for_unit(self, link: str, unit: str, now_ms: int) -> str:
+        if not (self.secret and unit and "#" not in link and any(link.startswith(p) for p in self.ours if p)):
+            return link
+        return f"{link}#token={link_token(self.secret, unit, now_ms // 1000, self.lifetime_s)}"
 
 
 @dataclass(frozen=True)
@@ -150,7 +161,7 @@ def entry_lines(entry: Entry, ctx: Context, with_unit: bool, room: int = 200) ->
             lines.append(f"- 单位：{unit_name(entry.unit, ctx)}")
         lines.append(f"- {inert(lead.detail, max(room, 60) * 2)}")
         if lead.link and _OUR_LINK.fullmatch(lead.link):
-            lines.append(f"- [查看本单位考核看板]({lead.link})")
+            lines.append(f"- [查看本单位考核看板]({ctx.links.for_unit(lead.link, entry.unit, ctx.now_ms)})")
         return lines
     case_id = inert(entry.case_id, 64) if entry.case_id else "（全单位）"
     lines = [f"#### 【{level_name(lead)}】{case_id}"]

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 
 import asyncpg
 from fastapi import HTTPException
 
-from caseflow.infra.settings import Settings
+from caseflow.infra.unit_access import UnitAccess
 from caseflow_notify.store import inbox
 
 
-def check_unit_token(settings: Settings, unit: str, presented: str | None) -> None:
-    expected = settings.unit_token_map().get(unit)
+async def check_unit_token(access: UnitAccess, pool: asyncpg.Pool, unit: str, presented: str | None) -> None:
+    """The unit's own token, or a link token of this unit that is unexpired and not revoked."""
     if not presented:
         raise HTTPException(401, "missing the unit's token (Authorization: Bearer … or ?token=…)")
-    if expected is None or not hmac.compare_digest(presented.encode(), expected.encode()):
-        raise HTTPException(403, "this token does not belong to this unit")
+    if await access.unit_of(pool, presented, int(time.time())) != unit:
+        raise HTTPException(403, "this token does not belong to this unit (or the link expired or was revoked)")
 
 
 async def alert_stream(pool: asyncpg.Pool, unit: str, backlog: int = 50, poll: float = 0.3) -> AsyncIterator[bytes]:

@@ -54,9 +54,11 @@ def load_routing(settings: Settings) -> Routing:
 
 def delivery_config(settings: Settings, routing: Routing, rules: Rules) -> DeliveryConfig:
     board = f"{settings.public_url.rstrip('/')}/units/{{unit}}" if settings.public_url else ""
+    ours = tuple(url.rstrip("/") + "/" for url in (settings.public_url, settings.scoring_url) if url)
+    links = Links(settings.case_url_template, board, settings.link_secret, settings.link_days * 86400, ours)
     return DeliveryConfig(
         routing, RetryPolicy(give_up_after=settings.delivery_give_up_seconds), rules.calendar,
-        Links(settings.case_url_template, board), timedelta(seconds=settings.notify_group_seconds),
+        links, timedelta(seconds=settings.notify_group_seconds),
         timedelta(seconds=settings.notify_digest_seconds), rate_margin=settings.notify_robot_margin_seconds)
 
 

@@ -37,7 +37,7 @@ def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list
                       if n) or f"{len(entries)} 条"
     title = f"城管考核通知：{who}{part}" if notices == len(entries) else f"城管案件告警：{who}{part}"
     lines = [f"### {title}", f"**{counts}**"]
-    board = ctx.links.board(units[0]) if len(units) == 1 else ""
+    board = ctx.links.board(units[0], ctx.now_ms) if len(units) == 1 else ""
     if board:
         lines.append(f"[打开本单位案件看板]({board})")
     return title, lines
@@ -87,7 +87,7 @@ def digest(alerts: Sequence[AlertMessage], still_overdue: Sequence[str], ctx: Co
     who = _who(units, ctx)
     title = f"城管案件告警补发：{who}"
     head = [f"### {title}", f"**补发: {len(alerts)} 条历史告警, 其中 {len(still_overdue)} 件仍超期**"]
-    board = ctx.links.board(units[0]) if len(units) == 1 else ""
+    board = ctx.links.board(units[0], ctx.now_ms) if len(units) == 1 else ""
     if board:
         head.append(f"[打开本单位案件看板查看全部]({board})")
     named: list[str] = []

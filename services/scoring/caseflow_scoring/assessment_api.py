@@ -22,9 +22,9 @@ from caseflow.domain.assessment import Template
 from caseflow.domain.assessment_records import Actor, Command, Record, Refusal
 from caseflow.evaluation.assessments import RecordsFile, assessment_parts, ranked_rows, scored_in_order, totals
 from caseflow.evaluation.periods import PeriodError
-from caseflow.infra.http import holder_of, presented_secret
 from caseflow.infra.settings import Settings
 from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request
+from caseflow_scoring.people_api import People, actor_dependency
 from caseflow_scoring.store import assessments as store
 from caseflow_scoring.store.assessments import PgAssessmentBooks
 from caseflow_scoring.store.months import closed_month
@@ -46,24 +46,6 @@ class CommandIn(BaseModel):
     files: list[str] = Field(default_factory=list, max_length=50)
 
 
-def actor_dependency(settings: Settings) -> Any:
-    keys, units = settings.keys(), {token: unit for unit, token in settings.unit_token_map().items()}
-    approvers, operators = settings.names("assessment_approvers"), settings.names("operators")
-
-    def actor(authorization: str | None = Header(None), x_api_key: str | None = Header(None)) -> Actor:
-        presented = presented_secret(authorization, x_api_key)
-        if not presented:
-            raise HTTPException(401, "send an API key (X-API-Key) or a unit's token (Authorization: Bearer …)")
-        name = holder_of(keys, presented)
-        if name is not None:
-            return Actor(name, "approver" if name in approvers else "assessor" if name in operators else "reader")
-        unit = holder_of(units, presented)
-        if unit is not None:
-            return Actor(f"unit:{unit}", "unit", unit)
-        raise HTTPException(401, "unknown key or token")
-    return actor
-
-
 def record_json(record: Record) -> dict[str, Any]:
     return {**msgspec.to_builtins(record), "counts": record.counts}
 
@@ -73,11 +55,11 @@ def _refused(refusal: Refusal) -> HTTPException:
 
 
 def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str, Template], numbers: Any,
-                          directory: Directory) -> None:
+                          directory: Directory, people: People) -> None:
     """`numbers(period)`: the period's document (units and regions with their indicators); `directory`:
     the units' and regions' names and the units' classes, from the units file."""
     named = directory.names
-    who = Depends(actor_dependency(settings))
+    who = Depends(actor_dependency(people))
 
     def template_of(template_id: str) -> Template:
         if template_id not in templates:

@@ -18,8 +18,8 @@ from caseflow.domain.indicators import Period
 from caseflow.evaluation.periods import PeriodError, month_bounds, parse_instant
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI, from_ms, iso
-from caseflow_scoring.assessment_api import actor_dependency
 from caseflow_scoring.exempting import UnknownApplication, Window, apply_on_request, candidates, decide_on_request
+from caseflow_scoring.people_api import People, actor_dependency
 from caseflow_scoring.store import exemptions as store
 from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.exemptions import PgExemptionLedgers
@@ -68,8 +68,8 @@ def _refused(refusal: Refusal) -> HTTPException:
     return HTTPException(403 if refusal.forbidden else 409, refusal.reason)
 
 
-def add_exemption_routes(app: FastAPI, settings: Settings, window: Window) -> None:
-    who = Depends(actor_dependency(settings))
+def add_exemption_routes(app: FastAPI, settings: Settings, window: Window, people: People) -> None:
+    who = Depends(actor_dependency(people))
     reasons = settings.exemption_reason_map()
 
     def checked_period(period: str) -> str:

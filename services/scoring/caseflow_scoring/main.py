@@ -29,6 +29,7 @@ from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.assessment_page import add_assessment_page, add_exemption_page
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.exemption_api import add_exemption_routes
+from caseflow_scoring.people_api import People, add_people_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.standing import run_standing
@@ -82,14 +83,16 @@ def bootstrap(settings: Settings) -> FastAPI:
                                   with_outbox=True, background=clock, after_commit=committed)
     app = service_app("scoring", lifespan, "Unit and region indicators, scheme scores and rankings, for any period.")
     add_routes(app, settings, scoring)
+    people = People(settings, lambda: app.state.pool)
+    add_people_routes(app, settings, people)
 
     async def numbers(period: str) -> dict[str, Any]:
         """The indicators assessments score with: a closed month's as closed, else live."""
         return await served_document(app.state.pool, period, None, scoring, assessed=False)
-    add_assessment_routes(app, settings, scoring.templates, numbers, directory)
+    add_assessment_routes(app, settings, scoring.templates, numbers, directory, people)
     window = Window(rules.calendar, settings.exemption_working_days)
-    add_exemption_routes(app, settings, window)
-    add_standing_routes(app, settings, scoring, window)
+    add_exemption_routes(app, settings, window, people)
+    add_standing_routes(app, settings, scoring, window, people)
     add_assessment_page(app)
     add_exemption_page(app)
     return app

@@ -17,10 +17,10 @@ from caseflow.domain.assessment_records import Actor
 from caseflow.evaluation.periods import PeriodError, month_bounds
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI
-from caseflow_scoring.assessment_api import actor_dependency
 from caseflow_scoring.bulletin import bulletin
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.months import served
+from caseflow_scoring.people_api import People, actor_dependency
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.months import closed_month
@@ -32,8 +32,9 @@ CSP = ("default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline
        "frame-ancestors 'none'")
 
 
-def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, window: Window) -> None:
-    who = Depends(actor_dependency(settings))
+def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, window: Window, people: People
+                        ) -> None:
+    who = Depends(actor_dependency(people))
 
     async def document(period: str) -> dict[str, Any] | None:
         return await served_document(app.state.pool, period, None, scoring)

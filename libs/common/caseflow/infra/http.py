@@ -105,10 +105,23 @@ class _Server(uvicorn.Server):
                 loop.remove_signal_handler(sig)
 
 
+def changer_auth(settings: Settings) -> Callable[..., str]:
+    """Like api_key_auth, but a reader (CASEFLOW_READERS) is refused: it reads, it changes nothing."""
+    authenticate = api_key_auth(settings)
+    readers = settings.names("readers")
+
+    def authorize(who: str = Depends(authenticate)) -> str:
+        if who in readers:
+            raise HTTPException(403, f"{who!r} is a reader: it reads everything and changes nothing")
+        return who
+
+    return authorize
+
+
 def operator_auth(settings: Settings) -> Callable[..., str]:
     """Like api_key_auth, but only callers named in CASEFLOW_OPERATORS (default: `operator`) pass."""
     authenticate = api_key_auth(settings)
-    allowed = settings.names("operators")
+    allowed = settings.names("operators") - settings.names("readers")  # a reader is never an operator
 
     def authorize(who: str = Depends(authenticate)) -> str:
         if who not in allowed:

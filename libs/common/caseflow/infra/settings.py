@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     # default: a service refuses to start without them (`caseflow up` and the tests make their own).
     api_keys: str = ""
     operators: str = "operator"  # caller names (from api_keys) with the operator role
+    # caller names (from api_keys) that read everything and change nothing: intake refuses their
+    # events, notify their acknowledgements, scoring every change (README "Who may do what")
+    readers: str = ""
     # scoring: caller names (from api_keys) who approve assessment records and decide appeals; the other
     # operators are assessors (they record findings, grades, verify bonuses)
     assessment_approvers: str = ""
@@ -77,6 +80,10 @@ class Settings(BaseSettings):
     publish_bulletin: bool = False
     # scoring: where units reach scoring's pages (a unit's standing), for the links in notices; "" = no link
     scoring_url: str = ""
+    # links in robot messages carry a unit-scoped token signed with this secret, valid link_days
+    # (caseflow.access.links; revoked per unit with POST /v1/units/{id}/links/revoke); "" = plain links
+    link_secret: str = ""
+    link_days: int = Field(7, ge=1, le=90)
 
     def standing_link(self, unit: str) -> str:
         from urllib.parse import quote
