@@ -65,6 +65,7 @@ class RobotStandins(FeishuAndSms):
     _sms_keys: set[str] = field(default_factory=set)
     _recent: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
     _throttled_until: dict[str, float] = field(default_factory=dict)
+    _down_until: dict[str, float] = field(default_factory=dict)
     _server: ThreadingHTTPServer | None = None
 
     def dingtalk(self, token: str, secret: str = "", keyword: str = "") -> str:
@@ -91,6 +92,11 @@ class RobotStandins(FeishuAndSms):
                 raw = self.rfile.read(int(self.headers.get("content-length", 0)))
                 parsed = urllib.parse.urlsplit(self.path)
                 query = {k: v[0] for k, v in urllib.parse.parse_qs(parsed.query).items()}
+                if owner.out_now(query.get("access_token") or query.get("key") or parsed.path.rsplit("/", 1)[-1]):
+                    self.send_response(502)  # the vendor's gateway is down: nothing was taken
+                    self.send_header("content-length", "0")
+                    self.end_headers()
+                    return
                 answer: dict[str, Any] | None = None
                 if parsed.path == "/robot/send":
                     code, message = owner.answer_dingtalk(query, raw)
@@ -179,6 +185,18 @@ class RobotStandins(FeishuAndSms):
         with self.lock:
             now = self.clock()
             self._recent[robot].extend(sorted(now - a for a in ages))
+
+    def outage(self, robot: str, seconds: float) -> None:
+        """The vendor's gateway answers 502 for this robot for a while (nothing taken, nothing counted)."""
+        with self.lock:
+            self._down_until[robot] = self.clock() + seconds
+
+    def out_now(self, robot: str) -> bool:
+        with self.lock:
+            if self.clock() < self._down_until.get(robot, 0.0):
+                self.refused.append(("gateway", robot, 502, self.clock()))
+                return True
+            return False
 
     def throttle(self, robot: str, seconds: float) -> None:
         """As after someone else's burst: DingTalk refuses everything from this robot for a while."""

@@ -36,7 +36,7 @@ def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list
     counts = "，".join(f"{name} {n} 件" for name, n in (("督办", supervised), ("超期", overdue), ("即将超期", warned))
                       if n) or f"{len(entries)} 条"
     title = f"城管考核通知：{who}{part}" if notices == len(entries) else f"城管案件告警：{who}{part}"
-    lines = [f"### {title}", f"**{counts}**"]
+    lines = [f"### {title}"] if notices == len(entries) == 1 else [f"### {title}", f"**{counts}**"]
     board = ctx.links.board(units[0], ctx.now_ms) if len(units) == 1 else ""
     if board:
         lines.append(f"[打开本单位案件看板]({board})")
