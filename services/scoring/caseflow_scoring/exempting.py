@@ -72,15 +72,22 @@ def _closed(period: str) -> Refusal:
     return Refusal(f"{period} is closed: its exemptions are frozen with the month (docs/rules.md §10)")
 
 
+async def costly_lines(reader: CaseReader, period: Period, unit: str | None = None) -> list[CaseLine]:
+    """The month's assignments (of `unit`, or of every unit) that cost points: late, overdue or reworked."""
+    lines: list[CaseLine] = []
+    async for batch in reader.case_batches(period):
+        mine = batch if unit is None else [c for c in batch if any(a.unit == unit for a in c.assignments)]
+        overdue, reworked = case_lines(mine, period)
+        seen = {(c.case_id, c.assignment) for c in overdue}
+        lines += [c for c in overdue if unit in (None, c.unit)] + [
+            c for c in reworked if unit in (None, c.unit) and (c.case_id, c.assignment) not in seen]
+    return lines
+
+
 async def candidates(reader: CaseReader, period: Period, unit: str) -> list[dict[str, Any]]:
     """The unit's assignments of the month that cost it points (late, overdue or reworked), each with its
     place and description: what a unit may apply to exempt."""
-    lines: list[CaseLine] = []
-    async for batch in reader.case_batches(period):
-        overdue, reworked = case_lines([c for c in batch if any(a.unit == unit for a in c.assignments)], period)
-        seen = {(c.case_id, c.assignment) for c in overdue}
-        lines += [c for c in overdue if c.unit == unit] + [c for c in reworked if c.unit == unit
-                                                            and (c.case_id, c.assignment) not in seen]
+    lines = await costly_lines(reader, period, unit)
     facts = await reader.with_facts(sorted({c.case_id for c in lines}))
     return [{"case_id": c.case_id, "unit_id": c.unit, "dispatched_at": iso(c.dispatched_at),
              "deadline": iso(c.deadline), "disposed_at": iso(c.disposed_at) if c.disposed_at else None,

@@ -32,10 +32,13 @@ from caseflow_scoring.exemption_api import add_exemption_routes
 from caseflow_scoring.people_api import People, add_people_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import Scoring, served_document
+from caseflow_scoring.reminders import run_reminders
+from caseflow_scoring.reminding import Lead
 from caseflow_scoring.standing import run_standing
 from caseflow_scoring.standing_api import add_standing_routes
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases
+from caseflow_scoring.store.reminders import PgReminders
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -59,6 +62,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     scoring = Scoring(rules, directory, schemes, bound_to_schemes(schemes, load_templates(settings.assessments_dir)))
     policy = rules.alerts
     alerts_topic = settings.topic("alerts")
+    window = Window(rules.calendar, settings.exemption_working_days)
 
     def handler_for(pool: asyncpg.Pool) -> BatchHandler:
         return consumers.case_snapshots(pool, wall_clock_ms)
@@ -70,7 +74,11 @@ def bootstrap(settings: Settings) -> FastAPI:
                        run_deadline_clock(ledgers, rules, policy, alerts_topic, stopping, wake, nudged=changed)),
             as_purpose("period-alerts", run_period_alerts(PgCases(pool), ledgers, rules, directory, alerts_topic,
                                                           stopping)),
-            as_purpose("standing", run_standing(pool, scoring, stopping, restate, wall_clock_ms)))
+            as_purpose("standing", run_standing(pool, scoring, stopping, restate, wall_clock_ms)),
+            as_purpose("reminders", run_reminders(
+                PgCases(pool), PgReminders(pool, alerts_topic), window, scoring.templates,
+                settings.assessment_appeal_days, Lead(int(settings.reminder_hours * 3_600_000)),
+                settings.standing_link, stopping)))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.
     changed, restate = asyncio.Event(), asyncio.Event()
@@ -90,7 +98,6 @@ def bootstrap(settings: Settings) -> FastAPI:
         """The indicators assessments score with: a closed month's as closed, else live."""
         return await served_document(app.state.pool, period, None, scoring, assessed=False)
     add_assessment_routes(app, settings, scoring.templates, numbers, directory, people)
-    window = Window(rules.calendar, settings.exemption_working_days)
     add_exemption_routes(app, settings, window, people)
     add_standing_routes(app, settings, scoring, window, people)
     add_assessment_page(app)

@@ -109,3 +109,16 @@ class ExemptionLedger(Protocol):
 
 class ExemptionLedgers(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[ExemptionLedger]: ...
+
+
+class Reminders(Protocol):
+    """What the window reminders read, and telling each reminder once."""
+
+    async def unappealed_findings(self, approved_since: int) -> list[Record]:
+        """Findings approved since then that are still approved and not appealed."""
+
+    async def applied(self, period: str) -> set[tuple[str, str, int]]:
+        """(case, unit, dispatched_at) of the month's applications, pending or approved."""
+
+    async def tell_once(self, notices: Sequence[AlertMessage]) -> int:
+        """Queue those not told before (by alert_id) onto the alerts topic in one transaction; how many."""

@@ -45,6 +45,8 @@ class Reason(enum.StrEnum):
     EXEMPTION_DECIDED = "exemption_decided"
     MONTH_BULLETIN = "month_bulletin"  # close-month: the unit's result
     MONTH_RANKING = "month_ranking"  # close-month: the rankings, to the command centre and supervision
+    APPEAL_WINDOW_CLOSING = "appeal_window_closing"  # an approved finding not appealed, its window ends soon
+    EXEMPTION_WINDOW_CLOSING = "exemption_window_closing"  # cases that cost points, no 核减 applied, window ends soon
 
 
 REASON_ZH = {
@@ -66,6 +68,8 @@ REASON_ZH = {
     Reason.EXEMPTION_DECIDED: "核减申请已审核",
     Reason.MONTH_BULLETIN: "月度考核通报",
     Reason.MONTH_RANKING: "月度考核排名",
+    Reason.APPEAL_WINDOW_CLOSING: "申诉期即将截止",
+    Reason.EXEMPTION_WINDOW_CLOSING: "核减申请即将截止",
 }
 
 Recipient = Literal["unit", "leadership", "command_centre", "supervision"]

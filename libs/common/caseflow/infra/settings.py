@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     # operators are assessors (they record findings, grades, verify bonuses)
     assessment_approvers: str = ""
     assessment_appeal_days: int = 7  # scoring: days after approval in which the assessed party may appeal
+    # scoring: hours before an appeal or 核减 window closes that a unit with something left to do is
+    # reminded (once); 0 = no reminders
+    reminder_hours: float = Field(24.0, ge=0, le=24 * 14)
     # scoring: a month's exemption applications (核减, rules §4a) close at the end of this working day
     # after the month, and their reasons ("code:label" pairs, comma separated)
     exemption_working_days: int = Field(5, ge=1, le=250)
