@@ -125,3 +125,26 @@ def test_a_unit_reads_its_standing_applies_and_sees_the_change(scoring: str, rul
         assert httpx.get(api, headers={"Authorization": "Bearer u0-token"}).status_code == 200  # own token stays
     finally:
         driver.quit()
+
+
+def test_a_town_reads_its_own_numbers_on_the_same_page(scoring: str, rules: Rules) -> None:
+    import time
+
+    link = robot_link(scoring, "R-00", rules, int(time.time() * 1000))
+    token = link.split("#token=")[1]
+    shown = httpx.get(f"{scoring}/v1/units/R-00/standing?period={MONTH}",
+                      headers={"Authorization": f"Bearer {token}"}).json()
+    assert shown["kind"] == "region" and shown["listings"]
+    assert httpx.get(f"{scoring}/v1/units/R-01/standing?period={MONTH}",
+                     headers={"Authorization": f"Bearer {token}"}).status_code == 403
+    driver = browser()
+    try:
+        driver.set_window_size(360, 780)
+        driver.get(f"{link.split('#')[0]}?period={MONTH}#token={token}")
+        wait_for(lambda: "实时数据" in status(driver), timeout=20)
+        view = text_of(driver, "view")
+        assert shown["listings"][0]["name"] in view and "问题按期处置率" in view and "目标" in view
+        full_height(driver, 360)
+        driver.save_screenshot(str(SHOTS / "standing-region-360.png"))
+    finally:
+        driver.quit()

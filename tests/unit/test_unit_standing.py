@@ -17,7 +17,7 @@ from caseflow.evaluation.periods import make_period
 from caseflow.replay.engine import CaseBook, replay
 from caseflow.replay.output import as_document
 from caseflow.sample.generate import Shape, generate, units_yaml
-from caseflow_scoring.unit_standing import cost_lines, standing_of
+from caseflow_scoring.unit_standing import cost_lines, region_standing_of, standing_of
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +99,19 @@ def test_the_months_bulletins(month) -> None:  # type: ignore[no-untyped-def]
                                                                              99, lambda u: "")]
     centre = centre_bulletin("2026-10", doc, directory, schemes, 0, "")
     assert centre.unit == "" and all(schemes[s].name in centre.detail for s in ranked)
+
+
+def test_a_region_reads_its_own_numbers_and_every_listing_that_judges_it(month) -> None:  # type: ignore[no-untyped-def]
+    directory, _, doc, _, _ = month
+    region = sorted(doc["regions"])[0]
+    previous = {"regions": {region: {"on_time_rate": 0.5}}, "closed": {"content_hash": "sha256:x"}}
+    shown = region_standing_of(region, "2026-10", doc, directory, [("2026-09", previous), ("2026-10", doc)])
+    assert shown["kind"] == "region" and shown["unit"]["name"] == directory.regions[region].name
+    assert shown["indicators"] == doc["regions"][region]
+    judged = {lid for lid, listing in doc["listings"].items() if listing["on"] == "regions"}
+    assert {x["id"] for x in shown["listings"]} == judged and judged
+    for listing in shown["listings"]:
+        row = doc["listings"][listing["id"]]["rows"][region]
+        assert listing["status"] == row["status"] and listing["indicators"] == row["indicators"]
+    assert shown["trend"][0] == {"period": "2026-09", "closed": True, "scores": {"on_time_rate": 50.0}}
+    assert shown["schemes"] == [] and shown["costs"] == {}  # a unit's schemes and cases are not a region's

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 
 from caseflow.config.schemes import scheme_versions
 from caseflow.domain.assessment_records import Actor
+from caseflow.evaluation.labels import REGION_ZH, TERM_ZH
 from caseflow.evaluation.periods import PeriodError, month_bounds
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI
@@ -26,7 +27,8 @@ from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.months import closed_month
 from caseflow_scoring.unit_standing import unit_standing
 
-PAGE = (resources.files("caseflow_scoring") / "standing_page.html").read_text(encoding="utf-8")
+PAGE = ((resources.files("caseflow_scoring") / "standing_page.html").read_text(encoding="utf-8")
+        .replace("__ZH__", orjson.dumps(TERM_ZH).decode()).replace("__REGION_ZH__", orjson.dumps(REGION_ZH).decode()))
 BULLETIN = (resources.files("caseflow_scoring") / "bulletin_page.html").read_text(encoding="utf-8")
 CSP = ("default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:; "
        "frame-ancestors 'none'")

@@ -87,6 +87,40 @@ def scores_in(doc: Mapping[str, Any] | None, unit: str) -> dict[str, float]:
     return {s: v["score"] for s, v in doc["units"].get(unit, {}).get("scores", {}).items()} if doc else {}
 
 
+def templates_of(doc: Mapping[str, Any], subject: str, names: Mapping[str, str]) -> dict[str, Any]:
+    """The subject's total, rank and records in every assessment template that scores it."""
+    return {tid: {"name": names.get(tid, tid), "total": part["totals"][subject]["total"],
+                  "rank": part["totals"][subject].get("rank"),
+                  "records": [{"id": rid, **r} for rid, r in part["records"].items() if r["subject"] == subject]}
+            for tid, part in (doc.get("assessments") or {}).items() if subject in part.get("totals", {})}
+
+
+def region_standing_of(region: str, period: str, doc: Mapping[str, Any], directory: Directory,
+                       trend: Sequence[tuple[str, Mapping[str, Any] | None]],
+                       template_names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A region's (镇/街道) month on the same page: its indicators, each listing that judges it against
+    its targets (试运行 where it is on trial), its template totals and records, its on-time trend."""
+    known = directory.regions.get(region)
+    listings = [{"id": lid, "name": listing.get("name", lid), "progress": listing.get("progress", False),
+                 "status": listing["rows"][region].get("status"), "indicators": listing["rows"][region]["indicators"]}
+                for lid, listing in sorted((doc.get("listings") or {}).items())
+                if listing.get("on") == "regions" and region in listing.get("rows", {})]
+
+    def on_time(d: Mapping[str, Any] | None) -> dict[str, float]:
+        rate = (d or {}).get("regions", {}).get(region, {}).get("on_time_rate")
+        return {"on_time_rate": 100 * rate} if rate is not None else {}
+
+    return {
+        "kind": "region", "unit": {"id": region, "name": known.name if known else region, "class": None},
+        "trial": region in directory.region_trials, "period": period, "span": doc["period"],
+        "closed": doc.get("closed"), "served": doc.get("served"),
+        "indicators": dict(doc.get("regions", {}).get(region, {})), "listings": listings, "schemes": [],
+        "assessments": templates_of(doc, region, template_names or {}), "costs": {}, "exemptions": [],
+        "exemption_window": {"closes_at": None, "open": False},
+        "trend": [{"period": p, "closed": bool(d and d.get("closed")), "scores": on_time(d)} for p, d in trend],
+    }
+
+
 def standing_of(unit: str, period: str, doc: Mapping[str, Any], directory: Directory,
                 schemes: Mapping[str, Scheme], previous: Mapping[str, Any] | None,
                 trend: Sequence[tuple[str, Mapping[str, Any] | None]], costs: Mapping[str, list[dict[str, Any]]],
@@ -106,18 +140,13 @@ def standing_of(unit: str, period: str, doc: Mapping[str, Any], directory: Direc
         return {**x, "address": f.get("address", ""), "description": f.get("description", ""),
                 "exemption": mine, "may_apply": kinds.get(kind, []) if open_window and mine is None else []}
 
-    names = template_names or {}
-    templates = {tid: {"name": names.get(tid, tid), "total": part["totals"][unit]["total"],
-                       "rank": part["totals"][unit].get("rank"),
-                       "records": [{"id": rid, **r} for rid, r in part["records"].items() if r["subject"] == unit]}
-                 for tid, part in (doc.get("assessments") or {}).items() if unit in part.get("totals", {})}
     return {
         "unit": {"id": unit, "name": known.name if known else unit, "class": known.unit_class if known else None},
         "period": period, "span": doc["period"], "closed": doc.get("closed"), "served": doc.get("served"),
         "indicators": {k: v for k, v in (row or {}).items() if k != "scores"},
         "schemes": [scheme_part(schemes[s], doc, unit, directory.unit_class, previous)
                     for s in sorted((row or {}).get("scores", {})) if s in schemes],
-        "assessments": templates,
+        "assessments": templates_of(doc, unit, template_names or {}),
         "costs": {kind: [with_case(kind, x) for x in lines] for kind, lines in costs.items()},
         "exemptions": sorted(applied.values(), key=lambda a: a["id"]),
         "exemption_window": {"closes_at": iso(window[0]), "open": open_window},
@@ -125,20 +154,31 @@ def standing_of(unit: str, period: str, doc: Mapping[str, Any], directory: Direc
     }
 
 
+async def trend_of(period: str, doc: dict[str, Any], closed_document: Document
+                   ) -> list[tuple[str, dict[str, Any] | None]]:
+    """The last 12 months: closed months as closed; a month never closed shows no score rather than being
+    recomputed eleven times on every page load."""
+    trend = [(m, await closed_document(m)) for m in (shift_month(period, -k) for k in range(TREND_MONTHS - 1, 0, -1))]
+    trend.append((period, doc))
+    return trend
+
+
 async def unit_standing(unit: str, period: str, document: Document, closed_document: Document, reader: CaseReader,
                         directory: Directory, schemes: Mapping[str, Scheme], closes_at: int, now: int,
                         template_names: Mapping[str, str] | None = None) -> dict[str, Any] | None:
-    """None when the unit is neither configured nor holds an assignment in the month."""
+    """None when the unit (or region) is neither configured nor holds an assignment (a case) in the month."""
     doc = await document(period)
-    if doc is None or (unit not in doc["units"] and unit not in directory.units):
+    if doc is None:
+        return None
+    if unit not in directory.units and (unit in directory.regions or unit in doc.get("regions", {})):
+        return region_standing_of(unit, period, doc, directory, await trend_of(period, doc, closed_document),
+                                  template_names)
+    if unit not in doc["units"] and unit not in directory.units:
         return None
     if unit not in doc["units"]:
         doc = {**doc, "units": {**doc["units"], unit: {"scores": {}}}}
     previous = await closed_document(shift_month(period, -1)) or await document(shift_month(period, -1))
-    # the trend reads closed months as closed; a month never closed shows no score rather than being
-    # recomputed eleven times on every page load
-    trend = [(m, await closed_document(m)) for m in (shift_month(period, -k) for k in range(TREND_MONTHS - 1, 0, -1))]
-    trend.append((period, doc))
+    trend = await trend_of(period, doc, closed_document)
     start, end = month_bounds(period)
     span = Period(start, end, parse_instant(doc["period"]["as_of"], "as_of"))  # the cases as the numbers saw them
     states = [s async for batch in reader.case_batches(span) for s in batch
