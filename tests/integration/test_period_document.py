@@ -33,6 +33,7 @@ from caseflow_scoring.standing import KINDS, refresh
 from caseflow_scoring.store.assessments import PgAssessmentBooks, records_of
 from caseflow_scoring.store.cases import save_on_case_snapshots
 from caseflow_scoring.store.exemptions import PgExemptionLedgers
+from caseflow_scoring.store.period_sources import PgPeriodSources
 from caseflow_scoring.store.standing import refresh_lock, standing
 from tests.support.events import ev
 
@@ -103,7 +104,7 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
                            "not_ours", (), "wang", "属实")]
         exemptions = approved([(case.case_id, "U-001", case.assignments[0].dispatched_at, "exclude")])
 
-        api = comparable(await period_numbers(pool, "2026-10", NOW, scoring))
+        api = comparable(await period_numbers(PgPeriodSources(pool), "2026-10", NOW, scoring))
         assert "missing" not in api["units"]["U-002"]["scores"]["suning-2011"]
         assert api["units"]["U-001"]["scores"]["suning-2011"]["missing"] == ["other"]
         assert api["units"]["U-001"]["exempted"] == 1 and api["exemptions"]["e1"]["status"] == "approved"
@@ -123,7 +124,7 @@ async def test_scoring_standing_and_replay_give_one_document(settings: Settings,
             stored = await standing(pool, kind)
             assert stored is not None and stored["period_name"] == name
             assert comparable(stored) == replayed, kind
-            assert replayed == comparable(await period_numbers(pool, name, NOW, scoring)), kind
+            assert replayed == comparable(await period_numbers(PgPeriodSources(pool), name, NOW, scoring)), kind
         assert comparable(await standing(pool, "month") or {}) == api
     finally:
         await pool.close()

@@ -27,9 +27,10 @@ from caseflow_scoring.catching_up import RecentDocuments
 from caseflow_scoring.months import CloseRefused, CloseRequest, close_month
 from caseflow_scoring.overdue import open_overdue
 from caseflow_scoring.period_numbers import Scoring, period_numbers, period_of, served_document
-from caseflow_scoring.store.cases import case_batches
+from caseflow_scoring.store.cases import PgCases, case_batches
 from caseflow_scoring.store.evaluations import audit_trail, manual_inputs, put_evaluation
-from caseflow_scoring.store.months import closed_month
+from caseflow_scoring.store.months import PgMonthBook, closed_month
+from caseflow_scoring.store.period_sources import PgPeriodSources
 from caseflow_scoring.store.standing import standing
 
 
@@ -49,7 +50,7 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
 
     async def document(name: str, as_of: str | None, fresh: bool = False) -> dict[str, Any]:
         _period(name, as_of)  # a wrong period is the caller's 422
-        return await period_numbers(app.state.pool, name, as_of, scoring, fresh)
+        return await period_numbers(PgPeriodSources(app.state.pool), name, as_of, scoring, fresh)
 
     recent = RecentDocuments(settings.catch_up_records, settings.catch_up_max_age_seconds)
 
@@ -58,10 +59,11 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
         while this replica catches up, a live read may be the document of a few seconds ago (catching_up)."""
         _period(name, as_of)  # a wrong period is the caller's 422
         if as_of is not None or recompute:
-            return await served_document(app.state.pool, name, as_of, scoring, recompute)
+            return await served_document(PgPeriodSources(app.state.pool), name, as_of, scoring, recompute)
         consumer = getattr(app.state, "consumer", None)
         behind = consumer.records_behind() + consumer.records_recent() if consumer is not None else 0
-        return await recent.document(name, lambda: served_document(app.state.pool, name, None, scoring), behind)
+        sources = PgPeriodSources(app.state.pool)
+        return await recent.document(name, lambda: served_document(sources, name, None, scoring), behind)
 
     recompute_q = Query(False, description="a closed month computed again now instead of as it was closed")
 
@@ -116,14 +118,14 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
                                     settings.standing_link),
                     centre_bulletin(period, doc, scoring.directory, scoring.schemes, now, board)]
         try:
-            return await close_month(app.state.pool, period, body, live, scheme_versions(schemes),
-                                     code_version(), who, bulletins, settings.topic("alerts"))
+            return await close_month(PgMonthBook(app.state.pool, settings.topic("alerts")), period, body, live,
+                                     scheme_versions(schemes), code_version(), who, bulletins)
         except CloseRefused as exc:
             raise HTTPException(exc.status, exc.detail) from exc
 
     @app.get("/v1/units/{unit}/overdue", tags=["indicators"], summary="a unit's open overdue cases, now")
     async def get_overdue(unit: str, who: str = caller) -> dict[str, Any]:
-        return {"unit": unit, "cases": await open_overdue(app.state.pool, unit, wall_clock_ms(), rules)}
+        return {"unit": unit, "cases": await open_overdue(PgCases(app.state.pool), unit, wall_clock_ms(), rules)}
 
     @app.get("/v1/units/{unit}/history", tags=["indicators"], summary="one unit's indicators period by period")
     async def get_history(unit: str, periods: str = Query(..., examples=["2026-08,2026-09,2026-10"]),

@@ -38,6 +38,7 @@ from caseflow_scoring.standing import run_standing
 from caseflow_scoring.standing_api import add_standing_routes
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases
+from caseflow_scoring.store.period_sources import PgPeriodSources
 from caseflow_scoring.store.reminders import PgReminders
 
 EXAMPLES = """examples:
@@ -96,7 +97,7 @@ def bootstrap(settings: Settings) -> FastAPI:
 
     async def numbers(period: str) -> dict[str, Any]:
         """The indicators assessments score with: a closed month's as closed, else live."""
-        return await served_document(app.state.pool, period, None, scoring, assessed=False)
+        return await served_document(PgPeriodSources(app.state.pool), period, None, scoring, assessed=False)
     add_assessment_routes(app, settings, scoring.templates, numbers, directory, people)
     add_exemption_routes(app, settings, window, people)
     add_standing_routes(app, settings, scoring, window, people)

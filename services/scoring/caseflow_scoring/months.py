@@ -11,20 +11,15 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
-import asyncpg
 import orjson
 from pydantic import BaseModel, Field
 
-from caseflow.contract.alert import AlertMessage, encode
+from caseflow.contract.alert import AlertMessage
 from caseflow.domain.assessment_records import Record
 from caseflow.evaluation.assessments import awaiting, frozen_record
 from caseflow.evaluation.document import Applied, exemptions_part
 from caseflow.evaluation.periods import month_bounds, shift_month
-from caseflow.infra import outbox
-from caseflow_scoring.store import months as store
-from caseflow_scoring.store.alerts import OUTBOX_SOURCE
-from caseflow_scoring.store.assessments import records_in
-from caseflow_scoring.store.exemptions import applications_dispatched
+from caseflow_scoring.ports import MonthBook
 
 
 class CloseRequest(BaseModel):
@@ -58,9 +53,9 @@ Bulletins = Callable[[dict[str, Any], dict[str, Any] | None], list[AlertMessage]
 """(the closed document, the previous month's closed document or None) -> the month's 通报 (bulletins.py)."""
 
 
-async def close_month(pool: asyncpg.Pool, period: str, body: CloseRequest, live: dict[str, Any],
+async def close_month(book: MonthBook, period: str, body: CloseRequest, live: dict[str, Any],
                       schemes_live: dict[str, str], code_version: str, who: str,
-                      bulletins: Bulletins | None = None, alerts_topic: str = "caseflow.alerts") -> dict[str, Any]:
+                      bulletins: Bulletins | None = None) -> dict[str, Any]:
     """Freeze the month; its 通报 is queued in the same transaction, so it goes once, and only if it closed."""
     if body.scheme_versions != schemes_live:
         differing = sorted(k for k in set(body.scheme_versions) | set(schemes_live)
@@ -72,19 +67,17 @@ async def close_month(pool: asyncpg.Pool, period: str, body: CloseRequest, live:
                                           "run `caseflow audit` to see where"})
     digest = content_hash(body.document)
     versions = f"scoring {code_version}; replay {body.replay_code_version}"
-    async with store.closing(pool, period) as conn:
-        records = await records_in(conn, period)
-        _check_records(records, body.document)
+    async with book.closing(period) as ledger:
+        _check_records(await ledger.records_in(period), body.document)
         start, end = month_bounds(period)
-        _check_exemptions(period, await applications_dispatched(conn, start, end), body.document)
-        record = await store.insert_closed(conn, period, canonical(body.document), digest, schemes_live, versions,
-                                           body.source, who)
+        _check_exemptions(period, await ledger.applications_dispatched(start, end), body.document)
+        record = await ledger.insert_closed(period, canonical(body.document), digest, schemes_live, versions,
+                                            body.source, who)
         if record is not None and bulletins is not None:
-            before = await store.closed_month(conn, shift_month(period, -1))
-            told = bulletins(record["document"], before["document"] if before else None)
-            await outbox.enqueue(conn, OUTBOX_SOURCE, [(alerts_topic, n.unit, encode(n), {}) for n in told])
+            before = await ledger.closed_month(shift_month(period, -1))
+            await ledger.tell(bulletins(record["document"], before["document"] if before else None))
     if record is None:
-        existing = await store.closed_month(pool, period)
+        existing = await book.closed_month(period)
         raise CloseRefused(409, {"error": f"{period} is already closed", "closed": _summary(existing)})
     return record
 

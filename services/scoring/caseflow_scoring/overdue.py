@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
 from caseflow.domain import asof
 from caseflow.domain.deadlines import traffic_light
 from caseflow.domain.rules import Rules
 from caseflow.instants import iso
-from caseflow_scoring.store.cases import assigned_to
+from caseflow_scoring.ports import CaseReader
 
 
-async def open_overdue(pool: asyncpg.Pool, unit: str, now: int, rules: Rules) -> list[dict[str, Any]]:
+async def open_overdue(reader: CaseReader, unit: str, now: int, rules: Rules) -> list[dict[str, Any]]:
     out = []
-    for case in await assigned_to(pool, unit):
+    for case in await reader.assigned_to(unit):
         current = case.current
         if current is None or current.unit != unit or not current.is_open or current.is_suspended:
             continue

@@ -12,8 +12,10 @@ from caseflow.contract.alert import AlertMessage
 from caseflow.domain.alerts import Alert
 from caseflow.domain.assessment_records import Change, Record
 from caseflow.domain.exemption_requests import Application
+from caseflow.domain.exemptions import Exemptions
 from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
+from caseflow.evaluation.document import Applied, Refused
 
 Outgoing = tuple[str, str, bytes, Mapping[str, object]]  # topic, key, value, headers
 
@@ -65,6 +67,30 @@ class CaseReader(Protocol):
 
     def case_batches(self, period: Period) -> AsyncIterator[list[CaseState]]:
         """Every case with a fact inside the period, a batch at a time."""
+
+    async def assigned_to(self, unit: str) -> list[CaseState]:
+        """Every case that was ever assigned to the unit."""
+
+
+class PeriodSources(Protocol):
+    """What a period's document is computed from (period_numbers.py), all read on one connection when
+    the adapter holds one."""
+
+    def case_batches(self, period: Period, fresh: bool = False) -> AsyncIterator[list[CaseState]]:
+        """Every case with a fact inside the period, a batch at a time (`fresh`: decoded anew, no cache)."""
+
+    async def approved_exemptions(self, before: int) -> Exemptions: ...
+
+    async def manual_inputs(self, period: str) -> dict[str, dict[str, float]]: ...
+
+    async def records_of(self, template: str, period: str) -> list[Record]: ...
+
+    async def applications_dispatched(self, start: int, end: int) -> list[Applied]: ...
+
+    async def refused_by(self, as_of: int) -> list[Refused]: ...
+
+    async def closed_month(self, period: str) -> dict[str, Any] | None:
+        """The closed month's record (its stored document, who, when, the content hash), or None."""
 
 
 class AssessmentRecords(Protocol):
@@ -122,3 +148,26 @@ class Reminders(Protocol):
 
     async def tell_once(self, notices: Sequence[AlertMessage]) -> int:
         """Queue those not told before (by alert_id) onto the alerts topic in one transaction; how many."""
+
+
+class MonthLedger(Protocol):
+    """A month being closed, in one transaction that holds its closing lock."""
+
+    async def records_in(self, period: str) -> list[Record]: ...
+
+    async def applications_dispatched(self, start: int, end: int) -> list[Applied]: ...
+
+    async def insert_closed(self, period: str, canonical: bytes, digest: str, schemes: dict[str, str],
+                            versions: str, source: str, who: str) -> dict[str, Any] | None:
+        """The month as closed now; None if it was closed before (the first close stands)."""
+
+    async def closed_month(self, period: str) -> dict[str, Any] | None: ...
+
+    async def tell(self, notices: Sequence[AlertMessage]) -> None:
+        """Queue notices onto the alerts topic, sent after (and only if) this commits."""
+
+
+class MonthBook(Protocol):
+    def closing(self, period: str) -> AbstractAsyncContextManager[MonthLedger]: ...
+
+    async def closed_month(self, period: str) -> dict[str, Any] | None: ...

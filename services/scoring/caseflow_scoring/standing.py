@@ -19,6 +19,7 @@ from caseflow.domain.indicators import Period
 from caseflow.evaluation.periods import current_periods, named_bounds
 from caseflow_scoring.period_numbers import Scoring, live_document
 from caseflow_scoring.store import standing as store
+from caseflow_scoring.store.period_sources import PgPeriodSources
 
 log = logging.getLogger(__name__)
 KINDS = ("day", "month", "quarter", "year")
@@ -39,7 +40,7 @@ async def refresh(pool: asyncpg.Pool, conn: asyncpg.Connection, kinds: tuple[str
     for kind in kinds:
         began = time.perf_counter()
         start, end = named_bounds(names[kind])
-        document = await live_document(pool, names[kind], Period(start, end, now), scoring, conn=conn)
+        document = await live_document(PgPeriodSources(pool, conn), names[kind], Period(start, end, now), scoring)
         took[kind] = time.perf_counter() - began
         await store.save(conn, kind, names[kind], now, document, took[kind])
     return took

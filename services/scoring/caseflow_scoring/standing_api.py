@@ -25,6 +25,7 @@ from caseflow_scoring.people_api import People, actor_dependency
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.months import closed_month
+from caseflow_scoring.store.period_sources import PgPeriodSources
 from caseflow_scoring.unit_standing import unit_standing
 
 PAGE = ((resources.files("caseflow_scoring") / "standing_page.html").read_text(encoding="utf-8")
@@ -39,7 +40,7 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
     who = Depends(actor_dependency(people))
 
     async def document(period: str) -> dict[str, Any] | None:
-        return await served_document(app.state.pool, period, None, scoring)
+        return await served_document(PgPeriodSources(app.state.pool), period, None, scoring)
 
     async def closed_document(period: str) -> dict[str, Any] | None:
         record = await closed_month(app.state.pool, period)

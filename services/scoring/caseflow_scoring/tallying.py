@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
-
-import asyncpg
+from collections.abc import AsyncIterator, Hashable, Mapping, Sequence
+from typing import Protocol
 
 from caseflow.config.units import Directory
 from caseflow.domain.exemptions import NONE, Exemptions
@@ -19,7 +18,6 @@ from caseflow.domain.rules import Rules
 from caseflow.domain.schemes import Scheme
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.evaluate import wants_cross_month
-from caseflow_scoring.store.cases import case_batches
 
 
 class Contributions:
@@ -44,7 +42,7 @@ class Contributions:
         return kept
 
 
-KEPT_CASES = 200_000  # as many as the decoded states kept (store.cases.DecodedStates)
+KEPT_CASES = 200_000  # as many as the decoded states kept (decoded_states.DecodedStates)
 
 
 class _Kept:
@@ -80,12 +78,15 @@ class _Kept:
 CONTRIBUTIONS = Contributions()
 
 
-async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: Directory,
-                  schemes: Mapping[str, Scheme], fresh: bool = False, conn: asyncpg.Connection | None = None,
-                  contributions: Contributions = CONTRIBUTIONS,
+class CaseBatches(Protocol):
+    def case_batches(self, period: Period, fresh: bool = False) -> AsyncIterator[list[CaseState]]: ...
+
+
+async def tallied(cases: CaseBatches, period: Period, rules: Rules, directory: Directory,
+                  schemes: Mapping[str, Scheme], fresh: bool = False, contributions: Contributions = CONTRIBUTIONS,
                   exemptions: Exemptions = NONE) -> tuple[Indicators, Indicators | None]:
-    """The period's indicators (and cross-month ones if a scheme asks) over its cases (read on `conn` if
-    given). The counting runs off the event loop so that the consumer keeps taking snapshots meanwhile.
+    """The period's indicators (and cross-month ones if a scheme asks) over its cases. The counting runs
+    off the event loop so that the consumer keeps taking snapshots meanwhile.
     `fresh` (audits, closing) decodes and counts every case anew, and so does a read as of an instant
     before the period's end; `exemptions`: the approved ones (§4a)."""
     cross_month = wants_cross_month(schemes)
@@ -93,14 +94,14 @@ async def tallied(pool: asyncpg.Pool, period: Period, rules: Rules, directory: D
     if fresh or period.as_of != period.end:
         # Kept parts hold for one as-of: the period API's live read is as of the period's end, always the
         # same; the standing indicators' "as of now" moves every time (its parts would never be met again).
-        async for batch in case_batches(pool, period, fresh=fresh, conn=conn):
+        async for batch in cases.case_batches(period, fresh):
             await asyncio.to_thread(tally.add, batch)
         return await asyncio.to_thread(tally.indicators)
     # what a contribution depends on besides the case (the directory only adds zero rows)
     kept = contributions.of((period, cross_month, rules.repeat_excluded_codes, frozenset(exemptions.kinds.items())))
     async with kept.lock:
         met = kept.begin()
-        async for batch in case_batches(pool, period, conn=conn):
+        async for batch in cases.case_batches(period, False):
             await asyncio.to_thread(kept.add, tally, batch, met)
         await asyncio.to_thread(kept.end, tally, met)
     return await asyncio.to_thread(tally.indicators)

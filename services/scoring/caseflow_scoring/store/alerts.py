@@ -14,7 +14,7 @@ from caseflow.domain.state import CaseState
 from caseflow.infra import db, outbox
 from caseflow.instants import from_ms
 from caseflow_scoring.ports import DueTimer, Outgoing
-from caseflow_scoring.store.cases import decoded
+from caseflow_scoring.store.cases import decoded, snapshots_of
 
 OUTBOX_SOURCE = "caseflow-scoring"  # the consumer group: its relay sends these rows
 
@@ -69,7 +69,7 @@ class PgAlertLedger:
             raise RuntimeError("PgAlertLedger.states needs the pool (the decoded-state cache is per pool)")
         # On this transaction's own connection: asking the pool for a second one while this one holds
         # the timer rows stalled a replica for a minute when the pool ran out (issue #36).
-        return await decoded(self.pool).load(self.conn, versions)
+        return await decoded(self.pool).load(lambda ids: snapshots_of(self.conn, ids), versions)
 
     async def enqueue(self, messages: Sequence[Outgoing]) -> None:
         await outbox.enqueue(self.conn, OUTBOX_SOURCE, messages)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 
 import asyncpg
@@ -14,6 +13,7 @@ from caseflow.domain.indicators import Period
 from caseflow.domain.state import CaseState
 from caseflow.evaluation.document import Refused
 from caseflow.instants import from_ms, to_ms
+from caseflow_scoring.decoded_states import DecodedStates, states_of
 
 
 async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]) -> list[CaseState]:
@@ -39,51 +39,14 @@ async def save_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]
     return [s for _, s, _ in items if s.case_id in saved]
 
 
-class DecodedStates:
-    """Decoded snapshots by (case, version), per pool: decoding JSON into CaseState is scoring's main
-    cost, and the clock and the standing indicators ask for the same cases again and again. PostgreSQL
-    stays the truth: an entry is used only when its version is the stored one. Past `limit` the entries
-    decoded longest ago go first (a read of a month asks for every case: keeping the order of use would
-    cost a reordering per case per read)."""
-
-    def __init__(self, limit: int = 200_000) -> None:
-        self.limit = limit
-        self.items: OrderedDict[str, tuple[int, CaseState]] = OrderedDict()
-
-    async def load(self, db: asyncpg.Pool | asyncpg.Connection,
-                   versions: Sequence[tuple[str, int]]) -> dict[str, CaseState]:
-        found: dict[str, CaseState] = {}
-        missing = []
-        for case_id, version in versions:
-            hit = self.items.get(case_id)
-            if hit is not None and hit[0] == version:
-                found[case_id] = hit[1]
-            else:
-                missing.append(case_id)
-        if missing:
-            rows = await db.fetch("SELECT case_id, snapshot FROM scoring_cases WHERE case_id = ANY($1::text[])",
-                                  missing)
-            for r in rows:
-                version, state = snapshot.decode(r["snapshot"].encode())
-                found[r["case_id"]] = state
-                self.items.pop(r["case_id"], None)  # to the end: decoded now
-                self.items[r["case_id"]] = (version, state)
-            while len(self.items) > self.limit:
-                self.items.popitem(last=False)
-        return found
-
-
-# By database (a service's work and API pools share one cache); tests use a few databases in turn.
-_DECODED: OrderedDict[object, DecodedStates] = OrderedDict()
+async def snapshots_of(db: asyncpg.Pool | asyncpg.Connection, case_ids: Sequence[str]) -> list[tuple[str, bytes]]:
+    rows = await db.fetch("SELECT case_id, snapshot FROM scoring_cases WHERE case_id = ANY($1::text[])", case_ids)
+    return [(r["case_id"], r["snapshot"].encode()) for r in rows]
 
 
 def decoded(pool: asyncpg.Pool) -> DecodedStates:
-    key = getattr(pool, "url", None) or pool
-    if key not in _DECODED:
-        _DECODED[key] = DecodedStates()
-        while len(_DECODED) > 2:
-            _DECODED.popitem(last=False)
-    return _DECODED[key]
+    """The decoded states of this pool's database (a service's work and API pools share one cache)."""
+    return states_of(getattr(pool, "url", None) or pool)
 
 
 BATCH = 5_000  # cases decoded at a time: a province's month is read in ~300 batches, never held whole
@@ -112,7 +75,7 @@ async def case_batches(pool: asyncpg.Pool, period: Period, fresh: bool = False, 
                 continue
             # on the cursor's own connection (between its fetches): no second connection held meanwhile
             pairs = [(r[0], r[1]) for r in rows]  # (case_id, version), by position: the cheaper lookup
-            states = await decoded(pool).load(conn, pairs)
+            states = await decoded(pool).load(lambda ids: snapshots_of(conn, ids), pairs)
             yield [states[case_id] for case_id, _ in pairs if case_id in states]
 
 
@@ -140,10 +103,14 @@ class PgCases:
     def case_batches(self, period: Period) -> AsyncIterator[list[CaseState]]:
         return case_batches(self.pool, period)
 
+    async def assigned_to(self, unit: str) -> list[CaseState]:
+        return await assigned_to(self.pool, unit)
+
     async def with_facts(self, case_ids: Sequence[str]) -> dict[str, tuple[CaseState, dict[str, str]]]:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch("SELECT case_id, version, snapshot->'facts' AS facts FROM scoring_cases "
                                     "WHERE case_id = ANY($1::text[])", list(case_ids))
-            states = await decoded(self.pool).load(conn, [(r["case_id"], r["version"]) for r in rows])
+            states = await decoded(self.pool).load(lambda ids: snapshots_of(conn, ids),
+                                                   [(r["case_id"], r["version"]) for r in rows])
         return {r["case_id"]: (states[r["case_id"]], orjson.loads(r["facts"]) if r["facts"] else {})
                 for r in rows if r["case_id"] in states}

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import orjson
 
-from caseflow_scoring.store.assessments import CLOSING_LOCKS
+from caseflow.contract.alert import AlertMessage, encode
+from caseflow.domain.assessment_records import Record
+from caseflow.evaluation.document import Applied
+from caseflow.infra import outbox
+from caseflow_scoring.store.alerts import OUTBOX_SOURCE
+from caseflow_scoring.store.assessments import CLOSING_LOCKS, records_in
+from caseflow_scoring.store.exemptions import applications_dispatched
 
 
 def _record(row: asyncpg.Record) -> dict[str, Any]:
@@ -19,7 +25,7 @@ def _record(row: asyncpg.Record) -> dict[str, Any]:
             "document": orjson.loads(row["document"])}
 
 
-async def closed_month(pool: asyncpg.Pool, period: str) -> dict[str, Any] | None:
+async def closed_month(pool: asyncpg.Pool | asyncpg.Connection, period: str) -> dict[str, Any] | None:
     row = await pool.fetchrow("SELECT * FROM closed_months WHERE period = $1", period)
     return None if row is None else _record(row)
 
@@ -41,3 +47,41 @@ async def insert_closed(conn: asyncpg.Connection, period: str, canonical: bytes,
         "closed_by) VALUES ($1, $2::jsonb, $3, $4::jsonb, $5, $6, $7) ON CONFLICT (period) DO NOTHING RETURNING *",
         period, canonical.decode(), digest, orjson.dumps(schemes).decode(), versions, source, who)
     return None if row is None else _record(row)
+
+
+class PgMonthLedger:
+    """The MonthLedger port on the closing transaction's connection."""
+
+    def __init__(self, conn: asyncpg.Connection, alerts_topic: str) -> None:
+        self.conn, self.alerts_topic = conn, alerts_topic
+
+    async def records_in(self, period: str) -> list[Record]:
+        return await records_in(self.conn, period)
+
+    async def applications_dispatched(self, start: int, end: int) -> list[Applied]:
+        return await applications_dispatched(self.conn, start, end)
+
+    async def insert_closed(self, period: str, canonical: bytes, digest: str, schemes: dict[str, str],
+                            versions: str, source: str, who: str) -> dict[str, Any] | None:
+        return await insert_closed(self.conn, period, canonical, digest, schemes, versions, source, who)
+
+    async def closed_month(self, period: str) -> dict[str, Any] | None:
+        return await closed_month(self.conn, period)
+
+    async def tell(self, notices: Sequence[AlertMessage]) -> None:
+        await outbox.enqueue(self.conn, OUTBOX_SOURCE, [(self.alerts_topic, n.unit, encode(n), {}) for n in notices])
+
+
+class PgMonthBook:
+    """The MonthBook port on a pool."""
+
+    def __init__(self, pool: asyncpg.Pool, alerts_topic: str) -> None:
+        self.pool, self.alerts_topic = pool, alerts_topic
+
+    @asynccontextmanager
+    async def closing(self, period: str) -> AsyncIterator[PgMonthLedger]:
+        async with closing(self.pool, period) as conn:
+            yield PgMonthLedger(conn, self.alerts_topic)
+
+    async def closed_month(self, period: str) -> dict[str, Any] | None:
+        return await closed_month(self.pool, period)
