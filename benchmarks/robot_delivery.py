@@ -6,9 +6,10 @@ environment names them).
     .venv/bin/python benchmarks/robot_delivery.py [--cases 2000] [--fresh 60] [--runs 3] [--kills 0]
 
 A month's backlog with crashes, as issue #34 asks (>= 100,000 events, dispatch and scoring killed with -9
-on the way and started again; one replica of each, so a kill stops that service's consumer and clock):
+on the way and started again; with one replica of each a kill stops that service's consumer and clock
+until it is back; `--replicas 2` runs a second of each, as production does, and the kills hit the first):
 
-    .venv/bin/python benchmarks/robot_delivery.py --cases 17000 --kills 4 --lead 60 --spread 240 --runs 1
+    .venv/bin/python benchmarks/robot_delivery.py --cases 17000 --kills 4 --lead 60 --spread 240 --runs 1 [--replicas 2]
 
 Prints, per run and as medians: messages accepted and refused (target 0 refused), the most messages
 any robot took in a minute (target <= 20), deliveries not delivered and why, and the latency from
@@ -140,9 +141,10 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
                    "CASEFLOW_API_KEYS": f"bench:{KEY}", "CASEFLOW_UNITS_FILE": str(units),
                    "CASEFLOW_TOPIC_PREFIX": f"robotbench{os.getpid()}r{run}",
                    "CASEFLOW_PUBLIC_URL": "http://127.0.0.1:8004"}
-            services = Services(env, {n: free_port() for n in SERVICES}, work / "logs")
+            names = SERVICES + (("dispatch-2", "scoring-2") if args.replicas == 2 else ())
+            services = Services(env, {n: free_port() for n in names}, work / "logs")
             try:
-                services.start(timeout=120)
+                services.start(names, timeout=120)
                 intake = services.running["intake"].url
                 fresh, deadlines = fresh_cases(shape, args.fresh, args.lead, args.spread)
                 feeder = threading.Thread(target=post, args=(intake, history), daemon=True)
@@ -210,6 +212,8 @@ def main() -> int:
                     help="at most this long after the stream for the last digests (one per receiver per 2 min)")
     ap.add_argument("--kills", type=int, default=0, help="kill -9 dispatch and scoring in turn this many times")
     ap.add_argument("--kill-every", type=float, default=45.0, help="seconds between kills (each down 3 s)")
+    ap.add_argument("--replicas", type=int, choices=(1, 2), default=1,
+                    help="replicas of dispatch and scoring (2: the kills hit the first; the second carries on)")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "robot_delivery.json")
     args = ap.parse_args()
