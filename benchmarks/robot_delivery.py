@@ -103,7 +103,10 @@ async def delivery_summary(url: str) -> tuple[dict[str, int], list[tuple[str, st
         inbox = {r["case_id"]: r["at"].timestamp() for r in await conn.fetch(
             "SELECT case_id, min(received_at) AS at FROM notify_inbox WHERE case_id LIKE 'FRESH-%' "
             "AND body->>'type' = 'overdue' GROUP BY case_id")}
-        return states, failed, inbox
+        raised = {r["case_id"]: r["at"].timestamp() for r in await conn.fetch(
+            "SELECT case_id, min(raised_at) AS at FROM alerts_raised WHERE case_id LIKE 'FRESH-%' "
+            "AND type = 'overdue' GROUP BY case_id")}
+        return states, failed, inbox, raised
     finally:
         await conn.close()
 
@@ -167,11 +170,11 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
                 feeder.join()
                 calm.set()
                 crasher.join()
-                states, failed, inbox = asyncio.run(delivery_summary(infra.database_url))
+                states, failed, inbox, raised = asyncio.run(delivery_summary(infra.database_url))
                 settle_until = time.time() + args.digest_wait
                 while time.time() < settle_until and set(states) - {"delivered", "failed", "silenced"}:
                     time.sleep(5)  # late alerts wait for their receiver's next digest
-                    states, failed, inbox = asyncio.run(delivery_summary(infra.database_url))
+                    states, failed, inbox, raised = asyncio.run(delivery_summary(infra.database_url))
             finally:
                 services.stop_all()
     finally:
@@ -198,6 +201,13 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
         "fresh_p99_s": pct(latency, 0.99), "fresh_max_s": max(latency, default=float("nan")),
         "baseline_inbox_p50_s": statistics.median(to_inbox) if to_inbox else float("nan"),
         "baseline_inbox_p99_s": pct(to_inbox, 0.99),
+        # where the slowest fresh cases spent their time: deadline (s after the stream began) -> raised by
+        # scoring's clock -> in notify's inbox -> in a robot's accepted message
+        "slowest": [{"case": c, "deadline_at_s": round(d - began, 1),
+                     "raised_s": round(raised[c] - d, 3) if c in raised else None,
+                     "inbox_s": round(inbox[c] - d, 3) if c in inbox else None,
+                     "told_s": round(first_told[c] - d, 3) if c in first_told else None}
+                    for c, d in sorted(deadlines.items(), key=lambda x: -(first_told.get(x[0], 1e9) - x[1]))[:10]],
     }
 
 

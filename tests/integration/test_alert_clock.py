@@ -53,3 +53,35 @@ async def test_one_id_passed_twice_is_one_message(settings: Settings, rules: Rul
         assert sorted(await outbox_ids(pool)) == sorted(a.alert_id for a in alerts)
     finally:
         await pool.close()
+
+
+async def test_a_fired_deadline_is_taken_before_a_backlog_of_changed_cases(settings: Settings,
+                                                                           rules: Rules) -> None:
+    """Under a backlog (issue #34), cases made due by a change wait behind deadlines that fall due, even
+    deadlines that fall due after the changes were queued; a planned case is a deadline timer again."""
+    from caseflow.contract import snapshot
+    from caseflow_scoring.store.cases import save_on_case_snapshots
+    from tests.unit.test_alerts import state
+
+    cases = [state(rules, [ev("reported", f"C-{n}", "2026-10-12 08:00"),
+                           ev("dispatched", f"C-{n}", "2026-10-12 09:00", unit="U1",
+                              time_limit={"value": 1, "unit": "hours"})]) for n in range(6)]
+    t0 = ms("2026-10-12 10:00")
+    pool = await db.connect(settings.database_url)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await save_on_case_snapshots(conn, [snapshot.encode(c, 1) for c in cases])
+            ledger = PgAlertLedger(conn, pool)
+            await ledger.make_due([(c.case_id, {}) for c in cases[:5]], t0)  # the backlog, queued first
+            await ledger.set_timers([("C-5", t0 + 10_000)])  # a deadline falling due after them
+        async with pool.acquire() as conn, conn.transaction():
+            ledger = PgAlertLedger(conn, pool)
+            first = [t.case_id for t in await ledger.due_timers(t0 + 20_000, 3)]
+            assert first[0] == "C-5" and len(first) == 3  # the deadline, then the oldest changes
+            await ledger.set_timers([("C-0", t0 + 30_000), ("C-5", None)])  # planned: C-0 a deadline timer again
+        async with pool.acquire() as conn, conn.transaction():
+            ledger = PgAlertLedger(conn, pool)
+            later = [t.case_id for t in await ledger.due_timers(t0 + 40_000, 2)]
+            assert later[0] == "C-0", later
+    finally:
+        await pool.close()

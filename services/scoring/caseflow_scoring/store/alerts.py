@@ -17,6 +17,9 @@ from caseflow_scoring.ports import DueTimer, Outgoing
 from caseflow_scoring.store.cases import decoded, snapshots_of
 
 OUTBOX_SOURCE = "caseflow-scoring"  # the consumer group: its relay sends these rows
+_DUE = ("SELECT t.case_id, t.trace, c.version, c.snapshot->'facts' AS facts "
+        "FROM alert_timers t JOIN scoring_cases c USING (case_id) "
+        "WHERE {changed} AND t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED")
 
 
 class PgAlertLedger:
@@ -43,24 +46,25 @@ class PgAlertLedger:
         if pending:
             await self.conn.execute(
                 "INSERT INTO alert_timers (case_id, next_at) SELECT * FROM unnest($1::text[], $2::timestamptz[]) "
-                "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = '{}'",
+                "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = '{}', changed = false",
                 [c for c, _ in pending], [t for _, t in pending])
 
     async def make_due(self, cases: Sequence[tuple[str, Mapping[str, str]]], now: int) -> None:
         if cases:
             await self.conn.execute(
-                "INSERT INTO alert_timers (case_id, next_at, trace) "
-                "SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[]) "
-                "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = EXCLUDED.trace",
+                "INSERT INTO alert_timers (case_id, next_at, trace, changed) "
+                "SELECT *, true FROM unnest($1::text[], $2::timestamptz[], $3::jsonb[]) "
+                "ON CONFLICT (case_id) DO UPDATE SET next_at = EXCLUDED.next_at, trace = EXCLUDED.trace, "
+                "changed = true",
                 [c for c, _ in cases], [from_ms(now)] * len(cases),
                 [orjson.dumps(dict(h)).decode() for _, h in cases])
 
     async def due_timers(self, now: int, batch: int) -> list[DueTimer]:
-        rows = await self.conn.fetch(
-            "SELECT t.case_id, t.trace, c.version, c.snapshot->'facts' AS facts "
-            "FROM alert_timers t JOIN scoring_cases c USING (case_id) "
-            "WHERE t.next_at <= $1 ORDER BY t.next_at LIMIT $2 FOR UPDATE OF t SKIP LOCKED",
-            from_ms(now), batch)
+        """Fired deadlines first, then cases made due by a change: under a backlog of history being
+        re-planned, a deadline that falls due now is not queued behind it (issue #34)."""
+        rows = await self.conn.fetch(_DUE.format(changed="NOT t.changed"), from_ms(now), batch)
+        if len(rows) < batch:
+            rows += await self.conn.fetch(_DUE.format(changed="t.changed"), from_ms(now), batch - len(rows))
         return [DueTimer(r["case_id"], r["version"], orjson.loads(r["trace"]) if r["trace"] != "{}" else {},
                          orjson.loads(r["facts"]) if r["facts"] else {}) for r in rows]
 
