@@ -108,3 +108,10 @@ async def test_each_role_does_what_the_readme_says_and_no_more(settings: Setting
         fresh = {"Authorization": f"Bearer {link_token(SECRET, 'U-000', now + 1, 3600)}"}
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", fresh) == 200
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", U0) == 200  # own token stays
+
+        # every page of ours is sent with a Content-Security-Policy that lets nothing in from elsewhere
+        for client, page in ((notify, "/board"), (notify, "/board/wall"), (notify, "/units/U-000"),
+                             (scoring, "/assessments/district-rules/2026-11"), (scoring, "/exemptions/2026-11"),
+                             (scoring, "/units/U-000/standing")):
+            policy = client.get(page).headers.get("content-security-policy", "")
+            assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, page

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
 import uvicorn
-from fastapi import Depends, FastAPI, Header, HTTPException, Response
+from fastapi import Depends, FastAPI, Header, HTTPException, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from caseflow.infra.pool_watch import WatchedPool, using
@@ -35,7 +35,29 @@ def service_app(name: str, lifespan: Any = None, description: str = "") -> FastA
 
     add_probes(app, ready)
     add_http_metrics(app, name)
+    add_page_policy(app)
     return app
+
+
+# Our pages load nothing from elsewhere: scripts and styles are inline, data comes from this origin, and
+# no other site may frame them. The OpenAPI pages (/docs, /redoc) load FastAPI's assets from a CDN.
+PAGE_CSP = ("default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data: blob:; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+_OPENAPI_PAGES = ("/docs", "/redoc")
+
+
+def add_page_policy(app: FastAPI) -> None:
+    """Every HTML page of ours is sent with PAGE_CSP (unless its route set its own)."""
+
+    @app.middleware("http")
+    async def page_policy(request: Request, call_next: Any) -> Any:
+        response = await call_next(request)
+        if (response.headers.get("content-type", "").startswith("text/html")
+                and not request.url.path.startswith(_OPENAPI_PAGES)
+                and "content-security-policy" not in response.headers):
+            response.headers["content-security-policy"] = PAGE_CSP
+            response.headers["x-content-type-options"] = "nosniff"
+        return response
 
 
 def add_probes(app: FastAPI, ready: Check) -> None:
@@ -145,7 +167,6 @@ async def serve(app: FastAPI, settings: Settings) -> None:
 
 def add_http_metrics(app: FastAPI, service: str) -> None:
     """RED metrics per route template (bounded labels), status included."""
-    from starlette.requests import Request
 
     from caseflow.infra.metrics import HTTP_REQUESTS, HTTP_SECONDS
 
