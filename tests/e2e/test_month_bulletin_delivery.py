@@ -19,6 +19,7 @@ from caseflow.infra.settings import Settings
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_local import free_port
 from caseflow_devstack.stack import SERVICES, Services
+from caseflow_notify.messages import AGAIN
 from tests.e2e.test_audit import OPERATOR, caseflow, replay_doc
 from tests.e2e.test_live_equals_replay import converge, post_all
 from tests.e2e.test_notify_live import SHOTS, browser
@@ -92,9 +93,10 @@ async def test_close_month_tells_every_unit_once_whatever_notify_goes_through(
     wait_for(lambda: any("考核排名" in t for t in robots.texts("dt-centre")), timeout=60)
     time.sleep(5)  # anything sent twice would have arrived by now
     for unit in unit_ids:
-        [told] = bulletins(robots, f"dt-{unit}")
+        # once; a copy sent again because notify died during its request says so (a robot has no ids)
+        [told] = [t for t in bulletins(robots, f"dt-{unit}") if AGAIN not in t]
         assert "分" in told and "#token=l1." in told and f"/units/{unit}/standing" in told, told
-    assert len([t for t in robots.texts("dt-centre") if "考核排名" in t]) == 1
+    assert len([t for t in robots.texts("dt-centre") if "考核排名" in t and AGAIN not in t]) == 1
     assert {r[2] for r in robots.refused} <= {502}  # only the outage: every message well formed, in its rate
 
     shown = [r for r in robots.accepted if r.robot == f"dt-{unit_ids[0]}" and RESULT in str(r.body)]

@@ -205,3 +205,16 @@ def test_links_to_our_pages_carry_the_units_own_expiring_token_and_others_do_not
     [told] = messages.pack(content.entries_of([notice]), context, fits(Channel("dingtalk", "u")))
     standing = next(line for line in told.text.splitlines() if "考核看板" in line)
     assert read_link_token(standing.split("#token=", 1)[1].rstrip(")"), "s3cret") == grant  # same instant
+
+
+def test_a_robot_message_sent_again_after_a_crash_says_so(rules: Rules) -> None:
+    """A robot cannot drop a repeat by id: the people reading it are told it may be one."""
+    first = alert(1, "C1", 1)
+    again = msgspec.structs.replace(first, redelivery=True)
+    for channel in CHANNELS:
+        [once] = messages.pack(content.entries_of([first]), ctx(rules), fits(channel))
+        [twice] = messages.pack(content.entries_of([again]), ctx(rules), fits(channel))
+        assert messages.AGAIN not in sent(channel, once.title, once.text)[1]
+        assert messages.AGAIN in sent(channel, twice.title, twice.text)[1]
+    told = messages.digest([again], ["C1"], ctx(rules), fits(CHANNELS[0]))
+    assert messages.AGAIN in told.text

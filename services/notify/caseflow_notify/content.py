@@ -127,6 +127,7 @@ class Entry:
     alert_ids: tuple[str, ...]
     lead: AlertMessage  # the most urgent alert
     reasons: tuple[str, ...]
+    again: bool = False  # sent before a crash, maybe received (a robot cannot drop it by id: people are told)
 
     @property
     def rank(self) -> int:
@@ -142,7 +143,8 @@ def entries_of(alerts: Sequence[AlertMessage]) -> list[Entry]:
     for (unit, _), members in groups.items():
         members.sort(key=lambda a: (urgency(a), -a.level, a.due_at))
         reasons = tuple(dict.fromkeys(reason_zh(a) for a in members))
-        out.append(Entry(unit, members[0].case_id, tuple(a.alert_id for a in members), members[0], reasons))
+        out.append(Entry(unit, members[0].case_id, tuple(a.alert_id for a in members), members[0], reasons,
+                         any(a.redelivery for a in members)))
     out.sort(key=lambda e: (e.rank, e.lead.deadline or e.lead.due_at, e.case_id))
     return out
 

@@ -21,6 +21,10 @@ class Draft:
     text: str
 
 
+# A robot message sent again after notify stopped during its request: the group may have it already.
+AGAIN = "（重发：上次发送时通知服务中断，如已收到请勿重复处理）"
+
+
 def _who(units: list[str], ctx: Context) -> str:
     """The unit's name, or how many units share the message (a robot shared by several)."""
     return unit_name(units[0], ctx) if len(units) == 1 else f"{len(units)} 个单位"
@@ -37,6 +41,8 @@ def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list
                       if n) or f"{len(entries)} 条"
     title = f"城管考核通知：{who}{part}" if notices == len(entries) else f"城管案件告警：{who}{part}"
     lines = [f"### {title}"] if notices == len(entries) == 1 else [f"### {title}", f"**{counts}**"]
+    if any(e.again for e in entries):
+        lines.append(AGAIN)
     board = ctx.links.board(units[0], ctx.now_ms) if len(units) == 1 else ""
     if board:
         lines.append(f"[打开本单位案件看板]({board})")
@@ -87,6 +93,8 @@ def digest(alerts: Sequence[AlertMessage], still_overdue: Sequence[str], ctx: Co
     who = _who(units, ctx)
     title = f"城管案件告警补发：{who}"
     head = [f"### {title}", f"**补发: {len(alerts)} 条历史告警, 其中 {len(still_overdue)} 件仍超期**"]
+    if any(a.redelivery for a in alerts):
+        head.append(AGAIN)
     board = ctx.links.board(units[0], ctx.now_ms) if len(units) == 1 else ""
     if board:
         head.append(f"[打开本单位案件看板查看全部]({board})")
