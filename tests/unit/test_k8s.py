@@ -99,3 +99,32 @@ def test_replicated_topics_and_traces_to_the_collector() -> None:
     mounted = {v["configMap"]["name"] for d in DOCS if d["kind"] == "Deployment"
                for v in d["spec"]["template"]["spec"].get("volumes", [])}
     assert mounted <= generated
+
+
+PROVINCE = K8S / "province"
+
+
+def test_the_province_overlay_runs_mirror_maker_from_the_pinned_release_with_each_city_secret() -> None:
+    overlay = yaml.safe_load((PROVINCE / "kustomization.yaml").read_text())
+    docs = [d for f in overlay["resources"] if f.endswith(".yaml")
+            for d in yaml.safe_load_all((PROVINCE / f).read_text()) if d]
+    for doc in docs:
+        kubernetes_validate.validate(doc, kubernetes_validate.latest_version(), strict=True)
+    patch = yaml.safe_load(overlay["patches"][0]["patch"])
+    assert patch == [{"op": "add", "path": "/data/CASEFLOW_CITY_FEEDS", "value": "true"}]
+    assert "city_feeds" in Settings.model_fields
+    pinned = re.search(r"<kafka.version>([^<]+)<", (K8S.parent / "kafka" / "pom.xml").read_text())
+    assert pinned
+    mirror = next(d for d in docs if d["kind"] == "Deployment")
+    container = mirror["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == f"apache/kafka:{pinned.group(1)}"
+    props = dict(line.split(" = ", 1) for line in (PROVINCE / "mm2.properties").read_text().splitlines()
+                 if " = " in line and not line.startswith("#"))
+    cities = [c for c in props["clusters"].split(", ") if c != "province"]
+    secret_env = {e["name"] for e in container["env"] if "valueFrom" in e}
+    for city in cities:
+        assert props[f"{city}->province.enabled"] == "true" and props[f"province->{city}.enabled"] == "false"
+        assert props[f"{city}->province.topics"] == r"caseflow\.province-feed"
+        assert props[f"{city}.security.protocol"] == "SASL_SSL"
+        env = re.fullmatch(r"\$\{env:([A-Z_]+)\}", props[f"{city}.sasl.jaas.config"])
+        assert env and env.group(1) in secret_env, f"{city}'s credentials come from its Secret key"

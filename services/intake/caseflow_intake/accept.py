@@ -9,6 +9,7 @@ from typing import Any, Literal
 import orjson
 
 from caseflow.contract.mapping import Invalid, validate
+from caseflow.contract.province_feed import ForeignEvent, namespaced
 from caseflow_intake.ports import AcceptedIds, EventBus
 
 Status = Literal["accepted", "duplicate", "rejected"]
@@ -51,4 +52,26 @@ async def accept_events(items: Sequence[Any], bus: EventBus, ids: AcceptedIds) -
         verdicts[i] = Verdict(i, "accepted", event_id)
     for i, event_id, _, _ in valid:
         verdicts[i] = verdicts[i] or Verdict(i, "duplicate", event_id)
+    return [v for v in verdicts if v is not None]
+
+
+async def accept_city_events(city: str, items: Sequence[bytes], bus: EventBus, ids: AcceptedIds) -> list[Verdict]:
+    """The province's intake of one city's mirrored feed: each event checked against the contract as the
+    city sent it, then named by its city (ids, units, region) and accepted like any other; a malformed or
+    foreign event is rejected with the city in its reason and stops nothing."""
+    verdicts: list[Verdict | None] = [None] * len(items)
+    scoped: list[tuple[int, bytes]] = []
+    for i, raw in enumerate(items):
+        wire = validate(raw)
+        if isinstance(wire, Invalid):
+            verdicts[i] = Verdict(i, "rejected", wire.event_id, wire.field or "(body)", f"city {city}: {wire.reason}")
+            continue
+        try:
+            scoped.append((i, orjson.dumps(namespaced(orjson.loads(raw), city))))
+        except ForeignEvent as exc:
+            verdicts[i] = Verdict(i, "rejected", wire.event_id, exc.field, f"city {city}: {exc.reason}")
+    for verdict in await accept_events([body for _, body in scoped], bus, ids):
+        i = scoped[verdict.index][0]
+        reason = f"city {city}: {verdict.reason}" if verdict.reason else None
+        verdicts[i] = Verdict(i, verdict.status, verdict.event_id, verdict.field, reason)
     return [v for v in verdicts if v is not None]

@@ -48,6 +48,22 @@ class PostgresAcceptedIds:
             yield {r["event_id"] for r in rows}
 
 
+class PostgresCityRejections:
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+
+    @contextlib.asynccontextmanager
+    async def keep(self, city: str, rejected: Sequence[tuple[str, bytes, str, str]]) -> AsyncIterator[set[str]]:
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "INSERT INTO city_feed_rejections (city, digest, raw, field, reason) "
+                "SELECT $1, * FROM unnest($2::text[], $3::bytea[], $4::text[], $5::text[]) "
+                "ON CONFLICT DO NOTHING RETURNING digest",
+                city, [r[0] for r in rejected], [r[1] for r in rejected], [r[2] for r in rejected],
+                [r[3] for r in rejected])
+            yield {r["digest"] for r in rows}
+
+
 async def database_reachable(pool: asyncpg.Pool) -> bool:
     try:
         await pool.fetchval("SELECT 1")

@@ -9,16 +9,24 @@ import sys
 from collections.abc import AsyncIterator
 
 import orjson
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 
 from caseflow.infra import db, kafka, topics
 from caseflow.infra.http import serve, watch_runtime
 from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
-from caseflow_intake.adapters import KafkaEventBus, PostgresAcceptedIds, database_reachable
+from caseflow_intake.adapters import (
+    KafkaEventBus,
+    PostgresAcceptedIds,
+    PostgresCityRejections,
+    database_reachable,
+)
 from caseflow_intake.api import create_app
+from caseflow_intake.feeds import CityFeedReader, ProvinceFeedCopier, mirrored_feeds
 from caseflow_intake.raw_topic import RawTopicForwarder
+
+Feed = ProvinceFeedCopier | CityFeedReader
 
 EXAMPLES = """examples:
   caseflow intake                      # serve on CASEFLOW_PORT (default 8000)
@@ -48,24 +56,52 @@ def bootstrap(settings: Settings) -> FastAPI:
         await consumer.start()
         forwarder = RawTopicForwarder(consumer, producer, bus, ids, settings.topic("dead-letter"))
         task = asyncio.create_task(forwarder.run())
+        feeds = await start_feeds(settings, producer, bus, ids)
         stopping = asyncio.Event()
         watcher = asyncio.create_task(watch_runtime("intake", [pool], stopping, settings.database_url))
 
         async def ready() -> bool:
-            return await database_reachable(pool) and not task.done()
+            return await database_reachable(pool) and not task.done() and not any(t.done() for _, t, _ in feeds)
 
         app.state.ready = ready
         try:
             yield
         finally:
             await forwarder.stop()
+            for feed, _, _ in feeds:
+                await feed.stop()
             stopping.set()
-            await asyncio.wait([task, watcher], timeout=5)
+            await asyncio.wait([task, watcher, *(t for _, t, _ in feeds)], timeout=5)
             await consumer.stop()
+            for _, _, feed_consumer in feeds:
+                await feed_consumer.stop()
             await producer.stop()
             await pool.close()
 
     return create_app(settings, lifespan)
+
+
+async def start_feeds(settings: Settings, producer: AIOKafkaProducer, bus: KafkaEventBus,
+                      ids: PostgresAcceptedIds) -> list[tuple[Feed, asyncio.Task[None], AIOKafkaConsumer]]:
+    """The province feed's ends this deployment runs (CASEFLOW_PROVINCE_FEED, CASEFLOW_CITY_FEEDS)."""
+    started: list[tuple[Feed, asyncio.Task[None], AIOKafkaConsumer]] = []
+    common = {"bootstrap_servers": settings.kafka_bootstrap_servers, "enable_auto_commit": False,
+              "auto_offset_reset": "earliest"}
+    if settings.province_feed:
+        consumer = AIOKafkaConsumer(settings.topic("case-events"), group_id="caseflow-province-feed", **common)
+        await consumer.start()
+        copier = ProvinceFeedCopier(consumer, producer, settings.topic("province-feed"))
+        started.append((copier, asyncio.create_task(copier.run()), consumer))
+    if settings.city_feeds:
+        # a city that joins is found within the metadata refresh (5 s), without a restart
+        consumer = AIOKafkaConsumer(group_id="caseflow-city-feeds", metadata_max_age_ms=5000, **common)
+        consumer.subscribe(pattern=mirrored_feeds(settings.topic("province-feed")))
+        await consumer.start()
+        reader = CityFeedReader(consumer, producer, bus, ids, PostgresCityRejections(ids.pool),
+                                settings.topic("province-feed"),
+                                settings.topic("dead-letter"))
+        started.append((reader, asyncio.create_task(reader.run()), consumer))
+    return started
 
 
 def run(args: argparse.Namespace) -> int:

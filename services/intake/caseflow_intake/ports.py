@@ -20,3 +20,11 @@ class AcceptedIds(Protocol):
         """Claim the (event_id, case_id) pairs not accepted before: yields the ids claimed now. They count
         as accepted when the block ends; if it raises, none do. A claim of the same id elsewhere (another
         replica) meanwhile waits for this one, then finds the id taken."""
+
+
+class CityRejections(Protocol):
+    def keep(self, city: str, rejected: Sequence[tuple[str, bytes, str, str]]
+             ) -> AbstractAsyncContextManager[set[str]]:
+        """Keep (digest, raw, field, reason) records a city's feed carried and the province refused; yields
+        the digests not kept before (MirrorMaker 2 may send a record again). They count as kept when the
+        block ends; if it raises, none do."""

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     # (caseflow.access.links; revoked per unit with POST /v1/units/{id}/links/revoke); "" = plain links
     link_secret: str = ""
     link_days: int = Field(7, ge=1, le=90)
+    # 省级监管平台数据联网 (docs/runbook.md "A province"): a city's intake copies its case events, without
+    # personal data, onto the province-feed topic that MirrorMaker 2 takes to the province ...
+    province_feed: bool = False
+    # ... and the province's intake reads every city's mirrored feed ("<city>.<prefix>.province-feed")
+    city_feeds: bool = False
 
     def standing_link(self, unit: str) -> str:
         from urllib.parse import quote
@@ -120,7 +125,8 @@ class Settings(BaseSettings):
         return {key.strip(): name.strip() for name, key in pairs}
 
 
-TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts", "dispatch-proposals")
+TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts", "dispatch-proposals",
+          "province-feed")
 
 
 def service_settings(port: int | None) -> Settings:
