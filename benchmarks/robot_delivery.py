@@ -39,6 +39,7 @@ import asyncpg
 import httpx
 import orjson
 import yaml
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
@@ -93,7 +94,8 @@ def post(url: str, lines: list[bytes], chunk: int = 500) -> None:
             client.post(f"{url}/v1/events:ndjson", content=b"\n".join(lines[j:j + chunk])).raise_for_status()
 
 
-async def delivery_summary(url: str) -> tuple[dict[str, int], list[tuple[str, str]], dict[str, float]]:
+async def delivery_summary(url: str) -> tuple[dict[str, int], list[tuple[str, str]], dict[str, float],
+                                              dict[str, float]]:
     conn = await asyncpg.connect(url)
     try:
         states = {r["status"]: r["n"] for r in await conn.fetch(
@@ -128,6 +130,30 @@ def killer(services: Services, kills: int, every: float, down: float, stop: thre
         time.sleep(down)
         services.start_one(name)
         services.wait_ready((name,), timeout=120)
+
+
+async def on_topic(bootstrap: str, topic: str, partitions: int = 4) -> dict[str, float]:
+    """When each fresh case's first overdue alert reached the alerts topic (the record's timestamp: the
+    outbox relay's send), between scoring raising it and notify taking it."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        ends = await consumer.end_offsets(tps)
+        found: dict[str, float] = {}
+        while any([await consumer.position(tp) < ends[tp] for tp in tps]):
+            for records in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
+                for r in records:
+                    if b"FRESH-" in (r.value or b"") and b'"overdue"' in (r.value or b""):
+                        alert = orjson.loads(r.value or b"{}")
+                        case = alert.get("case_id", "")
+                        if alert.get("type") == "overdue" and case not in found:
+                            found[case] = r.timestamp / 1000
+        return found
+    finally:
+        await consumer.stop()
 
 
 def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
@@ -175,6 +201,7 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
                 while time.time() < settle_until and set(states) - {"delivered", "failed", "silenced"}:
                     time.sleep(5)  # late alerts wait for their receiver's next digest
                     states, failed, inbox, raised = asyncio.run(delivery_summary(infra.database_url))
+                sent = asyncio.run(on_topic(infra.kafka_bootstrap_servers, f"{env['CASEFLOW_TOPIC_PREFIX']}.alerts"))
             finally:
                 services.stop_all()
     finally:
@@ -205,6 +232,7 @@ def run_once(args: argparse.Namespace, run: int) -> dict[str, Any]:
         # scoring's clock -> in notify's inbox -> in a robot's accepted message
         "slowest": [{"case": c, "deadline_at_s": round(d - began, 1),
                      "raised_s": round(raised[c] - d, 3) if c in raised else None,
+                     "on_topic_s": round(sent[c] - d, 3) if c in sent else None,
                      "inbox_s": round(inbox[c] - d, 3) if c in inbox else None,
                      "told_s": round(first_told[c] - d, 3) if c in first_told else None}
                     for c, d in sorted(deadlines.items(), key=lambda x: -(first_told.get(x[0], 1e9) - x[1]))[:10]],

@@ -23,6 +23,7 @@ from caseflow.config.schemes import load_schemes
 from caseflow.config.units import load_directory
 from caseflow.contract.mapping import Invalid, validate
 from caseflow.contract.province_feed import for_province, namespaced
+from caseflow.domain.indicator_keys import RELATIVE_RATES
 from caseflow.evaluation.document import numbers_document
 from caseflow.evaluation.evaluate import Numbers
 from caseflow.evaluation.periods import make_period
@@ -143,15 +144,16 @@ def percentiles(values: Sequence[float]) -> dict[str, float | int | None]:
 
 
 def city_slice(document: Mapping[str, Any], city: str) -> dict[str, Any]:
-    """A city's units (their counts and rates; ranks are the province's) and its region in a province
-    document, under the city's own ids."""
-    units = {u[len(city) + 1:]: {k: v for k, v in row.items() if k != "scores"}
+    """A city's units (their counts and rates, not those relative to every unit of the province; ranks
+    are the province's) and its region in a province document, under the city's own ids."""
+    units = {u[len(city) + 1:]: {k: v for k, v in row.items() if k != "scores" and k not in RELATIVE_RATES}
              for u, row in document["units"].items() if u.startswith(f"{city}:")}
     return {"units": units, "region": document["regions"].get(city)}
 
 
 def unit_rows(document: Mapping[str, Any]) -> dict[str, Any]:
-    return {u: {k: v for k, v in row.items() if k != "scores"} for u, row in document["units"].items()}
+    return {u: {k: v for k, v in row.items() if k != "scores" and k not in RELATIVE_RATES}
+            for u, row in document["units"].items()}
 
 
 async def bad_feed_records(bootstrap: str, topic: str) -> None:
@@ -170,13 +172,12 @@ async def bad_feed_records(bootstrap: str, topic: str) -> None:
         await producer.stop()
 
 
-async def rejected_by_city(bootstrap: str, topic: str) -> dict[str, int]:
+async def rejected_by_city(bootstrap: str, topic: str, partitions: int = 4) -> dict[str, int]:
     """The province's dead-letter records from its cities' feeds, counted by the city they name."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     try:
-        parts = await consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in parts]
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         counts: dict[str, int] = defaultdict(int)

@@ -26,12 +26,14 @@ import argparse
 import asyncio
 import json
 import shutil
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import yaml
 
@@ -60,6 +62,7 @@ from tools.province_parts import (
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "province-key"
+OPERATOR_KEY = "province-operator-key"
 CITIES = {"a": "甲市", "b": "乙市", "c": "丙县"}
 PROVINCE_SERVICES = ("intake", "dispatch", "scoring")
 
@@ -72,6 +75,8 @@ class Scenario:
         self.kafka["province"] = LocalKafka(free_port(), free_port(), name="province", heap="384m")
         self.stacks: dict[str, Services] = {}
         self.faults: list[dict[str, Any]] = []
+        self.signed: dict[str, Any] = {}
+        self.mirror_back = 0.0
 
     def start_infra(self) -> None:
         self.postgres.start()
@@ -83,7 +88,7 @@ class Scenario:
     def stack(self, name: str, database: str, units: Path, names: tuple[str, ...], **extra: str) -> Services:
         url = asyncio.run(fresh_database(self.postgres.url, database))
         env = {"KAFKA_BOOTSTRAP_SERVERS": self.kafka[name].bootstrap, "DATABASE_URL": url,
-               "CASEFLOW_API_KEYS": f"platform:{KEY}", "CASEFLOW_UNITS_FILE": str(units),
+               "CASEFLOW_API_KEYS": f"platform:{KEY},operator:{OPERATOR_KEY}", "CASEFLOW_UNITS_FILE": str(units),
                "CASEFLOW_INTAKE_STORE_TIMEOUT": "3", "CASEFLOW_DB_POOL_SIZE": "4", "CASEFLOW_DB_API_POOL_SIZE": "2",
                **extra}
         self.stacks[name] = Services(env, {n: free_port() for n in names}, self.work / "logs" / name)
@@ -107,8 +112,9 @@ class Scenario:
 
     def bounce_mirror(self) -> None:
         self.mirror.kill()
-        time.sleep(2)
+        time.sleep(self.args.mirror_outage)
         self.mirror.start()
+        self.mirror_back = time.time()
 
     def run(self) -> dict[str, Any]:
         args = self.args
@@ -140,7 +146,9 @@ class Scenario:
             feeder.start()
         print(f"streaming {sum(len(v) for v in lines.values())} events from 3 cities over {args.feed_seconds} s",
               flush=True)
-        steady = (self.began, self.began + args.steady)
+        warm = self.warmed_up(prober)
+        print(f"  the province counts every city's events from {round(warm - self.began, 1)} s", flush=True)
+        steady = (warm, warm + args.steady)
         time.sleep(args.steady)
         self.fault("city b's Kafka stopped", self.kafka["b"].stop)
         outage_began = time.time()
@@ -156,9 +164,41 @@ class Scenario:
         for feeder in feeders.values():
             feeder.join()
         settled = self.settle(feeders, lines, prober, args.settle)
-        catch_up = self.catch_up(feeders["b"], lines["b"], prober, outage_began, back)
+        catch_up = {"city_b_outage": self.catch_up(feeders["b"], "b", lines["b"], prober, outage_began, back),
+                    "mirror_maker_down": self.catch_up_all(feeders, lines, prober, self.mirror_back)}
         prober.stopping.set()
+        self.signed = self.close_city_a(units["a"], closed_month(now))
         return self.check(lines, province_file, now, start, feeders, prober, steady, settled, catch_up)
+
+    def warmed_up(self, prober: Prober, timeout: float = 180.0) -> float:
+        """When the province first counted an event of every city (MirrorMaker 2 and the consumers have
+        found the feeds): the steady window starts there."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if all(any(case.startswith(f"{c}:") for case in list(prober.seen)) for c in CITIES):
+                return time.time()
+            time.sleep(0.2)
+        raise RuntimeError(f"the province counted nothing of some city within {timeout} s")
+
+    def close_city_a(self, units: Path, month: str) -> dict[str, Any]:
+        """City a closes `month` (replayed from its archive, audited on its scoring); the province gets
+        the signed document over MirrorMaker 2 and sets it beside its own numbers."""
+        a = self.stacks["a"]
+        closed = subprocess.run(
+            [sys.executable, "-m", "caseflow.cli", "close-month", month, "--from-archive", "--database-url",
+             a.env["DATABASE_URL"], "--topic", "caseflow.case-events", "--units", str(units), "--scoring-url",
+             a.running["scoring"].url, "--api-key", OPERATOR_KEY], capture_output=True, text=True, timeout=600)
+        if closed.returncode != 0:
+            return {"closed": False, "error": (closed.stdout + closed.stderr)[-2000:]}
+        url = f"{self.stacks['province'].running['scoring'].url}/v1/cities"
+        end = time.time() + 120
+        while time.time() < end:
+            cities = httpx.get(url, params={"period": month}, headers={"X-API-Key": KEY}, timeout=60).json()
+            by_city = {c["city"]: c for c in cities["cities"]}
+            if by_city.get("a", {}).get("signed"):
+                return {"closed": True, "month": month, "cities": by_city}
+            time.sleep(2)
+        return {"closed": True, "month": month, "cities": by_city, "error": "the province never got it"}
 
     def settle(self, feeders: dict[str, TimedFeeder], lines: dict[str, list[bytes]], prober: Prober,
                timeout: float) -> float:
@@ -171,17 +211,36 @@ class Scenario:
             time.sleep(2)
         return round(time.time() - began, 1)
 
-    def catch_up(self, feeder: TimedFeeder, lines: list[bytes], prober: Prober, down: float,
-                 back: float) -> dict[str, Any]:
-        """City b's events the province counted only after the city came back: how fast it caught up."""
-        counted = []
+    def catch_up_all(self, feeders: dict[str, TimedFeeder], lines: dict[str, list[bytes]], prober: Prober,
+                     back: float) -> dict[str, Any]:
+        """The events the cities acknowledged while MirrorMaker 2 was down: how fast the province counted
+        them once it was back."""
+        counted = [at for c in CITIES for at in self._counted_after(feeders[c], c, lines[c], prober, back, back)]
+        if not counted:
+            return {"events": 0}
+        took = max(counted) - back
+        return {"events": len(counted), "seconds": round(took, 1), "down_s": self.args.mirror_outage,
+                "events_per_s": round(len(counted) / took, 1) if took > 0 else None}
+
+    @staticmethod
+    def _counted_after(feeder: TimedFeeder, city: str, lines: list[bytes], prober: Prober, acked_before: float,
+                       back: float) -> list[float]:
+        out = []
         for line in lines:
             event = orjson.loads(line)
-            if event["event_id"] not in feeder.acked_at:
+            acked = feeder.acked_at.get(event["event_id"])
+            if acked is None or acked >= acked_before:
                 continue
-            at = prober.counted_at(f"b:{event['case_id']}", to_ms(datetime.fromisoformat(event["occurred_at"])))
+            at = prober.counted_at(f"{city}:{event['case_id']}",
+                                   to_ms(datetime.fromisoformat(event["occurred_at"])))
             if at is not None and at >= back:
-                counted.append(at)
+                out.append(at)
+        return out
+
+    def catch_up(self, feeder: TimedFeeder, city: str, lines: list[bytes], prober: Prober, down: float,
+                 back: float) -> dict[str, Any]:
+        """City b's events the province counted only after the city came back: how fast it caught up."""
+        counted = self._counted_after(feeder, city, lines, prober, float("inf"), back)
         if not counted:
             return {"events": 0}
         took = max(counted) - back
@@ -206,6 +265,9 @@ class Scenario:
         city_a_live = {m: live_document(city_a_url, KEY, m) for m in months}
         equal_city_a = {m: unit_rows(city_a_live[m]) == city_slice(live[m], "a")["units"] for m in months}
         rejected = asyncio.run(rejected_by_city(self.kafka["province"].bootstrap, "caseflow.dead-letter"))
+        signed = self.signed.get("cities", {})
+        months_compared = {c: {k: v for k, v in row.items() if k in ("equal", "differing", "signed")}
+                           for c, row in signed.items()}
         counts = asyncio.run(_province_counts(self.stacks["province"].env["DATABASE_URL"]))
         acked = sum(len(f.acked_at) for f in feeders.values())
         steady_lag = [x for c in CITIES for x in lags(feeders[c], c, lines[c], prober, steady)]
@@ -215,12 +277,16 @@ class Scenario:
             "province_events_distinct": counts["distinct"],
             "equal_replay": equal_replay, "each_city_equals_its_replay": per_city,
             "city_a_units_equal_its_own": equal_city_a,
-            "rejected_naming_city_c": rejected, "settled_in_s": settled,
+            "rejected_naming_city_c": rejected, "kept_rejections": counts["rejections"],
+            "settled_in_s": settled, "closed_month": self.signed.get("month"), "signed_months": months_compared,
+            "close_error": self.signed.get("error"),
             "steady_lag": percentiles(steady_lag), "catch_up_after_city_b_outage": catch_up,
             "faults": self.faults,
         }
         outcome["passed"] = (all(equal_replay.values()) and all(per_city.values()) and all(equal_city_a.values())
                              and counts["stored"] == counts["distinct"] and rejected == {"c": 2}
+                             and counts["rejections"] == {"c": 2} and signed.get("a", {}).get("equal") is True
+                             and not signed.get("b", {}).get("signed") and not signed.get("c", {}).get("signed")
                              and all(f.acked_at for f in feeders.values()))
         return outcome
 
@@ -237,12 +303,21 @@ class Scenario:
             shutil.rmtree(home, ignore_errors=True)
 
 
-async def _province_counts(url: str) -> dict[str, int]:
+def closed_month(now: datetime) -> str:
+    """The last month that has ended."""
+    first = now.replace(day=1)
+    last = first - timedelta(days=1)
+    return f"{last.year:04d}-{last.month:02d}"
+
+
+async def _province_counts(url: str) -> dict[str, Any]:
     import asyncpg
 
     conn = await asyncpg.connect(url)
     try:
-        return {"accepted": await conn.fetchval("SELECT count(*) FROM intake_accepted"),
+        kept = await conn.fetch("SELECT city, count(*) AS n FROM city_feed_rejections GROUP BY city")
+        return {"rejections": {r["city"]: r["n"] for r in kept},
+                "accepted": await conn.fetchval("SELECT count(*) FROM intake_accepted"),
                 "stored": await conn.fetchval("SELECT count(*) FROM dispatch_events"),
                 "distinct": await conn.fetchval("SELECT count(DISTINCT event_id) FROM dispatch_events")}
     finally:
@@ -252,10 +327,14 @@ async def _province_counts(url: str) -> dict[str, int]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=120, help="city a's cases (b and c get half each)")
-    ap.add_argument("--days", type=int, default=20, help="the months span this many days up to now")
+    ap.add_argument("--days", type=int, default=33,
+                    help="the cities' months start this many days ago (28 days of events; the last ended month is "
+                         "closed by city a)")
     ap.add_argument("--feed-seconds", type=float, default=180.0, help="each city's month streams over this long")
     ap.add_argument("--steady", type=float, default=40.0, help="seconds of steady feed (the lag's window) first")
     ap.add_argument("--outage", type=float, default=120.0, help="seconds city b's Kafka is down")
+    ap.add_argument("--mirror-outage", type=float, default=2.0,
+                    help="seconds MirrorMaker 2 stays down after its kill -9 (the cities keep streaming)")
     ap.add_argument("--chunk", type=int, default=5, help="events per request")
     ap.add_argument("--settle", type=float, default=240.0, help="seconds to wait for the province to catch up")
     ap.add_argument("--out", type=Path, default=ROOT / "bench-results" / "province.json")

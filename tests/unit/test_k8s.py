@@ -124,7 +124,7 @@ def test_the_province_overlay_runs_mirror_maker_from_the_pinned_release_with_eac
     secret_env = {e["name"] for e in container["env"] if "valueFrom" in e}
     for city in cities:
         assert props[f"{city}->province.enabled"] == "true" and props[f"province->{city}.enabled"] == "false"
-        assert props[f"{city}->province.topics"] == r"caseflow\.province-feed"
+        assert props[f"{city}->province.topics"] == r"caseflow\.(province-feed|closed-months)"
         assert props[f"{city}.security.protocol"] == "SASL_SSL"
         env = re.fullmatch(r"\$\{env:([A-Z_]+)\}", props[f"{city}.sasl.jaas.config"])
         assert env and env.group(1) in secret_env, f"{city}'s credentials come from its Secret key"

@@ -61,6 +61,7 @@ def test_the_province_names_ids_units_and_regions_by_city() -> None:
     reported = namespaced(orjson.loads(for_province(EXAMPLES[0])), "hz")
     assert (reported["event_id"], reported["case_id"]) == ("hz:e-0001", "hz:YH-2026-100231")
     assert reported["data"]["region"] == "hz" and reported["data"]["city_region"] == "linping"
+    assert reported["data"]["grid"] == "hz:330110001001"  # two cities' grids never make repeats of each other
     dispatched = namespaced(orjson.loads(for_province(EXAMPLES[3])), "hz")
     assert dispatched["data"]["unit"] == "hz:U-HW-LP"
     assert dispatched["data"]["time_limit"] == {"value": 4, "unit": "working_hours"}

@@ -83,7 +83,7 @@ class LocalMirrorMaker:
     sources: dict[str, str]
     target: str
     target_bootstrap: str
-    topics: str = r"caseflow\.province-feed"
+    topics: str = r"caseflow\.(province-feed|closed-months)"
     name: str = "mm2"
     heap: str = "384m"
     process: subprocess.Popen[bytes] | None = None

@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
-from caseflow.contract.province_feed import for_province
+from caseflow.contract.province_feed import for_province, mirrored
 from caseflow.infra.metrics import DEAD_LETTERS
 from caseflow_intake.accept import accept_city_events
 from caseflow_intake.ports import AcceptedIds, CityRejections, EventBus
@@ -43,11 +43,6 @@ async def again_after_failure(consumer: AIOKafkaConsumer, batches: Batches,
         for tp, records in batches.items():
             consumer.seek(tp, records[0].offset)
         await asyncio.sleep(1.0)
-
-
-def mirrored_feeds(feed_topic: str) -> str:
-    """The pattern of every city's mirrored feed (MirrorMaker 2's default names: `<alias>.<topic>`)."""
-    return rf"^(?P<city>[a-z][a-z0-9-]{{0,15}})\.{re.escape(feed_topic)}$"
 
 
 class ProvinceFeedCopier:
@@ -90,7 +85,7 @@ class CityFeedReader:
                  rejections: CityRejections, feed_topic: str, dead_letter_topic: str) -> None:
         self.consumer, self.producer, self.bus, self.ids = consumer, producer, bus, ids
         self.rejections = rejections
-        self.pattern = re.compile(mirrored_feeds(feed_topic))
+        self.pattern = re.compile(mirrored(feed_topic))
         self.dead_letter_topic = dead_letter_topic
         self._stopping = asyncio.Event()
         self.accepted = self.rejected = 0

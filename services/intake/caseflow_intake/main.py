@@ -12,6 +12,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fastapi import FastAPI
 
+from caseflow.contract.province_feed import mirrored
 from caseflow.infra import db, kafka, topics
 from caseflow.infra.http import serve, watch_runtime
 from caseflow.infra.settings import Settings, service_settings
@@ -23,7 +24,7 @@ from caseflow_intake.adapters import (
     database_reachable,
 )
 from caseflow_intake.api import create_app
-from caseflow_intake.feeds import CityFeedReader, ProvinceFeedCopier, mirrored_feeds
+from caseflow_intake.feeds import CityFeedReader, ProvinceFeedCopier
 from caseflow_intake.raw_topic import RawTopicForwarder
 
 Feed = ProvinceFeedCopier | CityFeedReader
@@ -95,7 +96,7 @@ async def start_feeds(settings: Settings, producer: AIOKafkaProducer, bus: Kafka
     if settings.city_feeds:
         # a city that joins is found within the metadata refresh (5 s), without a restart
         consumer = AIOKafkaConsumer(group_id="caseflow-city-feeds", metadata_max_age_ms=5000, **common)
-        consumer.subscribe(pattern=mirrored_feeds(settings.topic("province-feed")))
+        consumer.subscribe(pattern=mirrored(settings.topic("province-feed")))
         await consumer.start()
         reader = CityFeedReader(consumer, producer, bus, ids, PostgresCityRejections(ids.pool),
                                 settings.topic("province-feed"),

@@ -117,9 +117,12 @@ def add_routes(app: FastAPI, settings: Settings, scoring: Scoring) -> None:
             return [*unit_bulletins(period, doc, before, scoring.directory, scoring.schemes, now,
                                     settings.standing_link),
                     centre_bulletin(period, doc, scoring.directory, scoring.schemes, now, board)]
+        # a city feeding a province publishes what it signed (MirrorMaker 2 takes it along with the feed)
+        months_topic = settings.topic("closed-months") if settings.province_feed else None
+        book = PgMonthBook(app.state.pool, settings.topic("alerts"), months_topic)
         try:
-            return await close_month(PgMonthBook(app.state.pool, settings.topic("alerts")), period, body, live,
-                                     scheme_versions(schemes), code_version(), who, bulletins)
+            return await close_month(book, period, body, live, scheme_versions(schemes), code_version(), who,
+                                     bulletins)
         except CloseRefused as exc:
             raise HTTPException(exc.status, exc.detail) from exc
 

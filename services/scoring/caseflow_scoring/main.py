@@ -27,17 +27,20 @@ from caseflow_scoring.alerting import run_deadline_clock, wall_clock_ms
 from caseflow_scoring.api import add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.assessment_page import add_assessment_page, add_exemption_page
+from caseflow_scoring.city_feeds import run_city_months
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.exemption_api import add_exemption_routes
 from caseflow_scoring.people_api import People, add_people_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import Scoring, served_document
+from caseflow_scoring.province_api import add_province_routes
 from caseflow_scoring.reminders import run_reminders
 from caseflow_scoring.reminding import Lead
 from caseflow_scoring.standing import run_standing
 from caseflow_scoring.standing_api import add_standing_routes
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases
+from caseflow_scoring.store.city_months import PgCityMonths
 from caseflow_scoring.store.period_sources import PgPeriodSources
 from caseflow_scoring.store.reminders import PgReminders
 
@@ -79,7 +82,9 @@ def bootstrap(settings: Settings) -> FastAPI:
             as_purpose("reminders", run_reminders(
                 PgCases(pool), PgReminders(pool, alerts_topic), window, scoring.templates,
                 settings.assessment_appeal_days, Lead(int(settings.reminder_hours * 3_600_000)),
-                settings.standing_link, stopping)))
+                settings.standing_link, stopping)),
+            *([as_purpose("city-months", run_city_months(settings, PgCityMonths(pool), stopping))]
+              if settings.city_feeds else []))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.
     changed, restate = asyncio.Event(), asyncio.Event()
@@ -103,6 +108,8 @@ def bootstrap(settings: Settings) -> FastAPI:
     add_standing_routes(app, settings, scoring, window, people)
     add_assessment_page(app)
     add_exemption_page(app)
+    if settings.city_feeds:
+        add_province_routes(app, settings, lambda: PgCityMonths(app.state.pool), numbers, sorted(directory.regions))
     return app
 
 

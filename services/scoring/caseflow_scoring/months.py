@@ -76,6 +76,8 @@ async def close_month(book: MonthBook, period: str, body: CloseRequest, live: di
         if record is not None and bulletins is not None:
             before = await ledger.closed_month(shift_month(period, -1))
             await ledger.tell(bulletins(record["document"], before["document"] if before else None))
+        if record is not None:
+            await ledger.publish(record)
     if record is None:
         existing = await book.closed_month(period)
         raise CloseRefused(409, {"error": f"{period} is already closed", "closed": _summary(existing)})

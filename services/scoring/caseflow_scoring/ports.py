@@ -166,8 +166,23 @@ class MonthLedger(Protocol):
     async def tell(self, notices: Sequence[AlertMessage]) -> None:
         """Queue notices onto the alerts topic, sent after (and only if) this commits."""
 
+    async def publish(self, record: dict[str, Any]) -> None:
+        """A city feeding a province: queue the closed month (document, content hash) onto the
+        closed-months topic, sent after (and only if) this commits; elsewhere nothing."""
+
 
 class MonthBook(Protocol):
     def closing(self, period: str) -> AbstractAsyncContextManager[MonthLedger]: ...
 
     async def closed_month(self, period: str) -> dict[str, Any] | None: ...
+
+
+class CityMonths(Protocol):
+    """The province's copy of what each city signed when it closed a month."""
+
+    async def keep(self, city: str, period: str, content_hash: str, verified: bool, closed_at: str,
+                   document: dict[str, Any]) -> bool:
+        """Keep the city's month unless one is kept for that period already; whether it was kept now."""
+
+    async def signed(self, period: str) -> dict[str, dict[str, Any]]:
+        """city -> its signed month (content_hash, hash_verified, closed_at, received_at, document)."""

@@ -5,7 +5,7 @@ A city sends only what the province's numbers need: the envelope and, per event 
 the contract declares and the domain reads, minus location. Reporters (`reporter`, `by`), addresses,
 descriptions, free-text reasons and anything the platform adds beyond the contract stay in the city.
 
-The province keeps every city's cases apart: ids and units are namespaced `<city>:<id>`, and the
+The province keeps every city's cases apart: ids, units and grids are namespaced `<city>:<id>`, and the
 case's region becomes the city (the province's regions are its cities and counties), the city's own
 region kept as `city_region` for the drill-down.
 """
@@ -71,8 +71,16 @@ def namespaced(event: dict[str, Any], city: str) -> dict[str, Any]:
     if "region" in data:
         data["city_region"] = data["region"]
         data["region"] = city
+    if "grid" in data:  # repeat cases (rules §6) are found by grid: two cities' grids must not meet
+        data["grid"] = _scoped(city, str(data["grid"]), "data.grid", 128)
     out["data"] = data
     return out
+
+
+def mirrored(topic: str) -> str:
+    """The pattern of every city's mirrored copy of `topic` (MirrorMaker 2's names: `<alias>.<topic>`),
+    the city in group `city`."""
+    return rf"^(?P<city>[a-z][a-z0-9-]{{0,15}})\.{re.escape(topic)}$"
 
 
 def city_of(scoped_id: str) -> str:

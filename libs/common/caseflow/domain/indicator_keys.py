@@ -17,6 +17,9 @@ UNIT_RATES = (
     "disposal_rate", "on_time_rate", "close_rate", "on_time_close_rate", "rework_rate",
     "intact_rate", "repeat_rate", "extension_rate", "satisfaction_rate", "workload_ratio",
 )
+# Rates that compare a unit with every unit of the deployment (workload_ratio: with the busiest): in a
+# province, with every unit of every city, so a city's own and the province's differ by design.
+RELATIVE_RATES = frozenset({"workload_ratio"})
 REGION_KEYS = (
     "reported", "filed", "collector_filing_rate", "active_discovery_rate",
     "resolution_rate", "timely_resolution_rate", "on_time_rate",

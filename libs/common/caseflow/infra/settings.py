@@ -88,9 +88,11 @@ class Settings(BaseSettings):
     link_secret: str = ""
     link_days: int = Field(7, ge=1, le=90)
     # 省级监管平台数据联网 (docs/runbook.md "A province"): a city's intake copies its case events, without
-    # personal data, onto the province-feed topic that MirrorMaker 2 takes to the province ...
+    # personal data, onto the province-feed topic and its scoring each closed month onto closed-months,
+    # which MirrorMaker 2 takes to the province ...
     province_feed: bool = False
-    # ... and the province's intake reads every city's mirrored feed ("<city>.<prefix>.province-feed")
+    # ... and the province's intake reads every city's mirrored feed ("<city>.<prefix>.province-feed"),
+    # its scoring every city's closed months
     city_feeds: bool = False
 
     def standing_link(self, unit: str) -> str:
@@ -126,7 +128,7 @@ class Settings(BaseSettings):
 
 
 TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts", "dispatch-proposals",
-          "province-feed")
+          "province-feed", "closed-months")
 
 
 def service_settings(port: int | None) -> Settings:

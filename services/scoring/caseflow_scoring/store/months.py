@@ -52,8 +52,8 @@ async def insert_closed(conn: asyncpg.Connection, period: str, canonical: bytes,
 class PgMonthLedger:
     """The MonthLedger port on the closing transaction's connection."""
 
-    def __init__(self, conn: asyncpg.Connection, alerts_topic: str) -> None:
-        self.conn, self.alerts_topic = conn, alerts_topic
+    def __init__(self, conn: asyncpg.Connection, alerts_topic: str, months_topic: str | None = None) -> None:
+        self.conn, self.alerts_topic, self.months_topic = conn, alerts_topic, months_topic
 
     async def records_in(self, period: str) -> list[Record]:
         return await records_in(self.conn, period)
@@ -71,17 +71,22 @@ class PgMonthLedger:
     async def tell(self, notices: Sequence[AlertMessage]) -> None:
         await outbox.enqueue(self.conn, OUTBOX_SOURCE, [(self.alerts_topic, n.unit, encode(n), {}) for n in notices])
 
+    async def publish(self, record: dict[str, Any]) -> None:
+        if self.months_topic is not None:
+            await outbox.enqueue(self.conn, OUTBOX_SOURCE, [(self.months_topic, record["period"],
+                                                              orjson.dumps(record), {})])
+
 
 class PgMonthBook:
     """The MonthBook port on a pool."""
 
-    def __init__(self, pool: asyncpg.Pool, alerts_topic: str) -> None:
-        self.pool, self.alerts_topic = pool, alerts_topic
+    def __init__(self, pool: asyncpg.Pool, alerts_topic: str, months_topic: str | None = None) -> None:
+        self.pool, self.alerts_topic, self.months_topic = pool, alerts_topic, months_topic
 
     @asynccontextmanager
     async def closing(self, period: str) -> AsyncIterator[PgMonthLedger]:
         async with closing(self.pool, period) as conn:
-            yield PgMonthLedger(conn, self.alerts_topic)
+            yield PgMonthLedger(conn, self.alerts_topic, self.months_topic)
 
     async def closed_month(self, period: str) -> dict[str, Any] | None:
         return await closed_month(self.pool, period)
