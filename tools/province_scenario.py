@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -149,15 +150,15 @@ class Scenario:
         warm = self.warmed_up(prober)
         print(f"  the province counts every city's events from {round(warm - self.began, 1)} s", flush=True)
         steady = (warm, warm + args.steady)
-        time.sleep(args.steady)
+        time.sleep(args.steady + 10)  # events of the window's end are counted before the first fault
         self.fault("city b's Kafka stopped", self.kafka["b"].stop)
         outage_began = time.time()
         time.sleep(5)
         asyncio.run(bad_feed_records(self.kafka["c"].bootstrap, "caseflow.province-feed"))
-        self.fault("MirrorMaker 2 killed -9 and started again", self.bounce_mirror)
-        time.sleep(10)
         self.fault("the province's dispatch and scoring killed -9", lambda: self.restart("province", "dispatch",
                                                                                          "scoring"))
+        time.sleep(5)
+        self.fault("MirrorMaker 2 killed -9 and started again", self.bounce_mirror)
         time.sleep(max(0.0, outage_began + args.outage - time.time()))
         self.fault("city b's Kafka started again", lambda: self.kafka["b"].start(fresh=False))
         back = time.time()
@@ -216,11 +217,7 @@ class Scenario:
         """The events the cities acknowledged while MirrorMaker 2 was down: how fast the province counted
         them once it was back."""
         counted = [at for c in CITIES for at in self._counted_after(feeders[c], c, lines[c], prober, back, back)]
-        if not counted:
-            return {"events": 0}
-        took = max(counted) - back
-        return {"events": len(counted), "seconds": round(took, 1), "down_s": self.args.mirror_outage,
-                "events_per_s": round(len(counted) / took, 1) if took > 0 else None}
+        return {**drained(counted, back), "down_s": self.args.mirror_outage}
 
     @staticmethod
     def _counted_after(feeder: TimedFeeder, city: str, lines: list[bytes], prober: Prober, acked_before: float,
@@ -241,11 +238,7 @@ class Scenario:
                  back: float) -> dict[str, Any]:
         """City b's events the province counted only after the city came back: how fast it caught up."""
         counted = self._counted_after(feeder, city, lines, prober, float("inf"), back)
-        if not counted:
-            return {"events": 0}
-        took = max(counted) - back
-        return {"events": len(counted), "seconds": round(took, 1),
-                "events_per_s": round(len(counted) / took, 1) if took > 0 else None, "outage_s": round(back - down)}
+        return {**drained(counted, back), "outage_s": round(back - down)}
 
     def check(self, lines: dict[str, list[bytes]], province_file: Path, now: datetime, start: datetime,
               feeders: dict[str, TimedFeeder], prober: Prober, steady: tuple[float, float], settled: float,
@@ -303,6 +296,16 @@ class Scenario:
             shutil.rmtree(home, ignore_errors=True)
 
 
+def drained(counted: list[float], back: float) -> dict[str, Any]:
+    """A backlog counted after `back`: how many, when the first arrived, how long it took in all, and
+    the rate while it drained (first to last)."""
+    if not counted:
+        return {"events": 0}
+    first, last = min(counted), max(counted)
+    return {"events": len(counted), "first_after_s": round(first - back, 1), "all_after_s": round(last - back, 1),
+            "events_per_s": round(len(counted) / (last - first), 1) if last > first else None}
+
+
 def closed_month(now: datetime) -> str:
     """The last month that has ended."""
     first = now.replace(day=1)
@@ -324,7 +327,9 @@ async def _province_counts(url: str) -> dict[str, Any]:
         await conn.close()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, while_running: Callable[[Scenario], None] | None = None) -> int:
+    """`while_running`, if given, is called with the scenario after its checks, its stacks still up (a
+    test looks at the province's page there)."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", type=int, default=120, help="city a's cases (b and c get half each)")
     ap.add_argument("--days", type=int, default=33,
@@ -345,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     scenario = Scenario(args, work)
     try:
         outcome = scenario.run()
+        if while_running is not None:
+            while_running(scenario)
     finally:
         scenario.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)

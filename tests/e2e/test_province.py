@@ -12,9 +12,38 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.test_notify_live import browser, wait_for
 from tools import province_scenario
 
 pytestmark = pytest.mark.e2e
+SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def look_at_the_province_page(scenario: province_scenario.Scenario) -> None:
+    """The province's people sign in by the form and read each city against its targets, whether its
+    signed month equals the province's numbers, and (a click) the city's own regions."""
+    month = scenario.signed["month"]
+    url = f"{scenario.stacks['province'].running['scoring'].url}/province/{month}"
+    driver = browser()
+    try:
+        driver.set_window_size(1280, 900)
+        driver.get(url)
+        wait_for(lambda: driver.find_element("id", "login").is_displayed(), timeout=20)
+        driver.find_element("id", "secret").send_keys(province_scenario.KEY)
+        driver.find_element("css selector", "#login button").click()
+        wait_for(lambda: "已报送" in driver.find_element("id", "status").text, timeout=30)
+        text = driver.find_element("id", "view").text
+        assert all(name in text for name in province_scenario.CITIES.values()), text
+        assert "与本省复算一致" in text and "未报送" in text, text
+        driver.find_element("css selector", 'tr.city[data-city="a"]').click()
+        wait_for(lambda: driver.find_element("id", "d-a").is_displayed(), timeout=5)
+        assert "R-00" in driver.find_element("id", "d-a").text  # city a's own regions, as it signed them
+        assert province_scenario.KEY not in driver.current_url
+        driver.save_screenshot(str(SHOTS / "province-1280.png"))
+        driver.set_window_size(360, 800)
+        driver.save_screenshot(str(SHOTS / "province-360.png"))
+    finally:
+        driver.quit()
 
 
 def test_three_cities_feed_the_province_through_outages_and_kills(tmp_path: Path,
@@ -23,11 +52,11 @@ def test_three_cities_feed_the_province_through_outages_and_kills(tmp_path: Path
         monkeypatch.delenv(var, raising=False)
     out = tmp_path / "province.json"
     code = province_scenario.main(["--cases", "60", "--feed-seconds", "150", "--steady", "20", "--outage", "120",
-                                   "--out", str(out)])
+                                   "--out", str(out)], while_running=look_at_the_province_page)
     outcome = json.loads(out.read_text())["outcome"]
     assert [f["fault"] for f in outcome["faults"]] == [
-        "city b's Kafka stopped", "MirrorMaker 2 killed -9 and started again",
-        "the province's dispatch and scoring killed -9", "city b's Kafka started again"], outcome["faults"]
+        "city b's Kafka stopped", "the province's dispatch and scoring killed -9",
+        "MirrorMaker 2 killed -9 and started again", "city b's Kafka started again"], outcome["faults"]
     acknowledged = outcome["events_acknowledged"]
     assert outcome["province_accepted"] == outcome["province_events_distinct"] == acknowledged, outcome
     assert outcome["province_events_stored"] == acknowledged, "an event counted twice"

@@ -46,7 +46,7 @@ def comparison(city: str, period: str, signed: Mapping[str, Any] | None,
     """The city's signed month beside the province's recomputation: equal, or where they part."""
     ours = units_of(province, city)
     out: dict[str, Any] = {"city": city, "period": period, "region": (province.get("regions") or {}).get(city),
-                           "units": len(ours), "signed": None, "equal": None, "differences": []}
+                           "units": len(ours), "signed": None, "equal": None, "differences": [], "city_regions": {}}
     if signed is None:
         return out
     theirs = units_of(signed["document"])
@@ -57,6 +57,7 @@ def comparison(city: str, period: str, signed: Mapping[str, Any] | None,
             if a.get(key) != b.get(key):
                 differences.append({"unit": unit, "indicator": key, "city": a.get(key), "province": b.get(key)})
     out["signed"] = {k: signed[k] for k in ("content_hash", "hash_verified", "closed_at", "received_at")}
+    out["city_regions"] = signed["document"].get("regions") or {}  # the drill-down: the city's own regions
     out["equal"] = not differences and bool(signed["hash_verified"])
     out["differences"] = differences[:SHOWN]
     out["differing"] = len(differences)

@@ -109,7 +109,10 @@ def bootstrap(settings: Settings) -> FastAPI:
     add_assessment_page(app)
     add_exemption_page(app)
     if settings.city_feeds:
-        add_province_routes(app, settings, lambda: PgCityMonths(app.state.pool), numbers, sorted(directory.regions))
+        async def assessed(period: str) -> dict[str, Any]:  # with the province's templates on its cities
+            return await served_document(PgPeriodSources(app.state.pool), period, None, scoring)
+        add_province_routes(app, people, lambda: PgCityMonths(app.state.pool), assessed,
+                            {r.id: r.name for r in directory.regions.values()})
     return app
 
 

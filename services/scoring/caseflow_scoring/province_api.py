@@ -1,25 +1,35 @@
-"""The province's routes (#33): each city's numbers in the province beside what the city signed when it
-closed the month."""
+"""The province's routes and page (#33): each city (or county) ranked against its targets, its numbers in
+the province beside what the city signed when it closed the month, and the city's own regions."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from importlib import resources
 from typing import Any
 
+import orjson
 from fastapi import Depends, FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
 
+from caseflow.domain.assessment_records import Actor
+from caseflow.evaluation.labels import REGION_ZH, TERM_ZH
 from caseflow.evaluation.periods import PeriodError, month_bounds
-from caseflow.infra.http import api_key_auth
-from caseflow.infra.settings import Settings
 from caseflow_scoring.city_months import comparison
+from caseflow_scoring.people_api import People, actor_dependency
 from caseflow_scoring.ports import CityMonths
 
 Document = Callable[[str], Awaitable[dict[str, Any]]]  # period -> the province's period document
+PAGE = ((resources.files("caseflow_scoring") / "province_page.html").read_text(encoding="utf-8")
+        .replace("__ZH__", orjson.dumps(TERM_ZH).decode()).replace("__REGION_ZH__", orjson.dumps(REGION_ZH).decode()))
 
 
-def add_province_routes(app: FastAPI, settings: Settings, months: Callable[[], CityMonths], document: Document,
-                        cities: list[str]) -> None:
-    caller = Depends(api_key_auth(settings))
+def add_province_routes(app: FastAPI, people: People, months: Callable[[], CityMonths], document: Document,
+                        names: Mapping[str, str]) -> None:
+    actor = Depends(actor_dependency(people))
+
+    def not_a_unit(who: Actor) -> None:
+        if who.role == "unit":
+            raise HTTPException(403, "the province's comparison is for the province's people, not a unit's token")
 
     async def compared(period: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         try:
@@ -28,16 +38,30 @@ def add_province_routes(app: FastAPI, settings: Settings, months: Callable[[], C
             raise HTTPException(422, f"period: {exc}") from exc
         return await document(period), await months().signed(period)
 
-    @app.get("/v1/cities", tags=["province"], summary="every city's numbers in the province beside what it signed")
-    async def get_cities(period: str, who: str = caller) -> dict[str, Any]:
+    def named(row: dict[str, Any]) -> dict[str, Any]:
+        return {**row, "name": names.get(row["city"], row["city"])}
+
+    @app.get("/v1/cities", tags=["province"],
+             summary="every city: its numbers in the province, its targets, and what it signed for the month")
+    async def get_cities(period: str, who: Actor = actor) -> dict[str, Any]:
+        not_a_unit(who)
         doc, signed = await compared(period)
-        names = sorted(set(cities) | set(signed))
-        return {"period": period, "cities": [comparison(c, period, signed.get(c), doc) for c in names]}
+        cities = sorted(set(names) | set(signed))
+        return {"period": period, "cities": [named(comparison(c, period, signed.get(c), doc)) for c in cities],
+                "listings": {k: v for k, v in (doc.get("listings") or {}).items() if v.get("on") == "regions"},
+                "assessments": {k: {"on": v["on"], "totals": v["totals"]}
+                                for k, v in (doc.get("assessments") or {}).items() if v.get("on") == "regions"}}
 
     @app.get("/v1/cities/{city}/months/{period}", tags=["province"],
              summary="one city's month: the province's recomputation against the city's signed document")
-    async def get_city_month(city: str, period: str, who: str = caller) -> dict[str, Any]:
+    async def get_city_month(city: str, period: str, who: Actor = actor) -> dict[str, Any]:
+        not_a_unit(who)
         doc, signed = await compared(period)
-        if city not in cities and city not in signed:
+        if city not in names and city not in signed:
             raise HTTPException(404, f"no city {city!r} in the province's units file or its signed months")
-        return comparison(city, period, signed.get(city), doc)
+        return named(comparison(city, period, signed.get(city), doc))
+
+    @app.get("/province/{period}", response_class=HTMLResponse, tags=["province"],
+             summary="the province's page: cities and counties against their targets, drill-down to their regions")
+    async def page(period: str) -> HTMLResponse:
+        return HTMLResponse(PAGE.replace("__PERIOD__", orjson.dumps(period).decode().replace("</", "<\\/")))
