@@ -12,7 +12,13 @@ import orjson
 from caseflow.domain.alerts import Alert, AlertPolicy, plan_alerts
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import CaseState
-from caseflow_scoring.alerting import raise_alerts, raise_on_cases_changed, schedule_on_cases_changed, tick
+from caseflow_scoring.alerting import (
+    AlertTopics,
+    raise_alerts,
+    raise_on_cases_changed,
+    schedule_on_cases_changed,
+    tick,
+)
 from caseflow_scoring.ports import DueTimer, Outgoing
 from tests.support.events import ev, ms
 from tests.unit.test_alerts import state
@@ -103,3 +109,17 @@ async def test_a_tick_plans_due_cases_with_their_trace_and_facts(rules: Rules) -
     assert all(b["case"]["address"] == "文一西路" and b["schema"] == "alert.v1" for b in bodies)
     assert all(h == {"traceparent": "00-ab-cd-01"} for _, _, _, h in ledger.outbox)
     assert ledger.timers["C-LATER"] == ms("2026-10-12 12:00")
+
+
+async def test_an_alert_raised_long_after_its_instant_takes_the_backlog_lane(rules: Rules) -> None:
+    """A month of history sent again raises thousands of alerts about long-past instants: they go on the
+    backlog topic, so a deadline that falls due now reaches notify without queueing behind them."""
+    lanes = AlertTopics("alerts", "alerts-backlog", catch_up_ms=3_600_000)
+    fresh, old = MemoryLedger(), MemoryLedger()
+    await raise_on_cases_changed(fresh, [one_hour_case(rules)], ms("2026-10-12 10:05"), rules, AlertPolicy(), lanes)
+    await raise_on_cases_changed(old, [one_hour_case(rules)], ms("2026-10-13 10:05"), rules, AlertPolicy(), lanes)
+    assert fresh.outbox and {t for t, _, _, _ in fresh.outbox} == {"alerts"}
+    assert old.outbox and {t for t, _, _, _ in old.outbox} == {"alerts-backlog"}
+    unsaid = MemoryLedger()  # a caller that does not say when it raises: the fresh lane
+    assert await raise_alerts(unsaid, plan_alerts(one_hour_case(rules), ms("2026-10-13 10:05"), rules), lanes) > 0
+    assert {t for t, _, _, _ in unsaid.outbox} == {"alerts"}

@@ -91,6 +91,11 @@ def bootstrap(settings: Settings) -> FastAPI:
             as_purpose("board-consumer", run_consumer(PostgresOffsetConsumer(
                 settings, pool, settings.topic("case-snapshots"), "caseflow-notify-board",
                 consumers.case_snapshots(rules)), stopping)),
+            # alerts raised long after their instant come on a lane of their own: the fresh ones (the
+            # lifespan's consumer) never wait behind them
+            as_purpose("backlog-consumer", run_consumer(PostgresOffsetConsumer(
+                settings, pool, settings.topic("alerts-backlog"), "caseflow-notify-backlog",
+                consumers.alerts(routing, catch_up)), stopping)),
             as_purpose("escalation", run_escalation(
                 rounds, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping, catch_up)))
 

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import msgspec
 
@@ -49,11 +50,30 @@ def case_details(state: CaseState, alert: Alert, facts: Mapping[str, str] | None
     return details
 
 
-async def raise_alerts(ledger: AlertLedger, alerts: Sequence[Alert], topic: str,
+@dataclass(frozen=True)
+class AlertTopics:
+    """Two lanes to notify: an alert whose instant is more than `catch_up_ms` before it is raised (history
+    sent again, scoring catching up) goes on the backlog topic, so a fresh one never waits behind a
+    month of them on its way (notify consumes both; issue #34: a fresh overdue waited 9-19 s behind
+    the history's alerts on one topic)."""
+
+    fresh: str
+    backlog: str
+    catch_up_ms: int
+
+    def of(self, alert: Alert, now: int | None) -> str:
+        return self.backlog if now is not None and alert.at < now - self.catch_up_ms else self.fresh
+
+
+def lane(topics: str | AlertTopics, alert: Alert, now: int | None) -> str:
+    return topics if isinstance(topics, str) else topics.of(alert, now)
+
+
+async def raise_alerts(ledger: AlertLedger, alerts: Sequence[Alert], topic: str | AlertTopics,
                        trace_headers: Mapping[str, dict[str, str]] | None = None,
-                       details: Mapping[str, Mapping[str, object]] | None = None) -> int:
+                       details: Mapping[str, Mapping[str, object]] | None = None, now: int | None = None) -> int:
     """Record the alerts not raised before and queue them for Kafka; returns how many were new.
-    `details` (by alert id) are added to the alert's message."""
+    `details` (by alert id) are added to the alert's message; `now` chooses each one's lane."""
     if not alerts:
         return 0
     extra = details or {}
@@ -69,13 +89,13 @@ async def raise_alerts(ledger: AlertLedger, alerts: Sequence[Alert], topic: str,
     for a in new:
         ALERTS_RAISED.labels(a.type, str(a.level), a.unit).inc()
     headers = trace_headers or {}
-    await ledger.enqueue([(topic, a.unit, bodies[a.alert_id], headers.get(a.case_id, {}))
+    await ledger.enqueue([(lane(topic, a, now), a.unit, bodies[a.alert_id], headers.get(a.case_id, {}))
                           for a in new])
     return len(new)
 
 
 async def raise_on_cases_changed(ledger: AlertLedger, states: Sequence[CaseState], now: int, rules: Rules,
-                                 policy: AlertPolicy, topic: str,
+                                 policy: AlertPolicy, topic: str | AlertTopics,
                                  trace_headers: Mapping[str, dict[str, str]] | None = None,
                                  facts: Mapping[str, Mapping[str, str]] | None = None) -> int:
     """Raise the alerts of these cases due by `now` and not raised before; set each case's next timer.
@@ -83,7 +103,7 @@ async def raise_on_cases_changed(ledger: AlertLedger, states: Sequence[CaseState
     plans = [(state, *plan_with_next(state, now, rules, policy)) for state in states]
     known = facts or {}
     details = {a.alert_id: case_details(state, a, known.get(state.case_id)) for state, due, _ in plans for a in due}
-    raised = await raise_alerts(ledger, [a for _, due, _ in plans for a in due], topic, trace_headers, details)
+    raised = await raise_alerts(ledger, [a for _, due, _ in plans for a in due], topic, trace_headers, details, now)
     await ledger.set_timers([(state.case_id, following) for state, _, following in plans])
     return raised
 
@@ -96,7 +116,7 @@ async def schedule_on_cases_changed(ledger: AlertLedger, states: Sequence[CaseSt
     await ledger.make_due([(s.case_id, headers.get(s.case_id, {})) for s in states], now)
 
 
-async def run_deadline_clock(ledgers: AlertLedgers, rules: Rules, policy: AlertPolicy, topic: str,
+async def run_deadline_clock(ledgers: AlertLedgers, rules: Rules, policy: AlertPolicy, topic: str | AlertTopics,
                              stopping: asyncio.Event, wake: asyncio.Event | None = None, batch: int = 10,
                              nudged: asyncio.Event | None = None) -> None:
     """Every second, or as soon as `nudged` (a snapshot batch committed), plan the cases whose timers
@@ -128,7 +148,8 @@ async def _sleep(stopping: asyncio.Event, nudged: asyncio.Event | None, timeout:
         nudged.clear()
 
 
-async def tick(ledgers: AlertLedgers, rules: Rules, policy: AlertPolicy, topic: str, now: int, batch: int) -> int:
+async def tick(ledgers: AlertLedgers, rules: Rules, policy: AlertPolicy, topic: str | AlertTopics, now: int,
+               batch: int) -> int:
     async with ledgers.transaction() as ledger:
         due = await ledger.due_timers(now, batch)
         found = await ledger.states([(t.case_id, t.version) for t in due])

@@ -23,7 +23,7 @@ from caseflow.infra.settings import Settings, service_settings
 from caseflow.infra.tracing import setup_tracing
 from caseflow.instants import SHANGHAI
 from caseflow_scoring import consumers
-from caseflow_scoring.alerting import run_deadline_clock, wall_clock_ms
+from caseflow_scoring.alerting import AlertTopics, run_deadline_clock, wall_clock_ms
 from caseflow_scoring.api import add_routes
 from caseflow_scoring.assessment_api import add_assessment_routes
 from caseflow_scoring.assessment_page import add_assessment_page, add_exemption_page
@@ -66,6 +66,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     scoring = Scoring(rules, directory, schemes, bound_to_schemes(schemes, load_templates(settings.assessments_dir)))
     policy = rules.alerts
     alerts_topic = settings.topic("alerts")
+    lanes = AlertTopics(alerts_topic, settings.topic("alerts-backlog"), int(settings.notify_catch_up_seconds * 1000))
     window = Window(rules.calendar, settings.exemption_working_days)
 
     def handler_for(pool: asyncpg.Pool) -> BatchHandler:
@@ -75,8 +76,8 @@ def bootstrap(settings: Settings) -> FastAPI:
         ledgers = PgAlertLedgers(pool)
         await asyncio.gather(
             as_purpose("deadline-clock",
-                       run_deadline_clock(ledgers, rules, policy, alerts_topic, stopping, wake, nudged=changed)),
-            as_purpose("period-alerts", run_period_alerts(PgCases(pool), ledgers, rules, directory, alerts_topic,
+                       run_deadline_clock(ledgers, rules, policy, lanes, stopping, wake, nudged=changed)),
+            as_purpose("period-alerts", run_period_alerts(PgCases(pool), ledgers, rules, directory, lanes,
                                                           stopping)),
             as_purpose("standing", run_standing(pool, scoring, stopping, restate, wall_clock_ms)),
             as_purpose("reminders", run_reminders(

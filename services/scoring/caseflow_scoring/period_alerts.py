@@ -20,7 +20,7 @@ from caseflow.domain.rules import Rules
 from caseflow.evaluation.periods import month_bounds
 from caseflow.infra.metrics import REGION_RATE, UNIT_DUE, UNIT_ON_TIME_RATE, UNIT_OVERDUE_OPEN
 from caseflow.instants import iso
-from caseflow_scoring.alerting import case_details, raise_alerts, wall_clock_ms
+from caseflow_scoring.alerting import AlertTopics, case_details, raise_alerts, wall_clock_ms
 from caseflow_scoring.ports import AlertLedgers, CaseReader
 from caseflow_scoring.standing import IDLE_PER_BUSY
 
@@ -49,7 +49,7 @@ def publish_gauges(indicators: Indicators, directory: Directory) -> None:
 
 
 async def raise_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules: Rules, directory: Directory,
-                              topic: str, now: int) -> int:
+                              topic: str | AlertTopics, now: int) -> int:
     start, end = month_bounds(iso(now)[:7])
     period = Period(start, end, now)
     tally, groups = PeriodTally(period, rules, directory.units, directory.regions), RepeatGroups()
@@ -67,10 +67,11 @@ async def raise_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules
     publish_gauges(indicators, directory)
     alerts += plan_unit_rate_alerts(rows, start, now, unit_targets(directory), DEFAULT_ON_TIME_TARGET)
     async with ledgers.transaction() as ledger:
-        return await raise_alerts(ledger, alerts, topic, details=details)
+        return await raise_alerts(ledger, alerts, topic, details=details, now=now)
 
 
-async def run_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules: Rules, directory: Directory, topic: str,
+async def run_period_alerts(cases_of: CaseReader, ledgers: AlertLedgers, rules: Rules, directory: Directory,
+                            topic: str | AlertTopics,
                             stopping: asyncio.Event, every: float = 60.0) -> None:
     while not stopping.is_set():
         began = time.perf_counter()

@@ -71,7 +71,9 @@ class Settings(BaseSettings):
     unit_tokens: str = ""  # notify: "UNIT:token,..." — each unit reads only its own alerts and live feed
     notify_group_seconds: float = 5.0  # notify: later alerts for a receiver within this go out as one message
     # notify: an alert reaching notify more than this after its instant (history resent, downtime) is
-    # catching up: shown on the boards, sent to receivers in a digest at most every notify_digest_seconds
+    # catching up: shown on the boards, sent to receivers in a digest at most every notify_digest_seconds;
+    # scoring sends one raised this long after its instant on the alerts-backlog topic (a fresh one never
+    # queues behind them)
     notify_catch_up_seconds: float = 3600.0
     notify_digest_seconds: float = 120.0
     notify_robot_margin_seconds: float = 2.0  # notify: added to a robot's minute (clocks, latency)
@@ -128,7 +130,7 @@ class Settings(BaseSettings):
 
 
 TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts", "dispatch-proposals",
-          "province-feed", "closed-months")
+          "province-feed", "closed-months", "alerts-backlog")
 
 
 def service_settings(port: int | None) -> Settings:
