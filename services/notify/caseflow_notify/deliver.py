@@ -79,15 +79,17 @@ def _level(row: Any) -> int:
 
 async def deliver_catch_up(rounds: Rounds, cfg: DeliveryConfig, client: httpx.AsyncClient,
                            rnd: random.Random) -> int:
-    """One round of digests: each receiver with late alerts due gets one message for all of them."""
+    """One round of digests: each receiver with late alerts due gets one message for all of them. A
+    transaction per receiver: a robot's row is locked for one digest, not for the whole round (a
+    fresh alert to that robot, delivered meanwhile by the other loop, waits for one digest at most)."""
     now_ms = int(datetime.now(SHANGHAI).timestamp() * 1000)
     outgoing: list[Outgoing] = []
     looked = 0
     async with rounds.transaction() as tx:
         receivers = await tx.queue.late_receivers()
-        # One lock order (by robot) for every round, so replicas never deadlock on robot rows.
-        for found in sorted(receivers, key=lambda f: _robot_of(cfg, f["receiver"])):
-            receiver, last = found["receiver"], found["last_digest_at"]
+    for found in sorted(receivers, key=lambda f: _robot_of(cfg, f["receiver"])):
+        receiver, last = found["receiver"], found["last_digest_at"]
+        async with rounds.transaction() as tx:
             rows = await tx.queue.late_due(receiver)
             looked += len(rows)
             if not rows:
@@ -99,7 +101,7 @@ async def deliver_catch_up(rounds: Rounds, cfg: DeliveryConfig, client: httpx.As
             if made:
                 outgoing += made
                 await tx.queue.digest_sent(receiver)
-        await tx.queue.mark_sending([k for out in outgoing for k in out.keys])
+                await tx.queue.mark_sending([k for out in made for k in out.keys])
     await _send_all(rounds, cfg, client, rnd, outgoing)
     return looked
 
@@ -144,16 +146,28 @@ async def _send_all(rounds: Rounds, cfg: DeliveryConfig, client: httpx.AsyncClie
 
 
 async def run_delivery(rounds: Rounds, cfg: DeliveryConfig, stopping: asyncio.Event, timeout: float = 5.0) -> None:
+    """Fresh deliveries and catch-up digests in two loops: a round of digests for a month of history
+    (every receiver's late alerts) never holds a fresh alert back (issue #34: it did, 4-11 s)."""
     rnd = random.Random()
+
+    async def fresh(client: httpx.AsyncClient) -> int:
+        await rounds.recover_interrupted(timedelta(seconds=timeout + 5))
+        return await deliver_due(rounds, cfg, client, rnd)
+
+    async def late(client: httpx.AsyncClient) -> int:
+        return await deliver_catch_up(rounds, cfg, client, rnd)
+
     async with httpx.AsyncClient(timeout=timeout) as client:
-        while not stopping.is_set():
-            try:
-                await rounds.recover_interrupted(timedelta(seconds=timeout + 5))
-                sent = await deliver_due(rounds, cfg, client, rnd)  # fresh first, every round
-                sent += await deliver_catch_up(rounds, cfg, client, rnd)
-            except Exception:
-                log.exception("delivery round failed; retrying")
-                sent = 0
-            if not sent:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stopping.wait(), timeout=0.2)
+        await asyncio.gather(_rounds("fresh", fresh, client, stopping), _rounds("catch-up", late, client, stopping))
+
+
+async def _rounds(name: str, one: Any, client: httpx.AsyncClient, stopping: asyncio.Event) -> None:
+    while not stopping.is_set():
+        try:
+            sent = await one(client)
+        except Exception:
+            log.exception("%s delivery round failed; retrying", name)
+            sent = 0
+        if not sent:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=0.2)
