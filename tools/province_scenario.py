@@ -77,6 +77,7 @@ class Scenario:
         self.stacks: dict[str, Services] = {}
         self.faults: list[dict[str, Any]] = []
         self.signed: dict[str, Any] = {}
+        self.report: dict[str, Any] = {}
         self.mirror_back = 0.0
 
     def start_infra(self) -> None:
@@ -169,6 +170,7 @@ class Scenario:
                     "mirror_maker_down": self.catch_up_all(feeders, lines, prober, self.mirror_back)}
         prober.stopping.set()
         self.signed = self.close_city_a(units["a"], closed_month(now))
+        self.report = self.province_report(province_file, closed_month(now))
         return self.check(lines, province_file, now, start, feeders, prober, steady, settled, catch_up)
 
     def warmed_up(self, prober: Prober, timeout: float = 180.0) -> float:
@@ -200,6 +202,24 @@ class Scenario:
                 return {"closed": True, "month": month, "cities": by_city}
             time.sleep(2)
         return {"closed": True, "month": month, "cities": by_city, "error": "the province never got it"}
+
+    def province_report(self, units: Path, month: str) -> dict[str, Any]:
+        """The province's workbook for the month, from its own archive, by the same `caseflow report`: its
+        regions sheet lists the cities against their targets."""
+        from openpyxl import load_workbook
+
+        province = self.stacks["province"]
+        out = self.work / f"province-{month}.xlsx"
+        made = subprocess.run(
+            [sys.executable, "-m", "caseflow.cli", "report", "--from-archive", "--database-url",
+             province.env["DATABASE_URL"], "--topic", "caseflow.case-events", "--units", str(units), "--period",
+             month, "--out", str(out), "--no-progress"], capture_output=True, text=True, timeout=600)
+        if made.returncode != 0:
+            return {"written": False, "error": (made.stdout + made.stderr)[-2000:]}
+        sheet = load_workbook(out, read_only=True)["区域 regions"]
+        regions = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row and row[0]]
+        return {"written": True, "workbook": str(out), "regions": regions,
+                "html": (out.parent / f"{out.stem}-charts" / "report.html").exists()}
 
     def settle(self, feeders: dict[str, TimedFeeder], lines: dict[str, list[bytes]], prober: Prober,
                timeout: float) -> float:
@@ -272,7 +292,7 @@ class Scenario:
             "city_a_units_equal_its_own": equal_city_a,
             "rejected_naming_city_c": rejected, "kept_rejections": counts["rejections"],
             "settled_in_s": settled, "closed_month": self.signed.get("month"), "signed_months": months_compared,
-            "close_error": self.signed.get("error"),
+            "close_error": self.signed.get("error"), "province_report": self.report,
             "steady_lag": percentiles(steady_lag), "catch_up_after_city_b_outage": catch_up,
             "faults": self.faults,
         }
@@ -280,6 +300,7 @@ class Scenario:
                              and counts["stored"] == counts["distinct"] and rejected == {"c": 2}
                              and counts["rejections"] == {"c": 2} and signed.get("a", {}).get("equal") is True
                              and not signed.get("b", {}).get("signed") and not signed.get("c", {}).get("signed")
+                             and sorted(self.report.get("regions", [])) == sorted(CITIES)
                              and all(f.acked_at for f in feeders.values()))
         return outcome
 

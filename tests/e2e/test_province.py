@@ -66,5 +66,7 @@ def test_three_cities_feed_the_province_through_outages_and_kills(tmp_path: Path
     signed = outcome["signed_months"]
     assert signed["a"]["equal"] is True and signed["a"]["signed"]["hash_verified"], signed
     assert signed["b"]["signed"] is None and signed["c"]["signed"] is None, signed
+    assert outcome["province_report"]["regions"] == ["a", "b", "c"], outcome["province_report"]  # the workbook
+    assert outcome["province_report"]["html"], outcome["province_report"]
     assert outcome["catch_up_after_city_b_outage"]["city_b_outage"]["events"] > 0, "city b's outage held nothing"
     assert code == 0 and outcome["passed"]
