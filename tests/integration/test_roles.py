@@ -115,3 +115,24 @@ async def test_each_role_does_what_the_readme_says_and_no_more(settings: Setting
                              (scoring, "/units/U-000/standing")):
             policy = client.get(page).headers.get("content-security-policy", "")
             assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, page
+
+
+async def test_in_a_province_the_cities_comparison_is_for_keys_not_for_a_unit(settings: Settings,
+                                                                                tmp_path: Path) -> None:
+    await topics.ensure_topics(settings)
+    (tmp_path / "units.yaml").write_text(units_yaml(Shape(units=2, regions=1)), "utf-8")
+    province = settings.model_copy(update={
+        "api_keys": ",".join(f"{n}:{n}-key" for n in KEYS), "readers": "reader", "city_feeds": True,
+        "unit_tokens": "U-000:u0-token", "units_file": tmp_path / "units.yaml"})
+    with TestClient(scoring_app(province)) as scoring:
+        for name in ("platform", "reader", "operator"):
+            answer = scoring.get("/v1/cities", params={"period": "2026-11"}, headers=KEYS[name])
+            assert answer.status_code == 200, name
+            assert [c["city"] for c in answer.json()["cities"]] == ["R-00"]  # the units file's regions
+        assert status(scoring, "GET", "/v1/cities?period=2026-11", U0) == 403
+        assert status(scoring, "GET", "/v1/cities/R-00/months/2026-11", U0) == 403
+        assert status(scoring, "GET", "/v1/cities?period=2026-11", {}) == 401
+        assert status(scoring, "GET", "/v1/cities/nowhere/months/2026-11", KEYS["reader"]) == 404
+        assert status(scoring, "GET", "/v1/cities?period=2026-13", KEYS["reader"]) == 422
+        page = scoring.get("/province/2026-11")
+        assert page.status_code == 200 and "省级监管平台" in page.text and "content-security-policy" in page.headers
