@@ -152,7 +152,8 @@ class Scenario:
                 break
             time.sleep(2)
         archived, records = run_async(archived_ids(self.postgres.url))
-        on_topic = run_async(alerts_on_topic(self.kafka.bootstrap, "caseflow.alerts", 4))
+        on_topic = [a for lane in ("caseflow.alerts", "caseflow.alerts-backlog")  # an id once across both lanes
+                    for a in run_async(alerts_on_topic(self.kafka.bootstrap, lane, 4))]
         ids = [a.alert_id for a in on_topic]
         self.duplicates = explain(duplicated(on_topic), self.faults)
         acked = self.feeder.acknowledged

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -34,12 +33,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
-import orjson
 import yaml
 
 from caseflow.config.units import read_units_file
-from caseflow.instants import SHANGHAI, to_ms
+from caseflow.instants import SHANGHAI
 from caseflow.province.units import City, province_units
 from caseflow.sample.generate import Shape, generate
 from caseflow_devstack.kafka_local import LocalKafka, free_port
@@ -48,6 +45,8 @@ from caseflow_devstack.postgres_local import LocalPostgres, fresh_database
 from caseflow_devstack.stack import SERVICES, Services
 from tools.fault_parts import live_document
 from tools.fault_report import months_of, units_file
+from tools.province_measure import backlog_of_all, backlog_of_city, settle, warmed_up
+from tools.province_month import close_city_a, province_report
 from tools.province_parts import (
     Prober,
     TimedFeeder,
@@ -148,7 +147,7 @@ class Scenario:
             feeder.start()
         print(f"streaming {sum(len(v) for v in lines.values())} events from 3 cities over {args.feed_seconds} s",
               flush=True)
-        warm = self.warmed_up(prober)
+        warm = warmed_up(prober, CITIES)
         print(f"  the province counts every city's events from {round(warm - self.began, 1)} s", flush=True)
         steady = (warm, warm + args.steady)
         time.sleep(args.steady + 10)  # events of the window's end are counted before the first fault
@@ -165,100 +164,14 @@ class Scenario:
         back = time.time()
         for feeder in feeders.values():
             feeder.join()
-        settled = self.settle(feeders, lines, prober, args.settle)
-        catch_up = {"city_b_outage": self.catch_up(feeders["b"], "b", lines["b"], prober, outage_began, back),
-                    "mirror_maker_down": self.catch_up_all(feeders, lines, prober, self.mirror_back)}
+        settled = settle(feeders, lines, prober, args.settle)
+        catch_up = {"city_b_outage": backlog_of_city(feeders["b"], "b", lines["b"], prober, outage_began, back),
+                    "mirror_maker_down": {**backlog_of_all(feeders, lines, prober, self.mirror_back),
+                                          "down_s": args.mirror_outage}}
         prober.stopping.set()
-        self.signed = self.close_city_a(units["a"], closed_month(now))
-        self.report = self.province_report(province_file, closed_month(now))
+        self.signed = close_city_a(self.stacks["a"], province, units["a"], closed_month(now), OPERATOR_KEY, KEY)
+        self.report = province_report(province, self.work, province_file, closed_month(now))
         return self.check(lines, province_file, now, start, feeders, prober, steady, settled, catch_up)
-
-    def warmed_up(self, prober: Prober, timeout: float = 180.0) -> float:
-        """When the province first counted an event of every city (MirrorMaker 2 and the consumers have
-        found the feeds): the steady window starts there."""
-        end = time.time() + timeout
-        while time.time() < end:
-            if all(any(case.startswith(f"{c}:") for case in list(prober.seen)) for c in CITIES):
-                return time.time()
-            time.sleep(0.2)
-        raise RuntimeError(f"the province counted nothing of some city within {timeout} s")
-
-    def close_city_a(self, units: Path, month: str) -> dict[str, Any]:
-        """City a closes `month` (replayed from its archive, audited on its scoring); the province gets
-        the signed document over MirrorMaker 2 and sets it beside its own numbers."""
-        a = self.stacks["a"]
-        closed = subprocess.run(
-            [sys.executable, "-m", "caseflow.cli", "close-month", month, "--from-archive", "--database-url",
-             a.env["DATABASE_URL"], "--topic", "caseflow.case-events", "--units", str(units), "--scoring-url",
-             a.running["scoring"].url, "--api-key", OPERATOR_KEY], capture_output=True, text=True, timeout=600)
-        if closed.returncode != 0:
-            return {"closed": False, "error": (closed.stdout + closed.stderr)[-2000:]}
-        url = f"{self.stacks['province'].running['scoring'].url}/v1/cities"
-        end = time.time() + 120
-        while time.time() < end:
-            cities = httpx.get(url, params={"period": month}, headers={"X-API-Key": KEY}, timeout=60).json()
-            by_city = {c["city"]: c for c in cities["cities"]}
-            if by_city.get("a", {}).get("signed"):
-                return {"closed": True, "month": month, "cities": by_city}
-            time.sleep(2)
-        return {"closed": True, "month": month, "cities": by_city, "error": "the province never got it"}
-
-    def province_report(self, units: Path, month: str) -> dict[str, Any]:
-        """The province's workbook for the month, from its own archive, by the same `caseflow report`: its
-        regions sheet lists the cities against their targets."""
-        from openpyxl import load_workbook
-
-        province = self.stacks["province"]
-        out = self.work / f"province-{month}.xlsx"
-        made = subprocess.run(
-            [sys.executable, "-m", "caseflow.cli", "report", "--from-archive", "--database-url",
-             province.env["DATABASE_URL"], "--topic", "caseflow.case-events", "--units", str(units), "--period",
-             month, "--out", str(out), "--no-progress"], capture_output=True, text=True, timeout=600)
-        if made.returncode != 0:
-            return {"written": False, "error": (made.stdout + made.stderr)[-2000:]}
-        sheet = load_workbook(out, read_only=True)["区域 regions"]
-        regions = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row and row[0]]
-        return {"written": True, "workbook": str(out), "regions": regions,
-                "html": (out.parent / f"{out.stem}-charts" / "report.html").exists()}
-
-    def settle(self, feeders: dict[str, TimedFeeder], lines: dict[str, list[bytes]], prober: Prober,
-               timeout: float) -> float:
-        """Seconds until the province counted every acknowledged event (or the timeout)."""
-        began = time.time()
-        while time.time() - began < timeout:
-            missing = sum(len(feeders[c].acked_at) - len(lags(feeders[c], c, lines[c], prober)) for c in CITIES)
-            if missing <= 0:
-                break
-            time.sleep(2)
-        return round(time.time() - began, 1)
-
-    def catch_up_all(self, feeders: dict[str, TimedFeeder], lines: dict[str, list[bytes]], prober: Prober,
-                     back: float) -> dict[str, Any]:
-        """The events the cities acknowledged while MirrorMaker 2 was down: how fast the province counted
-        them once it was back."""
-        counted = [at for c in CITIES for at in self._counted_after(feeders[c], c, lines[c], prober, back, back)]
-        return {**drained(counted, back), "down_s": self.args.mirror_outage}
-
-    @staticmethod
-    def _counted_after(feeder: TimedFeeder, city: str, lines: list[bytes], prober: Prober, acked_before: float,
-                       back: float) -> list[float]:
-        out = []
-        for line in lines:
-            event = orjson.loads(line)
-            acked = feeder.acked_at.get(event["event_id"])
-            if acked is None or acked >= acked_before:
-                continue
-            at = prober.counted_at(f"{city}:{event['case_id']}",
-                                   to_ms(datetime.fromisoformat(event["occurred_at"])))
-            if at is not None and at >= back:
-                out.append(at)
-        return out
-
-    def catch_up(self, feeder: TimedFeeder, city: str, lines: list[bytes], prober: Prober, down: float,
-                 back: float) -> dict[str, Any]:
-        """City b's events the province counted only after the city came back: how fast it caught up."""
-        counted = self._counted_after(feeder, city, lines, prober, float("inf"), back)
-        return {**drained(counted, back), "outage_s": round(back - down)}
 
     def check(self, lines: dict[str, list[bytes]], province_file: Path, now: datetime, start: datetime,
               feeders: dict[str, TimedFeeder], prober: Prober, steady: tuple[float, float], settled: float,
@@ -315,16 +228,6 @@ class Scenario:
         self.postgres.stop()
         for home in [self.postgres.home, *(b.home for b in self.kafka.values())]:
             shutil.rmtree(home, ignore_errors=True)
-
-
-def drained(counted: list[float], back: float) -> dict[str, Any]:
-    """A backlog counted after `back`: how many, when the first arrived, how long it took in all, and
-    the rate while it drained (first to last)."""
-    if not counted:
-        return {"events": 0}
-    first, last = min(counted), max(counted)
-    return {"events": len(counted), "first_after_s": round(first - back, 1), "all_after_s": round(last - back, 1),
-            "events_per_s": round(len(counted) / (last - first), 1) if last > first else None}
 
 
 def closed_month(now: datetime) -> str:

@@ -130,9 +130,9 @@ async def alert_ids(settings: Settings) -> list[str]:
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False,
                                 auto_offset_reset="earliest")
     await consumer.start()
-    try:
-        topic = settings.topic("alerts")
-        tps = [TopicPartition(topic, p) for p in range(settings.partitions)]
+    try:  # both lanes: alerts raised long after their instant go on alerts-backlog
+        tps = [TopicPartition(settings.topic(t), p) for t in ("alerts", "alerts-backlog")
+               for p in range(settings.partitions)]
         consumer.assign(tps)
         ends = await consumer.end_offsets(tps)
         ids: list[str] = []

@@ -287,7 +287,8 @@ async def alerts_on_topic(settings: Settings) -> list[dict[str, Any]]:
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        tps = [TopicPartition(settings.topic("alerts"), p) for p in range(settings.partitions)]
+        tps = [TopicPartition(settings.topic(t), p) for t in ("alerts", "alerts-backlog")  # both lanes
+               for p in range(settings.partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
         ends = await consumer.end_offsets(tps)
