@@ -46,7 +46,7 @@ from caseflow_devstack.stack import SERVICES, Services
 from tools.fault_parts import live_document
 from tools.fault_report import months_of, units_file
 from tools.province_measure import backlog_of_all, backlog_of_city, settle, warmed_up
-from tools.province_month import close_city_a, province_report
+from tools.province_month import close_city_a, province_report, province_year
 from tools.province_parts import (
     Prober,
     TimedFeeder,
@@ -170,7 +170,8 @@ class Scenario:
                                           "down_s": args.mirror_outage}}
         prober.stopping.set()
         self.signed = close_city_a(self.stacks["a"], province, units["a"], closed_month(now), OPERATOR_KEY, KEY)
-        self.report = province_report(province, self.work, province_file, closed_month(now))
+        self.report = province_report(province, self.work, province_file, closed_month(now), KEY)
+        self.year = province_year(province, closed_month(now)[:4], KEY)
         return self.check(lines, province_file, now, start, feeders, prober, steady, settled, catch_up)
 
     def check(self, lines: dict[str, list[bytes]], province_file: Path, now: datetime, start: datetime,
@@ -205,7 +206,7 @@ class Scenario:
             "city_a_units_equal_its_own": equal_city_a,
             "rejected_naming_city_c": rejected, "kept_rejections": counts["rejections"],
             "settled_in_s": settled, "closed_month": self.signed.get("month"), "signed_months": months_compared,
-            "close_error": self.signed.get("error"), "province_report": self.report,
+            "close_error": self.signed.get("error"), "province_report": self.report, "province_year": self.year,
             "steady_lag": percentiles(steady_lag), "catch_up_after_city_b_outage": catch_up,
             "faults": self.faults,
         }
@@ -214,6 +215,8 @@ class Scenario:
                              and counts["rejections"] == {"c": 2} and signed.get("a", {}).get("equal") is True
                              and not signed.get("b", {}).get("signed") and not signed.get("c", {}).get("signed")
                              and sorted(self.report.get("regions", [])) == sorted(CITIES)
+                             and {c for c, _ in self.report.get("city_regions", [])} == {CITIES["a"]}
+                             and sorted(self.year.get("ranks", {})) == sorted(CITIES)
                              and all(f.acked_at for f in feeders.values()))
         return outcome
 

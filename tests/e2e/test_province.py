@@ -42,6 +42,12 @@ def look_at_the_province_page(scenario: province_scenario.Scenario) -> None:
         driver.save_screenshot(str(SHOTS / "province-1280.png"))
         driver.set_window_size(360, 800)
         driver.save_screenshot(str(SHOTS / "province-360.png"))
+        driver.set_window_size(1280, 900)  # the year: the yearly template (province-frame) ranks the cities
+        driver.get(url.replace(f"/province/{month}", f"/province/{month[:4]}"))
+        wait_for(lambda: "共 12 个月" in driver.find_element("id", "status").text, timeout=60)
+        text = driver.find_element("id", "view").text
+        assert "名次" in text and "总分" in text and "已报送 1/12 个月" in text, text
+        driver.save_screenshot(str(SHOTS / "province-year-1280.png"))
     finally:
         driver.quit()
 
@@ -68,5 +74,11 @@ def test_three_cities_feed_the_province_through_outages_and_kills(tmp_path: Path
     assert signed["b"]["signed"] is None and signed["c"]["signed"] is None, signed
     assert outcome["province_report"]["regions"] == ["a", "b", "c"], outcome["province_report"]  # the workbook
     assert outcome["province_report"]["html"], outcome["province_report"]
+    drill = outcome["province_report"]["city_regions"]  # city a's own regions, as it signed its month
+    assert drill and {city for city, _ in drill} == {province_scenario.CITIES["a"]}, drill
+    assert outcome["province_report"]["html_drills_down"], outcome["province_report"]
+    year = outcome["province_year"]
+    assert sorted(year["ranks"]) == sorted(province_scenario.CITIES) and all(year["ranks"].values()), year
+    assert year["months_signed"]["a"] == [outcome["closed_month"]] and year["months_signed"]["b"] == [], year
     assert outcome["catch_up_after_city_b_outage"]["city_b_outage"]["events"] > 0, "city b's outage held nothing"
     assert code == 0 and outcome["passed"]

@@ -134,5 +134,9 @@ async def test_in_a_province_the_cities_comparison_is_for_keys_not_for_a_unit(se
         assert status(scoring, "GET", "/v1/cities?period=2026-11", {}) == 401
         assert status(scoring, "GET", "/v1/cities/nowhere/months/2026-11", KEYS["reader"]) == 404
         assert status(scoring, "GET", "/v1/cities?period=2026-13", KEYS["reader"]) == 422
+        year = scoring.get("/v1/cities", params={"period": "2026"}, headers=KEYS["reader"]).json()
+        assert len(year["months"]) == 12 and year["cities"][0]["months_signed"] == []  # nothing closed yet
+        assert "province-frame" in year["assessments"]  # the yearly template ranks a year's cities
+        assert status(scoring, "GET", "/v1/cities?period=2026-Q4", KEYS["reader"]) == 200
         page = scoring.get("/province/2026-11")
         assert page.status_code == 200 and "省级监管平台" in page.text and "content-security-policy" in page.headers

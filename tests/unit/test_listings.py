@@ -114,3 +114,20 @@ def test_a_range_is_no_named_period() -> None:
 
     assert kind_of(make_period(None, "2026-10-01", "2026-10-15", None)) == "range"
     assert kind_of(make_period(None, "2026-10-01T08:00", "2026-11-01T08:00", None)) == "range"
+
+
+@pytest.mark.parametrize(("period", "months"), [
+    ("2026", [f"2026-{m:02d}" for m in range(1, 13)]), ("2026-Q4", ["2026-10", "2026-11", "2026-12"]),
+    ("2026-Q1", ["2026-01", "2026-02", "2026-03"]), ("2026-10", ["2026-10"]), ("2026-10-08", []),
+])
+def test_the_months_a_named_period_covers(period: str, months: list[str]) -> None:
+    from caseflow.evaluation.periods import months_in
+
+    assert months_in(period) == months
+
+
+def test_a_period_that_is_none_has_no_months() -> None:
+    from caseflow.evaluation.periods import PeriodError, months_in
+
+    with pytest.raises(PeriodError, match="YYYY-Qn"):
+        months_in("2026-Q5")

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 
 from caseflow.domain.assessment_records import Actor
 from caseflow.evaluation.labels import REGION_ZH, TERM_ZH
-from caseflow.evaluation.periods import PeriodError, month_bounds
+from caseflow.evaluation.periods import PeriodError, months_in, named_bounds
 from caseflow_scoring.city_months import comparison
 from caseflow_scoring.people_api import People, actor_dependency
 from caseflow_scoring.ports import CityMonths
@@ -33,10 +33,13 @@ def add_province_routes(app: FastAPI, people: People, months: Callable[[], CityM
 
     async def compared(period: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         try:
-            month_bounds(period)
+            named_bounds(period)  # a month, quarter or year: the yearly template ranks a year
         except PeriodError as exc:
             raise HTTPException(422, f"period: {exc}") from exc
         return await document(period), await months().signed(period)
+
+    async def months_signed(month: str) -> set[str]:
+        return set(await months().signed(month))
 
     def named(row: dict[str, Any]) -> dict[str, Any]:
         return {**row, "name": names.get(row["city"], row["city"])}
@@ -46,8 +49,16 @@ def add_province_routes(app: FastAPI, people: People, months: Callable[[], CityM
     async def get_cities(period: str, who: Actor = actor) -> dict[str, Any]:
         not_a_unit(who)
         doc, signed = await compared(period)
-        cities = sorted(set(names) | set(signed))
-        return {"period": period, "cities": [named(comparison(c, period, signed.get(c), doc)) for c in cities],
+        months = months_in(period)
+        if months == [period]:
+            cities = sorted(set(names) | set(signed))
+            rows = [named(comparison(c, period, signed.get(c), doc)) for c in cities]
+        else:  # a quarter or year: which of its months each city signed (each compared on its month's page)
+            by_month = {m: await months_signed(m) for m in months}
+            cities = sorted(set(names).union(*by_month.values()))
+            rows = [named(comparison(c, period, None, doc))
+                    | {"months_signed": [m for m in months if c in by_month[m]]} for c in cities]
+        return {"period": period, "months": months, "cities": rows,
                 "listings": {k: v for k, v in (doc.get("listings") or {}).items() if v.get("on") == "regions"},
                 "assessments": {k: {"on": v["on"], "totals": v["totals"]}
                                 for k, v in (doc.get("assessments") or {}).items() if v.get("on") == "regions"}}

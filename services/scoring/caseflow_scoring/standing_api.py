@@ -17,10 +17,11 @@ from caseflow.domain.assessment_records import Actor
 from caseflow.evaluation.labels import REGION_ZH, TERM_ZH
 from caseflow.evaluation.periods import PeriodError, month_bounds
 from caseflow.infra.settings import Settings
-from caseflow.instants import SHANGHAI
+from caseflow.instants import SHANGHAI, iso
 from caseflow_scoring.bulletin import bulletin
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.months import served
+from caseflow_scoring.overdue_risk import RiskModels, unit_risks
 from caseflow_scoring.people_api import People, actor_dependency
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.store.cases import PgCases
@@ -38,6 +39,11 @@ CSP = ("default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline
 def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, window: Window, people: People
                         ) -> None:
     who = Depends(actor_dependency(people))
+    models = RiskModels(scoring.rules, scoring.directory.unit_class)
+
+    def own(actor: Actor, unit: str) -> None:
+        if actor.role == "unit" and actor.unit != unit:
+            raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
 
     async def document(period: str) -> dict[str, Any] | None:
         return await served_document(PgPeriodSources(app.state.pool), period, None, scoring)
@@ -52,8 +58,7 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
     async def get_standing(unit: str, period: str | None = Query(None, examples=["2026-11"],
                                                               description="yyyy-mm; default: this month"),
                            actor: Actor = who) -> dict[str, Any]:
-        if actor.role == "unit" and actor.unit != unit:
-            raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
+        own(actor, unit)
         month = period or datetime.now(SHANGHAI).strftime("%Y-%m")
         try:
             month_bounds(month)
@@ -64,7 +69,21 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
                                     int(time.time() * 1000), {t.id: t.name for t in scoring.templates.values()})
         if found is None:
             raise HTTPException(404, f"unit {unit!r} is neither configured nor holds an assignment in {month}")
+        if month == datetime.now(SHANGHAI).strftime("%Y-%m") and unit in scoring.directory.units:
+            found["risk"] = await unit_risks(models, PgCases(app.state.pool), unit, int(time.time() * 1000), 5,
+                                           not_late_yet=True)
         return found
+
+    @app.get("/v1/units/{unit}/risk", tags=["standing"],
+             summary="a unit's open cases now, riskiest first: the chance each is disposed after its deadline, "
+                     "and the facts behind it (docs/rules.md, overdue risk)")
+    async def get_risk(unit: str, actor: Actor = who) -> dict[str, Any]:
+        own(actor, unit)
+        if unit not in scoring.directory.units:
+            raise HTTPException(404, f"unit {unit!r} is not in the units file")
+        now = int(time.time() * 1000)
+        found = await unit_risks(models, PgCases(app.state.pool), unit, now)
+        return {"unit": unit, "as_of": iso(now), "open": len(found), "cases": found}
 
     @app.get("/v1/bulletin/{period}", tags=["standing"],
              summary="a closed month's published bulletin (no key, where the city publishes it)")

@@ -54,6 +54,18 @@ def named_bounds(text: str, label: str = "period") -> tuple[int, int]:
                       "YYYY-Qn or YYYY, e.g. 2026-10 or 2026-Q4")
 
 
+def months_in(text: str) -> list[str]:
+    """The months a named period covers (a day: none), oldest first; PeriodError as named_bounds."""
+    named_bounds(text)
+    if re.fullmatch(r"\d{4}", text):
+        return [f"{text}-{m:02d}" for m in range(1, 13)]
+    quarter = re.fullmatch(r"(\d{4})-Q([1-4])", text)
+    if quarter:
+        q = int(quarter.group(2))
+        return [f"{quarter.group(1)}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
+    return [text] if re.fullmatch(r"\d{4}-\d{2}", text) else []
+
+
 def kind_of(period: Period) -> str:
     """day, month, quarter or year when the period's bounds are one (Asia/Shanghai), else `range`."""
     start = datetime.fromtimestamp(period.start / 1000, SHANGHAI)

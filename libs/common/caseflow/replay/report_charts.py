@@ -14,6 +14,7 @@ from matplotlib import font_manager
 
 from caseflow.domain.indicator_keys import REGION_KEYS
 from caseflow.replay.output import CLASS_ZH, REGION_ZH
+from caseflow.replay.report_cities import html_section
 from caseflow.replay.report_data import EXEMPTION_HEAD, Report, exemption_rows, region_verdict
 
 logging.getLogger("matplotlib").setLevel(logging.WARNING)
@@ -144,6 +145,8 @@ def write_charts(report: Report, out: Path) -> list[Path]:
         cells = "".join(_region_cell(row[k], region_verdict(report.current, region, k)) for k in RATE_KEYS)
         parts.append(f"<tr><td>{e(region)}</td>{cells}</tr>")
     parts.append("</table></div>")
+    if report.cities:
+        parts.append(html_section(report.cities))
     parts += [f"<h2>{e(_title(p.stem))}</h2><img src='{e(p.name)}' alt='{e(p.stem)}'>" for p in pngs]
     if report.applied:
         parts.append("<h2>核减 exemptions</h2><p>只有已批准的核减计入指标。</p><div class='wide'><table><tr>"

@@ -18,6 +18,7 @@ from caseflow.replay.engine import with_fed_scores
 from caseflow.replay.exempted import add_exemption_arguments, applied_from, exemptions_from
 from caseflow.replay.loading import compute_periods
 from caseflow.replay.output import as_document
+from caseflow.replay.report_cities import add_cities_arguments
 from caseflow.replay.report_data import (
     Report,
     ranking,
@@ -25,7 +26,7 @@ from caseflow.replay.report_data import (
     report_periods,
 )
 from caseflow.replay.report_sealed import add_sealed_arguments, closed_record, seal
-from caseflow.replay.scoring_client import ScoringError
+from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError
 from caseflow.version import code_version
 
@@ -44,7 +45,10 @@ A closed month (--closed RECORD.json from GET /v1/months/PERIOD, or --scoring-ur
 reported only as it was signed: the replayed numbers must equal its document, and the report carries
 its content hash; when they differ the report is refused (exit 1, the differences listed) unless
 --recompute, which writes them marked as not the closed month's.
-  caseflow report --from-archive --units units.yaml --period 2026-10 --closed 2026-10.json --out oct.xlsx"""
+  caseflow report --from-archive --units units.yaml --period 2026-10 --closed 2026-10.json --out oct.xlsx
+A province (--cities, with --scoring-url of the province's scoring): a sheet and a section of each city's own
+regions as the city signed its month, and whether that month equals the province's recomputation.
+  caseflow report --from-archive --units province.yaml --period 2026-10 --cities --scoring-url URL --out p.xlsx"""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -56,6 +60,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_assessment_arguments(p, fetched=False)
     add_exemption_arguments(p)
     add_sealed_arguments(p)
+    add_cities_arguments(p)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -72,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
         wanted = report_periods(args.period)
         periods = [make_period(n, None, None, None) for n in wanted.names[:-1]] + [period]
         record = closed_record(args, args.period)
+        cities = ScoringClient(args.scoring_url, args.api_key).cities(args.period) if args.cities else []
         replayed = compute_periods(source, periods, rules, directory, schemes, args.workers,
                                    not args.no_progress, case_lines=True, exemptions=exemptions_from(args))
     except (PeriodError, ConfigError, SourceError, ScoringError) as exc:
@@ -96,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         last_year=results[wanted.last_year], trend=[(m, results[m]) for m in wanted.trend],
         ranking=ranking(current, scheme, directory, {}), region_targets=region_targets(schemes),
         unit_class=directory.unit_class, overdue=overdue, reworked=reworked, applied=applied,
-        sealed=sealed)
+        sealed=sealed, cities=cities)
     about = {
         "考核周期 period": f"{iso(period.start)} .. {iso(period.end)}", "统计截止 as-of": iso(period.as_of),
         "考核办法 scheme": f"{scheme.name} ({scheme.id}) version {scheme_version(scheme)}",

@@ -87,6 +87,7 @@ class Report:
     reworked: list[CaseLine]
     applied: list[Applied] = field(default_factory=list)  # the exemption applications (--exemptions)
     sealed: str = ""  # a closed month: its content hash, or that these numbers differ from it (--recompute)
+    cities: list[dict[str, Any]] = field(default_factory=list)  # a province's cities as signed (--cities)
 
 
 KIND_ZH = {"exclude": "案件核减", "on_time": "超期核减", "rework": "返工核减"}

@@ -18,6 +18,8 @@ from caseflow.domain.indicator_keys import REGION_KEYS, UNIT_COUNTS, UNIT_RATES
 from caseflow.evaluation.labels import CLASS_ZH, REGION_ZH, TERM_ZH, ZH
 from caseflow.instants import iso
 from caseflow.replay.report_assessments import add_assessment_sheets
+from caseflow.replay.report_cities import HEAD as CITY_HEAD
+from caseflow.replay.report_cities import city_region_rows, unsigned
 from caseflow.replay.report_data import EXEMPTION_HEAD, Report, change, exemption_rows, region_verdict
 
 PCT, SCORE, INT = "0.00%", "0.00", "0"
@@ -161,6 +163,12 @@ def write_workbook(report: Report, out: Path, about: dict[str, str],
     _ranking(wb, report)
     _indicators(wb, report)
     _regions(wb, report)
+    if report.cities:
+        missing = unsigned(report.cities)
+        _sheet(wb, "各市辖区 city regions", CITY_HEAD, city_region_rows(report.cities),
+               [None, None, INT, INT, PCT, PCT, PCT, PCT, PCT, None, None],
+               "按各市签发的月度结果 (as each city signed its month)"
+               + (f"；尚未报送：{'、'.join(missing)}" if missing else ""))
     _changes(wb, report)
     _trend(wb, report)
     _cases(wb, "超期案件 overdue", report.overdue)

@@ -77,6 +77,11 @@ class ScoringClient:
                                f"{_detail(response)}")
         return parse_export(response.content, f"scoring's exemptions export of {period}")
 
+    def cities(self, name: str) -> list[dict[str, Any]]:
+        """A province's cities for the period, each with what it signed (GET /v1/cities)."""
+        cities: list[dict[str, Any]] = self._json("GET", "/v1/cities", params={"period": name})["cities"]
+        return cities
+
     def month(self, name: str) -> dict[str, Any] | None:
         response = self._call("GET", f"/v1/months/{name}")
         if response.status_code == 404:

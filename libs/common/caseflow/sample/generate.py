@@ -7,15 +7,18 @@ out of order within the lateness bound.
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 import orjson
 
-from caseflow.instants import SHANGHAI
+from caseflow.domain.calendar import WorkingCalendar
+from caseflow.instants import SHANGHAI, to_ms
 
 SOURCES = ["collector"] * 6 + ["video"] * 2 + ["public", "supervision", "leader", "media", "self"]
 CODES = [("01", "01"), ("01", "05"), ("01", "07"), ("02", "01"), ("03", "02"), ("04", "11")]
@@ -32,6 +35,11 @@ class Shape:
     month: int = 10
     seed: int = 7
     start: datetime | None = None  # overrides year/month: the 28 days from this instant
+    # > 0: units differ in how fast and how evenly they dispose, and work in working hours: a unit's wait
+    # to dispose is working time (the working calendar, holidays included), its mean 240 minutes times
+    # e^(unit_speeds * z), z ~ N(0, 1) per unit, gamma-distributed with a per-unit shape (0.6 erratic .. 4
+    # steady). 0: every unit alike (exponential, 600 minutes of calendar time).
+    unit_speeds: float = 0.0
 
 
 def unit_ids(shape: Shape) -> list[tuple[str, int]]:
@@ -52,11 +60,40 @@ def units_yaml(shape: Shape) -> str:
     return "\n".join(lines) + "\n"
 
 
+@cache
+def _calendar() -> WorkingCalendar:
+    from caseflow.config.rules import load_calendar
+
+    return load_calendar()
+
+
+def unit_paces(shape: Shape) -> dict[str, tuple[float, float]]:
+    """Each unit's (mean wait in minutes, gamma shape) when shape.unit_speeds > 0. Neither the month nor
+    the seed is part of it: every month generated with the same units and spread has the same units."""
+    if shape.unit_speeds <= 0:
+        return {}
+    rng = random.Random(f"paces-{shape.units}-{shape.unit_speeds}")
+    return {uid: (240 * math.exp(shape.unit_speeds * rng.gauss(0, 1)), rng.uniform(0.6, 4.0))
+            for uid, _ in unit_ids(shape)}
+
+
 class _Case:
-    def __init__(self, rng: random.Random, case_id: str, start: datetime, shape: Shape) -> None:
+    def __init__(self, rng: random.Random, case_id: str, start: datetime, shape: Shape,
+                 paces: dict[str, tuple[float, float]] | None = None) -> None:
         self.rng, self.case_id, self.t, self.n = rng, case_id, start, 0
         self.events: list[tuple[datetime, dict[str, Any]]] = []
         self.shape = shape
+        self.paces = paces or {}
+
+    def disposal_wait(self, unit: str) -> float:
+        """Minutes from now to the unit's disposal."""
+        pace = self.paces.get(unit)
+        if pace is None:
+            return self.rng.expovariate(1 / 600)
+        mean, k = pace
+        working = self.rng.gammavariate(k, mean / k) * 60_000
+        now = to_ms(self.t)
+        return (_calendar().add_working(now, round(working)) - now) / 60_000
 
     def at(self, minutes: float) -> datetime:
         self.t += timedelta(minutes=minutes)
@@ -122,7 +159,7 @@ def _life(c: _Case, units: list[tuple[str, int]], regions: list[str]) -> None:
             event["data"]["deadline_at"] = (when + timedelta(hours=4)).isoformat(timespec="seconds")
     if rng.random() < 0.07:
         return  # left open: pending or overdue at month end
-    c.emit("disposed", {"unit": unit}, rng.expovariate(1 / 600))
+    c.emit("disposed", {"unit": unit}, c.disposal_wait(unit))
     if rng.random() < 0.08:
         c.emit("reworked", {"unit": unit}, rng.uniform(10, 120))
         c.emit("disposed", {"unit": unit}, rng.expovariate(1 / 300))
@@ -143,13 +180,14 @@ def generate(shape: Shape) -> Iterator[bytes]:
     rng = random.Random(shape.seed)
     units = unit_ids(shape)
     regions = region_ids(shape)
+    paces = unit_paces(shape)
     start = shape.start or datetime(shape.year, shape.month, 1, tzinfo=SHANGHAI)
     span_minutes = 28 * 24 * 60
     deliveries: list[tuple[datetime, int, dict[str, Any]]] = []
     serial = 0
     for i in range(shape.cases):
         reported = start + timedelta(minutes=rng.uniform(0, span_minutes))
-        case = _Case(rng, f"C{shape.year}{shape.month:02d}-{i:07d}", reported, shape)
+        case = _Case(rng, f"C{shape.year}{shape.month:02d}-{i:07d}", reported, shape, paces)
         _life(case, units, regions)
         for when, event in case.events:
             serial += 1

@@ -1,0 +1,88 @@
+"""Each open assignment's overdue risk as of an instant, with the few facts behind the number."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from msgspec import Struct
+
+from caseflow.domain import asof
+from caseflow.domain.calendar import WorkingCalendar
+from caseflow.domain.deadlines import elapsed
+from caseflow.domain.state import CaseState
+from caseflow.forecast.model import LEVELS, Key, Model, hazards_for, late_chance, level_keys
+from caseflow.forecast.samples import kind_of
+
+FACT_AT_LEAST = 10  # a group's record is shown when this many of its assignments reached the same point
+LEVEL_ZH = {"city": "全市", "class": "同类单位", "unit": "本单位", "urgency": "本单位同紧急程度",
+            "major": "本单位同大类", "minor": "本单位同小类"}
+
+
+class Risk(Struct, frozen=True):
+    """`share`: limit used so far; `p_late`: the chance it is disposed after its deadline; `basis`: the
+    group whose record is shown (`seen` of its assignments got this far with their outcome known,
+    `late` of them were late), beside the city's (`city_seen`, `city_late`)."""
+
+    case_id: str
+    seq: int
+    unit: str
+    dispatched_at: int
+    deadline: int
+    share: float
+    suspended: bool
+    p_late: float
+    model_group: str
+    basis: str
+    seen: int
+    late: int
+    city_seen: int
+    city_late: int
+
+    @property
+    def why(self) -> str:
+        if self.share >= 1.0:
+            return "已超过处置时限" + ("（挂起中）" if self.suspended else "")
+        used = f"已用时限 {self.share:.0%}" + ("（挂起中，计时暂停）" if self.suspended else "")
+        mine = f"{LEVEL_ZH[self.basis]}用时到此仍未处置的 {self.seen} 件中 {self.late} 件超过本案时限才处置"
+        city = f"全市 {self.city_seen} 件中 {self.city_late} 件" if self.basis != "city" else ""
+        return "；".join(x for x in (used, mine, city) if x)
+
+
+def open_at(cases: Iterable[CaseState], t: int) -> list[tuple[CaseState, int]]:
+    """(case, assignment index) of every assignment open at `t`: dispatched, not returned, not disposed."""
+    return [(case, i) for case in cases for i, a in enumerate(case.assignments)
+            if a.dispatched_at <= t and not asof.returned_by(a, t) and asof.disposed_at(a, t) is None
+            and a.allowance > 0]
+
+
+def _record(model: Model, keys: tuple[Key, ...], used: int, allowance: int) -> tuple[str, int, int]:
+    """The deepest group with enough assignments that got this far to speak of (the city at least)."""
+    chosen = ("city", 0, 0)
+    for level, key in zip(LEVELS, keys, strict=True):
+        c = model.counts.get(key)
+        if c is None:
+            break
+        known, late = c.record(used, allowance)
+        if level == "city" or known >= FACT_AT_LEAST:
+            chosen = (level, known, late)
+    return chosen
+
+
+def risk_of(model: Model, case: CaseState, index: int, t: int, calendar: WorkingCalendar) -> Risk:
+    a = case.assignments[index]
+    kind = kind_of(case)
+    used = elapsed(a, t, calendar)
+    hazards, group = hazards_for(model, a.unit, kind, a.kind)
+    keys = level_keys(a.unit, model.unit_class.get(a.unit), kind, a.kind)
+    basis, seen, late = _record(model, keys, used, a.allowance)
+    city = model.counts.get(keys[0])
+    city_seen, city_late = city.record(used, a.allowance) if city else (0, 0)
+    return Risk(case.case_id, a.seq, a.unit, a.dispatched_at, asof.deadline_at(a, t), round(used / a.allowance, 4),
+                asof.suspended_at(a, t), round(late_chance(hazards, used, a.allowance), 4), group, basis, seen, late,
+                city_seen, city_late)
+
+
+def risks(model: Model, cases: Iterable[CaseState], t: int, calendar: WorkingCalendar) -> list[Risk]:
+    """Every assignment open at `t`, riskiest first."""
+    found = [risk_of(model, case, i, t, calendar) for case, i in open_at(cases, t)]
+    return sorted(found, key=lambda r: (-r.p_late, r.deadline, r.case_id))

@@ -1,0 +1,72 @@
+"""Overdue risk live (#35), on real PostgreSQL: scoring's risk of a unit's open cases equals the offline
+forecast (`caseflow forecast`'s code) of the same cases at the same instant; the API answers a unit's own
+token and refuses another unit's; the unit's standing lists its riskiest cases not yet late."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from caseflow.config.units import load_directory
+from caseflow.contract import snapshot
+from caseflow.domain.rules import Rules
+from caseflow.infra import db, topics
+from caseflow.infra.settings import Settings
+from caseflow.instants import SHANGHAI
+from caseflow.replay.engine import CaseBook
+from caseflow.replay.forecasting import forecast_at
+from caseflow.sample.generate import Shape, generate, units_yaml
+from caseflow_scoring.main import bootstrap as scoring_app
+from caseflow_scoring.overdue_risk import RiskModels, unit_risks
+from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
+
+
+def cases_until(shape: Shape, now: int, rules: Rules) -> CaseBook:
+    book = CaseBook(rules)
+    for seq, line in enumerate(generate(shape)):
+        book.add_raw(line.rstrip(b"\n"), seq, now)
+    return book
+
+
+async def test_live_risk_equals_the_offline_forecast_and_is_the_units_own(settings: Settings, rules: Rules,
+                                                                         tmp_path: Path) -> None:
+    now = int(time.time() * 1000)
+    shape = Shape(cases=600, units=6, regions=2, seed=5, unit_speeds=0.8,
+                  start=datetime.now(SHANGHAI) - timedelta(days=20))
+    (tmp_path / "units.yaml").write_text(units_yaml(shape), "utf-8")
+    directory = load_directory(tmp_path / "units.yaml")
+    states = cases_until(shape, now, rules).cases()
+    pool = await db.connect(settings.database_url)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await save_on_case_snapshots(conn, [snapshot.encode(s, 1, {"address": f"{s.grid} 路口"})
+                                                for s in states])
+        models = RiskModels(rules, directory.unit_class)
+        live = await unit_risks(models, PgCases(pool), "U-001", now)
+    finally:
+        await pool.close()
+    offline = [r for r in forecast_at(states, now, rules, directory.unit_class) if r.unit == "U-001"]
+    assert len(live) == len(offline) > 3
+    assert [(x["case_id"], x["p_late"], x["why"]) for x in live] == [(r.case_id, r.p_late, r.why) for r in offline]
+    assert all(x["address"].endswith(" 路口") for x in live)  # the case's facts, for the person reading it
+
+    await topics.ensure_topics(settings)
+    configured = settings.model_copy(update={"api_keys": "reader:reader-key", "readers": "reader",
+                                             "unit_tokens": "U-001:u1-token,U-002:u2-token",
+                                             "units_file": tmp_path / "units.yaml"})
+    with TestClient(scoring_app(configured)) as scoring:
+        own = scoring.get("/v1/units/U-001/risk", headers={"Authorization": "Bearer u1-token"})
+        assert own.status_code == 200, own.text
+        body = own.json()
+        assert body["open"] == len(body["cases"]) >= len(live)  # a moment later, the same cases or more
+        assert {c["case_id"] for c in live} <= {c["case_id"] for c in body["cases"]}
+        assert scoring.get("/v1/units/U-001/risk", headers={"Authorization": "Bearer u2-token"}).status_code == 403
+        assert scoring.get("/v1/units/U-404/risk", headers={"X-API-Key": "reader-key"}).status_code == 404
+        standing = scoring.get("/v1/units/U-001/standing", headers={"Authorization": "Bearer u1-token"}).json()
+        shown = standing["risk"]
+        assert 0 < len(shown) <= 5 and all(r["p_late"] < 1 for r in shown)
+        chances = [r["p_late"] for r in shown]
+        assert chances == sorted(chances, reverse=True)
