@@ -37,15 +37,17 @@ from caseflow.domain import asof
 from caseflow.domain.calendar import date_to_day, day_start
 from caseflow.domain.rules import Rules
 from caseflow.domain.state import Assignment, CaseState
-from caseflow.forecast.model import STRENGTH
+from caseflow.forecast.model import STRENGTH, Model
 from caseflow.forecast.quality import brier, light_rates, reliability, skill, unit_rates
+from caseflow.forecast.risk import risks
 from caseflow.forecast.samples import samples_of
 from caseflow.instants import SHANGHAI, to_ms
-from caseflow.replay.forecasting import forecast_at, in_time_order, states_at
+from caseflow.replay.forecasting import forecast_at, in_time_order, model_at, states_at
 from caseflow.sample.generate import Shape, generate, unit_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 HOUR = 3_600_000
+REFIT = 12 * HOUR
 
 
 def instants(year: int, month: int, rules: Rules) -> list[int]:
@@ -121,8 +123,11 @@ def flags_a_day_ahead(events: list[Any], final: list[CaseState], rules: Rules, u
             if t > a.dispatched_at and outcome_after(a, t):  # limits under a working day cannot be flagged
                 when.setdefault(t, set()).add((case.case_id, a.seq))
     model = light = total = 0
+    learnt: tuple[int, Model] | None = None
     for t, cases in states_at(events, when, rules):
-        for r in forecast_at(cases, t, rules, unit_class, {c for c, _ in when[t]}, strength):
+        if learnt is None or t - learnt[0] > REFIT:  # live refits every 10 minutes; here twice a day will do
+            learnt = (t, model_at(cases, t, rules, unit_class, strength))
+        for r in risks(learnt[1], [c for c in cases if c.case_id in {k for k, _ in when[t]}], t, rules.calendar):
             if (r.case_id, r.seq) in when[t] and r.share < 1.0:
                 total += 1
                 model += r.p_late >= threshold

@@ -11,7 +11,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from caseflow.config.units import load_directory
-from caseflow.contract import snapshot
+from caseflow.contract import alert, case_risk, snapshot
 from caseflow.domain.rules import Rules
 from caseflow.infra import db, topics
 from caseflow.infra.settings import Settings
@@ -21,6 +21,8 @@ from caseflow.replay.forecasting import forecast_at
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_scoring.main import bootstrap as scoring_app
 from caseflow_scoring.overdue_risk import RiskModels, unit_risks
+from caseflow_scoring.risk_warnings import sweep_risks
+from caseflow_scoring.store.alerts import PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
 
 
@@ -70,3 +72,41 @@ async def test_live_risk_equals_the_offline_forecast_and_is_the_units_own(settin
         assert 0 < len(shown) <= 5 and all(r["p_late"] < 1 for r in shown)
         chances = [r["p_late"] for r in shown]
         assert chances == sorted(chances, reverse=True)
+
+
+async def test_the_pre_warning_is_raised_once_whoever_asks_again(settings: Settings, rules: Rules,
+                                                                 tmp_path: Path) -> None:
+    """Two replicas (each its own model) and a second round raise each pre-warning once; what leaves is a
+    contract alert naming the chance and the facts; nothing past the ordinary warning's point is in it."""
+    now = int(time.time() * 1000)
+    shape = Shape(cases=600, units=6, regions=2, seed=6, unit_speeds=0.8,
+                  start=datetime.now(SHANGHAI) - timedelta(days=20))
+    (tmp_path / "units.yaml").write_text(units_yaml(shape), "utf-8")
+    directory = load_directory(tmp_path / "units.yaml")
+    states = cases_until(shape, now, rules).cases()
+    pool = await db.connect(settings.database_url)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await save_on_case_snapshots(conn, [snapshot.encode(s, 1, {"address": "路口"}) for s in states])
+        counts = []
+        for _ in range(2):  # replica a, replica b
+            models = RiskModels(rules, directory.unit_class)
+            counts.append((await sweep_risks(PgCases(pool), PgAlertLedgers(pool), models, 0.5, "alerts", "risks",
+                                             now))[1])
+        counts.append((await sweep_risks(PgCases(pool), PgAlertLedgers(pool), models, 0.5, "alerts", "risks",
+                                         now + 60_000))[1])  # a minute on: the same cases, nothing new
+        bodies = [alert.decode(r["value"]) for r in await pool.fetch("SELECT value FROM outbox WHERE topic = 'alerts'")]
+        published = [case_risk.decode(r["value"]) for r in await pool.fetch("SELECT value FROM outbox "
+                                                                             "WHERE topic = 'risks'")]
+    finally:
+        await pool.close()
+    assert counts[0] > 0 and counts[1:] == [0, 0] and len(bodies) == counts[0]
+    open_now = {(r.case_id, r.seq) for r in forecast_at(states, now, rules, directory.unit_class)}
+    assert {(r.case_id, r.seq) for r in published} == open_now  # every open assignment, each round
+    assert len(published) == 3 * len(open_now)
+    assert len({b.alert_id for b in bodies}) == len(bodies)
+    for b in bodies:
+        assert b.reason is alert.Reason.OVERDUE_RISK and b.type is alert.AlertType.DEADLINE_WARNING
+        assert b.detail.startswith("超期风险 ") and b.case.address == "路口" and b.deadline
+        share = int(b.detail.split("已用时限 ")[1].split("%")[0])
+        assert share < 80  # before the ordinary warning

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from caseflow.forecast.model import EDGES, MINUTE, fit, hazards_for, late_chance
 from caseflow.forecast.quality import brier, light_rates, reliability, skill, unit_rates
+from caseflow.forecast.risk import Risk
 from caseflow.forecast.samples import Kind, Sample
+from caseflow.forecast.warnings import plan_risk_warnings
 
 KIND = Kind("event", "01", "02", "normal")
 OTHER = Kind("component", "03", "01", "normal")
@@ -103,3 +105,19 @@ def test_quality_measures_and_baselines() -> None:
     by_unit, city = unit_rates(history)
     assert by_unit == {"U": 0.5, "V": 1.0} and city == pytest.approx(2 / 3)
     assert light_rates(history, 0.8) == (pytest.approx(2 / 3), 1.0)  # yellow: 300 and 260 reached 200
+
+
+def risk(p: float, share: float, suspended: bool = False, seq: int = 1, cycle: int = 1000) -> Risk:
+    return Risk("C-1", seq, "U-1", cycle, 1000, 9000, share, suspended, p, "unit", "unit", 20, 10, 200, 40)
+
+
+def test_the_pre_warning_goes_before_the_ordinary_one_once_per_cycle() -> None:
+    planned = plan_risk_warnings([risk(0.7, 0.3), risk(0.7, 0.85), risk(0.4, 0.3), risk(0.9, 0.2, suspended=True),
+                                  risk(0.6, 0.1, seq=2)], 0.6, 0.8, 5000)
+    assert [(a.assignment, a.reason, a.level, a.at) for a in planned] == [(1, "overdue_risk", 0, 5000),
+                                                                         (2, "overdue_risk", 0, 5000)]
+    assert planned[0].detail.startswith("超期风险 70%：已用时限 30%")
+    again = plan_risk_warnings([risk(0.8, 0.4)], 0.6, 0.8, 7000)  # later, riskier: the same alert
+    assert again[0].alert_id == planned[0].alert_id
+    reworked = plan_risk_warnings([risk(0.8, 0.4, cycle=6000)], 0.6, 0.8, 7000)  # a new cycle may warn again
+    assert reworked[0].alert_id != planned[0].alert_id

@@ -73,6 +73,23 @@ def urgency_order(rows: Sequence[dict[str, Any]], now_ms: int) -> list[dict[str,
     return sorted(rows, key=key)
 
 
+def risk_order(rows: Sequence[dict[str, Any]], now_ms: int) -> list[dict[str, Any]]:
+    """Already overdue first (as urgency orders them), then the highest overdue risk; cases with no risk
+    known yet last, most urgent first."""
+    urgent = {r["case_id"]: i for i, r in enumerate(urgency_order(rows, now_ms))}
+
+    def key(r: dict[str, Any]) -> tuple[int, float, int]:
+        if light(r, now_ms) == "red":
+            return (0, 0.0, urgent[r["case_id"]])
+        risk = r.get("risk")
+        return (1, -risk["p_late"], urgent[r["case_id"]]) if risk else (2, 0.0, urgent[r["case_id"]])
+
+    return sorted(rows, key=key)
+
+
+ORDERS = {"urgency": urgency_order, "risk": risk_order}
+
+
 def counts(rows: Sequence[dict[str, Any]], now_ms: int) -> dict[str, int]:
     lights = [light(r, now_ms) for r in rows]
     return {"overdue": lights.count("red"), "due_soon": lights.count("yellow"), "open": len(rows)}

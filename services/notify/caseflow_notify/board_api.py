@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
@@ -47,6 +47,9 @@ async def board_stream(load: Callable[[], Awaitable[dict[str, Any]]], version: C
                 yield b": keep-alive\n\n"
 
 
+Order = Literal["urgency", "risk"]
+
+
 def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
                      region_names: dict[str, str] | None = None) -> None:
     operator = Depends(operator_auth(settings))
@@ -73,23 +76,25 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
         await check_unit_token(access, app.state.pool, unit, token or bearer)
         return f"unit:{unit}"
 
-    @app.get("/v1/units/{unit}/board", tags=["board"], summary="a unit's open cases, most urgent first")
+    @app.get("/v1/units/{unit}/board", tags=["board"],
+             summary="a unit's open cases, most urgent first (order=risk: overdue, then the highest overdue risk)")
     async def unit_board(unit: str, token: str | None = Query(None), authorization: str | None = Header(None),
-                         x_api_key: str | None = Header(None)) -> dict[str, Any]:
+                         x_api_key: str | None = Header(None), order: Order = "urgency") -> dict[str, Any]:
         await unit_or_key(unit, token, authorization, x_api_key)
-        return await board(app.state.pool, unit, _now_ms(), names)
+        return await board(app.state.pool, unit, _now_ms(), names, order)
 
     @app.get("/v1/units/{unit}/board/feed", tags=["board"], summary="the unit's board, pushed on every change (SSE)")
     async def unit_board_feed(unit: str, token: str | None = Query(None),
-                              authorization: str | None = Header(None)) -> StreamingResponse:
+                              authorization: str | None = Header(None), order: Order = "urgency") -> StreamingResponse:
         await unit_or_key(unit, token, authorization, None)
-        stream = board_stream(lambda: board(app.state.pool, unit, _now_ms(), names),
+        stream = board_stream(lambda: board(app.state.pool, unit, _now_ms(), names, order),
                               lambda: changed_at(app.state.pool, unit))
         return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
 
     @app.get("/v1/board", tags=["board"], summary="every unit's open cases (operators); unit= filters")
-    async def centre_board(unit: str | None = Query(None), who: str = operator) -> dict[str, Any]:
-        return await board(app.state.pool, unit or None, _now_ms(), names)
+    async def centre_board(unit: str | None = Query(None), who: str = operator, order: Order = "urgency"
+                           ) -> dict[str, Any]:
+        return await board(app.state.pool, unit or None, _now_ms(), names, order)
 
     @app.post("/v1/board/session", tags=["board"],
               summary="sign in to the centre's board: the operator key (header) for an HttpOnly cookie")

@@ -11,10 +11,11 @@ import asyncpg
 import orjson
 
 from caseflow.contract import snapshot
+from caseflow.contract.case_risk import CaseRisk
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
-from caseflow_notify.board import BoardCase, board_case, counts, urgency_order
-from caseflow_notify.store.board import day_figures, open_cases, save_board_cases
+from caseflow_notify.board import ORDERS, BoardCase, board_case, counts
+from caseflow_notify.store.board import day_figures, open_cases, save_board_cases, save_risks
 from caseflow_notify.wall import wall
 
 
@@ -34,11 +35,18 @@ async def keep_on_case_snapshots(conn: asyncpg.Connection, raws: Sequence[bytes]
     return len(cases)
 
 
-async def board(pool: asyncpg.Pool, unit: str | None, now_ms: int, names: dict[str, str]) -> dict[str, Any]:
-    """Open cases (of one unit, or all), most urgent first, with counts."""
+async def keep_on_case_risks(conn: asyncpg.Connection, risks: Sequence[CaseRisk]) -> None:
+    """Each case's newest risk (scoring's sweep), for the boards."""
+    await save_risks(conn, [(r.case_id, r.seq, r.unit, r.p_late, r.why, datetime.fromisoformat(r.as_of))
+                            for r in risks])
+
+
+async def board(pool: asyncpg.Pool, unit: str | None, now_ms: int, names: dict[str, str], order: str = "urgency"
+                ) -> dict[str, Any]:
+    """Open cases (of one unit, or all), most urgent (or riskiest) first, with counts."""
     rows = await open_cases(pool, unit)
-    return {"unit": unit, "name": names.get(unit, unit) if unit else "指挥中心", "now_ms": now_ms,
-            "counts": counts(rows, now_ms), "cases": urgency_order(rows, now_ms)}
+    return {"unit": unit, "name": names.get(unit, unit) if unit else "指挥中心", "now_ms": now_ms, "order": order,
+            "counts": counts(rows, now_ms), "cases": ORDERS[order](rows, now_ms)}
 
 
 async def wall_view(pool: asyncpg.Pool, now_ms: int, names: dict[str, str], regions: dict[str, str]

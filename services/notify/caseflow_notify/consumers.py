@@ -1,5 +1,5 @@
 """notify's topic entrypoints (infra.consuming decodes, traces and measures): alerts into the inbox,
-case snapshots onto the boards."""
+case snapshots and their overdue risks onto the boards."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ import asyncpg
 
 from caseflow.contract.alert import AlertMessage
 from caseflow.contract.alert import decode as decode_alert
+from caseflow.contract.case_risk import CaseRisk
+from caseflow.contract.case_risk import decode as decode_risk
 from caseflow.domain.rules import Rules
 from caseflow.infra.consuming import Consumed, entrypoint, raw
 from caseflow.infra.kafka import BatchHandler
-from caseflow_notify.board_view import keep_on_case_snapshots
+from caseflow_notify.board_view import keep_on_case_risks, keep_on_case_snapshots
 from caseflow_notify.channels import Routing
 from caseflow_notify.inbox import store_on_alerts_raised
 from caseflow_notify.store.inbox import PgInbox
@@ -31,3 +33,10 @@ def case_snapshots(rules: Rules) -> BatchHandler:
                                 traces: Mapping[str, dict[str, str]]) -> None:
         await keep_on_case_snapshots(conn, [s.value for s in snapshots], rules)
     return entrypoint("notify.snapshot", raw, on_case_snapshots)
+
+
+def case_risks() -> BatchHandler:
+    async def on_case_risks(conn: asyncpg.Connection, risks: list[Consumed[CaseRisk]],
+                            traces: Mapping[str, dict[str, str]]) -> None:
+        await keep_on_case_risks(conn, [r.value for r in risks])
+    return entrypoint("notify.case_risk", decode_risk, on_case_risks)

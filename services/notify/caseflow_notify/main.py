@@ -96,6 +96,9 @@ def bootstrap(settings: Settings) -> FastAPI:
             as_purpose("backlog-consumer", run_consumer(PostgresOffsetConsumer(
                 settings, pool, settings.topic("alerts-backlog"), "caseflow-notify-backlog",
                 consumers.alerts(routing, catch_up)), stopping)),
+            as_purpose("risk-consumer", run_consumer(PostgresOffsetConsumer(
+                settings, pool, settings.topic("case-risks"), "caseflow-notify-risks", consumers.case_risks()),
+                stopping)),
             as_purpose("escalation", run_escalation(
                 rounds, routing, timedelta(seconds=settings.notify_escalate_after_seconds), stopping, catch_up)))
 

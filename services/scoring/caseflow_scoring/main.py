@@ -30,12 +30,14 @@ from caseflow_scoring.assessment_page import add_assessment_page, add_exemption_
 from caseflow_scoring.city_feeds import run_city_months
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.exemption_api import add_exemption_routes
+from caseflow_scoring.overdue_risk import RiskModels
 from caseflow_scoring.people_api import People, add_people_routes
 from caseflow_scoring.period_alerts import run_period_alerts
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.province_api import add_province_routes
 from caseflow_scoring.reminders import run_reminders
 from caseflow_scoring.reminding import Lead
+from caseflow_scoring.risk_warnings import run_risk_sweep
 from caseflow_scoring.standing import run_standing
 from caseflow_scoring.standing_api import add_standing_routes
 from caseflow_scoring.store.alerts import OUTBOX_SOURCE, PgAlertLedgers
@@ -85,7 +87,10 @@ def bootstrap(settings: Settings) -> FastAPI:
                 settings.assessment_appeal_days, Lead(int(settings.reminder_hours * 3_600_000)),
                 settings.standing_link, stopping)),
             *([as_purpose("city-months", run_city_months(settings, PgCityMonths(pool), stopping))]
-              if settings.city_feeds else []))
+              if settings.city_feeds else []),
+            as_purpose("risk-sweep", run_risk_sweep(
+                PgCases(pool), ledgers, RiskModels(rules, directory.unit_class), settings.risk_warning_threshold,
+                lanes, settings.topic("case-risks"), stopping, settings.risk_every_seconds)))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.
     changed, restate = asyncio.Event(), asyncio.Event()

@@ -47,6 +47,7 @@ class Reason(enum.StrEnum):
     MONTH_RANKING = "month_ranking"  # close-month: the rankings, to the command centre and supervision
     APPEAL_WINDOW_CLOSING = "appeal_window_closing"  # an approved finding not appealed, its window ends soon
     EXEMPTION_WINDOW_CLOSING = "exemption_window_closing"  # cases that cost points, no 核减 applied, window ends soon
+    OVERDUE_RISK = "overdue_risk"  # 风险预警: likely late before the ordinary warning (the chance in `detail`)
 
 
 REASON_ZH = {
@@ -70,6 +71,7 @@ REASON_ZH = {
     Reason.MONTH_RANKING: "月度考核排名",
     Reason.APPEAL_WINDOW_CLOSING: "申诉期即将截止",
     Reason.EXEMPTION_WINDOW_CLOSING: "核减申请即将截止",
+    Reason.OVERDUE_RISK: "超期风险高（风险预警）",
 }
 
 Recipient = Literal["unit", "leadership", "command_centre", "supervision"]

@@ -26,6 +26,7 @@ class Risk(Struct, frozen=True):
     case_id: str
     seq: int
     unit: str
+    cycle_start: int  # dispatch, or its latest rework
     dispatched_at: int
     deadline: int
     share: float
@@ -77,9 +78,9 @@ def risk_of(model: Model, case: CaseState, index: int, t: int, calendar: Working
     basis, seen, late = _record(model, keys, used, a.allowance)
     city = model.counts.get(keys[0])
     city_seen, city_late = city.record(used, a.allowance) if city else (0, 0)
-    return Risk(case.case_id, a.seq, a.unit, a.dispatched_at, asof.deadline_at(a, t), round(used / a.allowance, 4),
-                asof.suspended_at(a, t), round(late_chance(hazards, used, a.allowance), 4), group, basis, seen, late,
-                city_seen, city_late)
+    return Risk(case.case_id, a.seq, a.unit, a.cycle_start, a.dispatched_at, asof.deadline_at(a, t),
+                round(used / a.allowance, 4), asof.suspended_at(a, t),
+                round(late_chance(hazards, used, a.allowance), 4), group, basis, seen, late, city_seen, city_late)
 
 
 def risks(model: Model, cases: Iterable[CaseState], t: int, calendar: WorkingCalendar) -> list[Risk]:

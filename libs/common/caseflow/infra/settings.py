@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     # answers a live period read from the document
     # computed at most catch_up_max_age_seconds earlier (refreshed in the background; caseflow_scoring/catching_up.py)
     catch_up_records: int = Field(1000, ge=1)
+    # scoring: every open assignment's overdue risk is computed this often and published for the boards;
+    # the pre-warning (风险预警, docs/rules.md §8a): one whose risk reaches risk_warning_threshold (0-1)
+    # before the ordinary warning is told to its unit once; unset: off
+    risk_every_seconds: float = Field(300.0, gt=0)
+    risk_warning_threshold: float | None = Field(None, gt=0, le=1)
     catch_up_max_age_seconds: float = Field(5.0, ge=0)
     db_api_pool_size: int = 5
     delivery_timeout_seconds: float = 5.0  # notify: one HTTP attempt
@@ -130,7 +135,7 @@ class Settings(BaseSettings):
 
 
 TOPICS = ("intake-raw", "case-events", "case-snapshots", "dead-letter", "alerts", "dispatch-proposals",
-          "province-feed", "closed-months", "alerts-backlog")
+          "province-feed", "closed-months", "alerts-backlog", "case-risks")
 
 
 def service_settings(port: int | None) -> Settings:

@@ -35,11 +35,21 @@ def _ts(ms: int | None) -> datetime | None:
     return None if ms is None else from_ms(ms)
 
 
+async def save_risks(conn: asyncpg.Connection, risks: Sequence[tuple[str, int, str, float, str, datetime]]) -> None:
+    """(case, assignment, unit, p_late, why, as_of) per case; a newer as_of wins."""
+    if risks:
+        await conn.executemany(
+            "INSERT INTO notify_risks (case_id, seq, unit, p_late, why, as_of) VALUES ($1, $2, $3, $4, $5, $6) "
+            "ON CONFLICT (case_id) DO UPDATE SET seq = EXCLUDED.seq, unit = EXCLUDED.unit, p_late = EXCLUDED.p_late, "
+            "why = EXCLUDED.why, as_of = EXCLUDED.as_of WHERE notify_risks.as_of < EXCLUDED.as_of", risks)
+
+
 BOARD = """
 SELECT b.case_id, b.unit, b.deadline, b.warning_at, b.limit_kind, b.suspended, b.supervised, b.reworks, b.facts,
        coalesce(a.level, 0) AS level, coalesce(a.supervision, false) AS supervision_alert, a.alert_ids,
-       coalesce(a.unacked, 0) AS unacked
+       coalesce(a.unacked, 0) AS unacked, r.p_late, r.why, r.as_of AS risk_as_of
 FROM notify_board b
+LEFT JOIN notify_risks r ON r.case_id = b.case_id AND r.unit = b.unit
 LEFT JOIN LATERAL (
     SELECT max(CASE WHEN i.body->>'type' = 'overdue' THEN (i.body->>'level')::int ELSE 0 END) AS level,
            bool_or(i.body->>'type' = 'supervision') AS supervision,
@@ -68,7 +78,9 @@ def _row(r: Any) -> dict[str, Any]:
             "warning_ms": ms(r["warning_at"]), "limit_kind": r["limit_kind"], "suspended": r["suspended"],
             "supervised": r["supervised"] or r["supervision_alert"], "reworks": r["reworks"],
             "facts": orjson.loads(r["facts"]) if isinstance(r["facts"], str) else dict(r["facts"] or {}),
-            "level": r["level"], "acked": r["alert_ids"] is not None and r["unacked"] == 0}
+            "level": r["level"], "acked": r["alert_ids"] is not None and r["unacked"] == 0,
+            "risk": None if r["p_late"] is None else {"p_late": round(float(r["p_late"]), 4), "why": r["why"],
+                                                      "as_of_ms": ms(r["risk_as_of"])}}
 
 
 async def day_figures(pool: asyncpg.Pool, since: datetime) -> dict[str, int]:
@@ -83,11 +95,12 @@ async def day_figures(pool: asyncpg.Pool, since: datetime) -> dict[str, int]:
 
 
 async def changed_at(pool: asyncpg.Pool, unit: str | None) -> tuple[Any, ...]:
-    """Something that changes whenever the board does (new snapshot, alert or acknowledgement)."""
+    """Something that changes whenever the board does (new snapshot, alert, acknowledgement or risk)."""
     row = await pool.fetchrow(
         "SELECT (SELECT max(updated_at) FROM notify_board WHERE $1::text IS NULL OR unit = $1) AS b, "
         "(SELECT max(received_at) FROM notify_inbox WHERE $1::text IS NULL OR unit = $1) AS i, "
-        "(SELECT max(acked_at) FROM notify_acks) AS k", unit)
+        "(SELECT max(acked_at) FROM notify_acks) AS k, "
+        "(SELECT max(as_of) FROM notify_risks WHERE $1::text IS NULL OR unit = $1) AS r", unit)
     return tuple(row.values())
 
 
