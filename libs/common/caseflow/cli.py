@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "close-month": ("caseflow.replay.close_cli", "freeze an audited month (hash, scheme and code versions)"),
     "report": ("caseflow.replay.report_cli", "write a month's workbook (xlsx) and charts (PNG, HTML)"),
     "forecast": ("caseflow.replay.forecast_cli", "which open cases will most likely be late (overdue risk)"),
+    "whatif": ("caseflow.replay.whatif_cli", "a draft scoring rule against past periods, beside the adopted one"),
     "province": ("caseflow.province.cli", "a province's own files from its cities' (省级监管平台数据联网)"),
     "up": ("caseflow_devstack.up", "start Kafka, PostgreSQL, the four services and a sample feed locally"),
     "intake": ("caseflow_intake.main", "run the intake service (HTTP + raw intake topic)"),

@@ -100,9 +100,21 @@ def load_schemes(extra_dir: Path | None = None) -> dict[str, Scheme]:
             scheme = parse_scheme(yaml.safe_load(entry.read_text("utf-8")), f"built-in {entry.name}")
             schemes[scheme.id] = scheme
     if extra_dir is not None:
-        for path in sorted(extra_dir.glob("*.yaml")):
-            scheme = parse_scheme(yaml.safe_load(path.read_text("utf-8")), str(path))
-            schemes[scheme.id] = scheme
+        schemes.update(scheme_files(extra_dir))
+    return schemes
+
+
+def scheme_files(folder: Path) -> dict[str, Scheme]:
+    """The schemes of the *.yaml files in `folder`, by id."""
+    schemes: dict[str, Scheme] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            raw = yaml.safe_load(path.read_text("utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not YAML ({str(exc).splitlines()[0]}); "
+                              "a scheme file is one YAML mapping (docs/rules.md §7)") from exc
+        scheme = parse_scheme(raw, str(path))
+        schemes[scheme.id] = scheme
     return schemes
 
 

@@ -1,0 +1,114 @@
+"""`caseflow whatif`: a draft scoring rule against past periods, beside the adopted one."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from caseflow.config.rules import load_rules
+from caseflow.config.schemes import ConfigError, load_schemes, scheme_files
+from caseflow.config.units import load_directory
+from caseflow.domain.period_tally import evaluate_both
+from caseflow.evaluation.periods import PeriodError, make_period
+from caseflow.evaluation.whatif import SchemeComparison, what_if
+from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
+from caseflow.replay.loading import fold
+from caseflow.replay.report_sealed import closed_record
+from caseflow.replay.scoring_client import ScoringError
+from caseflow.replay.sources import SourceError, add_source_arguments, source_from_args
+from caseflow.replay.whatif_page import as_json, table, write_page
+
+EXAMPLES = """examples:
+  caseflow whatif --schemes-dir draft/ --period 2026-10 --input events.jsonl --units units.yaml
+  caseflow whatif --schemes-dir draft/ --period 2026-Q3 --from-archive --units units.yaml --out whatif/
+  caseflow whatif --schemes-dir draft/ --period 2026-10 --from-archive --units units.yaml --closed 2026-10.json
+The draft folder holds the scheme files that change (same ids as the adopted ones: a weight moved, a term
+added) or new schemes; the adopted rules are the built-ins with the deployment's own (--adopted-dir,
+default CASEFLOW_SCHEMES_DIR). The period (a month, a quarter or a year) is replayed once and scored both
+ways: every unit's score and rank under each, the places it gains or loses, and the term that moved it
+most. --out writes whatif.html (a slope graph of the ranks per scheme, the tables) and whatif.json.
+A closed month (--closed RECORD.json, or --scoring-url) is compared as it was signed: the adopted scores
+must equal the frozen ones, or the comparison is refused (exit 1) unless --recompute."""
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    env = os.environ.get
+    add_source_arguments(p)
+    p.add_argument("--schemes-dir", type=Path, required=True, metavar="DRAFT",
+                   help="the draft: scheme YAML files that replace the adopted ones of the same id, or add new ones")
+    p.add_argument("--adopted-dir", type=Path, default=env("CASEFLOW_SCHEMES_DIR"),
+                   help="the deployment's adopted scheme files (default: CASEFLOW_SCHEMES_DIR; none: the built-ins)")
+    p.add_argument("--units", type=Path, default=env("CASEFLOW_UNITS_FILE"), help="units file (ids, names, classes)")
+    p.add_argument("--period", required=True, help="a month YYYY-MM, a quarter YYYY-Qn or a year YYYY")
+    p.add_argument("--calendar-file", type=Path, default=env("CASEFLOW_CALENDAR_FILE"))
+    p.add_argument("--time-limits", type=Path, default=env("CASEFLOW_TIME_LIMITS_FILE"))
+    p.add_argument("--rules-file", type=Path, default=env("CASEFLOW_RULES_FILE"))
+    p.add_argument("--format", choices=("table", "json"), default="table", help="what stdout shows")
+    p.add_argument("--out", type=Path, help="a folder for whatif.html and whatif.json")
+    p.add_argument("--closed", type=Path, metavar="FILE", help="the closed month's record (GET /v1/months/PERIOD)")
+    p.add_argument("--scoring-url", help="ask scoring whether the month is closed (then as --closed)")
+    p.add_argument("--api-key", help="an API key scoring accepts (default: CASEFLOW_API_KEY)")
+    p.add_argument("--recompute", action="store_true", help="compare even where the adopted scores differ from "
+                                                            "the closed month's")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_exemption_arguments(p)
+
+
+def frozen_differences(record: dict[str, Any], found: list[SchemeComparison]) -> list[str]:
+    """Where the adopted scores recomputed now differ from those the closed month signed."""
+    units = record["document"].get("units", {})
+    out = []
+    for c in found:
+        for m in c.units:
+            signed = units.get(m.unit, {}).get("scores", {}).get(c.id)
+            if signed is not None and m.adopted is not None and abs(signed["score"] - m.adopted) > 1e-9:
+                out.append(f"{c.id} {m.unit}: signed {signed['score']}, now {m.adopted}")
+    return out
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        if args.units is None:
+            raise ConfigError("--units is required (or set CASEFLOW_UNITS_FILE)")
+        period = make_period(args.period, None, None, None)
+        directory = load_directory(args.units)
+        rules = load_rules(args.calendar_file, args.time_limits, args.rules_file)
+        adopted = load_schemes(args.adopted_dir)
+        if not args.schemes_dir.is_dir() or not any(args.schemes_dir.glob("*.yaml")):
+            raise ConfigError(f"--schemes-dir {args.schemes_dir}: no scheme files (*.yaml) there to try")
+        draft = {**adopted, **scheme_files(args.schemes_dir)}
+        record = closed_record(args, args.period)
+        (book,) = fold(source_from_args(args), [period.as_of], rules, not args.no_progress)
+    except (ConfigError, PeriodError, SourceError, ScoringError) as exc:
+        print(f"caseflow whatif: {exc}", file=sys.stderr)
+        return 2
+    cross = any(s.cross_month for s in (*adopted.values(), *draft.values()))
+    indicators, crossing = evaluate_both(book.cases(), period, rules, directory.units, directory.regions, cross,
+                                         exemptions_from(args))
+    found = what_if(indicators, crossing, directory.unit_class, adopted, draft)
+    sealed = ""
+    if record is not None:
+        diffs = frozen_differences(record, found)
+        if diffs and not args.recompute:
+            print("caseflow whatif: the closed month signed other adopted scores than these events give:\n  "
+                  + "\n  ".join(diffs[:20]) + "\nCompare from the archive it was closed from, or add --recompute.",
+                  file=sys.stderr)
+            return 1
+        sealed = f"{record['content_hash']}" + ("（重算，与封存不同）" if diffs else "（与封存一致）")
+    names = {**directory.names}
+    doc = as_json(args.period, found, names, sealed)
+    if args.format == "json":
+        sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        sys.stdout.write(table(found, names))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "whatif.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+        write_page(args.out / "whatif.html", args.period, found, names, sealed)
+        print(f"wrote {args.out / 'whatif.html'}", file=sys.stderr)
+    return 0
