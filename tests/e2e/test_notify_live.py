@@ -64,7 +64,8 @@ def stack(settings: Settings, tmp_path: Path, hook) -> Iterator[Services]:  # ty
     path.write_text(yaml.safe_dump(units, allow_unicode=True))
     env = {**env_of(settings, path), "CASEFLOW_UNIT_TOKENS": f"U-HW-LP:{TOKEN},U-SZ-01:other-token",
            "CASEFLOW_NOTIFY_GROUP_SECONDS": "1", "CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS": "3",
-           "CASEFLOW_NOTIFY_DIGEST_SECONDS": "2"}  # history (OPEN-9 is weeks old) comes in digests
+           "CASEFLOW_NOTIFY_DIGEST_SECONDS": "2",  # history (OPEN-9 is weeks old) comes in digests
+           "CASEFLOW_RISK_EVERY_SECONDS": "3"}  # overdue risks reach the boards within seconds
     services = Services(env, {n: free_port() for n in SERVICES}, tmp_path / "logs")
     try:
         yield services.start()
@@ -153,6 +154,22 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
         post(intake, [ev("disposed", "SOON-1", datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"), unit="U-HW-LP"),
                       ev("closed", "SOON-1", datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))])
         wait_for(lambda: card(driver, "SOON-1") is None, timeout=30)  # closed cases drop off
+
+        # an open case far from its deadline gets its overdue-risk tag from scoring's sweep (rules §12)
+        started = datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
+        post(intake, [ev("reported", "RISK-1", started, description="路灯不亮", address="星桥街道 6 号"),
+                      ev("dispatched", "RISK-1", started, unit="U-HW-LP",
+                         time_limit={"value": 3, "unit": "working_days"})])
+        wait_for(lambda: shows(driver, "RISK-1", "超期风险"), timeout=60)
+        from selenium.webdriver.support.select import Select
+
+        Select(driver.find_element("id", "order")).select_by_value("risk")
+        order = [a.get_attribute("data-case-id") for a in driver.find_elements("css selector", "article.case")]
+        assert order == ["OPEN-9", "RISK-1"], order  # the overdue first, then by risk
+        driver.save_screenshot(str(SHOTS / "unit-board-risk-360.png"))
+        risk = httpx.get(f"{stack.running['scoring'].url}/v1/units/U-HW-LP/risk",
+                         headers={"Authorization": f"Bearer {TOKEN}"}).json()
+        assert {c["case_id"] for c in risk["cases"]} == {"OPEN-9", "RISK-1"} and risk["cases"][0]["p_late"] == 1.0
 
         driver.get(f"{notify}/board?key=test-operator-key")  # an old link: the key is dropped, unused
         wait_for(lambda: driver.find_element("id", "login").is_displayed(), timeout=20)
