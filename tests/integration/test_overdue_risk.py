@@ -10,9 +10,10 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from caseflow.config.units import load_directory
+from caseflow.config.units import Directory, load_directory
 from caseflow.contract import alert, case_risk, snapshot
 from caseflow.domain.rules import Rules
+from caseflow.domain.state import CaseState
 from caseflow.infra import db, topics
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI
@@ -26,26 +27,31 @@ from caseflow_scoring.store.alerts import PgAlertLedgers
 from caseflow_scoring.store.cases import PgCases, save_on_case_snapshots
 
 
-def cases_until(shape: Shape, now: int, rules: Rules) -> CaseBook:
+async def stored_cases(settings: Settings, rules: Rules, tmp_path: Path, seed: int
+                       ) -> tuple[int, Directory, list[CaseState]]:
+    """Twenty days of generated cases up to now, folded and stored as scoring keeps them (with an address)."""
+    now = int(time.time() * 1000)
+    shape = Shape(cases=600, units=6, regions=2, seed=seed, unit_speeds=0.8,
+                  start=datetime.now(SHANGHAI) - timedelta(days=20))
+    (tmp_path / "units.yaml").write_text(units_yaml(shape), "utf-8")
     book = CaseBook(rules)
     for seq, line in enumerate(generate(shape)):
         book.add_raw(line.rstrip(b"\n"), seq, now)
-    return book
+    states = book.cases()
+    pool = await db.connect(settings.database_url)
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            await save_on_case_snapshots(conn, [snapshot.encode(s, 1, {"address": f"{s.grid} 路口"}) for s in states])
+    finally:
+        await pool.close()
+    return now, load_directory(tmp_path / "units.yaml"), states
 
 
 async def test_live_risk_equals_the_offline_forecast_and_is_the_units_own(settings: Settings, rules: Rules,
                                                                          tmp_path: Path) -> None:
-    now = int(time.time() * 1000)
-    shape = Shape(cases=600, units=6, regions=2, seed=5, unit_speeds=0.8,
-                  start=datetime.now(SHANGHAI) - timedelta(days=20))
-    (tmp_path / "units.yaml").write_text(units_yaml(shape), "utf-8")
-    directory = load_directory(tmp_path / "units.yaml")
-    states = cases_until(shape, now, rules).cases()
+    now, directory, states = await stored_cases(settings, rules, tmp_path, 5)
     pool = await db.connect(settings.database_url)
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            await save_on_case_snapshots(conn, [snapshot.encode(s, 1, {"address": f"{s.grid} 路口"})
-                                                for s in states])
         models = RiskModels(rules, directory.unit_class)
         live = await unit_risks(models, PgCases(pool), "U-001", now)
     finally:
@@ -78,16 +84,9 @@ async def test_the_pre_warning_is_raised_once_whoever_asks_again(settings: Setti
                                                                  tmp_path: Path) -> None:
     """Two replicas (each its own model) and a second round raise each pre-warning once; what leaves is a
     contract alert naming the chance and the facts; nothing past the ordinary warning's point is in it."""
-    now = int(time.time() * 1000)
-    shape = Shape(cases=600, units=6, regions=2, seed=6, unit_speeds=0.8,
-                  start=datetime.now(SHANGHAI) - timedelta(days=20))
-    (tmp_path / "units.yaml").write_text(units_yaml(shape), "utf-8")
-    directory = load_directory(tmp_path / "units.yaml")
-    states = cases_until(shape, now, rules).cases()
+    now, directory, states = await stored_cases(settings, rules, tmp_path, 6)
     pool = await db.connect(settings.database_url)
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            await save_on_case_snapshots(conn, [snapshot.encode(s, 1, {"address": "路口"}) for s in states])
         counts = []
         for _ in range(2):  # replica a, replica b
             models = RiskModels(rules, directory.unit_class)
@@ -107,6 +106,6 @@ async def test_the_pre_warning_is_raised_once_whoever_asks_again(settings: Setti
     assert len({b.alert_id for b in bodies}) == len(bodies)
     for b in bodies:
         assert b.reason is alert.Reason.OVERDUE_RISK and b.type is alert.AlertType.DEADLINE_WARNING
-        assert b.detail.startswith("超期风险 ") and b.case.address == "路口" and b.deadline
+        assert b.detail.startswith("超期风险 ") and b.case.address.endswith(" 路口") and b.deadline
         share = int(b.detail.split("已用时限 ")[1].split("%")[0])
         assert share < 80  # before the ordinary warning

@@ -73,9 +73,9 @@ def bootstrap(settings: Settings) -> FastAPI:
                 await feed.stop()
             stopping.set()
             await asyncio.wait([task, watcher, *(t for _, t, _ in feeds)], timeout=5)
-            await consumer.stop()
+            await kafka.stop_consumer(consumer)
             for _, _, feed_consumer in feeds:
-                await feed_consumer.stop()
+                await kafka.stop_consumer(feed_consumer)
             await producer.stop()
             await pool.close()
 

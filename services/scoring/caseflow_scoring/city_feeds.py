@@ -10,6 +10,7 @@ import re
 from aiokafka import AIOKafkaConsumer
 
 from caseflow.contract.province_feed import mirrored
+from caseflow.infra.kafka import stop_consumer
 from caseflow.infra.settings import Settings
 from caseflow_scoring.city_months import keep_on_city_month_closed
 from caseflow_scoring.ports import CityMonths
@@ -42,4 +43,4 @@ async def run_city_months(settings: Settings, months: CityMonths, stopping: asyn
                     consumer.seek(tp, records[0].offset)
                 await asyncio.sleep(1.0)
     finally:
-        await consumer.stop()
+        await stop_consumer(consumer)

@@ -4,7 +4,7 @@ Pure: indicators and schemes in, the comparison out."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from caseflow.domain.indicators import Indicators
@@ -33,6 +33,8 @@ class UnitMove:
     adopted_rank: int | None  # None: not ranked (nothing due) or no such scheme
     draft_rank: int | None
     terms: tuple[TermChange, ...]
+    why: str = ""  # the term that moved it against the others most ("" when no term's points changed)
+    why_points: float = 0.0  # that term's change for this unit less its mean change over the units
 
     @property
     def rank_change(self) -> int | None:
@@ -40,12 +42,6 @@ class UnitMove:
         if self.adopted_rank is None or self.draft_rank is None:
             return None
         return self.adopted_rank - self.draft_rank
-
-    @property
-    def why(self) -> str:
-        """The term whose points changed most ("" when none did)."""
-        moved = [t for t in self.terms if abs(t.delta) > 1e-9]
-        return max(moved, key=lambda t: abs(t.delta)).label if moved else ""
 
 
 @dataclass(frozen=True)
@@ -89,17 +85,32 @@ def compare_scheme(adopted: Scheme | None, draft: Scheme | None, indicators: Ind
     rows_a, rows_d = _rows(adopted, indicators, crossing), _rows(draft, indicators, crossing)
     a = score_units(adopted, rows_a, unit_class) if adopted else {}
     d = score_units(draft, rows_d, unit_class) if draft else {}
-    moves = []
+    terms_of = {}
     for unit in sorted(set(a) | set(d)):
         ta, td = _terms(adopted, rows_a.get(unit, {})), _terms(draft, rows_d.get(unit, {}))
-        terms = tuple(TermChange(k, ta.get(k), td.get(k)) for k in dict.fromkeys([*ta, *td]))
+        terms_of[unit] = tuple(TermChange(k, ta.get(k), td.get(k)) for k in dict.fromkeys([*ta, *td]))
+    moves = []
+    mean = _mean_deltas(terms_of.values())
+    for unit, terms in terms_of.items():
+        # a term that changed every unit's points alike moves nobody: the reason is the term whose change
+        # for this unit differs most from its change for the others
+        relative = [(t.label, t.delta - mean.get(t.label, 0.0)) for t in terms if abs(t.delta) > 1e-9]
+        why, points = max(relative, key=lambda x: abs(x[1])) if relative else ("", 0.0)
         moves.append(UnitMove(unit, unit_class.get(unit), a.get(unit, {}).get("score"), d.get(unit, {}).get("score"),
-                              a.get(unit, {}).get("rank"), d.get(unit, {}).get("rank"), terms))
+                              a.get(unit, {}).get("rank"), d.get(unit, {}).get("rank"), terms, why, points))
     moves.sort(key=lambda m: ((m.unit_class or 0) if either.rank_within == "class" else 0,
                               m.adopted_rank or 10**9, m.draft_rank or 10**9, m.unit))
     status = ("new" if adopted is None else "removed" if draft is None else
               "same" if adopted == draft else "changed")
     return SchemeComparison(either.id, either.name, status, either.rank_within, tuple(moves))
+
+
+def _mean_deltas(all_terms: Iterable[tuple[TermChange, ...]]) -> dict[str, float]:
+    sums: dict[str, list[float]] = {}
+    for terms in all_terms:
+        for t in terms:
+            sums.setdefault(t.label, []).append(t.delta)
+    return {k: sum(v) / len(v) for k, v in sums.items()}
 
 
 def what_if(indicators: Indicators, crossing: Indicators | None, unit_class: Mapping[str, int],

@@ -156,7 +156,21 @@ class PostgresOffsetConsumer:
     async def stop(self) -> None:
         self._stopping.set()
         async with self._busy:
-            await self.consumer.stop()
+            await stop_consumer(self.consumer)
+
+
+STOP_SECONDS = 15.0
+
+
+async def stop_consumer(consumer: AIOKafkaConsumer, within: float = STOP_SECONDS) -> None:
+    """Stop a consumer, giving up after `within` seconds: aiokafka's stop can wait for ever for a group
+    coordinator that is not there (a broker that just started, or gone: aio-libs/aiokafka#659), and a
+    service that cannot stop is worse than one that leaves its group by session timeout (our offsets live
+    in PostgreSQL; nothing is lost)."""
+    try:
+        await asyncio.wait_for(consumer.stop(), within)
+    except TimeoutError:
+        log.warning("the Kafka consumer did not stop within %.0f s (no group coordinator?); leaving it", within)
 
 
 async def run_consumer(consumer: PostgresOffsetConsumer, stopping: asyncio.Event) -> None:
@@ -166,7 +180,7 @@ async def run_consumer(consumer: PostgresOffsetConsumer, stopping: asyncio.Event
     try:
         await stopping.wait()
     finally:
-        await consumer.stop()
+        await consumer.stop()  # PostgresOffsetConsumer.stop: within STOP_SECONDS
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task

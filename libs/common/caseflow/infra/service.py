@@ -77,7 +77,7 @@ def consuming_lifespan(
             yield
         finally:
             stopping.set()
-            await consumer.stop()
+            await kafka.stop_consumer(consumer)
             if relay is not None:
                 await relay.stop()
             await asyncio.wait(tasks, timeout=10)

@@ -53,9 +53,18 @@ def add_config_arguments(p: argparse.ArgumentParser, period_help: str = "a month
                    help="units file (units: [{id, name, class}], regions); default: CASEFLOW_UNITS_FILE")
     p.add_argument("--period", help=period_help)
     p.add_argument("--as-of", dest="as_of", help="evaluate as of this instant (default: the period's end)")
-    env = os.environ.get
-    p.add_argument("--schemes-dir", type=Path, default=env("CASEFLOW_SCHEMES_DIR"),
+    p.add_argument("--schemes-dir", type=Path, default=os.environ.get("CASEFLOW_SCHEMES_DIR"),
                    help="extra scheme YAML files (override built-ins by id); default: CASEFLOW_SCHEMES_DIR")
+    add_rules_arguments(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                   help="processes folding a large month, split by case (default: one per CPU, "
+                        f"{os.cpu_count()} here); the result is the same for any number")
+
+
+def add_rules_arguments(p: argparse.ArgumentParser) -> None:
+    """The deadline rules' files: calendar, time limits, the rules file."""
+    env = os.environ.get
     p.add_argument("--calendar-file", type=Path, default=env("CASEFLOW_CALENDAR_FILE"),
                    help="holidays/make-up workdays for years the package lacks; default: CASEFLOW_CALENDAR_FILE")
     p.add_argument("--time-limits", type=Path, default=env("CASEFLOW_TIME_LIMITS_FILE"),
@@ -63,10 +72,6 @@ def add_config_arguments(p: argparse.ArgumentParser, period_help: str = "a month
     p.add_argument("--rules-file", type=Path, default=env("CASEFLOW_RULES_FILE"),
                    help="working windows, lateness, engineering and repeat-excluded codes, alert timing "
                         "(docs/runbook.md); default: CASEFLOW_RULES_FILE")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                   help="processes folding a large month, split by case (default: one per CPU, "
-                        f"{os.cpu_count()} here); the result is the same for any number")
 
 
 def load_config(args: argparse.Namespace) -> tuple[Period, Directory, Rules, dict[str, Scheme], Source]:

@@ -14,6 +14,7 @@ from caseflow.config.schemes import ConfigError
 from caseflow.config.units import load_directory
 from caseflow.evaluation.periods import PeriodError, parse_instant
 from caseflow.instants import iso
+from caseflow.replay.cli import add_rules_arguments
 from caseflow.replay.forecasting import forecast_at, in_time_order, states_at
 
 EXAMPLES = """examples:
@@ -37,12 +38,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="units file (the units' classes: a unit with little history learns from its peers)")
     p.add_argument("--as-of", dest="as_of", required=True,
                    help="the instant to forecast at, ISO 8601 (without an offset: Asia/Shanghai)")
-    p.add_argument("--calendar-file", type=Path, default=env("CASEFLOW_CALENDAR_FILE"),
-                   help="holidays/make-up workdays for years the package lacks; default: CASEFLOW_CALENDAR_FILE")
-    p.add_argument("--time-limits", type=Path, default=env("CASEFLOW_TIME_LIMITS_FILE"),
-                   help="time-limit table YAML (立结案标准); default: CASEFLOW_TIME_LIMITS_FILE")
-    p.add_argument("--rules-file", type=Path, default=env("CASEFLOW_RULES_FILE"),
-                   help="working windows and deadline rules; default: CASEFLOW_RULES_FILE")
+    add_rules_arguments(p)
 
 
 def _lines(path: Path, flag: str) -> list[bytes]:

@@ -16,6 +16,7 @@ from caseflow.config.units import load_directory
 from caseflow.domain.period_tally import evaluate_both
 from caseflow.evaluation.periods import PeriodError, make_period
 from caseflow.evaluation.whatif import SchemeComparison, what_if
+from caseflow.replay.cli import add_rules_arguments
 from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
 from caseflow.replay.loading import fold
 from caseflow.replay.report_sealed import closed_record
@@ -45,9 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="the deployment's adopted scheme files (default: CASEFLOW_SCHEMES_DIR; none: the built-ins)")
     p.add_argument("--units", type=Path, default=env("CASEFLOW_UNITS_FILE"), help="units file (ids, names, classes)")
     p.add_argument("--period", required=True, help="a month YYYY-MM, a quarter YYYY-Qn or a year YYYY")
-    p.add_argument("--calendar-file", type=Path, default=env("CASEFLOW_CALENDAR_FILE"))
-    p.add_argument("--time-limits", type=Path, default=env("CASEFLOW_TIME_LIMITS_FILE"))
-    p.add_argument("--rules-file", type=Path, default=env("CASEFLOW_RULES_FILE"))
+    add_rules_arguments(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="what stdout shows")
     p.add_argument("--out", type=Path, help="a folder for whatif.html and whatif.json")
     p.add_argument("--closed", type=Path, metavar="FILE", help="the closed month's record (GET /v1/months/PERIOD)")
