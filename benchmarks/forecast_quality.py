@@ -89,7 +89,7 @@ def one_run(args: argparse.Namespace, seed: int, rules: Rules) -> dict[str, Any]
         green, yellow = light_rates(history, rules.warning_fraction)
         for r in forecast_at(cases, t, rules, directory.unit_class, strength=args.strength):
             outcome = outcome_after(truth[(r.case_id, r.seq)], t)
-            if outcome is None or r.share >= 1.0 or r.dispatched_at < points[0] - 24 * HOUR:
+            if outcome is None or r.p_late is None or r.share >= 1.0 or r.dispatched_at < points[0] - 24 * HOUR:
                 continue
             light = yellow if r.share >= rules.warning_fraction else green
             rows.append((r.p_late, by_unit.get(r.unit, city), light, outcome))
@@ -128,7 +128,7 @@ def flags_a_day_ahead(events: list[Any], final: list[CaseState], rules: Rules, u
         if learnt is None or t - learnt[0] > REFIT:  # live refits every 10 minutes; here twice a day will do
             learnt = (t, model_at(cases, t, rules, unit_class, strength))
         for r in risks(learnt[1], [c for c in cases if c.case_id in {k for k, _ in when[t]}], t, rules.calendar):
-            if (r.case_id, r.seq) in when[t] and r.share < 1.0:
+            if (r.case_id, r.seq) in when[t] and r.share < 1.0 and r.p_late is not None:
                 total += 1
                 model += r.p_late >= threshold
                 light += r.share >= rules.warning_fraction

@@ -155,7 +155,20 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
                       ev("closed", "SOON-1", datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S"))])
         wait_for(lambda: card(driver, "SOON-1") is None, timeout=30)  # closed cases drop off
 
-        # an open case far from its deadline gets its overdue-risk tag from scoring's sweep (rules §12)
+        # an open case far from its deadline gets its overdue-risk tag from scoring's sweep (rules §12),
+        # once the city has a history to learn from: 30 cases of last month, each disposed within its limit
+        # (before its 80% mark: no alert of theirs joins the ones this test counts)
+        history = []
+        for i in range(30):
+            case, hours = f"PAST-{i:02d}", 1 + i  # 1 to 30 calendar hours: at most 12 working hours of 24
+            history += [ev("reported", case, "2026-11-09 09:00", description="路灯不亮"),
+                        ev("dispatched", case, "2026-11-09 09:10", unit="U-HW-LP",
+                           time_limit={"value": 3, "unit": "working_days"}),
+                        ev("disposed", case, (datetime(2026, 11, 9, 9, 10) + timedelta(hours=hours)).strftime(
+                            "%Y-%m-%d %H:%M"), unit="U-HW-LP"),
+                        ev("closed", case, (datetime(2026, 11, 9, 9, 40) + timedelta(hours=hours)).strftime(
+                            "%Y-%m-%d %H:%M"))]
+        post(intake, history)
         started = datetime.now(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S")
         post(intake, [ev("reported", "RISK-1", started, description="路灯不亮", address="星桥街道 6 号"),
                       ev("dispatched", "RISK-1", started, unit="U-HW-LP",

@@ -89,7 +89,8 @@ def bootstrap(settings: Settings) -> FastAPI:
             *([as_purpose("city-months", run_city_months(settings, PgCityMonths(pool), stopping))]
               if settings.city_feeds else []),
             as_purpose("risk-sweep", run_risk_sweep(
-                PgCases(pool), ledgers, RiskModels(rules, directory.unit_class), settings.risk_warning_threshold,
+                PgCases(pool), ledgers, RiskModels(rules, directory.unit_class, refresh=0),
+                settings.risk_warning_threshold,
                 lanes, settings.topic("case-risks"), stopping, settings.risk_every_seconds)))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.

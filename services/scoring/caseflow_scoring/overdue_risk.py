@@ -26,13 +26,14 @@ FACTS = ("description", "address")
 class RiskModels:
     rules: Rules
     unit_class: Mapping[str, int]
+    refresh: int = REFRESH  # ms: a model older than this is rebuilt (the sweep: each round)
     built: tuple[int, Model] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def current(self, reader: CaseReader, now: int) -> Model:
-        if self.built is None or now - self.built[0] > REFRESH:
+        if self.built is None or now - self.built[0] >= self.refresh:
             async with self.lock:  # one rebuild at a time; the others wait for it and take it
-                if self.built is None or now - self.built[0] > REFRESH:
+                if self.built is None or now - self.built[0] >= self.refresh:
                     span = Period(now - HISTORY, now + 1, now)
                     history = [s async for batch in reader.case_batches(span)
                                for s in samples_of(batch, now, self.rules.calendar)]

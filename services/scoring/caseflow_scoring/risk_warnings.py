@@ -21,8 +21,8 @@ from caseflow_scoring.ports import AlertLedgers, CaseReader
 log = logging.getLogger(__name__)
 
 
-def risk_message(r: Risk, now: int) -> bytes:
-    return encode(CaseRisk(r.case_id, r.seq, r.unit, r.p_late, r.why, iso(now)))
+def risk_message(r: Risk, p_late: float, now: int) -> bytes:
+    return encode(CaseRisk(r.case_id, r.seq, r.unit, p_late, r.why, iso(now)))
 
 
 async def sweep_risks(reader: CaseReader, ledgers: AlertLedgers, models: RiskModels, threshold: float | None,
@@ -36,7 +36,9 @@ async def sweep_risks(reader: CaseReader, ledgers: AlertLedgers, models: RiskMod
     details = {a.alert_id: case_details(facts[a.case_id][0], a, facts[a.case_id][1])
                for a in alerts if a.case_id in facts}
     async with ledgers.transaction() as ledger:
-        await ledger.enqueue([(risk_topic, r.case_id, risk_message(r, now), {}) for r in found])
+        # a case with too little history to say is not published: the boards show no number for it
+        await ledger.enqueue([(risk_topic, r.case_id, risk_message(r, r.p_late, now), {}) for r in found
+                              if r.p_late is not None])
         raised = await raise_alerts(ledger, alerts, topic, details=details, now=now)
     return len(found), raised
 

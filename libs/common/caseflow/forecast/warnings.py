@@ -14,6 +14,6 @@ RISK_REASON = "overdue_risk"  # contract.alert.Reason.OVERDUE_RISK
 
 def plan_risk_warnings(risks: Iterable[Risk], threshold: float, warning_fraction: float, now: int) -> list[Alert]:
     return [Alert(alert_id("risk_warning", r.case_id, f"{r.seq}@{r.cycle_start}", "0"), "deadline_warning",
-                  r.case_id, r.seq, r.unit, 0, now, RISK_REASON, detail=f"超期风险 {r.p_late:.0%}：{r.why}")
+                  r.case_id, r.seq, r.unit, 0, now, RISK_REASON, detail=f"超期风险 {r.p_late or 0:.0%}：{r.why}")
             for r in risks
-            if r.p_late >= threshold and r.share < warning_fraction and not r.suspended]
+            if r.p_late is not None and r.p_late >= threshold and r.share < warning_fraction and not r.suspended]

@@ -26,7 +26,9 @@ For every assignment of --input open at --as-of (dispatched, not returned, not d
 riskiest first. p_late is the chance that it is disposed after its deadline, learnt from every assignment
 of --history and --input as they stood at --as-of: how far into their limit the unit's (and, with little
 data, its peers' and the city's) assignments of the same kind were disposed (docs/decisions.md, "Overdue
-risk"). `why` gives the facts behind the number. Events after --as-of are not read."""
+risk"). `why` gives the facts behind the number. With too little history (fewer than 20 past
+assignments in the city still open that long, their outcome known) p_late is null and `why` says so.
+Events after --as-of are not read."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
