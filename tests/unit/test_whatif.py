@@ -109,3 +109,23 @@ def test_a_draft_that_is_not_yaml_is_named(month: Path, tmp_path: Path) -> None:
     out = caseflow("whatif", "--input", month / "events.jsonl", "--units", month / "units.yaml", "--period",
                    "2026-10", "--schemes-dir", tmp_path)
     assert out.returncode == 2 and "draft.yaml: not YAML" in out.stderr
+
+
+def test_a_closed_month_is_compared_as_signed(month: Path, tmp_path: Path) -> None:
+    replayed = caseflow("replay", "--input", month / "events.jsonl", "--units", month / "units.yaml",
+                        "--period", "2026-10")
+    document = orjson.loads(replayed.stdout)
+    record = {"period": "2026-10", "content_hash": "sha256:0f1e", "closed_at": "2026-11-03T10:00:00+08:00",
+              "document": document}
+    (tmp_path / "closed.json").write_bytes(orjson.dumps(record))
+    (tmp_path / "draft").mkdir()
+    (tmp_path / "draft" / "standard-department.yaml").write_text(ADOPTED.replace(
+        "{weight: 30, key: close_rate}", "{weight: 40, key: close_rate}"), "utf-8")
+    doc = whatif(month, tmp_path / "draft", "--closed", tmp_path / "closed.json")
+    assert doc["closed"] == "sha256:0f1e（与封存一致）"
+    unit = next(iter(document["units"]))  # the month signed another score for one unit: refused
+    document["units"][unit]["scores"]["standard-department"]["score"] += 1
+    (tmp_path / "closed.json").write_bytes(orjson.dumps(record))
+    out = caseflow("whatif", "--input", month / "events.jsonl", "--units", month / "units.yaml", "--period",
+                   "2026-10", "--schemes-dir", tmp_path / "draft", "--closed", tmp_path / "closed.json")
+    assert out.returncode == 1 and f"standard-department {unit}: signed" in out.stderr and "--recompute" in out.stderr
