@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from caseflow.access.links import read_link_token
-from caseflow.contract.alert import AlertMessage, CaseFacts
+from caseflow.contract.alert import AlertMessage, AlertType, CaseFacts, Reason
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
 from caseflow_notify import content, messages
@@ -218,3 +218,12 @@ def test_a_robot_message_sent_again_after_a_crash_says_so(rules: Rules) -> None:
         assert messages.AGAIN in sent(channel, twice.title, twice.text)[1]
     told = messages.digest([again], ["C1"], ctx(rules), fits(CHANNELS[0]))
     assert messages.AGAIN in told.text
+
+
+def test_a_pre_warning_is_named_apart_from_the_ordinary_warning(rules: Rules) -> None:
+    risky = AlertMessage(alert_id="r1", type=AlertType.DEADLINE_WARNING, unit="U1", level=0,
+                         due_at="2026-10-09T10:00:00+08:00", reason=Reason.OVERDUE_RISK, case_id="C-9", assignment=1,
+                         detail="超期风险 72%：已用时限 30%；本单位用时到此仍未处置的 41 件中 30 件超过本案时限才处置")
+    lines = content.entry_lines(content.entries_of([risky])[0], ctx(rules), True)
+    assert lines[0] == "#### 【风险预警】C-9"
+    assert any("超期风险高（风险预警）（超期风险 72%" in line for line in lines)

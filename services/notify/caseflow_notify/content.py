@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from caseflow.access.links import link_token
-from caseflow.contract.alert import REASON_ZH, AlertMessage, AlertType
+from caseflow.contract.alert import REASON_ZH, AlertMessage, AlertType, Reason
 from caseflow.contract.enums import SUPERVISION_REASON_ZH
 from caseflow.domain.calendar import WorkingCalendar
 from caseflow.instants import SHANGHAI
@@ -70,6 +70,8 @@ LEVEL_NAMES = {AlertType.DEADLINE_WARNING: "预警", AlertType.SUPERVISION: "督
 def level_name(alert: AlertMessage) -> str:
     if alert.type is AlertType.OVERDUE:
         return {1: "一级", 2: "二级"}.get(alert.level, "三级督办")
+    if alert.reason is Reason.OVERDUE_RISK:  # before the ordinary warning: named apart from it
+        return "风险预警"
     return LEVEL_NAMES[alert.type]
 
 
