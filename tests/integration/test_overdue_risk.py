@@ -94,12 +94,16 @@ async def test_the_pre_warning_is_raised_once_whoever_asks_again(settings: Setti
                                              now))[1])
         counts.append((await sweep_risks(PgCases(pool), PgAlertLedgers(pool), models, 0.5, "alerts", "risks",
                                          now + 60_000))[1])  # a minute on: the same cases, nothing new
+        published: dict[str, float] = {}  # a replica's loop keeps what it sent: unchanged risks are not resent
+        again = [(await sweep_risks(PgCases(pool), PgAlertLedgers(pool), models, 0.5, "alerts", "quiet", now,
+                                    published))[0] for _ in range(2)]
         bodies = [alert.decode(r["value"]) for r in await pool.fetch("SELECT value FROM outbox WHERE topic = 'alerts'")]
         published = [case_risk.decode(r["value"]) for r in await pool.fetch("SELECT value FROM outbox "
                                                                              "WHERE topic = 'risks'")]
     finally:
         await pool.close()
     assert counts[0] > 0 and counts[1:] == [0, 0] and len(bodies) == counts[0]
+    assert again[0] > 0 and again[1] == 0, again
     open_now = {(r.case_id, r.seq) for r in forecast_at(states, now, rules, directory.unit_class)}
     assert {(r.case_id, r.seq) for r in published} == open_now  # every open assignment, each round
     assert len(published) == 3 * len(open_now)

@@ -35,9 +35,10 @@ class RiskModels:
             async with self.lock:  # one rebuild at a time; the others wait for it and take it
                 if self.built is None or now - self.built[0] >= self.refresh:
                     span = Period(now - HISTORY, now + 1, now)
-                    history = [s async for batch in reader.case_batches(span)
-                               for s in samples_of(batch, now, self.rules.calendar)]
-                    self.built = (now, fit(history, self.unit_class))
+                    history = []
+                    async for batch in reader.case_batches(span):  # off the event loop, batch by batch
+                        history += await asyncio.to_thread(samples_of, batch, now, self.rules.calendar)
+                    self.built = (now, await asyncio.to_thread(fit, history, self.unit_class))
         return self.built[1]
 
 

@@ -26,30 +26,43 @@ def risk_message(r: Risk, p_late: float, now: int) -> bytes:
 
 
 async def sweep_risks(reader: CaseReader, ledgers: AlertLedgers, models: RiskModels, threshold: float | None,
-                      topic: str | AlertTopics, risk_topic: str, now: int) -> tuple[int, int]:
-    """(risks published, warnings raised now)."""
+                      topic: str | AlertTopics, risk_topic: str, now: int,
+                      published: dict[str, float] | None = None) -> tuple[int, int]:
+    """(risks published, warnings raised now). `published` (kept between rounds): what this replica last
+    sent per assignment; a risk that has not moved by a point is not sent again (the boards keep it)."""
     model = await models.current(reader, now)
     span = Period(now - HISTORY, now + 1, now)
-    found = [r async for batch in reader.case_batches(span) for r in risks(model, batch, now, models.rules.calendar)]
+    found = []
+    async for batch in reader.case_batches(span):  # scored off the event loop: the consumer keeps its pace
+        found += await asyncio.to_thread(risks, model, batch, now, models.rules.calendar)
     alerts = plan_risk_warnings(found, threshold, models.rules.warning_fraction, now) if threshold else []
     facts = await reader.with_facts(sorted({a.case_id for a in alerts}))
     details = {a.alert_id: case_details(facts[a.case_id][0], a, facts[a.case_id][1])
                for a in alerts if a.case_id in facts}
+    # a case with too little history to say is not published: the boards show no number for it
+    sent = {f"{r.case_id}#{r.seq}": (r, r.p_late) for r in found if r.p_late is not None}
+    if published is not None:
+        sent = {k: v for k, v in sent.items() if k not in published or abs(published[k] - v[1]) >= 0.01}
     async with ledgers.transaction() as ledger:
-        # a case with too little history to say is not published: the boards show no number for it
-        await ledger.enqueue([(risk_topic, r.case_id, risk_message(r, r.p_late, now), {}) for r in found
-                              if r.p_late is not None])
+        await ledger.enqueue([(risk_topic, r.case_id, risk_message(r, p, now), {}) for r, p in sent.values()])
         raised = await raise_alerts(ledger, alerts, topic, details=details, now=now)
-    return len(found), raised
+    if published is not None:
+        published.update((k, p) for k, (_, p) in sent.items())
+    return len(sent), raised
 
 
 async def run_risk_sweep(reader: CaseReader, ledgers: AlertLedgers, models: RiskModels, threshold: float | None,
                          topic: str | AlertTopics, risk_topic: str, stopping: asyncio.Event,
                          every: float = 300.0) -> None:
+    """A round every `every` seconds, the first one `every` after the start (a replica that just took over
+    catches up on its partitions first)."""
+    published: dict[str, float] = {}
     while not stopping.is_set():
-        try:
-            await sweep_risks(reader, ledgers, models, threshold, topic, risk_topic, wall_clock_ms())
-        except Exception:  # a bad round must not stop the loop; the next one retries
-            log.exception("overdue-risk sweep failed; retrying in %.0f s", every)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stopping.wait(), every)
+        if stopping.is_set():
+            return
+        try:
+            await sweep_risks(reader, ledgers, models, threshold, topic, risk_topic, wall_clock_ms(), published)
+        except Exception:  # a bad round must not stop the loop; the next one retries
+            log.exception("overdue-risk sweep failed; retrying in %.0f s", every)
