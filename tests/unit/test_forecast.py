@@ -108,7 +108,7 @@ def test_quality_measures_and_baselines() -> None:
 
 
 def risk(p: float, share: float, suspended: bool = False, seq: int = 1, cycle: int = 1000) -> Risk:
-    return Risk("C-1", seq, "U-1", cycle, 1000, 9000, share, suspended, p, "unit", "unit", 20, 10, 200, 40)
+    return Risk("C-1", seq, "U-1", cycle, 1000, 9000, share, suspended, p, "unit", 20, 10, 200, 40)
 
 
 def test_the_pre_warning_goes_before_the_ordinary_one_once_per_cycle() -> None:

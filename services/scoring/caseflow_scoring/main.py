@@ -70,6 +70,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     alerts_topic = settings.topic("alerts")
     lanes = AlertTopics(alerts_topic, settings.topic("alerts-backlog"), int(settings.notify_catch_up_seconds * 1000))
     window = Window(rules.calendar, settings.exemption_working_days)
+    models = RiskModels(rules, directory.unit_class)  # overdue risk: one model per replica, sweep and API
 
     def handler_for(pool: asyncpg.Pool) -> BatchHandler:
         return consumers.case_snapshots(pool, wall_clock_ms)
@@ -89,8 +90,7 @@ def bootstrap(settings: Settings) -> FastAPI:
             *([as_purpose("city-months", run_city_months(settings, PgCityMonths(pool), stopping))]
               if settings.city_feeds else []),
             as_purpose("risk-sweep", run_risk_sweep(
-                PgCases(pool), ledgers, RiskModels(rules, directory.unit_class, refresh=0),
-                settings.risk_warning_threshold,
+                PgCases(pool), ledgers, models, settings.risk_warning_threshold,
                 lanes, settings.topic("case-risks"), stopping, settings.risk_every_seconds)))
 
     # Set after each committed snapshot batch: the clock plans those cases, standing indicators refresh.
@@ -112,7 +112,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         return await served_document(PgPeriodSources(app.state.pool), period, None, scoring, assessed=False)
     add_assessment_routes(app, settings, scoring.templates, numbers, directory, people)
     add_exemption_routes(app, settings, window, people)
-    add_standing_routes(app, settings, scoring, window, people)
+    add_standing_routes(app, settings, scoring, window, people, models)
     add_assessment_page(app)
     add_exemption_page(app)
     if settings.city_feeds:

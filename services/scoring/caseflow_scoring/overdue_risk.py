@@ -11,34 +11,45 @@ from typing import Any
 
 from caseflow.domain.indicators import Period
 from caseflow.domain.rules import Rules
+from caseflow.domain.state import CaseState
 from caseflow.forecast.model import Model, fit
-from caseflow.forecast.risk import Risk, risks
-from caseflow.forecast.samples import samples_of
+from caseflow.forecast.risk import Risk, open_at, risks
+from caseflow.forecast.samples import Sample, samples_of
 from caseflow.instants import iso
 from caseflow_scoring.ports import CaseReader
 
-REFRESH = 10 * 60_000  # a model older than this is rebuilt on the next question
+REFRESH = 10 * 60_000  # a model older than this is rebuilt on the API's next question
 HISTORY = 90 * 86_400_000  # the assignments it learns from: those with a fact in the last 90 days
 FACTS = ("description", "address")
 
 
 @dataclass
 class RiskModels:
+    """The replica's model: the sweep refits it every round (`learn`); the API takes it while it is younger
+    than REFRESH, and refits it itself only when the sweep has not (one fit serves both)."""
+
     rules: Rules
     unit_class: Mapping[str, int]
-    refresh: int = REFRESH  # ms: a model older than this is rebuilt (the sweep: each round)
     built: tuple[int, Model] | None = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
+    async def learn(self, reader: CaseReader, now: int) -> list[CaseState]:
+        """Fit anew from the assignments of the last HISTORY; returns the cases with one open now (found in
+        the same pass over them). Hold `lock`."""
+        history: list[Sample] = []
+        still_open: list[CaseState] = []
+        async for batch in reader.case_batches(Period(now - HISTORY, now + 1, now)):
+            history += await asyncio.to_thread(samples_of, batch, now, self.rules.calendar)  # off the event loop
+            still_open += {case.case_id: case for case, _ in open_at(batch, now)}.values()
+        self.built = (now, await asyncio.to_thread(fit, history, self.unit_class))
+        return still_open
+
     async def current(self, reader: CaseReader, now: int) -> Model:
-        if self.built is None or now - self.built[0] >= self.refresh:
+        if self.built is None or now - self.built[0] >= REFRESH:
             async with self.lock:  # one rebuild at a time; the others wait for it and take it
-                if self.built is None or now - self.built[0] >= self.refresh:
-                    span = Period(now - HISTORY, now + 1, now)
-                    history = []
-                    async for batch in reader.case_batches(span):  # off the event loop, batch by batch
-                        history += await asyncio.to_thread(samples_of, batch, now, self.rules.calendar)
-                    self.built = (now, await asyncio.to_thread(fit, history, self.unit_class))
+                if self.built is None or now - self.built[0] >= REFRESH:
+                    await self.learn(reader, now)
+        assert self.built is not None
         return self.built[1]
 
 

@@ -10,12 +10,11 @@ import contextlib
 import logging
 
 from caseflow.contract.case_risk import CaseRisk, encode
-from caseflow.domain.indicators import Period
 from caseflow.forecast.risk import Risk, risks
 from caseflow.forecast.warnings import plan_risk_warnings
 from caseflow.instants import iso
 from caseflow_scoring.alerting import AlertTopics, case_details, raise_alerts, wall_clock_ms
-from caseflow_scoring.overdue_risk import HISTORY, RiskModels
+from caseflow_scoring.overdue_risk import RiskModels
 from caseflow_scoring.ports import AlertLedgers, CaseReader
 
 log = logging.getLogger(__name__)
@@ -30,11 +29,11 @@ async def sweep_risks(reader: CaseReader, ledgers: AlertLedgers, models: RiskMod
                       published: dict[str, float] | None = None) -> tuple[int, int]:
     """(risks published, warnings raised now). `published` (kept between rounds): what this replica last
     sent per assignment; a risk that has not moved by a point is not sent again (the boards keep it)."""
-    model = await models.current(reader, now)
-    span = Period(now - HISTORY, now + 1, now)
-    found = []
-    async for batch in reader.case_batches(span):  # scored off the event loop: the consumer keeps its pace
-        found += await asyncio.to_thread(risks, model, batch, now, models.rules.calendar)
+    async with models.lock:  # refit (the API takes this model too) and find the open cases in one pass
+        still_open = await models.learn(reader, now)
+        assert models.built is not None
+        model = models.built[1]
+    found = await asyncio.to_thread(risks, model, still_open, now, models.rules.calendar)  # off the event loop
     alerts = plan_risk_warnings(found, threshold, models.rules.warning_fraction, now) if threshold else []
     facts = await reader.with_facts(sorted({a.case_id for a in alerts}))
     details = {a.alert_id: case_details(facts[a.case_id][0], a, facts[a.case_id][1])

@@ -36,10 +36,9 @@ CSP = ("default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline
        "frame-ancestors 'none'")
 
 
-def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, window: Window, people: People
-                        ) -> None:
+def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, window: Window, people: People,
+                        models: RiskModels) -> None:
     who = Depends(actor_dependency(people))
-    models = RiskModels(scoring.rules, scoring.directory.unit_class)
 
     def own(actor: Actor, unit: str) -> None:
         if actor.role == "unit" and actor.unit != unit:

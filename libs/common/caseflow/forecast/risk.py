@@ -36,7 +36,6 @@ class Risk(Struct, frozen=True):
     share: float
     suspended: bool
     p_late: float | None
-    model_group: str
     basis: str
     seen: int
     late: int
@@ -80,7 +79,7 @@ def risk_of(model: Model, case: CaseState, index: int, t: int, calendar: Working
     a = case.assignments[index]
     kind = kind_of(case)
     used = elapsed(a, t, calendar)
-    hazards, group = hazards_for(model, a.unit, kind, a.kind)
+    hazards, _ = hazards_for(model, a.unit, kind, a.kind)
     keys = level_keys(a.unit, model.unit_class.get(a.unit), kind, a.kind)
     basis, seen, late = _record(model, keys, used, a.allowance)
     city = model.counts.get(keys[0])
@@ -88,8 +87,7 @@ def risk_of(model: Model, case: CaseState, index: int, t: int, calendar: Working
     known = used >= a.allowance or city_seen >= MIN_HISTORY
     p = round(late_chance(hazards, used, a.allowance), 4) if known else None
     return Risk(case.case_id, a.seq, a.unit, a.cycle_start, a.dispatched_at, asof.deadline_at(a, t),
-                round(used / a.allowance, 4), asof.suspended_at(a, t), p, group, basis, seen, late, city_seen,
-                city_late)
+                round(used / a.allowance, 4), asof.suspended_at(a, t), p, basis, seen, late, city_seen, city_late)
 
 
 def risks(model: Model, cases: Iterable[CaseState], t: int, calendar: WorkingCalendar) -> list[Risk]:

@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 1
         sealed = f"{record['content_hash']}" + ("（重算，与封存不同）" if diffs else "（与封存一致）")
-    names = {**directory.names}
+    names = directory.names
     doc = as_json(args.period, found, names, sealed)
     if args.format == "json":
         sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
