@@ -180,6 +180,9 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
         order = [a.get_attribute("data-case-id") for a in driver.find_elements("css selector", "article.case")]
         assert order == ["OPEN-9", "RISK-1"], order  # the overdue first, then by risk
         driver.save_screenshot(str(SHOTS / "unit-board-risk-360.png"))
+        driver.set_window_size(1280, 800)
+        driver.save_screenshot(str(SHOTS / "unit-board-risk-1280.png"))
+        driver.set_window_size(360, 780)
         risk = httpx.get(f"{stack.running['scoring'].url}/v1/units/U-HW-LP/risk",
                          headers={"Authorization": f"Bearer {TOKEN}"}).json()
         assert {c["case_id"] for c in risk["cases"]} == {"OPEN-9", "RISK-1"} and risk["cases"][0]["p_late"] == 1.0

@@ -40,14 +40,15 @@ def unsigned(cities: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def html_section(cities: Sequence[Mapping[str, Any]]) -> str:
+    """The report page's section: Chinese headers as its regions table, rates as the workbook shows them."""
     e = html.escape
-    rows = city_region_rows(cities)
-    rates = [i for i, k in enumerate(REGION_KEYS, start=2) if k.endswith("rate")]
-    head = "".join(f"<th>{e(HEAD[i])}</th>" for i in (0, 1, *rates, len(HEAD) - 1))
-    body = "".join("<tr>" + "".join(
-        f"<td>{e(str(r[i]))}</td>" if i in (0, 1, len(HEAD) - 1) else
-        f"<td>{'-' if r[i] is None else f'{r[i]:.2%}'}</td>" for i in (0, 1, *rates, len(HEAD) - 1)) + "</tr>"
-                   for r in rows)
+    rates = [k for k in REGION_KEYS if k.endswith("rate")]
+    head = "".join(f"<th>{e(h)}</th>" for h in ("市（县）", "辖区", *(REGION_ZH[k] for k in rates), "与本省复算"))
+    body = ""
+    for row in city_region_rows(cities):
+        by_key = dict(zip(REGION_KEYS, row[2:2 + len(REGION_KEYS)], strict=True))
+        cells = "".join(f"<td>{'-' if by_key[k] is None else f'{by_key[k]:.2%}'}</td>" for k in rates)
+        body += f"<tr><td>{e(str(row[0]))}</td><td>{e(str(row[1]))}</td>{cells}<td>{e(row[-1].split()[0])}</td></tr>"
     missing = unsigned(cities)
     note = f"<p>尚未报送本期封存结果：{e('、'.join(missing))}</p>" if missing else ""
     return (f"<h2>各市辖区 city regions（按各市签发的月度结果）</h2>{note}"
