@@ -102,10 +102,13 @@ async def test_each_role_does_what_the_readme_says_and_no_more(settings: Setting
         for bad in (stale, forged):
             assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", bad) == 401
             assert status(notify, "GET", "/v1/units/U-000/board", bad) == 403
-        assert status(scoring, "POST", "/v1/units/U-000/links/revoke", KEYS["operator"]) == 200
+        revoked = scoring.post("/v1/units/U-000/links/revoke", headers=KEYS["operator"])
+        assert revoked.status_code == 200
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", link) == 401
         assert status(notify, "GET", "/v1/units/U-000/board", link) == 403  # every replica, every service
-        fresh = {"Authorization": f"Bearer {link_token(SECRET, 'U-000', now + 1, 3600)}"}
+        # a link sent after the revocation (issued in a later second than the one revoked) opens again
+        issued = revoked.json()["revoked_before_s"] + 1
+        fresh = {"Authorization": f"Bearer {link_token(SECRET, 'U-000', issued, 3600)}"}
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", fresh) == 200
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", U0) == 200  # own token stays
 
