@@ -114,15 +114,21 @@ def browser():  # type: ignore[no-untyped-def]
 def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _, got = hook
     intake, notify = stack.running["intake"].url, stack.running["notify"].url
-    assert httpx.get(f"{notify}/v1/units/U-HW-LP/feed", params={"token": "other-token"}).status_code == 403
+    assert httpx.get(f"{notify}/v1/units/U-HW-LP/feed", headers={"Authorization": "Bearer other-token"}
+                     ).status_code == 403
     assert httpx.get(f"{notify}/v1/units/U-HW-LP/feed").status_code == 401
+    assert httpx.get(f"{notify}/v1/units/U-HW-LP/feed", params={"token": TOKEN}).status_code == 401  # never in a URL
 
     driver = browser()
     try:
         driver.set_window_size(360, 780)
-        driver.get(f"{notify}/units/U-HW-LP?token={TOKEN}")
+        driver.get(f"{notify}/units/U-HW-LP#token={TOKEN}")  # as a robot message links it
         wait_for(lambda: "实时连接正常" in driver.find_element("id", "status").text, timeout=20)
         assert "token" not in driver.current_url  # taken out of the address bar
+        # exchanged for an HttpOnly cookie: the page's script, its tab and its requests' URLs hold no token
+        assert TOKEN not in str(driver.execute_script("return JSON.stringify(sessionStorage) + document.cookie"))
+        cookie = driver.get_cookie("caseflow_unit")
+        assert cookie and cookie["httpOnly"] and cookie["sameSite"] == "Strict" and TOKEN not in cookie["value"]
         post(intake, [ev("reported", "OPEN-9", "2026-11-03 09:00", description="暴露垃圾，堆积约两平方米",
                          address="临平大道 118 号东侧"),
                       ev("dispatched", "OPEN-9", "2026-11-03 09:30", unit="U-HW-LP",
@@ -232,7 +238,7 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
 
     alerts = httpx.get(f"{notify}/v1/units/U-HW-LP/alerts", headers=KEY).json()["alerts"]
     warning = next(a for a in alerts if a["type"] == "deadline_warning")
-    assert httpx.post(f"{notify}/v1/alerts/{warning['alert_id']}/ack", params={"token": "other-token"}
+    assert httpx.post(f"{notify}/v1/alerts/{warning['alert_id']}/ack", headers={"Authorization": "Bearer other-token"}
                       ).status_code == 403
     assert httpx.post(f"{notify}/v1/alerts/{warning['alert_id']}/ack", headers={"Authorization": f"Bearer {TOKEN}"}
                       ).json()["acked_by"] == "unit:U-HW-LP"
@@ -252,7 +258,7 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
     assert made.status_code == 200 and made.json()["created_by"] == "operator"
     listed = httpx.get(f"{notify}/v1/silences", headers=KEY).json()["silences"]
     assert [(s["unit"], s["reason"]) for s in listed] == [("U-HW-LP", "整改中")]
-    wrong = httpx.get(f"{notify}/v1/units/U-HW-LP/feed", params={"token": "guess-" + TOKEN})
+    wrong = httpx.get(f"{notify}/v1/units/U-HW-LP/feed", headers={"Authorization": "Bearer guess-" + TOKEN})
     assert wrong.status_code == 403 and TOKEN not in wrong.text
     logs = "".join(svc.log_path.read_text(errors="replace") for svc in stack.running.values())
     for secret in (SECRET, TOKEN, "other-token", "test-platform-key", "test-operator-key"):

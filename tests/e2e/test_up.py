@@ -69,7 +69,7 @@ def test_up_then_ctrl_c(tmp_path: Path) -> None:
         assert board, text  # a working link to one unit's board, with its token
         notify, unit, token = board.groups()
         assert httpx.get(f"{notify}/units/{unit}").status_code == 200
-        mine = httpx.get(f"{notify}/v1/units/{unit}/board", params={"token": token}, timeout=30)
+        mine = httpx.get(f"{notify}/v1/units/{unit}/board", headers={"Authorization": f"Bearer {token}"}, timeout=30)
         assert mine.status_code == 200 and mine.json()["unit"] == unit, mine.text
         operator = re.search(r"operator key \(close a month, silences\): (\S+)", text).group(1)  # type: ignore[union-attr]
         assert httpx.get(f"{notify}/v1/board", headers={"X-API-Key": operator}, timeout=30).status_code == 200

@@ -112,6 +112,30 @@ async def test_each_role_does_what_the_readme_says_and_no_more(settings: Setting
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", fresh) == 200
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", U0) == 200  # own token stays
 
+        # the unit's board signs in once for an HttpOnly cookie: no token in a URL, none kept by the page
+        board_session = "/v1/units/U-000/board/session"
+        assert status(notify, "GET", "/v1/units/U-000/board?token=u0-token", {}) == 401  # a URL's token opens nothing
+        assert status(notify, "POST", board_session, {"Authorization": "Bearer not-a-token"}) == 403
+        for secret in (fresh, U0):
+            notify.cookies.clear()
+            signed = notify.post(board_session, headers=secret)
+            assert signed.status_code == 200 and "httponly" in signed.headers["set-cookie"].lower()
+            assert "samesite=strict" in signed.headers["set-cookie"].lower()
+            assert "u0-token" not in signed.headers["set-cookie"]
+            assert status(notify, "GET", "/v1/units/U-000/board", {}) == 200  # the cookie alone
+            assert status(notify, "GET", board_session, {}) == 200
+            assert status(notify, "GET", "/v1/units/U-001/board", {}) == 403  # one unit's cookie, that unit only
+            assert status(notify, "POST", "/v1/units/U-000/cases/C1/ack", {}) == 404  # allowed; no alert
+            assert status(notify, "POST", "/v1/units/U-001/cases/C1/ack", {}) == 403
+        notify.cookies.clear()
+        notify.post(board_session, headers=fresh)
+        while int(time.time()) < issued:  # revocations count whole seconds: revoke in or after the link's
+            time.sleep(0.05)
+        assert status(scoring, "POST", "/v1/units/U-000/links/revoke", KEYS["operator"]) == 200
+        assert status(notify, "GET", "/v1/units/U-000/board", {}) == 403  # signed in by a link: revoked with it
+        assert status(notify, "GET", board_session, {}) == 403
+        notify.cookies.clear()
+
         # every page of ours is sent with a Content-Security-Policy that lets nothing in from elsewhere
         for client, page in ((notify, "/board"), (notify, "/board/wall"), (notify, "/units/U-000"),
                              (scoring, "/assessments/district-rules/2026-11"), (scoring, "/exemptions/2026-11"),

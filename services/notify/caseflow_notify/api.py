@@ -6,15 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+from fastapi import Cookie, Depends, FastAPI, Header, HTTPException
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime, BaseModel, Field
 
+from caseflow.access.sessions import UNIT_COOKIE
 from caseflow.contract.alert_schema import AlertModel
 from caseflow.infra.http import api_key_auth, changer_auth, operator_auth
 from caseflow.infra.settings import Settings
 from caseflow.infra.unit_access import UnitAccess
-from caseflow_notify.feed import alert_stream, check_unit_token
+from caseflow_notify.feed import alert_stream, check_unit
 from caseflow_notify.store import inbox, silences
 
 
@@ -23,10 +24,6 @@ class SilenceIn(BaseModel):
     case_id: str | None = Field(None, description="mute one case; omit to mute the whole unit")
     until: AwareDatetime
     reason: str = Field(min_length=1, max_length=500)
-
-
-def _bearer(authorization: str | None) -> str | None:
-    return authorization[7:] if authorization and authorization.startswith("Bearer ") else None
 
 
 def add_routes(app: FastAPI, settings: Settings) -> None:
@@ -46,22 +43,22 @@ def add_routes(app: FastAPI, settings: Settings) -> None:
                                           "acked_by": r["acked_by"]} for r in rows]}
 
     @app.get("/v1/units/{unit}/feed", tags=["alerts"], summary="live feed (SSE) of a unit's alerts")
-    async def feed(unit: str, token: str | None = Query(None), authorization: str | None = Header(None)
-                   ) -> StreamingResponse:
-        await check_unit_token(access, app.state.pool, unit, token or _bearer(authorization))
+    async def feed(unit: str, authorization: str | None = Header(None),
+                   caseflow_unit: str | None = Cookie(None, alias=UNIT_COOKIE)) -> StreamingResponse:
+        await check_unit(access, app.state.pool, unit, authorization, caseflow_unit)
         return StreamingResponse(alert_stream(app.state.pool, unit), media_type="text/event-stream",
                                  headers={"cache-control": "no-cache"})
 
     @app.post("/v1/alerts/{alert_id}/ack", tags=["alerts"], summary="acknowledge an alert (unit token or key)")
     async def ack(alert_id: str, authorization: str | None = Header(None), x_api_key: str | None = Header(None),
-                  token: str | None = Query(None)) -> dict[str, Any]:
+                  caseflow_unit: str | None = Cookie(None, alias=UNIT_COOKIE)) -> dict[str, Any]:
         unit = await inbox.unit_of(app.state.pool, alert_id)
         if unit is None:
             raise HTTPException(404, f"no alert {alert_id!r}")
         if x_api_key:
             who = changer_auth(settings)(who=api_key_auth(settings)(x_api_key=x_api_key))
         else:
-            await check_unit_token(access, app.state.pool, unit, token or _bearer(authorization))
+            await check_unit(access, app.state.pool, unit, authorization, caseflow_unit)
             who = f"unit:{unit}"
         await inbox.acknowledge(app.state.pool, alert_id, who)
         return {"alert_id": alert_id, "acked_by": who}

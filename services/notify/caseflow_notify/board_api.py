@@ -13,13 +13,13 @@ import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, StreamingResponse
 
-from caseflow.access.sessions import COOKIE, LIFETIME_S, session_holder, session_value
+from caseflow.access.sessions import COOKIE, LIFETIME_S, UNIT_COOKIE, session_holder, session_value
 from caseflow.infra.http import api_key_auth, changer_auth, operator_auth, presented_secret
 from caseflow.infra.settings import Settings
 from caseflow.infra.unit_access import UnitAccess
 from caseflow_notify.board_page import WALL_PAGE, board_page
 from caseflow_notify.board_view import board, wall_view
-from caseflow_notify.feed import check_unit_token
+from caseflow_notify.feed import bearer, check_unit, check_unit_token
 from caseflow_notify.store.board import acknowledge_case, changed_at
 from caseflow_notify.store.inbox import has_case
 
@@ -65,28 +65,48 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
         name = session_holder(request.cookies.get(COOKIE), keys_by_name, int(time.time()))
         return name if name in operators else None
 
-    async def unit_or_key(unit: str, token: str | None, authorization: str | None, x_api_key: str | None,
-                          request: Request | None = None) -> str:
+    async def unit_or_key(request: Request, unit: str, authorization: str | None, x_api_key: str | None,
+                          changing: bool = False) -> str:
+        """A key (an acknowledgement: not a reader's), the unit's token, the unit's session cookie, or for
+        an acknowledgement from the centre's board its operator's cookie."""
         if x_api_key:
             who = authenticate(x_api_key=x_api_key)
-            return who if request is None else changer(who=who)  # request: an acknowledgement
-        if request is not None and not (token or authorization) and (name := session_of(request)):
+            return changer(who=who) if changing else who
+        unit_session = request.cookies.get(UNIT_COOKIE)
+        # from the centre's board its operator's cookie acknowledges (a cookie of this unit says the unit did)
+        if (changing and not authorization and (name := session_of(request))
+                and await access.unit_of_session(app.state.pool, unit_session, int(time.time())) != unit):
             return name
-        bearer = authorization[7:] if authorization and authorization.startswith("Bearer ") else None
-        await check_unit_token(access, app.state.pool, unit, token or bearer)
+        await check_unit(access, app.state.pool, unit, authorization, unit_session)
         return f"unit:{unit}"
+
+    @app.post("/v1/units/{unit}/board/session", tags=["board"],
+              summary="sign in to a unit's board: its token or a link token (header) for an HttpOnly cookie")
+    async def open_unit_session(unit: str, response: Response, authorization: str | None = Header(None)
+                                ) -> dict[str, Any]:
+        await check_unit_token(access, app.state.pool, unit, bearer(authorization))
+        value, max_age = access.session_for(bearer(authorization) or "", unit, int(time.time()))
+        response.set_cookie(UNIT_COOKIE, value, max_age=max_age, httponly=True, samesite="strict", path="/",
+                            secure=settings.public_url.startswith("https://"))
+        return {"unit": unit, "expires_in_s": max_age}
+
+    @app.get("/v1/units/{unit}/board/session", tags=["board"],
+             summary="whether the unit's cookie still signs in this unit (401/403: sign in again)")
+    async def read_unit_session(unit: str, request: Request) -> dict[str, Any]:
+        await check_unit(access, app.state.pool, unit, None, request.cookies.get(UNIT_COOKIE))
+        return {"unit": unit}
 
     @app.get("/v1/units/{unit}/board", tags=["board"],
              summary="a unit's open cases, most urgent first (order=risk: overdue, then the highest overdue risk)")
-    async def unit_board(unit: str, token: str | None = Query(None), authorization: str | None = Header(None),
+    async def unit_board(request: Request, unit: str, authorization: str | None = Header(None),
                          x_api_key: str | None = Header(None), order: Order = "urgency") -> dict[str, Any]:
-        await unit_or_key(unit, token, authorization, x_api_key)
+        await unit_or_key(request, unit, authorization, x_api_key)
         return await board(app.state.pool, unit, _now_ms(), names, order)
 
     @app.get("/v1/units/{unit}/board/feed", tags=["board"], summary="the unit's board, pushed on every change (SSE)")
-    async def unit_board_feed(unit: str, token: str | None = Query(None),
-                              authorization: str | None = Header(None), order: Order = "urgency") -> StreamingResponse:
-        await unit_or_key(unit, token, authorization, None)
+    async def unit_board_feed(request: Request, unit: str, authorization: str | None = Header(None),
+                              order: Order = "urgency") -> StreamingResponse:
+        await unit_or_key(request, unit, authorization, None)
         stream = board_stream(lambda: board(app.state.pool, unit, _now_ms(), names, order),
                               lambda: changed_at(app.state.pool, unit))
         return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
@@ -132,10 +152,9 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
 
     @app.post("/v1/units/{unit}/cases/{case_id}/ack", tags=["board"],
               summary="acknowledge a case's alerts (the unit's token or a key): its escalation stops")
-    async def ack_case(request: Request, unit: str, case_id: str, token: str | None = Query(None),
-                       authorization: str | None = Header(None), x_api_key: str | None = Header(None)
-                       ) -> dict[str, Any]:
-        who = await unit_or_key(unit, token, authorization, x_api_key, request)
+    async def ack_case(request: Request, unit: str, case_id: str, authorization: str | None = Header(None),
+                       x_api_key: str | None = Header(None)) -> dict[str, Any]:
+        who = await unit_or_key(request, unit, authorization, x_api_key, changing=True)
         acked = await acknowledge_case(app.state.pool, unit, case_id, who)
         if not acked and not await has_case(app.state.pool, unit, case_id):
             raise HTTPException(404, f"unit {unit!r} has no alert for case {case_id!r} to acknowledge")
@@ -143,7 +162,7 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
 
     @app.get("/units/{unit}", response_class=HTMLResponse, tags=["board"], summary="a unit's board (中文, live)")
     async def unit_page(unit: str) -> HTMLResponse:
-        return HTMLResponse(board_page(unit, names.get(unit, unit)))  # no data: the feed needs the token
+        return HTMLResponse(board_page(unit, names.get(unit, unit)))  # no data: the feed needs a sign-in
 
     @app.get("/v1/board/wall", tags=["board"], summary="the centre's wall: units and regions ranked by overdue, "
              "today's figures, cases past level 2 (the board's cookie or an operator key)")

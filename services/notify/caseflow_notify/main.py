@@ -35,7 +35,8 @@ from caseflow_notify.store.rounds import PgRounds
 EXAMPLES = """examples:
   caseflow notify --port 8004
   curl -H 'X-API-Key: KEY' localhost:8004/v1/units/U-HW-LP/alerts
-  open http://localhost:8004/units/U-HW-LP?token=UNIT_TOKEN      (the unit's board of open cases, live)
+  open http://localhost:8004/units/U-HW-LP  (a unit's board of open cases, live: sign in with its token,
+                                            or follow a robot message's link, which signs in by itself)
   open http://localhost:8004/board          (the command centre's board: sign in with an operator key)
 Environment: CASEFLOW_UNITS_FILE (channels, leadership_channels, quiet_hours), CASEFLOW_UNIT_TOKENS,
 CASEFLOW_NOTIFY_GROUP_SECONDS, CASEFLOW_NOTIFY_ESCALATE_AFTER_SECONDS, CASEFLOW_NOTIFY_CATCH_UP_SECONDS,

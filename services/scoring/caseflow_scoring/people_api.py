@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import Cookie, Depends, FastAPI, Header, HTTPException, Response
 
-from caseflow.access.links import is_link_token
 from caseflow.access.sessions import LIFETIME_S, SESSION_COOKIE, session_holder, session_value
 from caseflow.domain.assessment_records import Actor
 from caseflow.infra.http import holder_of, operator_auth, presented_secret
@@ -43,19 +42,15 @@ class People:
         return Actor(f"unit:{unit}", "unit", unit) if unit is not None else None
 
     async def of_session(self, value: str, now_s: int) -> Actor | None:
-        if is_link_token(value):  # a unit signed in by its link: the token itself, checked again each time
-            return await self.of_secret(value, now_s)
-        secrets = {name: key for key, name in self.keys.items()}
-        secrets.update({f"unit:{unit}": token for token, unit in self.access.tokens.items()})
-        holder = session_holder(value, secrets, now_s)
-        if holder is None:
-            return None
-        return Actor(holder, "unit", holder[5:]) if holder.startswith("unit:") else self.keyed(holder)
+        holder = session_holder(value, {name: key for key, name in self.keys.items()}, now_s)
+        if holder is not None:
+            return self.keyed(holder)
+        unit = await self.access.unit_of_session(self.pool_of(), value, now_s)
+        return Actor(f"unit:{unit}", "unit", unit) if unit is not None else None
 
     def cookie_for(self, presented: str, actor: Actor, now_s: int) -> tuple[str, int]:
-        if is_link_token(presented):
-            grant_left = int(presented.split(".")[3]) - now_s
-            return presented, max(1, min(grant_left, LIFETIME_S))
+        if actor.unit is not None:
+            return self.access.session_for(presented, actor.unit, now_s)
         return session_value(presented, actor.name, now_s), LIFETIME_S
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 COOKIE = "caseflow_board"  # notify's board (kept: signed-in boards stay signed in across this change)
 SESSION_COOKIE = "caseflow_session"  # scoring's pages
+UNIT_COOKIE = "caseflow_unit"  # notify's unit board, signed in with the unit's token or a link token
 LIFETIME_S = 12 * 3600  # one shift
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import asyncpg
 
 from caseflow.access.links import grant_stands, is_link_token, link_token, read_link_token
+from caseflow.access.sessions import LIFETIME_S, session_holder, session_value
 from caseflow.infra.http import holder_of
 from caseflow.infra.settings import Settings
 
@@ -39,6 +40,23 @@ class UnitAccess:
             revoked = await pool.fetchval("SELECT revoked_at_s FROM link_revocations WHERE unit_id = $1", grant.unit)
             return grant.unit if grant_stands(grant, now_s, revoked) else None
         return holder_of(self.tokens, presented)
+
+    def session_for(self, presented: str, unit: str, now_s: int) -> tuple[str, int]:
+        """A session cookie's value and lifetime for a unit that signed in with `presented`: a link token
+        is kept as itself (checked again on every request, so a revocation ends the session and the
+        session never outlives the link); the unit's own token gives a signed value holding no secret."""
+        if is_link_token(presented):
+            return presented, max(1, min(int(presented.split(".")[3]) - now_s, LIFETIME_S))
+        return session_value(presented, f"unit:{unit}", now_s), LIFETIME_S
+
+    async def unit_of_session(self, pool: asyncpg.Pool, value: str | None, now_s: int) -> str | None:
+        """The unit a session cookie signs in, or None (malformed, expired, revoked, token changed)."""
+        if not value:
+            return None
+        if is_link_token(value):
+            return await self.unit_of(pool, value, now_s)
+        holder = session_holder(value, {f"unit:{unit}": token for token, unit in self.tokens.items()}, now_s)
+        return holder[5:] if holder else None
 
 
 async def revoke_links(pool: asyncpg.Pool, unit: str, now_s: int, by: str, why: str) -> None:
