@@ -79,6 +79,10 @@ async def test_each_role_does_what_the_readme_says_and_no_more(settings: Setting
         assert status(notify, "POST", "/v1/units/U-000/cases/C1/ack", KEYS["operator"]) == 404  # allowed; no alert
         assert scoring.post("/v1/session", headers=KEYS["operator"]).json()["role"] == "assessor"
         assert scoring.post("/v1/session", headers=KEYS["approver"]).json()["role"] == "approver"
+        signed_in = "/v1/units/U-001/standing?period=2026-11"  # a page's read: the session cookie alone
+        assert status(scoring, "GET", signed_in, {}) == 200
+        scoring.cookies.clear()
+        assert status(scoring, "GET", signed_in, {}) == 401
 
         # a unit: its own standing, board and feed; nothing of another unit's; no key's door
         assert status(scoring, "GET", "/v1/units/U-000/standing?period=2026-11", U0) == 200

@@ -45,6 +45,7 @@ from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.city_months import PgCityMonths
 from caseflow_scoring.store.period_sources import PgPeriodSources
 from caseflow_scoring.store.reminders import PgReminders
+from caseflow_scoring.whatif_api import add_whatif_routes
 
 EXAMPLES = """examples:
   caseflow scoring --port 8003
@@ -113,6 +114,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     add_assessment_routes(app, settings, scoring.templates, numbers, directory, people)
     add_exemption_routes(app, settings, window, people)
     add_standing_routes(app, settings, scoring, window, people, models)
+    add_whatif_routes(app, scoring, people)
     add_assessment_page(app)
     add_exemption_page(app)
     if settings.city_feeds:

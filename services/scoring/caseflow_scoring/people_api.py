@@ -49,7 +49,7 @@ class People:
         return Actor(f"unit:{unit}", "unit", unit) if unit is not None else None
 
     def cookie_for(self, presented: str, actor: Actor, now_s: int) -> tuple[str, int]:
-        if actor.unit is not None:
+        if actor.role == "unit":
             return self.access.session_for(presented, actor.unit, now_s)
         return session_value(presented, actor.name, now_s), LIFETIME_S
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -106,14 +107,21 @@ def load_schemes(extra_dir: Path | None = None) -> dict[str, Scheme]:
 
 def scheme_files(folder: Path) -> dict[str, Scheme]:
     """The schemes of the *.yaml files in `folder`, by id."""
+    return schemes_from_texts({str(path): path.read_text("utf-8") for path in sorted(folder.glob("*.yaml"))})
+
+
+def schemes_from_texts(files: Mapping[str, str]) -> dict[str, Scheme]:
+    """The schemes of scheme files given as text (name -> YAML), by id; ConfigError naming the file."""
     schemes: dict[str, Scheme] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for name, text in files.items():
         try:
-            raw = yaml.safe_load(path.read_text("utf-8"))
+            raw = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not YAML ({str(exc).splitlines()[0]}); "
+            raise ConfigError(f"{name}: not YAML ({str(exc).splitlines()[0]}); "
                               "a scheme file is one YAML mapping (docs/rules.md §7)") from exc
-        scheme = parse_scheme(raw, str(path))
+        scheme = parse_scheme(raw, name)
+        if scheme.id in schemes:
+            raise ConfigError(f"{name}: scheme id {scheme.id!r} is in another file too; one file per scheme")
         schemes[scheme.id] = scheme
     return schemes
 

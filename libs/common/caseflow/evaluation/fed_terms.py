@@ -15,6 +15,7 @@ from caseflow.config.assessments import schemes_named, scoring_order
 from caseflow.config.schemes import ConfigError
 from caseflow.config.units import Directory
 from caseflow.domain.assessment import SCHEME_PREFIX, Template
+from caseflow.domain.indicators import Indicators
 from caseflow.domain.schemes import Scheme, score_units
 from caseflow.evaluation.assessments import scored_in_order
 from caseflow.evaluation.document import Assessed
@@ -55,19 +56,18 @@ def fed_templates(schemes: Mapping[str, Scheme]) -> set[str]:
     return {t for s in schemes.values() for t in s.manual_from.values()}
 
 
-def with_fed_terms(numbers: Numbers, schemes: Mapping[str, Scheme], directory: Directory,
-                   manual: Mapping[str, Mapping[str, float]] | None, assessed: Assessed | None) -> Numbers:
-    """`numbers` with every scheme that has fed terms scored again, each fed term the unit's total in its
-    template (a template not in `assessed` feeds nothing: the term stays as entered)."""
+def fed_inputs(indicators: Indicators, schemes: Mapping[str, Scheme], manual: Mapping[str, Mapping[str, float]] | None,
+               assessed: Assessed | None) -> dict[str, dict[str, dict[str, float]]]:
+    """For each scheme with a fed term and a feeding template in `assessed`: every unit's manual inputs with
+    each fed term the unit's total in its template, as a share of the template's full marks."""
     fed = {sid: s for sid, s in schemes.items() if s.manual_from and s.kind == "unit_score"}
     if not fed or not assessed:
-        return numbers
-    indicators, scores, listings = numbers
+        return {}
     rows: dict[str, Any] = {"units": indicators.units, "regions": indicators.regions}
-    scores = dict(scores)
     feeding_ids = sorted({t for s in fed.values() for t in s.manual_from.values() if t in assessed})
     needed = scoring_order({t: template for t, (template, _) in assessed.items()}, feeding_ids)
     totals_of = scored_in_order({t: assessed[t] for t in needed}, rows)  # once, only what feeds a term
+    out: dict[str, dict[str, dict[str, float]]] = {}
     for sid, scheme in fed.items():
         inputs = {unit: dict(values) for unit, values in (manual or {}).items()}
         feeding = False
@@ -82,5 +82,19 @@ def with_fed_terms(numbers: Numbers, schemes: Mapping[str, Scheme], directory: D
                     inputs.setdefault(unit, {})[term] = min(1.0, max(0.0, scored.total / full))
             feeding = True
         if feeding:
-            scores[sid] = score_units(scheme, indicators.units, directory.unit_class, inputs)
+            out[sid] = inputs
+    return out
+
+
+def with_fed_terms(numbers: Numbers, schemes: Mapping[str, Scheme], directory: Directory,
+                   manual: Mapping[str, Mapping[str, float]] | None, assessed: Assessed | None) -> Numbers:
+    """`numbers` with every scheme that has fed terms scored again, each fed term the unit's total in its
+    template (a template not in `assessed` feeds nothing: the term stays as entered)."""
+    indicators, scores, listings = numbers
+    inputs = fed_inputs(indicators, schemes, manual, assessed)
+    if not inputs:
+        return numbers
+    scores = dict(scores)
+    for sid, fed in inputs.items():
+        scores[sid] = score_units(schemes[sid], indicators.units, directory.unit_class, fed)
     return Numbers(indicators, scores, listings)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from caseflow.domain.indicators import Indicators
 from caseflow.domain.schemes import Row, Scheme, scheme_row, score_units, term_results
@@ -60,11 +61,14 @@ class SchemeComparison:
                                             u.unit))
 
 
-def _terms(scheme: Scheme | None, row: Row) -> dict[str, float]:
+Manual = Mapping[str, Mapping[str, float]]  # unit -> manual term -> its value (a share of the term's weight)
+
+
+def _terms(scheme: Scheme | None, row: Row, manual: Mapping[str, float]) -> dict[str, float]:
     if scheme is None:
         return {}
     out: dict[str, float] = {}
-    for t in term_results(scheme, scheme_row(scheme, row), {}):
+    for t in term_results(scheme, scheme_row(scheme, row), manual):
         label = t.label if t.label not in out else f"{t.label}#{sum(1 for k in out if k.startswith(t.label))}"
         out[label] = t.points
     return out
@@ -79,15 +83,18 @@ def _rows(scheme: Scheme | None, indicators: Indicators, crossing: Indicators | 
 
 
 def compare_scheme(adopted: Scheme | None, draft: Scheme | None, indicators: Indicators, crossing: Indicators | None,
-                   unit_class: Mapping[str, int]) -> SchemeComparison:
+                   unit_class: Mapping[str, int], manual: Manual | None = None) -> SchemeComparison:
+    """`manual`: the units' manual inputs both sides score with (the month's evaluations, fed terms)."""
     either = draft if draft is not None else adopted
     assert either is not None
+    manual = manual or {}
     rows_a, rows_d = _rows(adopted, indicators, crossing), _rows(draft, indicators, crossing)
-    a = score_units(adopted, rows_a, unit_class) if adopted else {}
-    d = score_units(draft, rows_d, unit_class) if draft else {}
+    a = score_units(adopted, rows_a, unit_class, manual) if adopted else {}
+    d = score_units(draft, rows_d, unit_class, manual) if draft else {}
     terms_of = {}
     for unit in sorted(set(a) | set(d)):
-        ta, td = _terms(adopted, rows_a.get(unit, {})), _terms(draft, rows_d.get(unit, {}))
+        given = manual.get(unit, {})
+        ta, td = _terms(adopted, rows_a.get(unit, {}), given), _terms(draft, rows_d.get(unit, {}), given)
         terms_of[unit] = tuple(TermChange(k, ta.get(k), td.get(k)) for k in dict.fromkeys([*ta, *td]))
     moves = []
     mean = _mean_deltas(terms_of.values())
@@ -114,8 +121,24 @@ def _mean_deltas(all_terms: Iterable[tuple[TermChange, ...]]) -> dict[str, float
 
 
 def what_if(indicators: Indicators, crossing: Indicators | None, unit_class: Mapping[str, int],
-            adopted: Mapping[str, Scheme], draft: Mapping[str, Scheme]) -> list[SchemeComparison]:
-    """Every unit-scoring scheme of either side, the changed ones first."""
+            adopted: Mapping[str, Scheme], draft: Mapping[str, Scheme], manual: Manual | None = None,
+            fed: Mapping[str, Manual] | None = None) -> list[SchemeComparison]:
+    """Every unit-scoring scheme of either side, the changed ones first. `manual`: the period's manual
+    evaluations; `fed`: a scheme's inputs with its template-fed terms filled in (evaluation.fed_terms),
+    which the draft of that scheme reads too."""
     ids = sorted({k for k, s in {**adopted, **draft}.items() if s.kind == "unit_score"})
-    found = [compare_scheme(adopted.get(i), draft.get(i), indicators, crossing, unit_class) for i in ids]
+    found = [compare_scheme(adopted.get(i), draft.get(i), indicators, crossing, unit_class,
+                            (fed or {}).get(i, manual)) for i in ids]
     return sorted(found, key=lambda c: (c.status == "same", c.id))
+
+
+def frozen_differences(record: Mapping[str, Any], found: list[SchemeComparison]) -> list[str]:
+    """Where the adopted scores recomputed now differ from those the closed month signed."""
+    units = record["document"].get("units", {})
+    out = []
+    for c in found:
+        for m in c.units:
+            signed = units.get(m.unit, {}).get("scores", {}).get(c.id)
+            if signed is not None and m.adopted is not None and abs(signed["score"] - m.adopted) > 1e-9:
+                out.append(f"{c.id} {m.unit}: signed {signed['score']}, now {m.adopted}")
+    return out

@@ -6,7 +6,6 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 import orjson
 
@@ -15,14 +14,14 @@ from caseflow.config.schemes import ConfigError, load_schemes, scheme_files
 from caseflow.config.units import load_directory
 from caseflow.domain.period_tally import evaluate_both
 from caseflow.evaluation.periods import PeriodError, make_period
-from caseflow.evaluation.whatif import SchemeComparison, what_if
+from caseflow.evaluation.whatif import frozen_differences, what_if
+from caseflow.evaluation.whatif_view import as_json, page_html, table
 from caseflow.replay.cli import add_rules_arguments
 from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
 from caseflow.replay.loading import fold
 from caseflow.replay.report_sealed import closed_record
 from caseflow.replay.scoring_client import ScoringError
 from caseflow.replay.sources import SourceError, add_source_arguments, source_from_args
-from caseflow.replay.whatif_page import as_json, table, write_page
 
 EXAMPLES = """examples:
   caseflow whatif --schemes-dir draft/ --period 2026-10 --input events.jsonl --units units.yaml
@@ -56,18 +55,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                                                             "the closed month's")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_exemption_arguments(p)
-
-
-def frozen_differences(record: dict[str, Any], found: list[SchemeComparison]) -> list[str]:
-    """Where the adopted scores recomputed now differ from those the closed month signed."""
-    units = record["document"].get("units", {})
-    out = []
-    for c in found:
-        for m in c.units:
-            signed = units.get(m.unit, {}).get("scores", {}).get(c.id)
-            if signed is not None and m.adopted is not None and abs(signed["score"] - m.adopted) > 1e-9:
-                out.append(f"{c.id} {m.unit}: signed {signed['score']}, now {m.adopted}")
-    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -108,6 +95,6 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "whatif.json").write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2))
-        write_page(args.out / "whatif.html", args.period, found, names, sealed)
+        (args.out / "whatif.html").write_text(page_html(args.period, found, names, sealed), "utf-8")
         print(f"wrote {args.out / 'whatif.html'}", file=sys.stderr)
     return 0

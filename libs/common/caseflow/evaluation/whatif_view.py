@@ -1,11 +1,11 @@
-"""What `caseflow whatif` shows: a text table, the JSON, and a page for operators (a slope graph of each
-changed scheme's ranks, adopted on the left, draft on the right, and every unit's scores and terms)."""
+"""What a what-if shows (`caseflow whatif` and scoring's /whatif page): a text table, the JSON, and the page
+for operators (a slope graph of each changed scheme's ranks, adopted on the left, draft on the right, and
+every unit's scores and terms). Every name from a units file or a draft is escaped."""
 
 from __future__ import annotations
 
 import html
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from caseflow.evaluation.labels import CLASS_ZH, TERM_ZH
@@ -80,17 +80,17 @@ def slope_graph(c: SchemeComparison, names: Mapping[str, str]) -> str:
     return "".join(parts) + "</svg>"
 
 
-def write_page(path: Path, period: str, found: list[SchemeComparison], names: Mapping[str, str], sealed: str) -> None:
+STYLE = ("<style>body{font-family:sans-serif;margin:1.5em;color:#1f2329}table{border-collapse:collapse;font-size:13px}"
+         "td,th{border:1px solid #d0d3d6;padding:3px 7px;text-align:right}th{background:#eef3fb}"
+         "td:first-child,th:first-child{text-align:left}.up{color:#2ea121}.down{color:#d83931}"
+         ".wide{overflow-x:auto}.muted{color:#646a73;font-size:13px}svg{max-width:520px}"
+         "@media (max-width:600px){body{margin:0.8em}th,td{white-space:nowrap}h1{font-size:22px}}</style>")
+
+
+def result_html(period: str, found: list[SchemeComparison], names: Mapping[str, str], sealed: str) -> str:
+    """The comparison: a heading, then per scheme its movers, slope graph and table."""
     e = html.escape
-    parts = ["<!doctype html><meta charset='utf-8'>",
-             "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-             f"<title>{e(period)} 规则草案试算</title>",
-             "<style>body{font-family:sans-serif;margin:1.5em;color:#1f2329}table{border-collapse:collapse;font-size:13px}"
-             "td,th{border:1px solid #d0d3d6;padding:3px 7px;text-align:right}th{background:#eef3fb}"
-             "td:first-child,th:first-child{text-align:left}.up{color:#2ea121}.down{color:#d83931}"
-             ".wide{overflow-x:auto}.muted{color:#646a73;font-size:13px}svg{max-width:520px}"
-             "@media (max-width:600px){body{margin:0.8em}th,td{white-space:nowrap}h1{font-size:22px}}</style>",
-             f"<h1>{e(period)} 规则草案试算（现行 vs 草案）</h1>",
+    parts = [f"<h1>{e(period)} 规则草案试算（现行 vs 草案）</h1>",
              "<p class='muted'>同一期间、同一批案件，分别按现行办法与草案计分；名次变化与变化最大的指标项。"
              + (f" 本月已封存：{e(sealed)}" if sealed else "") + "</p>"]
     for c in found:
@@ -114,4 +114,12 @@ def write_page(path: Path, period: str, found: list[SchemeComparison], names: Ma
                          f"<td>{m.draft_rank or '—'}</td><td class='{cls}'>{_change(m)}</td>"
                          f"<td>{e(_why(m))}</td></tr>")
         parts.append("</table></div>")
-    path.write_text("\n".join(parts), "utf-8")
+    return "\n".join(parts)
+
+
+def page_html(period: str, found: list[SchemeComparison], names: Mapping[str, str], sealed: str) -> str:
+    """The comparison as a page of its own (the file `caseflow whatif --out` writes)."""
+    return "\n".join(["<!doctype html><meta charset='utf-8'>",
+                      "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+                      f"<title>{html.escape(period)} 规则草案试算</title>", STYLE,
+                      result_html(period, found, names, sealed)])
