@@ -71,7 +71,7 @@ REASON_ZH = {
     Reason.MONTH_RANKING: "月度考核排名",
     Reason.APPEAL_WINDOW_CLOSING: "申诉期即将截止",
     Reason.EXEMPTION_WINDOW_CLOSING: "核减申请即将截止",
-    Reason.OVERDUE_RISK: "超期风险高（风险预警）",
+    Reason.OVERDUE_RISK: "预计可能超期",
 }
 
 Recipient = Literal["unit", "leadership", "command_centre", "supervision"]
