@@ -129,3 +129,25 @@ def test_a_closed_month_is_compared_as_signed(month: Path, tmp_path: Path) -> No
     out = caseflow("whatif", "--input", month / "events.jsonl", "--units", month / "units.yaml", "--period",
                    "2026-10", "--schemes-dir", tmp_path / "draft", "--closed", tmp_path / "closed.json")
     assert out.returncode == 1 and f"standard-department {unit}: signed" in out.stderr and "--recompute" in out.stderr
+
+
+def test_a_quarter_checks_each_of_its_closed_months(month: Path, tmp_path: Path) -> None:
+    replayed = caseflow("replay", "--input", month / "events.jsonl", "--units", month / "units.yaml",
+                        "--period", "2026-10")
+    document = orjson.loads(replayed.stdout)
+    record = {"period": "2026-10", "content_hash": "sha256:0f1e", "document": document}
+    (tmp_path / "oct.json").write_bytes(orjson.dumps(record))
+    (tmp_path / "draft").mkdir()
+    (tmp_path / "draft" / "standard-department.yaml").write_text(ADOPTED, "utf-8")
+    args = ("--units", month / "units.yaml", "--schemes-dir", tmp_path / "draft", "--closed", tmp_path / "oct.json",
+            "--format", "json", "--no-progress")
+    quarter = caseflow("whatif", "--input", month / "events.jsonl", "--period", "2026-Q4", *args)
+    assert quarter.returncode == 0, quarter.stderr
+    assert orjson.loads(quarter.stdout)["closed"] == "已封存月份 2026-10（与封存一致）"
+    unit = next(iter(document["units"]))  # October signed another score for one unit: the quarter is refused
+    document["units"][unit]["scores"]["standard-department"]["score"] -= 2
+    (tmp_path / "oct.json").write_bytes(orjson.dumps(record))
+    out = caseflow("whatif", "--input", month / "events.jsonl", "--period", "2026-Q4", *args)
+    assert out.returncode == 1 and f"2026-10 standard-department {unit}: signed" in out.stderr
+    wrong = caseflow("whatif", "--input", month / "events.jsonl", "--period", "2026-Q3", *args)
+    assert wrong.returncode == 2 and "not a month of 2026-Q3" in wrong.stderr

@@ -29,19 +29,25 @@ def add_sealed_arguments(p: argparse.ArgumentParser) -> None:
 def closed_record(args: argparse.Namespace, period: str) -> dict[str, Any] | None:
     """The closed month's record the report must match, or None (not closed, or nobody asked)."""
     if args.closed is not None:
-        try:
-            record = orjson.loads(args.closed.read_bytes())
-        except (OSError, orjson.JSONDecodeError) as exc:
-            raise ConfigError(f"--closed {args.closed}: not a closed month's record ({exc})") from exc
-        if not isinstance(record, dict) or "document" not in record or "content_hash" not in record:
-            raise ConfigError(f"--closed {args.closed}: not a closed month's record (GET /v1/months/{period} "
-                              "gives one: period, content_hash, document)")
+        record = closed_file(args.closed)
         if record.get("period") != period:
             raise ConfigError(f"--closed {args.closed} is the record of {record.get('period')}, not {period}")
-        return dict(record)
+        return record
     if args.scoring_url and "-" in period and "Q" not in period:
         return ScoringClient(args.scoring_url, args.api_key).month(period)
     return None
+
+
+def closed_file(path: Path) -> dict[str, Any]:
+    """A closed month's record saved from scoring (GET /v1/months/MONTH); ConfigError naming the file."""
+    try:
+        record = orjson.loads(path.read_bytes())
+    except (OSError, orjson.JSONDecodeError) as exc:
+        raise ConfigError(f"--closed {path}: not a closed month's record ({exc})") from exc
+    if not isinstance(record, dict) or "document" not in record or "content_hash" not in record:
+        raise ConfigError(f"--closed {path}: not a closed month's record (GET /v1/months/MONTH gives one: "
+                          "period, content_hash, document)")
+    return dict(record)
 
 
 def seal(record: Mapping[str, Any] | None, document: Mapping[str, Any]) -> tuple[str, list[Difference]]:

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -13,14 +14,14 @@ from caseflow.config.rules import load_rules
 from caseflow.config.schemes import ConfigError, load_schemes, scheme_files
 from caseflow.config.units import load_directory
 from caseflow.domain.period_tally import evaluate_both
-from caseflow.evaluation.periods import PeriodError, make_period
+from caseflow.evaluation.periods import PeriodError, make_period, months_in
 from caseflow.evaluation.whatif import frozen_differences, what_if
 from caseflow.evaluation.whatif_view import as_json, page_html, table
 from caseflow.replay.cli import add_rules_arguments
 from caseflow.replay.exempted import add_exemption_arguments, exemptions_from
 from caseflow.replay.loading import fold
-from caseflow.replay.report_sealed import closed_record
-from caseflow.replay.scoring_client import ScoringError
+from caseflow.replay.report_sealed import closed_file
+from caseflow.replay.scoring_client import ScoringClient, ScoringError
 from caseflow.replay.sources import SourceError, add_source_arguments, source_from_args
 
 EXAMPLES = """examples:
@@ -33,7 +34,8 @@ default CASEFLOW_SCHEMES_DIR). The period (a month, a quarter or a year) is repl
 ways: every unit's score and rank under each, the places it gains or loses, and the term that moved it
 most. --out writes whatif.html (a slope graph of the ranks per scheme, the tables) and whatif.json.
 A closed month (--closed RECORD.json, or --scoring-url) is compared as it was signed: the adopted scores
-must equal the frozen ones, or the comparison is refused (exit 1) unless --recompute."""
+must equal the frozen ones, or the comparison is refused (exit 1) unless --recompute. For a quarter or a
+year each of its closed months is checked so (--closed once per month, or --scoring-url asks for each)."""
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -48,13 +50,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_rules_arguments(p)
     p.add_argument("--format", choices=("table", "json"), default="table", help="what stdout shows")
     p.add_argument("--out", type=Path, help="a folder for whatif.html and whatif.json")
-    p.add_argument("--closed", type=Path, metavar="FILE", help="the closed month's record (GET /v1/months/PERIOD)")
-    p.add_argument("--scoring-url", help="ask scoring whether the month is closed (then as --closed)")
+    p.add_argument("--closed", type=Path, metavar="FILE", action="append",
+                   help="a closed month's record (GET /v1/months/MONTH, saved); for a quarter or a year, one "
+                        "per closed month of it (repeat the option)")
+    p.add_argument("--scoring-url", help="ask scoring which months of the period are closed (then as --closed)")
     p.add_argument("--api-key", help="an API key scoring accepts (default: CASEFLOW_API_KEY)")
     p.add_argument("--recompute", action="store_true", help="compare even where the adopted scores differ from "
                                                             "the closed month's")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_exemption_arguments(p)
+
+
+def signed_months(args: argparse.Namespace, period: str) -> dict[str, dict[str, Any]]:
+    """The closed months of the period (the period itself when it is a month) and their records."""
+    months = months_in(period)
+    if args.closed:
+        records = {}
+        for path in args.closed:
+            record = closed_file(path)
+            if record.get("period") not in months:
+                raise ConfigError(f"--closed {path} is the record of {record.get('period')}, not a month of {period}")
+            records[str(record["period"])] = record
+        return records
+    if args.scoring_url:
+        client = ScoringClient(args.scoring_url, args.api_key)
+        return {m: r for m in months if (r := client.month(m)) is not None}
+    return {}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -68,24 +89,34 @@ def run(args: argparse.Namespace) -> int:
         if not args.schemes_dir.is_dir() or not any(args.schemes_dir.glob("*.yaml")):
             raise ConfigError(f"--schemes-dir {args.schemes_dir}: no scheme files (*.yaml) there to try")
         draft = {**adopted, **scheme_files(args.schemes_dir)}
-        record = closed_record(args, args.period)
-        (book,) = fold(source_from_args(args), [period.as_of], rules, not args.no_progress)
+        signed = signed_months(args, args.period)
+        inside = {m: make_period(m, None, None, None) for m in signed if m != args.period}
+        book, *month_books = fold(source_from_args(args), [period.as_of, *(p.as_of for p in inside.values())],
+                                  rules, not args.no_progress)
     except (ConfigError, PeriodError, SourceError, ScoringError) as exc:
         print(f"caseflow whatif: {exc}", file=sys.stderr)
         return 2
     cross = any(s.cross_month for s in (*adopted.values(), *draft.values()))
+    exempted = exemptions_from(args)
     indicators, crossing = evaluate_both(book.cases(), period, rules, directory.units, directory.regions, cross,
-                                         exemptions_from(args))
+                                         exempted)
     found = what_if(indicators, crossing, directory.unit_class, adopted, draft)
+    diffs = frozen_differences(signed[args.period], found) if args.period in signed else []
+    for (month, month_period), month_book in zip(inside.items(), month_books, strict=True):
+        # a quarter's or a year's scores are not its months': each closed month is scored as it was signed
+        month_rows = evaluate_both(month_book.cases(), month_period, rules, directory.units, directory.regions,
+                                   cross, exempted)
+        signed_now = what_if(*month_rows, directory.unit_class, adopted, adopted)
+        diffs += [f"{month} {d}" for d in frozen_differences(signed[month], signed_now)]
+    if diffs and not args.recompute:
+        print("caseflow whatif: the closed month signed other adopted scores than these events give:\n  "
+              + "\n  ".join(diffs[:20]) + "\nCompare from the archive it was closed from, or add --recompute.",
+              file=sys.stderr)
+        return 1
     sealed = ""
-    if record is not None:
-        diffs = frozen_differences(record, found)
-        if diffs and not args.recompute:
-            print("caseflow whatif: the closed month signed other adopted scores than these events give:\n  "
-                  + "\n  ".join(diffs[:20]) + "\nCompare from the archive it was closed from, or add --recompute.",
-                  file=sys.stderr)
-            return 1
-        sealed = f"{record['content_hash']}" + ("（重算，与封存不同）" if diffs else "（与封存一致）")
+    if signed:
+        hashes = signed[args.period]["content_hash"] if args.period in signed else "已封存月份 " + "、".join(signed)
+        sealed = hashes + ("（重算，与封存不同）" if diffs else "（与封存一致）")
     names = directory.names
     doc = as_json(args.period, found, names, sealed)
     if args.format == "json":
