@@ -1,8 +1,9 @@
 """How long an assessor waits on scoring's /whatif page: a generated month's cases stored as scoring keeps
 them, scoring started on them, then, alternating run by run, `POST /v1/whatif` with a draft (one weight of
 standard-department moved) beside the baseline `GET /v1/periods/MONTH?recompute=true` (the same month's
-document counted afresh from PostgreSQL), after one warm-up what-if that checks every unit was scored.
-Medians of --runs and their ratio; scoring's peak RSS.
+document counted afresh from PostgreSQL). The first what-if after the start (it counts every case; later
+ones reuse each unchanged case's part, as the period API does) is timed apart and checked: every unit
+scored, the moved scheme changed. Medians of --runs and their ratio; scoring's peak RSS.
 
     .venv/bin/python benchmarks/whatif_served.py --cases 17000 --runs 5     # a city's month (~2 min here)
 
@@ -96,7 +97,9 @@ def main() -> int:
             whatifs: list[float] = []
             documents: list[float] = []
             with httpx.Client(base_url=url, headers={"X-API-Key": KEY}, timeout=600) as call:
-                answer = call.post("/v1/whatif", json=draft).json()  # warm: what is compared, checked
+                first_start = time.perf_counter()  # the first after a start counts every case
+                answer = call.post("/v1/whatif", json=draft).json()
+                first = time.perf_counter() - first_start
                 moved = next(s for s in answer["schemes"] if s["id"] == "standard-department")
                 scored = sum(u["adopted"]["score"] is not None for u in moved["units"])
                 if moved["status"] != "changed" or scored < args.units:
@@ -110,11 +113,13 @@ def main() -> int:
         finally:
             services.stop_all()
     whatif, document = statistics.median(whatifs), statistics.median(documents)
-    print(f"{stored:,} cases, {args.units} units: POST /v1/whatif {whatif:.2f} s (median of {args.runs}), the month's "
+    print(f"{stored:,} cases, {args.units} units: the first POST /v1/whatif after the start {first:.2f} s; then "
+          f"{whatif:.2f} s (median of {args.runs}), the month's "
           f"document afresh {document:.2f} s; what-if / document = {whatif / document:.2f}; scoring peak RSS "
           f"{rss:.0f} MiB")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    report = {"cases": stored, "units": args.units, "runs": args.runs, "whatif_seconds": whatif,
+    report = {"cases": stored, "units": args.units, "runs": args.runs, "first_whatif_seconds": first,
+              "whatif_seconds": whatif,
               "whatif_runs": whatifs, "document_seconds": document, "document_runs": documents,
               "whatif_over_document": whatif / document, "scoring_peak_rss_mib": rss,
               "commit": commit.stdout.strip(), "date": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
