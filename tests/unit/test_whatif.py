@@ -151,3 +151,16 @@ def test_a_quarter_checks_each_of_its_closed_months(month: Path, tmp_path: Path)
     assert out.returncode == 1 and f"2026-10 standard-department {unit}: signed" in out.stderr
     wrong = caseflow("whatif", "--input", month / "events.jsonl", "--period", "2026-Q3", *args)
     assert wrong.returncode == 2 and "not a month of 2026-Q3" in wrong.stderr
+
+
+def test_a_new_scheme_in_the_draft_is_shown_beside_nothing(month: Path, tmp_path: Path) -> None:
+    (tmp_path / "draft").mkdir()
+    (tmp_path / "draft" / "trial.yaml").write_text(ADOPTED.replace("id: standard-department", "id: trial-2027")
+                                                   .replace("name: ", "name: 试行 ", 1), "utf-8")
+    doc = whatif(month, tmp_path / "draft", "--out", tmp_path / "out")
+    [new] = [s for s in doc["schemes"] if s["status"] != "same"]
+    assert new["id"] == "trial-2027" and new["status"] == "new"
+    assert all(u["adopted"]["score"] is None and u["draft"]["score"] is not None for u in new["units"])
+    assert all(u["rank_change"] is None for u in new["units"])  # nothing to move from
+    page = (tmp_path / "out" / "whatif.html").read_text("utf-8")
+    assert "trial-2027 · 新增" in page and "<svg" not in page.split("trial-2027")[1].split("<h2>")[0]
