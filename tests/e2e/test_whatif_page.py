@@ -84,6 +84,12 @@ def scoring(settings: Settings, rules: Rules, tmp_path: Path) -> Iterator[str]:
 def test_the_served_page_tries_a_draft_file(scoring: str, tmp_path: Path) -> None:
     driver = browser()
     try:
+        driver.set_window_size(360, 780)
+        driver.get(f"{scoring}/")  # the service's front page: where each page is
+        assert "本月" in driver.find_element("tag name", "body").text
+        driver.save_screenshot(str(SHOTS / "scoring-home-360.png"))
+        driver.find_element("link text", "规则草案试算").click()
+        wait_for(lambda: driver.current_url.endswith("/whatif"), timeout=10)
         driver.set_window_size(1280, 1000)
         open_as(driver, f"{scoring}/whatif", "u0-token", form=True)  # a unit's token: not for this page
         wait_for(lambda: "单位口令不能使用" in status(driver), timeout=15)

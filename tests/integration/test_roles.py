@@ -5,6 +5,7 @@ a link token from a robot message is a unit's, expires, and is revoked by an ope
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -146,6 +147,16 @@ async def test_each_role_does_what_the_readme_says_and_no_more(settings: Setting
                              (scoring, "/units/U-000/standing")):
             policy = client.get(page).headers.get("content-security-policy", "")
             assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, page
+
+        # scoring's front page links every page of its own, each of which opens (and asks for its sign-in)
+        front = scoring.get("/")
+        assert front.status_code == 200 and "default-src 'self'" in front.headers["content-security-policy"]
+        links = re.findall(r"href='([^']+)'", front.text)
+        assert {"/whatif", "/units/U-000/standing", "/units/R-00/standing"} <= set(links)
+        assert any(x.startswith("/exemptions/") for x in links) and any(x.startswith("/bulletin/") for x in links)
+        for link in links:
+            assert scoring.get(link).status_code == 200, link
+        assert notify.get("/", follow_redirects=False).headers["location"] == "/board"  # notify's: the board
 
 
 async def test_in_a_province_the_cities_comparison_is_for_keys_not_for_a_unit(settings: Settings,

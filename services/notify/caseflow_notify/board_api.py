@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 import orjson
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request, Response
-from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from caseflow.access.sessions import COOKIE, LIFETIME_S, UNIT_COOKIE, session_holder, session_value
 from caseflow.infra.http import api_key_auth, changer_auth, operator_auth, presented_secret
@@ -172,6 +172,10 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
         elif session_of(request) is None:
             raise HTTPException(401, "sign in to the board first (POST /v1/board/session with the operator key)")
         return await wall_view(app.state.pool, _now_ms(), names, region_names or {})
+
+    @app.get("/", include_in_schema=False)
+    async def front() -> RedirectResponse:  # the service's address opens the centre's board
+        return RedirectResponse("/board")
 
     @app.get("/board/wall", response_class=HTMLResponse, tags=["board"],
              summary="the centre's wall view for the big screen (1920 x 1080; signed in on /board)")

@@ -30,6 +30,7 @@ from caseflow_scoring.assessment_page import add_assessment_page, add_exemption_
 from caseflow_scoring.city_feeds import run_city_months
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.exemption_api import add_exemption_routes
+from caseflow_scoring.home_page import add_home_page
 from caseflow_scoring.overdue_risk import RiskModels
 from caseflow_scoring.people_api import People, add_people_routes
 from caseflow_scoring.period_alerts import run_period_alerts
@@ -115,6 +116,7 @@ def bootstrap(settings: Settings) -> FastAPI:
     add_exemption_routes(app, settings, window, people)
     add_standing_routes(app, settings, scoring, window, people, models)
     add_whatif_routes(app, scoring, people)
+    add_home_page(app, scoring, settings.city_feeds)
     add_assessment_page(app)
     add_exemption_page(app)
     if settings.city_feeds:
