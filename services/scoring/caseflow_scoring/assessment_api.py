@@ -24,7 +24,7 @@ from caseflow.evaluation.assessments import RecordsFile, assessment_parts, ranke
 from caseflow.evaluation.periods import PeriodError
 from caseflow.infra.settings import Settings
 from caseflow_scoring.assessing import UnknownRecord, act_on_record, record_on_request
-from caseflow_scoring.people_api import People, actor_dependency
+from caseflow_scoring.people_api import People, actor_dependency, keys_only, own_only
 from caseflow_scoring.store import assessments as store
 from caseflow_scoring.store.assessments import PgAssessmentBooks
 from caseflow_scoring.store.months import closed_month
@@ -94,8 +94,7 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
     @app.get("/v1/assessments/{template_id}/{period}", tags=["assessments"],
              summary="a period's totals per unit or region (sections, bonus), ranked as the template says")
     async def period_totals(template_id: str, period: str, actor: Actor = who) -> dict[str, Any]:
-        if actor.role == "unit":
-            raise HTTPException(403, "a unit reads its own assessment: /v1/assessments/{template}/{period}/{unit}")
+        keys_only(actor, "a unit reads its own assessment: /v1/assessments/{template}/{period}/{unit}")
         template = template_of(template_id)
         part = assessment_parts(await with_records(template, period), await document(period),
                                 directory.unit_class)[template.id]
@@ -105,8 +104,7 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
     @app.get("/v1/assessments/{template_id}/{period}/{subject}", tags=["assessments"],
              summary="one unit's or region's items, points and records")
     async def subject_detail(template_id: str, period: str, subject: str, actor: Actor = who) -> dict[str, Any]:
-        if actor.role == "unit" and actor.unit != subject:
-            raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {subject!r}")
+        own_only(actor, subject)
         template = template_of(template_id)
         assessed = await with_records(template, period, subject)
         records = assessed[template.id][1]
@@ -152,8 +150,7 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
     @app.get("/v1/assessment-exports/{template_id}/{period}", tags=["assessments"],
              summary="every record of a template's period, for `caseflow replay --assessments` (auditors)")
     async def export(template_id: str, period: str, actor: Actor = who) -> Response:
-        if actor.role == "unit":
-            raise HTTPException(403, "exports are for assessors and auditors")
+        keys_only(actor, "exports are for assessors and auditors")
         template = template_of(template_id)
         records = await store.records_of(app.state.pool, template.id, period)
         body = RecordsFile(template.id, period, records, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
@@ -165,8 +162,7 @@ def add_assessment_routes(app: FastAPI, settings: Settings, templates: dict[str,
         subject = await store.subject_of(app.state.pool, record_id)
         if subject is None:
             raise HTTPException(404, f"no assessment record {record_id!r}")
-        if actor.role == "unit" and actor.unit != subject:
-            raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {subject!r}")
+        own_only(actor, subject)
         return {"record": record_id, "changes": await store.changes_of(app.state.pool, record_id)}
 
     @app.post("/v1/assessment-files", tags=["assessments"], status_code=201,

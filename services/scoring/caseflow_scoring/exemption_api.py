@@ -19,7 +19,7 @@ from caseflow.evaluation.periods import PeriodError, month_bounds, parse_instant
 from caseflow.infra.settings import Settings
 from caseflow.instants import SHANGHAI, from_ms, iso
 from caseflow_scoring.exempting import UnknownApplication, Window, apply_on_request, candidates, decide_on_request
-from caseflow_scoring.people_api import People, actor_dependency
+from caseflow_scoring.people_api import People, actor_dependency, keys_only, own_only
 from caseflow_scoring.store import exemptions as store
 from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.exemptions import PgExemptionLedgers
@@ -59,8 +59,8 @@ def _own(actor: Actor, unit: str | None) -> str | None:
     """The unit a read is about: a unit's token reads its own (403 for another's); a key, the one asked."""
     if actor.role != "unit":
         return unit
-    if unit not in (None, actor.unit):
-        raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
+    if unit is not None:
+        own_only(actor, unit)
     return actor.unit
 
 
@@ -140,8 +140,7 @@ def add_exemption_routes(app: FastAPI, settings: Settings, window: Window, peopl
     @app.get("/v1/exemptions/{period}/export", tags=["exemptions"],
              summary="every application of a month, for `caseflow replay --exemptions FILE` (auditors)")
     async def export(period: str, actor: Actor = who) -> Response:
-        if actor.role == "unit":
-            raise HTTPException(403, "exports are for assessors and auditors")
+        keys_only(actor, "exports are for assessors and auditors")
         found = await store.applications_of(app.state.pool, checked_period(period))
         body = {"period": period, "exported_at": iso(int(time.time() * 1000)),
                 "exemptions": [application_json(a) for a in found]}
@@ -153,6 +152,5 @@ def add_exemption_routes(app: FastAPI, settings: Settings, window: Window, peopl
         unit = await store.unit_of(app.state.pool, application_id)
         if unit is None:
             raise HTTPException(404, f"no exemption application {application_id!r}")
-        if actor.role == "unit" and actor.unit != unit:
-            raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
+        own_only(actor, unit)
         return {"application": application_id, "changes": await store.changes_of(app.state.pool, application_id)}

@@ -54,6 +54,18 @@ class People:
         return session_value(presented, actor.name, now_s), LIFETIME_S
 
 
+def own_only(actor: Actor, subject: str) -> None:
+    """A unit reads its own (unit or region) and nothing of another's; a key reads all."""
+    if actor.role == "unit" and actor.unit != subject:
+        raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {subject!r}")
+
+
+def keys_only(actor: Actor, why: str) -> None:
+    """Refused to a unit's token (`why` says what the route is for, or where a unit reads its own)."""
+    if actor.role == "unit":
+        raise HTTPException(403, why)
+
+
 def actor_dependency(people: People) -> Any:
     async def actor(authorization: str | None = Header(None), x_api_key: str | None = Header(None),
                     caseflow_session: str | None = Cookie(None)) -> Actor:

@@ -15,9 +15,10 @@ from caseflow.domain.assessment_records import Actor
 from caseflow.evaluation.labels import REGION_ZH, TERM_ZH
 from caseflow.evaluation.periods import PeriodError, months_in, named_bounds
 from caseflow_scoring.city_months import comparison
-from caseflow_scoring.people_api import People, actor_dependency
+from caseflow_scoring.people_api import People, actor_dependency, keys_only
 from caseflow_scoring.ports import CityMonths
 
+FOR_KEYS = "the province's comparison is for the province's people, not a unit's token"
 Document = Callable[[str], Awaitable[dict[str, Any]]]  # period -> the province's period document
 PAGE = ((resources.files("caseflow_scoring") / "province_page.html").read_text(encoding="utf-8")
         .replace("__ZH__", orjson.dumps(TERM_ZH).decode()).replace("__REGION_ZH__", orjson.dumps(REGION_ZH).decode()))
@@ -26,10 +27,6 @@ PAGE = ((resources.files("caseflow_scoring") / "province_page.html").read_text(e
 def add_province_routes(app: FastAPI, people: People, months: Callable[[], CityMonths], document: Document,
                         names: Mapping[str, str]) -> None:
     actor = Depends(actor_dependency(people))
-
-    def not_a_unit(who: Actor) -> None:
-        if who.role == "unit":
-            raise HTTPException(403, "the province's comparison is for the province's people, not a unit's token")
 
     async def compared(period: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
         try:
@@ -47,7 +44,7 @@ def add_province_routes(app: FastAPI, people: People, months: Callable[[], CityM
     @app.get("/v1/cities", tags=["province"],
              summary="every city: its numbers in the province, its targets, and what it signed for the month")
     async def get_cities(period: str, who: Actor = actor) -> dict[str, Any]:
-        not_a_unit(who)
+        keys_only(who, FOR_KEYS)
         doc, signed = await compared(period)
         months = months_in(period)
         if months == [period]:
@@ -66,7 +63,7 @@ def add_province_routes(app: FastAPI, people: People, months: Callable[[], CityM
     @app.get("/v1/cities/{city}/months/{period}", tags=["province"],
              summary="one city's month: the province's recomputation against the city's signed document")
     async def get_city_month(city: str, period: str, who: Actor = actor) -> dict[str, Any]:
-        not_a_unit(who)
+        keys_only(who, FOR_KEYS)
         doc, signed = await compared(period)
         if city not in names and city not in signed:
             raise HTTPException(404, f"no city {city!r} in the province's units file or its signed months")

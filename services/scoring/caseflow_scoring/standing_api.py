@@ -22,7 +22,7 @@ from caseflow_scoring.bulletin import bulletin
 from caseflow_scoring.exempting import Window
 from caseflow_scoring.months import served
 from caseflow_scoring.overdue_risk import RiskModels, unit_risks
-from caseflow_scoring.people_api import People, actor_dependency
+from caseflow_scoring.people_api import People, actor_dependency, own_only
 from caseflow_scoring.period_numbers import Scoring, served_document
 from caseflow_scoring.store.cases import PgCases
 from caseflow_scoring.store.months import closed_month
@@ -40,10 +40,6 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
                         models: RiskModels) -> None:
     who = Depends(actor_dependency(people))
 
-    def own(actor: Actor, unit: str) -> None:
-        if actor.role == "unit" and actor.unit != unit:
-            raise HTTPException(403, f"this token belongs to {actor.unit!r}, not {unit!r}")
-
     async def document(period: str) -> dict[str, Any] | None:
         return await served_document(PgPeriodSources(app.state.pool), period, None, scoring)
 
@@ -57,7 +53,7 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
     async def get_standing(unit: str, period: str | None = Query(None, examples=["2026-11"],
                                                               description="yyyy-mm; default: this month"),
                            actor: Actor = who) -> dict[str, Any]:
-        own(actor, unit)
+        own_only(actor, unit)
         month = period or datetime.now(SHANGHAI).strftime("%Y-%m")
         try:
             month_bounds(month)
@@ -77,7 +73,7 @@ def add_standing_routes(app: FastAPI, settings: Settings, scoring: Scoring, wind
              summary="a unit's open cases now, riskiest first: the chance each is disposed after its deadline, "
                      "and the facts behind it (docs/rules.md, overdue risk)")
     async def get_risk(unit: str, actor: Actor = who) -> dict[str, Any]:
-        own(actor, unit)
+        own_only(actor, unit)
         if unit not in scoring.directory.units:
             raise HTTPException(404, f"unit {unit!r} is not in the units file")
         now = int(time.time() * 1000)

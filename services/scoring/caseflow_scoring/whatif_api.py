@@ -16,12 +16,13 @@ from caseflow.domain.assessment_records import Actor
 from caseflow.evaluation.periods import PeriodError, named_bounds
 from caseflow.evaluation.whatif_view import as_json, result_html
 from caseflow_scoring.drafting import compare_draft
-from caseflow_scoring.people_api import People, actor_dependency
+from caseflow_scoring.people_api import People, actor_dependency, keys_only
 from caseflow_scoring.period_numbers import Scoring
 from caseflow_scoring.store.period_sources import PgPeriodSources
 
 PAGE = (resources.files("caseflow_scoring") / "whatif_page.html").read_text(encoding="utf-8")
 MAX_FILES, MAX_BYTES = 20, 256 * 1024
+FOR_KEYS = "trying draft rules is for the command centre's people, not a unit's token"
 
 
 class DraftIn(BaseModel):
@@ -37,14 +38,14 @@ def add_whatif_routes(app: FastAPI, scoring: Scoring, people: People) -> None:
 
     @app.get("/v1/whatif/schemes", tags=["what-if"], summary="the adopted unit-scoring schemes a draft can replace")
     async def adopted(actor: Actor = who) -> dict[str, Any]:
-        not_a_unit(actor)
+        keys_only(actor, FOR_KEYS)
         return {"schemes": [{"id": s.id, "name": s.name, "rank_within": s.rank_within, "periods": list(s.periods)}
                             for s in scoring.schemes.values() if s.kind == "unit_score"]}
 
     @app.post("/v1/whatif", tags=["what-if"],
               summary="a draft's scores, ranks and the term that moved each unit, beside the adopted rules")
     async def whatif(body: DraftIn, actor: Actor = who) -> dict[str, Any]:
-        not_a_unit(actor)
+        keys_only(actor, FOR_KEYS)
         try:
             named_bounds(body.period)
         except PeriodError as exc:
@@ -67,11 +68,6 @@ def add_whatif_routes(app: FastAPI, scoring: Scoring, people: People) -> None:
              summary="the what-if page for the people who write the rules (sign in with a key)")
     async def page() -> HTMLResponse:
         return HTMLResponse(PAGE)
-
-
-def not_a_unit(actor: Actor) -> None:
-    if actor.role == "unit":
-        raise HTTPException(403, "trying draft rules is for the command centre's people, not a unit's token")
 
 
 def sealed_note(content_hash: str, differences: list[str]) -> str:
