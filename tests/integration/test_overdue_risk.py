@@ -94,9 +94,12 @@ async def test_the_pre_warning_is_raised_once_whoever_asks_again(settings: Setti
                                              now))[1])
         counts.append((await sweep_risks(PgCases(pool), PgAlertLedgers(pool), models, 0.5, "alerts", "risks",
                                          now + 60_000))[1])  # a minute on: the same cases, nothing new
-        published: dict[str, float] = {}  # a replica's loop keeps what it sent: unchanged risks are not resent
+        kept: dict[str, float] = {}  # a replica's loop keeps what it sent: unchanged risks are not resent
         again = [(await sweep_risks(PgCases(pool), PgAlertLedgers(pool), models, 0.5, "alerts", "quiet", now,
-                                    published))[0] for _ in range(2)]
+                                    kept))[0] for _ in range(2)]
+        kept["C-CLOSED#1"] = 0.5  # what it kept of a case closed since is dropped, not kept for ever
+        await sweep_risks(PgCases(pool), PgAlertLedgers(pool), models, 0.5, "alerts", "quiet", now, kept)
+        assert "C-CLOSED#1" not in kept and len(kept) == again[0]
         bodies = [alert.decode(r["value"]) for r in await pool.fetch("SELECT value FROM outbox WHERE topic = 'alerts'")]
         published = [case_risk.decode(r["value"]) for r in await pool.fetch("SELECT value FROM outbox "
                                                                              "WHERE topic = 'risks'")]

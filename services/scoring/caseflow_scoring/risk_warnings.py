@@ -28,7 +28,8 @@ async def sweep_risks(reader: CaseReader, ledgers: AlertLedgers, models: RiskMod
                       topic: str | AlertTopics, risk_topic: str, now: int,
                       published: dict[str, float] | None = None) -> tuple[int, int]:
     """(risks published, warnings raised now). `published` (kept between rounds): what this replica last
-    sent per assignment; a risk that has not moved by a point is not sent again (the boards keep it)."""
+    sent per assignment still open; a risk that has not moved by a point is not sent again (the boards
+    keep it)."""
     async with models.lock:  # refit (the API takes this model too) and find the open cases in one pass
         still_open = await models.learn(reader, now)
         assert models.built is not None
@@ -39,13 +40,15 @@ async def sweep_risks(reader: CaseReader, ledgers: AlertLedgers, models: RiskMod
     details = {a.alert_id: case_details(facts[a.case_id][0], a, facts[a.case_id][1])
                for a in alerts if a.case_id in facts}
     # a case with too little history to say is not published: the boards show no number for it
-    sent = {f"{r.case_id}#{r.seq}": (r, r.p_late) for r in found if r.p_late is not None}
-    if published is not None:
-        sent = {k: v for k, v in sent.items() if k not in published or abs(published[k] - v[1]) >= 0.01}
+    current = {f"{r.case_id}#{r.seq}": (r, r.p_late) for r in found if r.p_late is not None}
+    sent = current if published is None else {
+        k: v for k, v in current.items() if k not in published or abs(published[k] - v[1]) >= 0.01}
     async with ledgers.transaction() as ledger:
         await ledger.enqueue([(risk_topic, r.case_id, risk_message(r, p, now), {}) for r, p in sent.values()])
         raised = await raise_alerts(ledger, alerts, topic, details=details, now=now)
-    if published is not None:
+    if published is not None:  # only what is open now: a closed case's entry would stay for ever
+        for gone in published.keys() - current.keys():
+            del published[gone]
         published.update((k, p) for k, (_, p) in sent.items())
     return len(sent), raised
 

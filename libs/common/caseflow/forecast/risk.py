@@ -62,17 +62,20 @@ def open_at(cases: Iterable[CaseState], t: int) -> list[tuple[CaseState, int]]:
             and a.allowance > 0]
 
 
-def _record(model: Model, keys: tuple[Key, ...], used: int, allowance: int) -> tuple[str, int, int]:
-    """The deepest group with enough assignments that got this far to speak of (the city at least)."""
-    chosen = ("city", 0, 0)
+def _record(model: Model, keys: tuple[Key, ...], used: int, allowance: int) -> tuple[str, int, int, int, int]:
+    """The deepest group with enough assignments that got this far to speak of (the city at least): its
+    level, known and late, then the city's known and late."""
+    chosen, city = ("city", 0, 0), (0, 0)
     for level, key in zip(LEVELS, keys, strict=True):
         c = model.counts.get(key)
         if c is None:
             break
         known, late = c.record(used, allowance)
+        if level == "city":
+            city = (known, late)
         if level == "city" or known >= FACT_AT_LEAST:
             chosen = (level, known, late)
-    return chosen
+    return (*chosen, *city)
 
 
 def risk_of(model: Model, case: CaseState, index: int, t: int, calendar: WorkingCalendar) -> Risk:
@@ -81,9 +84,7 @@ def risk_of(model: Model, case: CaseState, index: int, t: int, calendar: Working
     used = elapsed(a, t, calendar)
     hazards, _ = hazards_for(model, a.unit, kind, a.kind)
     keys = level_keys(a.unit, model.unit_class.get(a.unit), kind, a.kind)
-    basis, seen, late = _record(model, keys, used, a.allowance)
-    city = model.counts.get(keys[0])
-    city_seen, city_late = city.record(used, a.allowance) if city else (0, 0)
+    basis, seen, late, city_seen, city_late = _record(model, keys, used, a.allowance)
     known = used >= a.allowance or city_seen >= MIN_HISTORY
     p = round(late_chance(hazards, used, a.allowance), 4) if known else None
     return Risk(case.case_id, a.seq, a.unit, a.cycle_start, a.dispatched_at, asof.deadline_at(a, t),
