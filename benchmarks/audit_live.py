@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -29,6 +27,7 @@ import asyncpg
 import orjson
 from capacity import peak_rss_mib
 from live_throughput import KEY, caught_up, post_bulk
+from results import write_results
 
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow_devstack.kafka_local import free_port
@@ -126,11 +125,8 @@ def main() -> int:
     report = {"events": len(lines), "cases": cases, "runs": args.runs, "ingest_seconds": ingest,
               "audit_seconds": audit, "audit_runs": audits, "replay_seconds": replay, "replay_runs": replays,
               "audit_over_replay": audit / replay, "scoring_peak_rss_mib": scoring_rss,
-              "audit_peak_rss_mib": statistics.median(audit_rss), "replay_peak_rss_mib": statistics.median(replay_rss),
-              "machine": platform.platform(), "cpus": os.cpu_count()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+              "audit_peak_rss_mib": statistics.median(audit_rss), "replay_peak_rss_mib": statistics.median(replay_rss)}
+    write_results(args.out, report)
     return 0
 
 

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import shutil
 import statistics
 import sys
@@ -29,6 +27,7 @@ from pathlib import Path
 
 import orjson
 from live_throughput import KEY, caught_up, post_bulk, probe_latency
+from results import write_results
 
 from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, units_yaml
@@ -160,11 +159,8 @@ def main() -> int:
               f"{r['cpu_s_per_1000_dispatch']:.3f} {r['cpu_s_per_1000_scoring']:.3f} {r['cpu_s_per_1000_rest']:.3f}"
               f"  peak RSS MiB: {r['peak_rss_mib_intake']:.0f} {r['peak_rss_mib_dispatch']:.0f} "
               f"{r['peak_rss_mib_scoring']:.0f}")
-    report = {"events": len(lines), "cases": cases, "runs": args.runs, "results": results,
-              "machine": platform.platform(), "cpus": os.cpu_count()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+    report = {"events": len(lines), "cases": cases, "runs": args.runs, "results": results}
+    write_results(args.out, report)
     return 0
 
 

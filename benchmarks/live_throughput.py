@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import statistics
 import sys
 import threading
@@ -26,6 +24,7 @@ import asyncpg
 import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from results import write_results
 
 from caseflow.infra import topics
 from caseflow.instants import SHANGHAI
@@ -175,11 +174,8 @@ def main() -> int:
     report = {"offered_events_per_second": args.rate, "probe_latencies_ms": [round(x * 1000) for x in PROBES],
               "events": len(lines), "cases": cases, "seconds": seconds, "events_per_second": rate,
               "latency_p50_ms": p50 * 1000, "latency_p99_ms": p99 * 1000, "probes": len(samples),
-              "baseline_raw_kafka_events_per_second": base_rate, "ratio_to_baseline": rate / base_rate,
-              "machine": platform.platform(), "cpus": os.cpu_count()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+              "baseline_raw_kafka_events_per_second": base_rate, "ratio_to_baseline": rate / base_rate}
+    write_results(args.out, report)
     return 0
 
 

@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime
@@ -27,6 +24,7 @@ from pathlib import Path
 
 import httpx
 from capacity import peak_rss_mib
+from results import write_results
 
 from caseflow.config.rules import load_rules
 from caseflow.contract import snapshot
@@ -117,16 +115,11 @@ def main() -> int:
           f"{whatif:.2f} s (median of {args.runs}), the month's "
           f"document afresh {document:.2f} s; what-if / document = {whatif / document:.2f}; scoring peak RSS "
           f"{rss:.0f} MiB")
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     report = {"cases": stored, "units": args.units, "runs": args.runs, "first_whatif_seconds": first,
               "whatif_seconds": whatif,
               "whatif_runs": whatifs, "document_seconds": document, "document_runs": documents,
-              "whatif_over_document": whatif / document, "scoring_peak_rss_mib": rss,
-              "commit": commit.stdout.strip(), "date": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
-              "machine": platform.platform(), "cpus": os.cpu_count()}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+              "whatif_over_document": whatif / document, "scoring_peak_rss_mib": rss}
+    write_results(args.out, report)
     return 0
 
 
