@@ -227,3 +227,5 @@ def test_a_pre_warning_is_named_apart_from_the_ordinary_warning(rules: Rules) ->
     lines = content.entry_lines(content.entries_of([risky])[0], ctx(rules), True)
     assert lines[0] == "#### 【风险预警】C-9"
     assert any("预计可能超期（超期风险 72%：已用时限 30%" in line for line in lines)  # said once
+    [draft] = messages.pack(content.entries_of([risky]), ctx(rules), lambda title, text: True)
+    assert "**风险预警 1 件**" in draft.text and "即将超期" not in draft.text  # 70% of its time still to run

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from caseflow.contract.alert import AlertMessage, AlertType
+from caseflow.contract.alert import AlertMessage, AlertType, Reason
 from caseflow_notify.content import Context, Entry, entry_lines, unit_name
 from caseflow_notify.untrusted import inert
 
@@ -34,11 +34,13 @@ def header(entries: Sequence[Entry], ctx: Context, part: str) -> tuple[str, list
     units = sorted({e.unit for e in entries})
     who = _who(units, ctx)
     overdue = sum(1 for e in entries if e.lead.type is AlertType.OVERDUE)
-    warned = sum(1 for e in entries if e.lead.type is AlertType.DEADLINE_WARNING)
+    # a pre-warning (风险预警) comes before the ordinary warning's point: not counted as 即将超期
+    risky = sum(1 for e in entries if e.lead.reason is Reason.OVERDUE_RISK)
+    warned = sum(1 for e in entries if e.lead.type is AlertType.DEADLINE_WARNING) - risky
     supervised = sum(1 for e in entries if e.lead.type is AlertType.SUPERVISION)
     notices = sum(1 for e in entries if e.lead.type is AlertType.NOTICE)
-    counts = "，".join(f"{name} {n} 件" for name, n in (("督办", supervised), ("超期", overdue), ("即将超期", warned))
-                      if n) or f"{len(entries)} 条"
+    counts = "，".join(f"{name} {n} 件" for name, n in (("督办", supervised), ("超期", overdue), ("即将超期", warned),
+                                                     ("风险预警", risky)) if n) or f"{len(entries)} 条"
     title = f"城管考核通知：{who}{part}" if notices == len(entries) else f"城管案件告警：{who}{part}"
     lines = [f"### {title}"] if notices == len(entries) == 1 else [f"### {title}", f"**{counts}**"]
     if any(e.again for e in entries):
