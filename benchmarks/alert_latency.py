@@ -11,9 +11,7 @@ open a group (and with grouping off); no grouped alert later than its window + 1
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -26,6 +24,7 @@ from pathlib import Path
 import httpx
 import orjson
 import yaml
+from results import write_results
 
 from caseflow.instants import SHANGHAI
 from caseflow_devstack.kafka_local import free_port
@@ -162,10 +161,7 @@ def main() -> int:
               f"p50 {r['p50_s'] * 1000:.0f} ms, p99 {r['p99_s'] * 1000:.0f} ms; "
               f"openers p99 {r['openers_p99_s'] * 1000:.0f} ms ({r['openers']}); "
               f"grouped max {r['grouped_max_s'] * 1000:.0f} ms ({r['grouped']})")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"runs": results, "machine": platform.platform(), "cpus": os.cpu_count()},
-                                   indent=2))
-    print(f"written to {args.out}")
+    write_results(args.out, {"runs": results})
     return 0
 
 

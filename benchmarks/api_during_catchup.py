@@ -17,9 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -38,6 +36,7 @@ from caseflow_devstack.stack import Services
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from live_throughput import caught_up
+from results import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY = "bench-key"
@@ -124,10 +123,7 @@ def main() -> int:
             ask(urls, threading.Event(), quiet, errors, count=rounds)
         finally:
             services.stop_all()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                            check=False).stdout.strip()
-    report = {"date": now.isoformat(timespec="seconds"), "commit": commit,
-              "command": "benchmarks/api_during_catchup.py " + " ".join(sys.argv[1:]), "events": len(lines),
+    report = {"events": len(lines),
               "cases": args.cases, "month": month, "pool": args.pool, "catch_up_seconds": catch_up,
               "during_catch_up": {n: figures(t) for n, t in busy.items()},
               "quiet_baseline": {n: figures(t) for n, t in quiet.items()},
@@ -135,7 +131,7 @@ def main() -> int:
                   "served_recent": sum(a > 0 for a in ages), "computed": sum(a == 0 for a in ages),
                   "p50_s": statistics.median(ages) if ages else None,
                   "p99_s": quantile(ages, 0.99) if ages else None, "max_s": max(ages, default=None)},
-              "errors": errors[:20], "machine": platform.platform(), "cpus": os.cpu_count()}
+              "errors": errors[:20]}
     print(f"caught up in {catch_up:.0f} s ({len(lines):,} events, {args.cases:,} cases)")
     for name in urls:
         b, q = report["during_catch_up"][name], report["quiet_baseline"][name]
@@ -148,9 +144,7 @@ def main() -> int:
               f"served from a recent one; age p50 {age['p50_s']:.2f} p99 {age['p99_s']:.2f} max {age['max_s']:.2f} s")
     if errors:
         print(f"{len(errors)} requests failed, e.g. {errors[0]}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
-    print(f"written to {args.out}")
+    write_results(args.out, report)
     return 1 if errors else 0
 
 

@@ -24,6 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from results import write_results
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("libs/common", "libs/devstack", "services/intake", "services/dispatch", "services/scoring",
             "services/notify")
@@ -120,10 +122,8 @@ def main() -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     lines = table(results)
     print(f"before = {before}, after = {after} (working tree)", *lines, sep="\n")
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(json.dumps({"before": before, "after": after, "quick": args.quick,
-                                    "sizes": {s: plan[s] for s in chosen}, "figures": results,
-                                    "table": lines}, indent=2))
+    write_results(args.out, {"before": before, "after": after, "quick": args.quick,
+                             "sizes": {s: plan[s] for s in chosen}, "figures": results, "table": lines})
     return 0
 
 

@@ -13,7 +13,6 @@ Writes bench-results/fold_spellings.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import time
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
+
+from results import write_results
 
 from caseflow.config.rules import load_rules
 from caseflow.contract.fast import fast_parse, plain_text
@@ -135,10 +136,7 @@ def main() -> int:
         if "baseline_seconds" in r:
             detail += f"  | {r['baseline_commit']}: {r['baseline_seconds']:.2f} s, this / that {r['over_baseline']:.2f}"
         print(f"{spelling:16} {r['seconds']:6.2f} s  x{r['ratio_to_compact']:.2f}  {detail}")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"step": args.step, "cases": args.cases, "runs": args.runs,
-                                           "results": results}, indent=2))
-    print(f"written to {args.out}")
+    write_results(args.out, {"step": args.step, "cases": args.cases, "runs": args.runs, "results": results})
     return 0
 
 

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
-import subprocess
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from results import write_results
 from tqdm import tqdm
 
 from caseflow.config.rules import load_rules
@@ -158,13 +157,7 @@ def main() -> int:
     for d in runs[0]["reliability"]:
         print(f"  {d['low']:.1f}-{d['high']:.1f}  {d['cases']:6d}  {d['predicted']:.3f}  {d['observed']:.3f}")
     print("medians:", json.dumps(medians))
-    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True).stdout.strip()
-    args.out.parent.mkdir(exist_ok=True)
-    args.out.write_text(json.dumps({"runs": runs, "medians": medians, "args": vars(args) | {"out": str(args.out)},
-                                    "commit": commit, "date": datetime.now(SHANGHAI).isoformat(timespec="seconds"),
-                                    "machine": platform.platform()}, indent=2))
-    print(f"written to {args.out}")
+    write_results(args.out, {"runs": runs, "medians": medians, "args": vars(args) | {"out": str(args.out)}})
     return 0
 
 

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -40,6 +38,7 @@ from caseflow_devstack.local import local_infra
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replay_speed import WRAP, measure
 from replay_spellings import JSON_ONLY
+from results import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -156,11 +155,8 @@ def main() -> int:
     same = all(doc == first for doc in documents.values())
     print(f"results equal across sources and spellings: {same}")
     report = {"events": len(compact), "cases": args.cases, "runs": args.runs, "workers": args.workers,
-              "machine": platform.platform(), "cpus": os.cpu_count(), "results": results, "loading": loadings,
-              "equal": same}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+              "results": results, "loading": loadings, "equal": same}
+    write_results(args.out, report)
     return 0 if same else 1
 
 

@@ -11,15 +11,14 @@ The target's size, 10 million events, is `--cases 1560000` (a 1.8 GB file, gener
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from results import write_results
 from tqdm import tqdm
 
 from caseflow.sample.generate import Shape, generate, units_yaml
@@ -137,12 +136,8 @@ def main() -> int:
     ratio_validate = results["replay"]["seconds_median"] / results["parse_validate"]["seconds_median"]
     print(f"replay / JSON parsing only: {ratio:.2f}x   replay / parse+validate: {ratio_validate:.2f}x")
     report = {"events": count, "cases": args.cases, "runs": args.runs, "workers": args.workers,
-              "machine": platform.platform(),
-              "cpus": os.cpu_count(), "results": results, "replay_over_json_parse": ratio,
-              "replay_over_parse_validate": ratio_validate}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+              "results": results, "replay_over_json_parse": ratio, "replay_over_parse_validate": ratio_validate}
+    write_results(args.out, report)
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from replay_speed import WRAP, measure
+from results import write_results
 
 from caseflow.sample.generate import Shape, generate, units_yaml
 from caseflow.sample.spellings import respelled
@@ -115,11 +115,8 @@ def main() -> int:
     slowest = max(r["replay_seconds_median"] for r in results.values()) / results["compact"]["replay_seconds_median"]
     print(f"slowest spelling / compact: {slowest:.2f}   every spelling gives the compact numbers: {same}")
     report = {"events": len(lines), "cases": args.cases, "runs": args.runs, "workers": args.workers,
-              "machine": platform.platform(), "cpus": os.cpu_count(), "results": results,
-              "slowest_over_compact": slowest, "all_equal": same}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2))
-    print(f"written to {args.out}")
+              "results": results, "slowest_over_compact": slowest, "all_equal": same}
+    write_results(args.out, report)
     return 0 if same else 1
 
 

@@ -25,7 +25,6 @@ import argparse
 import asyncio
 import json
 import os
-import platform
 import random
 import statistics
 import sys
@@ -40,6 +39,7 @@ import httpx
 import orjson
 import yaml
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from results import write_results
 
 from caseflow.instants import SHANGHAI
 from caseflow.sample.generate import Shape, generate, region_ids, unit_ids
@@ -264,11 +264,7 @@ def main() -> int:
             "baseline_inbox_p50_s", "baseline_inbox_p99_s")
     medians = {k: statistics.median(r[k] for r in runs) for k in keys}
     print("medians:", json.dumps(medians))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"runs": runs, "medians": medians, "args": vars(args) | {"out": str(args.out)},
-                                    "machine": platform.platform(), "cpus": os.cpu_count()}, indent=2,
-                                   ensure_ascii=False))
-    print(f"written to {args.out}")
+    write_results(args.out, {"runs": runs, "medians": medians, "args": vars(args) | {"out": str(args.out)}})
     return 0
 
 

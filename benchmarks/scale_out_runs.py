@@ -15,10 +15,10 @@ import os
 import subprocess
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 
 import orjson
+from results import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench-results"
@@ -47,8 +47,6 @@ def main() -> int:
     p.add_argument("--runs", type=int, default=5, help="runs per size")
     args = p.parse_args()
     OUT.mkdir(exist_ok=True)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True, check=False).stdout.strip()
     runs = []
     for cases in args.cases:
         for n in range(1, args.runs + 1):
@@ -61,9 +59,7 @@ def main() -> int:
                   f"{latency}", flush=True)
     summary = {str(c): f"{sum(1 for r in runs if r['cases'] == c and r['passed'])} of "
                        f"{sum(1 for r in runs if r['cases'] == c)}" for c in args.cases}
-    result = {"date": datetime.now().isoformat(timespec="seconds"), "commit": commit,
-              "command": "benchmarks/scale_out_runs.py " + " ".join(sys.argv[1:]), "passed": summary, "runs": runs}
-    (OUT / "scale_out_runs.json").write_bytes(orjson.dumps(result, option=orjson.OPT_INDENT_2))
+    write_results(OUT / "scale_out_runs.json", {"passed": summary, "runs": runs})
     print("passed:", summary)
     return 0 if all(r["passed"] for r in runs) else 1
 
