@@ -3,6 +3,8 @@ generated months, at instants after its last event, the board's light equals `tr
 
 from __future__ import annotations
 
+import asyncio
+
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -49,3 +51,45 @@ def test_suspended_early_stays_green_and_a_zero_limit_is_yellow_at_once(rules: R
         row = {"suspended": board.suspended, "deadline_ms": board.deadline, "warning_ms": board.warning_at}
         now = ms(at)
         assert light(row, now) == traffic_light(case.current, now, rules.warning_fraction, rules.calendar)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.none() | st.integers(0, 100), st.none() | st.integers(0, 100), st.booleans()),
+                max_size=6), st.integers(0, 100))
+def test_no_light_turns_before_the_next_change_and_one_turns_at_it(rows: list[tuple[int | None, int | None, bool]],
+                                                                   now: int) -> None:
+    """The feed pushes the board again at `next_change`: it must be the first moment any light differs."""
+    from caseflow_notify.board import next_change
+
+    board = [{"warning_ms": w, "deadline_ms": d, "suspended": s} for w, d, s in rows]
+    lights = [light(r, now) for r in board]
+    turn = next_change(board, now)
+    for t in range(now, 102 if turn is None else turn):
+        assert [light(r, t) for r in board] == lights, t
+    if turn is not None:
+        assert [light(r, turn) for r in board] != lights
+
+
+async def test_the_feed_sends_the_board_again_when_a_light_turns_without_any_event() -> None:
+    from caseflow_notify.board_api import board_stream
+
+    clock = [1_000]
+    loads = []
+
+    async def load() -> dict[str, object]:
+        loads.append(clock[0])
+        return {"now_ms": clock[0], "next_change_ms": 1_500 if clock[0] < 1_500 else None}
+
+    async def version() -> int:
+        return 7  # nothing changes in the store
+
+    stream = board_stream(load, version, lambda: clock[0], poll=0, keep_alive=3600)
+    assert b"event: board" in await anext(stream)
+    clock[0] = 1_499
+    pending = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.01)
+    assert not pending.done() and loads == [1_000]  # polled, no light turned: nothing sent
+    clock[0] = 1_500
+    assert b'"now_ms":1500' in await asyncio.wait_for(pending, 1)
+    assert loads == [1_000, 1_500]
+    await stream.aclose()

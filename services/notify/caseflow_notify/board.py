@@ -90,6 +90,14 @@ def risk_order(rows: Sequence[dict[str, Any]], now_ms: int) -> list[dict[str, An
 ORDERS = {"urgency": urgency_order, "risk": risk_order}
 
 
+def next_change(rows: Sequence[Mapping[str, Any]], now_ms: int) -> int | None:
+    """When a light on the board turns next (a warning point, or a deadline not suspended): the boards are
+    pushed again then, in their new order, without the page deciding anything."""
+    ahead = [t for r in rows for t in (r["warning_ms"], r["deadline_ms"])
+             if t is not None and t > now_ms and light(r, t) != light(r, now_ms)]
+    return min(ahead, default=None)
+
+
 def counts(rows: Sequence[dict[str, Any]], now_ms: int) -> dict[str, int]:
     lights = [light(r, now_ms) for r in rows]
     return {"overdue": lights.count("red"), "due_soon": lights.count("yellow"), "open": len(rows)}

@@ -29,17 +29,22 @@ def _now_ms() -> int:
 
 
 async def board_stream(load: Callable[[], Awaitable[dict[str, Any]]], version: Callable[[], Awaitable[Any]],
-                       poll: float = 0.5, keep_alive: float = 15.0) -> AsyncIterator[bytes]:
-    """The board now, then again whenever it changed (checked every `poll` seconds)."""
+                       now_ms: Callable[[], int] = _now_ms, poll: float = 0.5, keep_alive: float = 15.0
+                       ) -> AsyncIterator[bytes]:
+    """The board now, then again whenever it changed or a light on it turned (checked every `poll` seconds):
+    the page shows the order and the lights it is sent and only runs the clocks."""
     seen = await version()
-    yield b"event: board\ndata: " + orjson.dumps(await load()) + b"\n\n"
+    shown = await load()
+    yield b"event: board\ndata: " + orjson.dumps(shown) + b"\n\n"
     quiet = 0.0
     while True:
         await asyncio.sleep(poll)
         now = await version()
-        if now != seen:
+        turned = shown.get("next_change_ms") is not None and now_ms() >= shown["next_change_ms"]
+        if now != seen or turned:
             seen, quiet = now, 0.0
-            yield b"event: board\ndata: " + orjson.dumps(await load()) + b"\n\n"
+            shown = await load()
+            yield b"event: board\ndata: " + orjson.dumps(shown) + b"\n\n"
         else:
             quiet += poll
             if quiet >= keep_alive:
@@ -139,14 +144,14 @@ def add_board_routes(app: FastAPI, settings: Settings, names: dict[str, str],
         return {"signed_out": True}
 
     @app.get("/v1/board/feed", tags=["board"], summary="the command centre's board, pushed on every change (SSE)")
-    async def centre_board_feed(request: Request, unit: str | None = Query(None),
+    async def centre_board_feed(request: Request, unit: str | None = Query(None), order: Order = "urgency",
                                 x_api_key: str | None = Header(None)) -> StreamingResponse:
         if x_api_key:
             operator_check(who=authenticate(x_api_key=x_api_key))
         elif session_of(request) is None:
             raise HTTPException(401, "sign in to the board first (POST /v1/board/session with the operator key); "
                                      "an operator key never goes in the URL")
-        stream = board_stream(lambda: board(app.state.pool, unit or None, _now_ms(), names),
+        stream = board_stream(lambda: board(app.state.pool, unit or None, _now_ms(), names, order),
                               lambda: changed_at(app.state.pool, unit or None))
         return StreamingResponse(stream, media_type="text/event-stream", headers={"cache-control": "no-cache"})
 

@@ -14,7 +14,7 @@ from caseflow.contract import snapshot
 from caseflow.contract.case_risk import CaseRisk
 from caseflow.domain.rules import Rules
 from caseflow.instants import SHANGHAI
-from caseflow_notify.board import ORDERS, BoardCase, board_case, counts
+from caseflow_notify.board import ORDERS, BoardCase, board_case, counts, light, next_change
 from caseflow_notify.store.board import day_figures, open_cases, save_board_cases, save_risks
 from caseflow_notify.wall import wall
 
@@ -43,10 +43,12 @@ async def keep_on_case_risks(conn: asyncpg.Connection, risks: Sequence[CaseRisk]
 
 async def board(pool: asyncpg.Pool, unit: str | None, now_ms: int, names: dict[str, str], order: str = "urgency"
                 ) -> dict[str, Any]:
-    """Open cases (of one unit, or all), most urgent (or riskiest) first, with counts."""
+    """Open cases (of one unit, or all), most urgent (or riskiest) first, each with its light, with counts
+    and the moment a light turns next (when the order may change without any event)."""
     rows = await open_cases(pool, unit)
     return {"unit": unit, "name": names.get(unit, unit) if unit else "指挥中心", "now_ms": now_ms, "order": order,
-            "counts": counts(rows, now_ms), "cases": ORDERS[order](rows, now_ms)}
+            "counts": counts(rows, now_ms), "next_change_ms": next_change(rows, now_ms),
+            "cases": [{**r, "light": light(r, now_ms)} for r in ORDERS[order](rows, now_ms)]}
 
 
 async def wall_view(pool: asyncpg.Pool, now_ms: int, names: dict[str, str], regions: dict[str, str]
