@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -192,6 +193,8 @@ async def test_an_assessed_month_closes_audits_and_reports(stack: Services, sett
         ("assessment", "town-monthly/R-01", "items.street-findings"),
         ("assessment", "town-monthly/R-01", "sections.inspections"), ("assessment", "town-monthly/R-01", "total")}
 
+    whatif_from_the_archive(common, stored, tmp_path, desk.export("suning-2011-other"))
+
     exports = []
     for template in ("district-rules", "town-monthly"):
         exports += ["--assessments", tmp_path / f"{template}.json"]
@@ -211,6 +214,29 @@ async def test_an_assessed_month_closes_audits_and_reports(stack: Services, sett
     district = [[c.value for c in row] for row in workbook["考核 district-rules"].iter_rows(min_row=3)]
     shown = next(r for r in district if r[7] == seen)
     assert shown[12:15] == ["已批准 approved", "是 yes", "10月3日、9日故障未上报"] and shown[15] == photo
+
+
+def whatif_from_the_archive(common: tuple[str | Path, ...], stored: dict[str, Any], tmp_path: Path,
+                            graded: bytes) -> None:
+    """`caseflow whatif` on the closed month scores both sides with what the people decided, as the month
+    was signed: U-001's grade in suning-2011-other feeds suning-2011's `other` term. From scoring it
+    matches; from the archive alone (the closed record, no grades) it is refused, naming U-001; with the
+    grades' export file it matches again."""
+    draft = tmp_path / "draft"
+    draft.mkdir()
+    (draft / "suning-2011.yaml").write_text(
+        (resources.files("caseflow.config") / "schemes" / "suning-2011.yaml").read_text("utf-8"), "utf-8")
+    asked = ("whatif", "--period", "2026-10", "--schemes-dir", draft, "--format", "json")
+    live = caseflow(*asked, *common, "--api-key", "test-platform-key")
+    assert live.returncode == 0, live.stderr
+    assert orjson.loads(live.stdout)["closed"] == f"{stored['content_hash']}（与封存一致）"
+    (tmp_path / "closed.json").write_bytes(orjson.dumps(stored))
+    offline = [a for a in common if a not in ("--scoring-url", common[common.index("--scoring-url") + 1])]
+    alone = caseflow(*asked, *offline, "--closed", tmp_path / "closed.json")
+    assert alone.returncode == 1 and "suning-2011 U-001: signed" in alone.stderr, alone.stderr
+    (tmp_path / "graded.json").write_bytes(graded)
+    files = caseflow(*asked, *offline, "--closed", tmp_path / "closed.json", "--assessments", tmp_path / "graded.json")
+    assert files.returncode == 0, files.stderr
 
 
 def first_deduction(desk: Desk, template: str, item: str) -> str:

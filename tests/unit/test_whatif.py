@@ -164,3 +164,33 @@ def test_a_new_scheme_in_the_draft_is_shown_beside_nothing(month: Path, tmp_path
     assert all(u["rank_change"] is None for u in new["units"])  # nothing to move from
     page = (tmp_path / "out" / "whatif.html").read_text("utf-8")
     assert "trial-2027 · 新增" in page and "<svg" not in page.split("trial-2027")[1].split("<h2>")[0]
+
+
+def test_grades_given_as_files_feed_both_sides(month: Path, tmp_path: Path) -> None:
+    """suning-2011's `other` term is fed by the suning-2011-other template: a grade's export file moves
+    that unit's score on both sides by the term's weight times its share (5 of 10 points: 10 x 0.5)."""
+    suning = (resources.files("caseflow.config") / "schemes" / "suning-2011.yaml").read_text("utf-8")
+    (tmp_path / "draft").mkdir()
+    (tmp_path / "draft" / "suning-2011.yaml").write_text(suning, "utf-8")
+    grade = {"id": "A-1", "template": "suning-2011-other", "subject": "U-001", "period": "2026-10",
+             "item": "department-evaluation", "kind": "grade", "created_by": "评分员", "created_at": 0,
+             "points": 5, "status": "approved", "approved_at": 0}
+    (tmp_path / "graded.json").write_bytes(orjson.dumps({"template": "suning-2011-other", "period": "2026-10",
+                                                         "records": [grade]}))
+
+    def scores(doc: dict[str, Any], side: str) -> dict[str, float]:
+        found = next(s for s in doc["schemes"] if s["id"] == "suning-2011")
+        return {u["unit"]: u[side]["score"] for u in found["units"]}
+
+    without = whatif(month, tmp_path / "draft")
+    graded = whatif(month, tmp_path / "draft", "--assessments", tmp_path / "graded.json")
+    for side in ("adopted", "draft"):
+        assert graded and scores(graded, side)["U-001"] == pytest.approx(scores(without, side)["U-001"] + 5)
+        assert {u: v for u, v in scores(graded, side).items() if u != "U-001"} == \
+            {u: v for u, v in scores(without, side).items() if u != "U-001"}
+    grade["period"] = "2026-09"  # a file of another month is refused, naming it
+    (tmp_path / "graded.json").write_bytes(orjson.dumps({"template": "suning-2011-other", "period": "2026-09",
+                                                         "records": [grade]}))
+    out = caseflow("whatif", "--input", month / "events.jsonl", "--units", month / "units.yaml", "--period",
+                   "2026-10", "--schemes-dir", tmp_path / "draft", "--assessments", tmp_path / "graded.json")
+    assert out.returncode == 2 and "records of 2026-09, but the replay is of 2026-10" in out.stderr, out.stderr

@@ -49,10 +49,10 @@ def from_files(args: argparse.Namespace, period: str,
 
 
 def with_scoring(args: argparse.Namespace, period: str, client: ScoringClient,
-                 schemes: Mapping[str, Scheme]) -> dict[str, tuple[Template, list[Record]]]:
-    """Every template that assesses the period: records from the files given, else scoring's export
-    (a template scoring does not know has no records there)."""
-    given = from_files(args, period, schemes)
+                 schemes: Mapping[str, Scheme], files: bool = True) -> dict[str, tuple[Template, list[Record]]]:
+    """Every template that assesses the period: records from the files given (`files`), else scoring's
+    export (a template scoring does not know has no records there)."""
+    given = from_files(args, period, schemes) if files else {}
     found: dict[str, tuple[Template, list[Record]]] = {}
     for template in templates_of(args, schemes).values():
         if template.id in given or not template.applies_to(period):
