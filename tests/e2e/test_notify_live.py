@@ -185,8 +185,9 @@ def test_alert_reaches_webhook_page_and_escalates(stack: Services, hook, tmp_pat
 
         Select(driver.find_element("id", "order")).select_by_value("risk")  # the feed again, in the server's order
 
-        def shown_order() -> list[str]:
-            return [a.get_attribute("data-case-id") for a in driver.find_elements("css selector", "article.case")]
+        def shown_order() -> list[str]:  # read in one script: a push may rebuild the cards between two calls
+            return list(driver.execute_script(
+                "return [...document.querySelectorAll('article.case')].map((a) => a.dataset.caseId)"))
 
         wait_for(lambda: shown_order() == ["OPEN-9", "RISK-1"], timeout=20)  # the overdue first, then by risk
         driver.save_screenshot(str(SHOTS / "unit-board-risk-360.png"))
