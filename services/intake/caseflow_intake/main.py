@@ -53,7 +53,7 @@ def bootstrap(settings: Settings) -> FastAPI:
         app.state.ids = ids = PostgresAcceptedIds(pool)
         consumer = AIOKafkaConsumer(settings.topic("intake-raw"), bootstrap_servers=settings.kafka_bootstrap_servers,
                                     group_id="caseflow-intake-raw", enable_auto_commit=False,
-                                    auto_offset_reset="earliest")
+                                    auto_offset_reset="earliest", metadata_max_age_ms=kafka.METADATA_MAX_AGE_MS)
         await consumer.start()
         forwarder = RawTopicForwarder(consumer, producer, bus, ids, settings.topic("dead-letter"))
         task = asyncio.create_task(forwarder.run())
@@ -87,7 +87,7 @@ async def start_feeds(settings: Settings, producer: AIOKafkaProducer, bus: Kafka
     """The province feed's ends this deployment runs (CASEFLOW_PROVINCE_FEED, CASEFLOW_CITY_FEEDS)."""
     started: list[tuple[Feed, asyncio.Task[None], AIOKafkaConsumer]] = []
     common = {"bootstrap_servers": settings.kafka_bootstrap_servers, "enable_auto_commit": False,
-              "auto_offset_reset": "earliest"}
+              "auto_offset_reset": "earliest", "metadata_max_age_ms": kafka.METADATA_MAX_AGE_MS}
     if settings.province_feed:
         consumer = AIOKafkaConsumer(settings.topic("case-events"), group_id="caseflow-province-feed", **common)
         await consumer.start()
@@ -95,7 +95,7 @@ async def start_feeds(settings: Settings, producer: AIOKafkaProducer, bus: Kafka
         started.append((copier, asyncio.create_task(copier.run()), consumer))
     if settings.city_feeds:
         # a city that joins is found within the metadata refresh (5 s), without a restart
-        consumer = AIOKafkaConsumer(group_id="caseflow-city-feeds", metadata_max_age_ms=5000, **common)
+        consumer = AIOKafkaConsumer(group_id="caseflow-city-feeds", **common)
         consumer.subscribe(pattern=mirrored(settings.topic("province-feed")))
         await consumer.start()
         reader = CityFeedReader(consumer, producer, bus, ids, PostgresCityRejections(ids.pool),

@@ -10,7 +10,7 @@ import re
 from aiokafka import AIOKafkaConsumer
 
 from caseflow.contract.province_feed import mirrored
-from caseflow.infra.kafka import stop_consumer
+from caseflow.infra.kafka import METADATA_MAX_AGE_MS, stop_consumer
 from caseflow.infra.settings import Settings
 from caseflow_scoring.city_months import keep_on_city_month_closed
 from caseflow_scoring.ports import CityMonths
@@ -22,7 +22,8 @@ async def run_city_months(settings: Settings, months: CityMonths, stopping: asyn
     topic = settings.topic("closed-months")
     pattern = re.compile(mirrored(topic))
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers, group_id="caseflow-city-months",
-                                enable_auto_commit=False, auto_offset_reset="earliest", metadata_max_age_ms=5000)
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                metadata_max_age_ms=METADATA_MAX_AGE_MS)  # also finds a city that joins
     consumer.subscribe(pattern=pattern.pattern)
     await consumer.start()
     try:

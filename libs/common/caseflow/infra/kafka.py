@@ -25,6 +25,11 @@ from caseflow.infra.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# aiokafka resets a partition's position (ListOffsets) without refreshing its metadata when the broker
+# answers "not the leader": after a leader moved, a consumer retried the old leader until the periodic
+# refresh (default 5 minutes) and a replica that took over stood still. A 5 s refresh bounds that.
+METADATA_MAX_AGE_MS = 5_000
+
 BatchHandler = Callable[[asyncpg.Connection, Sequence[ConsumerRecord[bytes, bytes]]], Awaitable[None]]
 
 
@@ -61,6 +66,7 @@ class PostgresOffsetConsumer:
             # Under load, fewer and fuller fetches (the broker's CPU is the scarcest on a small machine);
             # idle, a record waits at most fetch_wait_ms more.
             fetch_min_bytes=settings.consumer_fetch_min_bytes, fetch_max_wait_ms=settings.consumer_fetch_wait_ms,
+            metadata_max_age_ms=METADATA_MAX_AGE_MS,
         )
         self._busy = asyncio.Lock()
         self._stopping = asyncio.Event()
@@ -79,10 +85,9 @@ class PostgresOffsetConsumer:
         async with self.pool.acquire() as conn:
             stored = await db.load_offsets(conn, self.group, self.topic)
         for tp in assigned:
-            if tp.partition in stored:
-                self.consumer.seek(tp, stored[tp.partition])
-            else:
-                await self.consumer.seek_to_beginning(tp)
+            # a partition never committed starts at 0, a plain fetch (which follows a moved leader at once);
+            # if retention removed the start, auto_offset_reset=earliest takes the first offset kept
+            self.consumer.seek(tp, stored.get(tp.partition, 0))
         if assigned:
             self.assigned.set()
         else:  # more members than partitions: this replica is idle, and not ready (kept out of rotation)
