@@ -57,5 +57,7 @@ async def test_a_fresh_alert_is_taken_while_the_backlog_lane_is_full(settings: S
         await conn.close()
     assert len(rows) == 3001, "every alert of both lanes once"
     order = [r["alert_id"] for r in rows]
-    assert order.index("fresh") < 1000, "the fresh alert waited behind the backlog lane"
+    # one lane would take it after all 3,000; on its own lane it comes after a batch or two of the backlog
+    # (200 each) here, after five on a loaded CI runner whose fresh-lane consumer joined its group later
+    assert order.index("fresh") < 2000, "the fresh alert waited behind the backlog lane"
     assert late["fresh"] is False and all(late[f"old-{i}"] for i in range(3000))
